@@ -1,0 +1,3 @@
+#include <libxml/xmlversion.h>
+#include "xml_bridge.h"
+int sxb_version(void) { return LIBXML_VERSION; }

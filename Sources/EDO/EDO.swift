@@ -1,0 +1,1 @@
+// Module EDO: see README.md, Modules.

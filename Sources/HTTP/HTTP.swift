@@ -1,0 +1,1 @@
+// Module HTTP: see README.md, Modules.

@@ -1,0 +1,1 @@
+// Module Ingest: see README.md, Modules.

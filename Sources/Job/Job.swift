@@ -1,0 +1,1 @@
+// Module Job: see README.md, Modules.

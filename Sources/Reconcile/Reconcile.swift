@@ -1,0 +1,1 @@
+// Module Reconcile: see README.md, Modules.

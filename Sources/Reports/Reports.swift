@@ -1,0 +1,1 @@
+// Module Reports: see README.md, Modules.

@@ -1,0 +1,1 @@
+// Module XML: see README.md, Modules.

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Sverka: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sverka",
+        abstract: "Closes the books of a B2B grocery seller every night."
+    )
+}

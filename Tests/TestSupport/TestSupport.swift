@@ -1,0 +1,1 @@
+// Shared test support: fixtures and the loopback HTTP server.
