@@ -1,0 +1,73 @@
+import Domain
+import PropertyBased
+import Testing
+
+@Suite("Dates, timestamps, identities")
+struct DateTests {
+    @Test("civil dates parse in ISO and Russian forms and reject impossible days")
+    func parsing() throws {
+        let date = try #require(CivilDate(iso: "2026-11-27"))
+        #expect(date.russian == "27.11.2026")
+        #expect(date.compact == "20261127")
+        #expect(date.ddMMyyyy == "27112026")
+        #expect(CivilDate(russian: "27.11.2026") == date)
+        #expect(CivilDate(iso: "2026-02-29") == nil)
+        #expect(CivilDate(iso: "2024-02-29") != nil)
+        #expect(CivilDate(iso: "2026-13-01") == nil)
+        #expect(CivilDate(iso: "26-11-27") == nil)
+        #expect(date.quarter == 4)
+    }
+
+    @Test("day arithmetic round-trips through days since the epoch")
+    func dayArithmetic() async {
+        await propertyCheck(count: 500, input: Gen.int(in: -100_000...100_000)) { days in
+            let date = CivilDate(daysSinceEpoch: days)
+            #expect(date.daysSinceEpoch == days)
+            #expect(CivilDate(iso: date.iso) == date)
+            #expect(date.adding(days: 1) > date)
+        }
+        #expect(CivilDate(iso: "2026-12-31")!.adding(days: 1) == CivilDate(iso: "2027-01-01"))
+        #expect(CivilDate(iso: "2026-11-27")!.days(to: CivilDate(iso: "2026-12-27")!) == 30)
+    }
+
+    @Test("timestamps convert to Moscow business days and FNS times")
+    func timestamps() throws {
+        let late = try #require(Timestamp(rfc3339: "2026-11-27T22:30:00Z")) // 01:30 next day in Moscow
+        #expect(late.moscowDate == CivilDate(iso: "2026-11-28"))
+        #expect(late.moscowTimeFNS == "01.30.00")
+        let local = try #require(Timestamp(rfc3339: "2026-11-27T06:10:00+03:00"))
+        #expect(local.moscowDate == CivilDate(iso: "2026-11-27"))
+        #expect(local.description == "2026-11-27T06:10:00+03:00")
+        #expect(Timestamp(rfc3339: "2026-11-27T06:10:00.123+03:00") == local)
+        #expect(Timestamp(rfc3339: "2026-11-27T06:10:00") == nil) // offset is required
+        #expect(Timestamp(rfc3339: "2026-11-27 06:10") == nil)
+    }
+
+    @Test("SHA-256 matches the FIPS test vectors")
+    func sha256() {
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000))
+            == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("stable GUIDs derive from the identity alone")
+    func stableGUID() {
+        let a = StableGUID.make(namespace: "sverka/UPD", name: "SH-9001")
+        #expect(a == StableGUID.make(namespace: "sverka/UPD", name: "SH-9001"))
+        #expect(a != StableGUID.make(namespace: "sverka/UPD", name: "SH-9002"))
+        #expect(a.count == 36)
+        #expect(Array(a)[14] == "8")
+    }
+
+    @Test("identifiers of different kinds are different types")
+    func identifiers() {
+        let order: OrderID = "ORD-1"
+        let payment: PaymentID = "ORD-1"
+        #expect(order.rawValue == payment.rawValue)
+        // `order == payment` would not compile: the kinds differ.
+        #expect(Set([order, "ORD-2", "ORD-1"]).count == 2)
+    }
+}
