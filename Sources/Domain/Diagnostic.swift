@@ -46,3 +46,21 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
         return text + ": " + message
     }
 }
+
+/// A source record that broke its contract: kept whole, with why, so nothing is lost.
+/// It does not reach the ledger's orders or payments; the day's report lists it.
+public struct QuarantinedRecord: Hashable, Sendable, Codable {
+    /// The problem (source, position, field, reason).
+    public var diagnostic: Diagnostic
+    /// A stable key for the record (source + position or the record's own id), so
+    /// re-reading the same source quarantines it once.
+    public var key: String
+    /// The record as it was read (JSON text, the statement's lines).
+    public var raw: String
+
+    public init(diagnostic: Diagnostic, key: String, raw: String) {
+        self.diagnostic = diagnostic
+        self.key = key
+        self.raw = raw
+    }
+}
