@@ -88,4 +88,13 @@ struct SerializationTests {
         #expect(error?.issues.first?.path == "/R/C")
         #expect(error?.message.contains("U+7") == true)
     }
+
+    @Test("another encoding can be chosen; an unknown one is an error")
+    func otherEncodings() throws {
+        let bytes = try XElement("Файл", text: "Ж😀").serialized(encoding: "UTF-8", indent: false)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text == "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Файл>Ж😀</Файл>\n")
+        let error = #expect(throws: XMLError.self) { try XElement("a").serialized(encoding: "no-such-encoding") }
+        #expect(error?.kind == .serialization)
+    }
 }
