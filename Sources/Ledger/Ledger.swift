@@ -104,6 +104,65 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// The number of rows of each ledger table (for `sverka status` and tests).
+    public func tableCounts() throws -> [String: Int] {
+        do {
+            return try pool.read { db in
+                var counts: [String: Int] = [:]
+                for table in try Ledger.tables(db) {
+                    counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.quotedDatabaseIdentifier)") ?? 0
+                }
+                return counts
+            }
+        } catch {
+            throw LedgerError(operation: "count rows", reason: "query failed", underlying: error)
+        }
+    }
+
+    /// A SHA-256 over the whole content of every ledger table (rows in any physical order,
+    /// row ids included): equal digests mean nothing was written. Meant for tests and
+    /// diagnostics ("the rerun changed nothing"), not for hot paths.
+    public func contentDigest() throws -> String {
+        do {
+            return try pool.read { db in
+                var hasher = SHA256()
+                for table in try Ledger.tables(db) {
+                    hasher.update(Array("table \(table)\n".utf8))
+                    var rows: [[UInt8]] = []
+                    for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table.quotedDatabaseIdentifier)") {
+                        var bytes: [UInt8] = []
+                        for (column, value) in row {
+                            bytes += Array("\(column)=".utf8)
+                            switch value.storage {
+                            case .null: bytes += Array("N;".utf8)
+                            case .int64(let number): bytes += Array("I\(number);".utf8)
+                            case .double(let number): bytes += Array("D\(number);".utf8)
+                            case .string(let text): bytes += Array("S\(text.utf8.count):\(text);".utf8)
+                            case .blob(let data): bytes += Array("B\(data.count):".utf8) + Array(data) + [59]
+                            }
+                        }
+                        rows.append(bytes)
+                    }
+                    for row in rows.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                        hasher.update(row)
+                        hasher.update([10])
+                    }
+                }
+                return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            }
+        } catch {
+            throw LedgerError(operation: "digest content", reason: "query failed", underlying: error)
+        }
+    }
+
+    private static func tables(_ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master
+            WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'
+            ORDER BY name
+            """)
+    }
+
     /// Checkpoints the write-ahead log into the database file (e.g. before a backup copy).
     public func checkpoint() throws {
         do {
