@@ -426,7 +426,10 @@ public final class LedgerTransaction: LedgerReader {
     /// Records one version of a document (keyed by identity and correction number).
     ///
     /// - `.held`: no number, no bytes needed; recorded with its reason. A held version may
-    ///   later be replaced by the issued one. An issued version is never held again.
+    ///   later be replaced by the issued one. An issued version is never held again. If the
+    ///   document took a number in this series and year and is held before being issued, the
+    ///   number is given back when it is still the last one (else the hold is refused), so a
+    ///   held document never consumes a number.
     /// - `.issued`: needs `series`, `number` (the one ``number(for:date:series:)`` gave this
     ///   identity, with the same date), `xml` and `fileName`. The same document again
     ///   (same bytes) changes nothing; different bytes for an issued version are refused:
@@ -444,6 +447,7 @@ public final class LedgerTransaction: LedgerReader {
                 throw refuse("a document is marked corrected with markCorrected, not recorded as corrected")
             case .held:
                 guard document.number == nil else { throw refuse("a held document has no number") }
+                if document.correctionNumber == 0 { try returnUnusedNumber(of: document.identity, label: label) }
             case .issued:
                 guard let series = document.series, let number = document.number else {
                     throw refuse("an issued document needs its series and number")
@@ -484,6 +488,27 @@ public final class LedgerTransaction: LedgerReader {
                                  document.totals.vat.kopecks, document.totals.withVAT.kopecks, document.status.rawValue,
                                  document.holdReason, document.businessDate.iso])
             return existing == nil ? .inserted : .updated
+        }
+    }
+
+    /// A document held after it took a number (say its XML failed validation) gives the
+    /// number back, so the series keeps no gap. That is possible only while it is the last
+    /// number of its series and year; otherwise holding it is refused.
+    private func returnUnusedNumber(of identity: String, label: String) throws {
+        let issued = try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM documents WHERE identity = ? AND status <> 'held')
+            """, arguments: [identity]) ?? false
+        guard !issued else { return }
+        let assigned = try Row.fetchAll(db, sql: "SELECT * FROM document_numbers WHERE identity = ?", arguments: [identity])
+            .map(assignedNumberValue)
+        for number in assigned {
+            guard let last = try lastNumber(series: number.series, year: number.year), last.number == number.number else {
+                throw LedgerError(operation: "record document", record: label,
+                                  reason: "it took №\(number.number) in series \(number.series) and later numbers were "
+                                      + "given since; holding it now would leave a gap")
+            }
+            try db.execute(sql: "DELETE FROM document_numbers WHERE series = ? AND year = ? AND number = ?",
+                           arguments: [number.series, number.year, number.number])
         }
     }
 

@@ -150,6 +150,30 @@ struct NumberingTests {
         }
     }
 
+    @Test("a document held after taking its number gives it back; later numbers make that impossible")
+    func heldAfterNumbering() throws {
+        try withLedger { ledger in
+            let date = Fixture.date("2026-03-03")
+            try ledger.write { tx throws in
+                _ = try tx.number(for: "UPD|shipment:SH-1", date: date, series: series)
+                // The XML failed validation: the document is held instead.
+                _ = try tx.recordDocument(Fixture.document(identity: "UPD|shipment:SH-1", number: nil,
+                                                           date: "2026-03-03", status: .held))
+                #expect(try tx.lastNumber(series: series, year: 2026) == nil)
+                #expect(try tx.number(for: "UPD|shipment:SH-2", date: date, series: series).number == 1)
+            }
+            let error = try #require(throws: LedgerError.self) {
+                try ledger.write { tx throws in
+                    _ = try tx.number(for: "UPD|shipment:SH-3", date: date, series: series)
+                    _ = try tx.number(for: "UPD|shipment:SH-4", date: date, series: series)
+                    _ = try tx.recordDocument(Fixture.document(identity: "UPD|shipment:SH-3", number: nil,
+                                                               date: "2026-03-03", status: .held))
+                }
+            }
+            #expect(error.reason.contains("would leave a gap"))
+        }
+    }
+
     @Test("a correction keeps number and date; the original is marked corrected; latest version wins")
     func corrections() throws {
         try withLedger { ledger in
