@@ -67,6 +67,7 @@ let package = Package(
             dependencies: ["Domain", "XML", mustache],
             swiftSettings: swiftSettings
         ),
+        .target(name: "Generator", dependencies: ["Domain"], swiftSettings: swiftSettings),
         .target(
             name: "Job",
             dependencies: ["Domain", "XML", "HTTP", "Ledger", "Ingest", "Reconcile", "Documents", "EDO", "Reports", logging, yams],
@@ -74,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sverka",
-            dependencies: ["Job", "Documents", "XML", "Reports", "Ledger", argumentParser, logging],
+            dependencies: ["Job", "Documents", "XML", "Reports", "Ledger", "Generator", argumentParser, logging],
             swiftSettings: swiftSettings
         ),
 
@@ -95,6 +96,7 @@ let package = Package(
         .testTarget(name: "EDOTests", dependencies: ["EDO", "Domain", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "XML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JobTests", dependencies: ["Job", "Domain", "Ledger", "HTTP", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GeneratorTests", dependencies: ["Generator", "Domain", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )
