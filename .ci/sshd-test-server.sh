@@ -70,10 +70,12 @@ stop)
     if [ -s "$dir/sshd.pid" ]; then
         pid="$(cat "$dir/sshd.pid")"
         kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do
+        for _ in $(seq 1 40); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.05
         done
+        # A parent that blocks SIGTERM (as test runners may) passes the mask on: escalate.
+        kill -9 "$pid" 2>/dev/null || true
         rm -f "$dir/sshd.pid"
     fi
     ;;
