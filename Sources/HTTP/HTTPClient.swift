@@ -56,7 +56,7 @@ private struct Retrier: Sendable {
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let settings = configuration.applying(request.overrides)
-        let secrets = settings.secrets
+        let secrets = settings.secrets + request.headers.values(for: "Authorization")
         let maxAttempts = max(1, settings.retry.maxAttempts)
         var attempt = 0
         while true {

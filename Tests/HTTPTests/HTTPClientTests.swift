@@ -64,6 +64,44 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("a chunked POST body is recorded de-chunked")
+    func chunkedPost() async throws {
+        try await LoopbackHTTPServer.with { server in
+            server.script("/chunks", .status(204))
+            let body = Array(String(repeating: "строка;", count: 2000).utf8)
+            let response = try await testClient(testConfiguration())
+                .post(server.url("/chunks"), body: body, headers: ["Transfer-Encoding": "chunked"])
+            #expect(response.status == 204)
+            let request = try #require(server.requests.first)
+            #expect(request.header("Transfer-Encoding") == "chunked")
+            #expect(request.body == body)
+        }
+    }
+
+    @Test("stopping the server ends hanging and dripping connections promptly")
+    func stopWakesConnections() async throws {
+        let server = try LoopbackHTTPServer()
+        server.script("/hang", .hang)
+        server.script("/drip", ScriptedResponse(body: Array(repeating: 1, count: 100)).dripped(bytes: 1, every: .seconds(10)))
+        let client = testClient(testConfiguration { $0.timeout = .seconds(30); $0.retry = .none })
+        let hanging = Task { try await client.get(server.url("/hang")) }
+        let dripping = Task { try await client.get(server.url("/drip")) }
+        while server.requests.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(100))
+        let clock = ContinuousClock()
+        let start = clock.now
+
+        server.stop()
+
+        #expect(clock.now - start < .seconds(1))
+        let hangError = await expectHTTPError { try await hanging.value }
+        let dripError = await expectHTTPError { try await dripping.value }
+        #expect(hangError?.kind == .transfer)
+        #expect(dripError?.kind == .transfer)
+        #expect(clock.now - start < .seconds(3))
+        server.stop()  // a second stop is harmless
+    }
+
     @Test("503, 503, 200: success after 3 attempts with exponential backoff")
     func retriesServerErrors() async throws {
         try await LoopbackHTTPServer.with { server in

@@ -166,8 +166,11 @@ public struct LoopbackServerError: Error, CustomStringConvertible {
 /// queues set with `script(_:_:)`: each request to the path takes the next
 /// response, and the last one repeats. A request nothing answers gets a 404.
 /// Every response closes its connection. Every request is recorded (also
-/// those answered by `.reset` or `.hang`). `stop()` (also run on deinit)
-/// wakes every blocked thread, waits for them and closes every socket.
+/// those answered by `.reset` or `.hang`). One thread accepts, one thread
+/// serves each connection. `stop()` wakes every blocked thread (hanging and
+/// dripping ones too), waits for them and closes every socket. The threads
+/// keep the server alive until then: always call `stop()` (e.g. in a `defer`),
+/// or use `with(handler:_:)`.
 ///
 /// ```swift
 /// let server = try LoopbackHTTPServer()
