@@ -1,0 +1,302 @@
+import Domain
+
+/// A bill number quoted in a payment purpose, as found by `BillReference.quotes(in:)`.
+///
+/// `text` is what the payer wrote for the number (`СЧ-000123`, `000123`, `123`);
+/// `exactKey` is that text in upper case with dashes, spaces and `№` removed
+/// (`СЧ000123`), used to prefer the bill whose number is written exactly so;
+/// `normalizedKey` strips the letter prefix, dashes and leading zeros (`123`),
+/// used to find every bill the quote can mean.
+public struct QuotedBillNumber: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var text: String
+    public var exactKey: String
+    public var normalizedKey: String
+
+    public init(text: String) {
+        self.text = text
+        self.exactKey = BillReference.exactKey(text)
+        self.normalizedKey = BillReference.normalizedKey(text)
+    }
+
+    public var description: String { text }
+}
+
+/// Finds bill numbers in payment purposes, the way people really type them.
+///
+/// A number counts as a bill number only when it follows a bill keyword
+/// (`счет`, `счёт`, `счета`, `счету`, `счетов`, `сч`, `сч.`, `invoice`, …),
+/// possibly after `№`, `N`, `No`, `#`, `на оплату`, and then as a list joined by
+/// `,`, `;`, `и`, `+` or another `№`. A letter prefix glued to the number
+/// (`СЧ-000123`, `СЧ000123`, `Счёт-000123`) belongs to it.
+///
+/// Never a bill number: a date (`26.11.2026`, `2026-11-26`, `от 26 ноября 2026 г.`),
+/// an amount (`2429-73`, `2 429,73`, `2429.73`), a percentage (`НДС 22%`), a number
+/// longer than eight significant digits (ИНН, КПП, ОГРН, БИК, accounts, phones),
+/// a number after `счет-фактура`/`с/ф` (a tax invoice), or a number after
+/// any other keyword (`договор N 0320`, `заказ 123`).
+public enum BillReference {
+    /// The bill numbers quoted in `purpose`, in the order written, without repeats.
+    public static func quotes(in purpose: String) -> [QuotedBillNumber] {
+        let tokens = tokenize(purpose)
+        var found: [QuotedBillNumber] = []
+        var seen: Set<String> = []
+        var index = 0
+        while index < tokens.count {
+            guard tokens[index].kind == .word, isBillKeyword(tokens, at: index) else {
+                index += 1
+                continue
+            }
+            let (numbers, next) = parseList(tokens, afterKeywordAt: index)
+            for number in numbers where seen.insert(number.exactKey).inserted {
+                found.append(number)
+            }
+            index = max(next, index + 1)
+        }
+        return found
+    }
+
+    /// Upper case, `ё`→`Е`, only letters and digits kept (`сч-000123` → `СЧ000123`).
+    public static func exactKey(_ text: String) -> String {
+        var result = ""
+        for ch in text.uppercased() {
+            if ch == "Ё" {
+                result.append("Е")
+            } else if ch.isLetter || ch.isASCIIDigit {
+                result.append(ch)
+            }
+        }
+        return result
+    }
+
+    /// The letter prefix, dashes and leading zeros stripped (`СЧ-000123` → `123`).
+    /// A number without digits normalises to its exact key.
+    public static func normalizedKey(_ text: String) -> String {
+        let exact = exactKey(text)
+        guard let firstDigit = exact.firstIndex(where: \.isASCIIDigit) else { return exact }
+        let rest = exact[firstDigit...].drop { $0 == "0" }
+        return rest.isEmpty ? "0" : String(rest)
+    }
+
+    // MARK: - Tokens
+
+    enum TokenKind: Equatable {
+        case word
+        /// Digits, possibly with inner `.`, `,`, `-`, `/` between digit groups (`26.11.2026`, `2429-73`).
+        case number
+        case symbol
+    }
+
+    struct Token {
+        var kind: TokenKind
+        var text: String
+        /// No space between this token and the previous one.
+        var glued: Bool
+    }
+
+    static func tokenize(_ purpose: String) -> [Token] {
+        var tokens: [Token] = []
+        let chars = Array(purpose)
+        var index = 0
+        var glued = false
+        while index < chars.count {
+            let ch = chars[index]
+            if ch.isWhitespace {
+                glued = false
+                index += 1
+                continue
+            }
+            if ch.isASCIIDigit {
+                var end = index + 1
+                while end < chars.count {
+                    if chars[end].isASCIIDigit {
+                        end += 1
+                    } else if ".,-/".contains(chars[end]), end + 1 < chars.count, chars[end + 1].isASCIIDigit {
+                        end += 2
+                    } else {
+                        break
+                    }
+                }
+                tokens.append(Token(kind: .number, text: String(chars[index..<end]), glued: glued))
+                index = end
+            } else if ch.isLetter {
+                var end = index + 1
+                while end < chars.count, chars[end].isLetter { end += 1 }
+                tokens.append(Token(kind: .word, text: String(chars[index..<end]).lowercased(), glued: glued))
+                index = end
+            } else {
+                tokens.append(Token(kind: .symbol, text: String(ch), glued: glued))
+                index += 1
+            }
+            glued = true
+        }
+        return tokens
+    }
+
+    // MARK: - Grammar
+
+    private static let billKeywords: Set<String> = [
+        "сч", "счет", "счета", "счету", "счете", "счетом", "счетов", "счетам", "счетами", "счетах",
+        "счёт", "счёта", "счёту", "счёте", "счётом", "счётов", "счётам", "счётами", "счётах",
+        "invoice", "invoices", "inv",
+    ]
+
+    /// Words between the keyword and the first number that do not end the phrase.
+    private static let leadWords: Set<String> = ["n", "no", "nr", "номер", "номера", "нн"]
+
+    private static let currencyWords: Set<String> = ["р", "руб", "рубля", "рублей", "рубль", "rub", "rur", "коп"]
+
+    private static let months = ["янв", "фев", "мар", "апр", "мая", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"]
+
+    /// A bill keyword that is not part of `счет-фактура`, `сч-ф`, `сч/ф` or an account (`р/с`, `расчетный счет`).
+    static func isBillKeyword(_ tokens: [Token], at index: Int) -> Bool {
+        let word = tokens[index].text
+        guard billKeywords.contains(word) else { return false }
+        // счет-фактура, сч-ф, сч/ф: a tax invoice, not a payment bill.
+        if index + 2 < tokens.count, tokens[index + 1].kind == .symbol, "-/".contains(tokens[index + 1].text),
+           tokens[index + 2].kind == .word, tokens[index + 2].glued,
+           tokens[index + 2].text == "ф" || tokens[index + 2].text.hasPrefix("фактур") {
+            return false
+        }
+        // расчетный / лицевой / банковский счет: an account.
+        if index > 0, tokens[index - 1].kind == .word,
+           ["расчетный", "расчётный", "лицевой", "банковский", "корр", "корреспондентский", "р", "л", "к"]
+            .contains(tokens[index - 1].text) {
+            return false
+        }
+        return true
+    }
+
+    /// Parses the list of numbers after the keyword at `keywordIndex`; returns them and where parsing stopped.
+    static func parseList(_ tokens: [Token], afterKeywordAt keywordIndex: Int) -> ([QuotedBillNumber], Int) {
+        var numbers: [QuotedBillNumber] = []
+        var index = keywordIndex + 1
+        // A number glued to the keyword itself: СЧ-000123, СЧ000123, Счёт-000123.
+        if let (number, next) = gluedNumber(tokens, prefixAt: keywordIndex) {
+            numbers.append(number)
+            index = next
+        }
+        var expectingNumber = numbers.isEmpty
+        while index < tokens.count {
+            let token = tokens[index]
+            if expectingNumber {
+                switch token.kind {
+                case .symbol where ["№", "#", ".", ":", "-"].contains(token.text):
+                    index += 1
+                case .word where token.text == "на":
+                    // `счет на оплату № 123`, but not `счет на 5000 руб.`
+                    guard index + 1 < tokens.count, ["оплату", "оплаты"].contains(tokens[index + 1].text) else {
+                        return (numbers, index)
+                    }
+                    index += 2
+                case .word where leadWords.contains(token.text):
+                    index += 1
+                case .word where token.text == "от":
+                    guard let next = skipDate(tokens, from: index + 1) else { return (numbers, index) }
+                    index = next
+                case .word:
+                    // A short letter prefix glued to its number: АБ-123, СЧ000123.
+                    if token.text.count <= 4, let (number, next) = gluedNumber(tokens, prefixAt: index) {
+                        numbers.append(number)
+                        index = next
+                        expectingNumber = false
+                    } else {
+                        return (numbers, index)
+                    }
+                case .number:
+                    if isDate(token.text) {
+                        index += 1
+                        continue
+                    }
+                    guard let number = billNumber(tokens, at: index) else { return (numbers, index) }
+                    numbers.append(number)
+                    index += 1
+                    expectingNumber = false
+                default:
+                    return (numbers, index)
+                }
+            } else {
+                switch token.kind {
+                case .symbol where [",", ";", "+", "&", "№", "#"].contains(token.text):
+                    index += 1
+                    expectingNumber = true
+                case .word where token.text == "и":
+                    index += 1
+                    expectingNumber = true
+                case .word where token.text == "от":
+                    guard let next = skipDate(tokens, from: index + 1) else { return (numbers, index) }
+                    index = next
+                default:
+                    return (numbers, index)
+                }
+            }
+        }
+        return (numbers, index)
+    }
+
+    /// `prefix` `-`? `digits`, all glued together (no spaces): the number with its prefix.
+    private static func gluedNumber(_ tokens: [Token], prefixAt index: Int) -> (QuotedBillNumber, Int)? {
+        var next = index + 1
+        if next < tokens.count, tokens[next].kind == .symbol, tokens[next].text == "-", tokens[next].glued {
+            next += 1
+        }
+        guard next < tokens.count, next > index, tokens[next].kind == .number, tokens[next].glued,
+              tokens[next].text.allSatisfy(\.isASCIIDigit), acceptable(tokens, numberAt: next) else { return nil }
+        let prefix = tokens[index].text.uppercased()
+        let separator = next == index + 2 ? "-" : ""
+        return (QuotedBillNumber(text: prefix + separator + tokens[next].text), next + 1)
+    }
+
+    /// A bare number that can be a bill number, or `nil`.
+    private static func billNumber(_ tokens: [Token], at index: Int) -> QuotedBillNumber? {
+        let text = tokens[index].text
+        guard text.allSatisfy(\.isASCIIDigit), acceptable(tokens, numberAt: index) else { return nil }
+        return QuotedBillNumber(text: text)
+    }
+
+    /// Not a percentage, not followed by a month name (a date), at most eight significant digits.
+    private static func acceptable(_ tokens: [Token], numberAt index: Int) -> Bool {
+        let text = tokens[index].text
+        let significant = text.drop { $0 == "0" }
+        guard significant.count <= 8 else { return false }
+        if index + 1 < tokens.count {
+            let next = tokens[index + 1]
+            if next.kind == .symbol, next.text == "%" { return false }
+            if next.kind == .word, isMonth(next.text) || currencyWords.contains(next.text) { return false }
+            if next.kind == .symbol, next.text == "₽" { return false }
+        }
+        return true
+    }
+
+    private static func isMonth(_ word: String) -> Bool { months.contains { word.hasPrefix($0) } }
+
+    /// `26.11.2026`, `26.11.26`, `2026-11-26`, `26/11/2026`.
+    static func isDate(_ text: String) -> Bool {
+        let parts = text.split(omittingEmptySubsequences: false) { ".-/".contains($0) }
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) else { return false }
+        let lengths = parts.map(\.count)
+        return (lengths[0] <= 2 && lengths[1] <= 2 && (lengths[2] == 2 || lengths[2] == 4)) ||
+            (lengths[0] == 4 && lengths[1] <= 2 && lengths[2] <= 2)
+    }
+
+    /// After `от`: a date (`26.11.2026`, `26 ноября 2026`) and an optional `г.`/`года`; where it ends, or `nil`.
+    private static func skipDate(_ tokens: [Token], from start: Int) -> Int? {
+        var index = start
+        guard index < tokens.count, tokens[index].kind == .number else { return nil }
+        if isDate(tokens[index].text) {
+            index += 1
+        } else if index + 1 < tokens.count, tokens[index + 1].kind == .word, isMonth(tokens[index + 1].text),
+                  tokens[index].text.count <= 2 {
+            index += 2
+            if index < tokens.count, tokens[index].kind == .number, tokens[index].text.count == 4 { index += 1 }
+        } else {
+            return nil
+        }
+        if index < tokens.count, tokens[index].kind == .word, ["г", "года", "гг"].contains(tokens[index].text) {
+            index += 1
+            if index < tokens.count, tokens[index].kind == .symbol, tokens[index].text == ".", tokens[index].glued {
+                index += 1
+            }
+        }
+        return index
+    }
+}
