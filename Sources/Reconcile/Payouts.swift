@@ -9,8 +9,7 @@ public struct CommissionRate: Hashable, Sendable, CustomStringConvertible {
     /// A rate in basis points: 250 = 2.5 %. Must be 0…10 000.
     public init?(basisPoints: Int64) {
         guard (0...10_000).contains(basisPoints) else { return nil }
-        numerator = basisPoints
-        denominator = 10_000
+        self.init(reducing: basisPoints, 10_000)
     }
 
     /// A rate written as a decimal percentage: `"2.5"`, `"2.50%"`, `"0,9"`. Must be 0…100.
@@ -22,8 +21,17 @@ public struct CommissionRate: Hashable, Sendable, CustomStringConvertible {
         var denominator: Int64 = 100
         for _ in 0..<value.scale { denominator *= 10 }
         guard value.units <= denominator else { return nil }
-        numerator = value.units
-        self.denominator = denominator
+        self.init(reducing: value.units, denominator)
+    }
+
+    /// The fraction in lowest terms, so equal rates compare equal (`250` bp == `"2.5"`).
+    private init(reducing numerator: Int64, _ denominator: Int64) {
+        var a = numerator
+        var b = denominator
+        while b != 0 { (a, b) = (b, a % b) }
+        let divisor = max(a, 1)
+        self.numerator = numerator / divisor
+        self.denominator = denominator / divisor
     }
 
     /// The commission on `amount`, rounded to the kopeck half away from zero.
@@ -38,17 +46,17 @@ public struct CommissionRate: Hashable, Sendable, CustomStringConvertible {
         return Money(kopecks: Int64(quotient))
     }
 
-    /// The rate as a percentage, e.g. `2.5%`.
+    /// The rate as a percentage, e.g. `2.5%` (a fraction when it has no short decimal form).
     public var description: String {
-        // numerator / denominator × 100, printed exactly.
-        var scale = 0
-        var denominatorOfPercent = denominator / 100
-        while denominatorOfPercent > 1 && denominatorOfPercent % 10 == 0 {
-            denominatorOfPercent /= 10
-            scale += 1
+        for scale in 0...10 {
+            var factor: Int64 = 100
+            for _ in 0..<scale { factor *= 10 }
+            let (scaled, overflow) = numerator.multipliedReportingOverflow(by: factor)
+            if !overflow, scaled % denominator == 0 {
+                return "\(ExactDecimal(units: scaled / denominator, scale: scale))%"
+            }
         }
-        guard denominatorOfPercent == 1 else { return "\(numerator * 100)/\(denominator)%" }
-        return "\(ExactDecimal(units: numerator, scale: scale).normalized)%"
+        return "\(numerator)/\(denominator)"
     }
 }
 
