@@ -7,9 +7,9 @@ struct BillIndex<Key: Hashable> {
     private var heads: [Key: Int32] = [:]
     private var next: [Int32]
 
-    init(billCount: Int) {
+    init(billCount: Int, expectedKeys: Int = 0) {
         next = Array(repeating: -1, count: billCount)
-        heads.reserveCapacity(billCount)
+        heads.reserveCapacity(expectedKeys)
     }
 
     /// Adds `bill` to the group of `key`, keeping the group in ascending order.
@@ -30,8 +30,8 @@ struct BillIndex<Key: Hashable> {
         next[Int(current)] = bill
     }
 
-    /// Appends `bill`, which must be larger than every bill already in the group of `key`,
-    /// and `lastOf` must give the group's current last bill (used when building in order).
+    /// Appends `bill`, which must be larger than every bill already in the group of `key`;
+    /// `tails` holds each group's last bill (used when building in ascending order).
     mutating func append(_ bill: Int32, under key: Key, tails: inout [Key: Int32]) {
         if let tail = tails[key] {
             next[Int(tail)] = bill

@@ -37,6 +37,7 @@ public struct QuotedBillNumber: Hashable, Sendable, Codable, CustomStringConvert
 public enum BillReference {
     /// The bill numbers quoted in `purpose`, in the order written, without repeats.
     public static func quotes(in purpose: String) -> [QuotedBillNumber] {
+        guard mayQuote(purpose) else { return [] }
         let tokens = tokenize(purpose)
         var found: [QuotedBillNumber] = []
         var seen: Set<String> = []
@@ -55,26 +56,90 @@ public enum BillReference {
         return found
     }
 
+    /// A quick scan: every bill keyword starts with `сч` (any case) or `inv`.
+    static func mayQuote(_ purpose: String) -> Bool {
+        var previous: UInt32 = 0
+        var beforePrevious: UInt32 = 0
+        for scalar in purpose.unicodeScalars {
+            let value = scalar.value
+            // с/С then ч/Ч
+            if (value == 0x447 || value == 0x427) && (previous == 0x441 || previous == 0x421) { return true }
+            if value | 0x20 == 0x76 && previous | 0x20 == 0x6E && beforePrevious | 0x20 == 0x69 { return true }
+            beforePrevious = previous
+            previous = value
+        }
+        return false
+    }
+
     /// Upper case, `ё`→`Е`, only letters and digits kept (`сч-000123` → `СЧ000123`).
     public static func exactKey(_ text: String) -> String {
-        var result = ""
-        for ch in text.uppercased() {
-            if ch == "Ё" {
-                result.append("Е")
-            } else if ch.isLetter || ch.isASCIIDigit {
-                result.append(ch)
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isDigit(scalar) {
+                result.append(scalar)
+            } else if isLetter(scalar) {
+                let upper = uppercase(scalar)
+                result.append(upper == "Ё" ? "Е" : upper)
             }
         }
-        return result
+        return String(result)
     }
 
     /// The letter prefix, dashes and leading zeros stripped (`СЧ-000123` → `123`).
     /// A number without digits normalises to its exact key.
     public static func normalizedKey(_ text: String) -> String {
-        let exact = exactKey(text)
-        guard let firstDigit = exact.firstIndex(where: \.isASCIIDigit) else { return exact }
-        let rest = exact[firstDigit...].drop { $0 == "0" }
-        return rest.isEmpty ? "0" : String(rest)
+        let scalars = text.unicodeScalars
+        guard let firstDigit = scalars.firstIndex(where: isDigit) else { return exactKey(text) }
+        var result = String.UnicodeScalarView()
+        var leading = true
+        for scalar in scalars[firstDigit...] {
+            if leading && scalar == "0" { continue }
+            if isDigit(scalar) {
+                leading = false
+                result.append(scalar)
+            } else if isLetter(scalar) {
+                leading = false
+                let upper = uppercase(scalar)
+                result.append(upper == "Ё" ? "Е" : upper)
+            }
+        }
+        return result.isEmpty ? "0" : String(result)
+    }
+
+    // MARK: - Scalars (fast paths for ASCII and Cyrillic)
+
+    @inline(__always)
+    static func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar.value &- 48 < 10 }
+
+    @inline(__always)
+    static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        if value < 0x80 { return (value | 0x20) &- 97 < 26 }
+        if value >= 0x400 && value <= 0x4FF { return true }
+        return scalar.properties.isAlphabetic
+    }
+
+    @inline(__always)
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        if value < 0x80 { return value == 32 || (value >= 9 && value <= 13) }
+        return scalar.properties.isWhitespace
+    }
+
+    static func lowercase(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        let value = scalar.value
+        if value &- 65 < 26 { return Unicode.Scalar(value + 32) ?? scalar }
+        if value >= 0x410 && value <= 0x42F { return Unicode.Scalar(value + 32) ?? scalar }
+        if value >= 0x400 && value <= 0x40F { return Unicode.Scalar(value + 80) ?? scalar }
+        return scalar
+    }
+
+    static func uppercase(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        let value = scalar.value
+        if value &- 97 < 26 { return Unicode.Scalar(value - 32) ?? scalar }
+        if value >= 0x430 && value <= 0x44F { return Unicode.Scalar(value - 32) ?? scalar }
+        if value >= 0x450 && value <= 0x45F { return Unicode.Scalar(value - 80) ?? scalar }
+        return scalar
     }
 
     // MARK: - Tokens
@@ -95,36 +160,41 @@ public enum BillReference {
 
     static func tokenize(_ purpose: String) -> [Token] {
         var tokens: [Token] = []
-        let chars = Array(purpose)
+        let scalars = Array(purpose.unicodeScalars)
         var index = 0
         var glued = false
-        while index < chars.count {
-            let ch = chars[index]
-            if ch.isWhitespace {
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if isSpace(scalar) {
                 glued = false
                 index += 1
                 continue
             }
-            if ch.isASCIIDigit {
+            if isDigit(scalar) {
                 var end = index + 1
-                while end < chars.count {
-                    if chars[end].isASCIIDigit {
+                while end < scalars.count {
+                    if isDigit(scalars[end]) {
                         end += 1
-                    } else if ".,-/".contains(chars[end]), end + 1 < chars.count, chars[end + 1].isASCIIDigit {
+                    } else if ".,-/".unicodeScalars.contains(scalars[end]), end + 1 < scalars.count,
+                              isDigit(scalars[end + 1]) {
                         end += 2
                     } else {
                         break
                     }
                 }
-                tokens.append(Token(kind: .number, text: String(chars[index..<end]), glued: glued))
+                var text = String.UnicodeScalarView()
+                text.append(contentsOf: scalars[index..<end])
+                tokens.append(Token(kind: .number, text: String(text), glued: glued))
                 index = end
-            } else if ch.isLetter {
+            } else if isLetter(scalar) {
                 var end = index + 1
-                while end < chars.count, chars[end].isLetter { end += 1 }
-                tokens.append(Token(kind: .word, text: String(chars[index..<end]).lowercased(), glued: glued))
+                while end < scalars.count, isLetter(scalars[end]) { end += 1 }
+                var text = String.UnicodeScalarView()
+                for letter in scalars[index..<end] { text.append(lowercase(letter)) }
+                tokens.append(Token(kind: .word, text: String(text), glued: glued))
                 index = end
             } else {
-                tokens.append(Token(kind: .symbol, text: String(ch), glued: glued))
+                tokens.append(Token(kind: .symbol, text: String(scalar), glued: glued))
                 index += 1
             }
             glued = true

@@ -44,10 +44,11 @@ struct MatchingEngine {
     var byCustomerAmount: BillIndex<CustomerAmount>
     var byAmount: BillIndex<Int64>
     var byNormalizedNumber: BillIndex<String>
-    var byBillNumber: BillIndex<BillNumber>
     var byProviderOrder: BillIndex<ProviderOrderID>
-    var byOrderID: BillIndex<String>
-    var byOrderNumber: BillIndex<String>
+    /// Built on first use (pins, `merchantOrderId`): most runs never need them.
+    var byBillNumber: BillIndex<BillNumber>?
+    var byOrderID: BillIndex<String>?
+    var byOrderNumber: BillIndex<String>?
 
     // Payments, canonical order.
     var payments: [OpenPayment] = []
@@ -111,20 +112,14 @@ struct MatchingEngine {
         customerBills = flat
         firstOpen = Array(starts.dropLast())
 
-        byCustomerAmount = BillIndex(billCount: count)
-        byAmount = BillIndex(billCount: count)
-        byNormalizedNumber = BillIndex(billCount: count)
-        byBillNumber = BillIndex(billCount: count)
+        byCustomerAmount = BillIndex(billCount: count, expectedKeys: count)
+        byAmount = BillIndex(billCount: count, expectedKeys: count)
+        byNormalizedNumber = BillIndex(billCount: count, expectedKeys: count)
         byProviderOrder = BillIndex(billCount: count)
-        byOrderID = BillIndex(billCount: count)
-        byOrderNumber = BillIndex(billCount: count)
         var customerAmountTails: [CustomerAmount: Int32] = [:]
         var amountTails: [Int64: Int32] = [:]
         var normalizedTails: [String: Int32] = [:]
-        var numberTails: [BillNumber: Int32] = [:]
         var providerTails: [ProviderOrderID: Int32] = [:]
-        var orderIDTails: [String: Int32] = [:]
-        var orderNumberTails: [String: Int32] = [:]
         for (position, bill) in sortedBills.enumerated() {
             let index = Int32(position)
             if outstanding[position] > 0 {
@@ -135,12 +130,9 @@ struct MatchingEngine {
             }
             byNormalizedNumber.append(index, under: BillReference.normalizedKey(bill.number.rawValue),
                                       tails: &normalizedTails)
-            byBillNumber.append(index, under: bill.number, tails: &numberTails)
             if let provider = bill.providerOrderID {
                 byProviderOrder.append(index, under: provider, tails: &providerTails)
             }
-            byOrderID.append(index, under: bill.orderID.rawValue, tails: &orderIDTails)
-            byOrderNumber.append(index, under: bill.orderNumber, tails: &orderNumberTails)
         }
 
         // Payments: canonical order, duplicates and payouts set aside.
@@ -218,6 +210,9 @@ struct MatchingEngine {
     /// The payer's ИНН, or `nil` when missing or a placeholder of zeros.
     static func cleanINN(_ text: String?) -> String? {
         guard let text else { return nil }
+        if !text.isEmpty, text.utf8.allSatisfy({ $0 &- 48 < 10 }) {
+            return text.utf8.contains { $0 != 48 } ? text : nil
+        }
         let trimmed = text.filter { !$0.isWhitespace }
         guard !trimmed.isEmpty, trimmed.contains(where: { $0 != "0" }) else { return nil }
         return trimmed
@@ -225,6 +220,36 @@ struct MatchingEngine {
 
     private func isKnownCustomer(_ inn: String) -> Bool {
         knownCustomers.contains(inn) || customerSlots[inn] != nil
+    }
+
+    /// The bills with this exact number, oldest first.
+    private mutating func bills(numbered number: BillNumber) -> [Int32] {
+        if byBillNumber == nil {
+            var index = BillIndex<BillNumber>(billCount: bills.count)
+            var tails: [BillNumber: Int32] = [:]
+            for (position, bill) in bills.enumerated() { index.append(Int32(position), under: bill.number, tails: &tails) }
+            byBillNumber = index
+        }
+        return byBillNumber?.all(number) ?? []
+    }
+
+    /// The bills whose order id or order number is `merchantOrderID`, oldest first.
+    private mutating func bills(merchantOrderID: String) -> [Int32] {
+        if byOrderID == nil || byOrderNumber == nil {
+            var ids = BillIndex<String>(billCount: bills.count)
+            var numbers = BillIndex<String>(billCount: bills.count)
+            var idTails: [String: Int32] = [:]
+            var numberTails: [String: Int32] = [:]
+            for (position, bill) in bills.enumerated() {
+                ids.append(Int32(position), under: bill.orderID.rawValue, tails: &idTails)
+                numbers.append(Int32(position), under: bill.orderNumber, tails: &numberTails)
+            }
+            byOrderID = ids
+            byOrderNumber = numbers
+        }
+        var found = Set(byOrderID?.all(merchantOrderID) ?? [])
+        found.formUnion(byOrderNumber?.all(merchantOrderID) ?? [])
+        return found.sorted()
     }
 
     // MARK: - Allocation primitives
@@ -310,7 +335,7 @@ struct MatchingEngine {
                 continue  // applied by an earlier run; the ledger keeps it
             }
             pinned[index] = true
-            let candidates = byBillNumber.all(pin.billNumber)
+            let candidates = bills(numbered: pin.billNumber)
             guard candidates.count == 1, let bill = candidates.first else {
                 exceptions.append(ReconcileException(
                     kind: .pinRejected, severity: .error, paymentID: payment.id, billNumbers: [pin.billNumber],
@@ -385,9 +410,7 @@ struct MatchingEngine {
             how = "provider order id \(provider)"
         }
         if candidates.isEmpty, let merchant = payment.merchantOrderID, !merchant.isEmpty {
-            var set = Set(byOrderID.all(merchant))
-            set.formUnion(byOrderNumber.all(merchant))
-            candidates = set.sorted()
+            candidates = bills(merchantOrderID: merchant)
             how = "merchantOrderId \(merchant)"
         }
         let hasIdentifiers = payment.providerOrderID != nil || !(payment.merchantOrderID ?? "").isEmpty
