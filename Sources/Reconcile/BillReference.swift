@@ -220,7 +220,13 @@ public enum BillReference {
     /// A bill keyword that is not part of `счет-фактура`, `сч-ф`, `сч/ф` or an account (`р/с`, `расчетный счет`).
     static func isBillKeyword(_ tokens: [Token], at index: Int) -> Bool {
         let word = tokens[index].text
-        guard billKeywords.contains(word) else { return false }
+        // Every keyword starts with `сч` (D1 81 D1 87) or `inv`: most words fail here, unhashed.
+        var bytes = word.utf8.makeIterator()
+        let first = bytes.next()
+        let second = bytes.next()
+        let startsWithSch = first == 0xD1 && second == 0x81 && bytes.next() == 0xD1 && bytes.next() == 0x87
+        let startsWithInv = first == UInt8(ascii: "i") && second == UInt8(ascii: "n")
+        guard startsWithSch || startsWithInv, billKeywords.contains(word) else { return false }
         // счет-фактура, сч-ф, сч/ф: a tax invoice, not a payment bill.
         if index + 2 < tokens.count, tokens[index + 1].kind == .symbol, "-/".contains(tokens[index + 1].text),
            tokens[index + 2].kind == .word, tokens[index + 2].glued,

@@ -7,6 +7,9 @@
 import Domain
 import Foundation
 import Reconcile
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// SplitMix64: a small seeded generator, so every run sees the same data.
 struct SplitMix64: RandomNumberGenerator {
@@ -27,6 +30,14 @@ func peakRSS() -> String {
     return status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }.map {
         $0.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces)
     } ?? "unknown"
+}
+
+/// User + system CPU seconds of this process so far (the machine may be shared: wall time alone misleads).
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
 func seconds(_ duration: Duration) -> String {
@@ -126,8 +137,10 @@ let configuration = (try? MatchingConfiguration(writeOffLimit: Money(kopecks: 2)
     ?? .standard
 let input = MatchingInput(payments: payments, bills: bills, configuration: configuration)
 let matchingStart = clock.now
+let cpuStart = cpuSeconds()
 let result = Matcher.match(input)
 let matched = clock.now - matchingStart
+let matchedCPU = cpuSeconds() - cpuStart
 
 var byMethod: [String: Int] = [:]
 for allocation in result.allocations { byMethod[allocation.method.rawValue, default: 0] += 1 }
@@ -138,7 +151,7 @@ for exception in result.exceptions { byException[exception.kind.rawValue, defaul
 
 print("reconcile-bench: \(paymentCount) payments, \(billCount) open bills, \(customerCount) customers")
 print("generated in \(seconds(generated)); payments by kind: \(kinds.sorted { $0.key < $1.key })")
-print("matching: \(seconds(matched))")
+print("matching: \(seconds(matched)) wall, \(Int(matchedCPU * 1000)) ms CPU (user + system)")
 print("allocations: \(result.allocations.count) \(byMethod.sorted { $0.key < $1.key })")
 print("payments: \(byStatus.sorted { $0.key < $1.key }); write-offs: \(result.writeOffs.count)")
 print("exceptions: \(byException.sorted { $0.key < $1.key })")
