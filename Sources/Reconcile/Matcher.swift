@@ -70,10 +70,12 @@ struct MatchingEngine {
         configuration = input.configuration
         knownCustomers = input.knownCustomerINNs
 
+        // Byte order of the UTF-8 text: deterministic, and without the Unicode-normalising
+        // comparison `String <` does for Cyrillic numbers (a million bills sort in a fraction).
         let sortedBills = input.bills.sorted { a, b in
             if a.date != b.date { return a.date < b.date }
-            if a.number != b.number { return a.number < b.number }
-            return a.orderID < b.orderID
+            if a.number != b.number { return a.number.rawValue.utf8.lexicographicallyPrecedes(b.number.rawValue.utf8) }
+            return a.orderID.rawValue.utf8.lexicographicallyPrecedes(b.orderID.rawValue.utf8)
         }
         bills = sortedBills
         let count = sortedBills.count
@@ -138,7 +140,7 @@ struct MatchingEngine {
         // Payments: canonical order, duplicates and payouts set aside.
         let sortedPayments = input.payments.sorted { a, b in
             if a.payment.receivedOn != b.payment.receivedOn { return a.payment.receivedOn < b.payment.receivedOn }
-            return a.payment.id < b.payment.id
+            return a.payment.id.rawValue.utf8.lexicographicallyPrecedes(b.payment.id.rawValue.utf8)
         }
         payments = sortedPayments
         let paymentCount = sortedPayments.count
@@ -155,11 +157,10 @@ struct MatchingEngine {
 
     mutating func run() {
         var eligible = Array(repeating: false, count: payments.count)
-        var previousID: PaymentID?
+        var seen = Set<PaymentID>(minimumCapacity: payments.count)
         for index in payments.indices {
             let payment = payments[index].payment
-            defer { previousID = payment.id }
-            if payment.id == previousID {
+            if !seen.insert(payment.id).inserted {
                 status[index] = .rejected
                 remaining[index] = 0
                 exceptions.append(ReconcileException(

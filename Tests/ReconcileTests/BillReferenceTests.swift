@@ -1,3 +1,5 @@
+import Foundation
+import TestSupport
 import Testing
 @testable import Reconcile
 
@@ -59,5 +61,27 @@ struct BillReferenceTests {
     @Test("a number repeated in the purpose is quoted once")
     func repeats() {
         #expect(quoted("Оплата по счету 123. Счет 123") == ["123"])
+    }
+}
+
+@Suite("Bill numbers in real bank purposes")
+struct RealPurposeTests {
+    @Test("real 1C exports quote contracts, taxes and amounts, never a bill",
+          .enabled(if: Paths.realInputs != nil, "../shared/real-inputs is not present"))
+    func realPurposes() throws {
+        let folder = try #require(Paths.realInputs).appendingPathComponent("1c")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".txt") }
+        var purposes: [String] = []
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("НазначениеПлатежа=") {
+                purposes.append(String(line.dropFirst("НазначениеПлатежа=".count)))
+            }
+        }
+        #expect(purposes.count >= 5)
+        #expect(purposes.contains { $0.contains("договору N 0320 от 21.06.2021") })
+        for purpose in purposes {
+            #expect(BillReference.quotes(in: purpose).isEmpty, "in \(purpose)")
+        }
     }
 }

@@ -339,3 +339,15 @@ struct MatchingScenarioTests {
         #expect(result.outcome("p2")?.status == .credit)
     }
 }
+
+@Suite("Matching: duplicates given on different days")
+struct DuplicateAcrossDaysTests {
+    @Test("the same payment id with another date is still counted once, the earlier copy kept")
+    func duplicateAcrossDays() {
+        let early = Fixture.payment("p1", amount: "100.00", day: 5)
+        let late = Fixture.payment("p1", amount: "100.00", day: 9)
+        let result = Fixture.run([late, early], [Fixture.bill("B1", amount: "300.00")])
+        #expect(result.summary == ["p1→B1 100.00 inn-oldest-first"])
+        #expect(result.exceptions(.duplicatePayment).count == 1)
+    }
+}
