@@ -78,6 +78,7 @@ let package = Package(
             dependencies: ["Job", "Documents", "XML", "Reports", "Ledger", "Generator", argumentParser, logging],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(name: "reconcile-bench", dependencies: ["Reconcile", "Domain"], swiftSettings: swiftSettings),
 
         // MARK: Tests
         .target(
