@@ -88,8 +88,8 @@ enum ConfigurationValidator {
         }
 
         // Policies
-        if c.policies.writeOffLimit.isNegative || c.policies.writeOffLimit > Money(kopecks: 100) {
-            error("policies.write_off_limit", "must be between 0.00 and 1.00 (a few kopecks), got \(c.policies.writeOffLimit)")
+        if c.policies.writeOffLimit.isNegative || c.policies.writeOffLimit > Money(kopecks: 10) {
+            error("policies.write_off_limit", "must be between 0.00 and 0.10 (a few kopecks), got \(c.policies.writeOffLimit)")
         }
         if c.policies.commissionPercent.isNegative || c.policies.commissionPercent > ExactDecimal(100) {
             error("policies.commission_percent", "must be between 0 and 100")
