@@ -116,9 +116,9 @@ enum ConfigurationValidator {
 
     static func checkEDOID(_ id: String, path: String, error: (String, String) -> Void) {
         let chars = Array(id)
-        guard (4...46).contains(chars.count), chars.count > 3, chars[3] == "-",
+        guard (5...100).contains(chars.count), chars[3] == "-",
               chars[0..<3].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            error(path, "must be an EDO participant id: a 3-character operator code, '-', then the id (4–46 characters), e.g. 2BM-7701234560-770101001-…")
+            error(path, "must be an EDO participant id: a 3-character operator code, '-', then the id (at most 100 characters), e.g. 2BM-7701234560-770101001-…")
             return
         }
     }
