@@ -341,11 +341,11 @@ struct ActView {
     let period: String
     let seller: String
     let sellerINN: String
-    let sellerKPP: String
+    let sellerKPP: String?
     let customer: String
     let customerINN: String
-    let customerKPP: String
-    let contract: String
+    let customerKPP: String?
+    let contract: String?
     let intro: String
     let ourHeading: String
     let theirHeading: String
@@ -372,11 +372,11 @@ struct ActView {
         period = "за период с \(act.periodFrom.russian) по \(act.periodTo.russian)"
         seller = act.seller.name
         sellerINN = act.seller.inn
-        sellerKPP = act.seller.kpp ?? ""
+        sellerKPP = nonEmpty(act.seller.kpp)
         customer = act.customer.name
         customerINN = act.customer.inn
-        customerKPP = act.customer.kpp ?? ""
-        contract = act.contract.map { "по договору: \($0.title) № \($0.number) от \($0.date.russian)" } ?? ""
+        customerKPP = nonEmpty(act.customer.kpp)
+        contract = act.contract.map { "по договору: \($0.title) № \($0.number) от \($0.date.russian)" }
         let ourSigner = act.seller.signer.map { "\($0.position.lowercased()) \($0.name.withInitials)" }
         let theirSigner = act.customer.signer.map { "\($0.position.lowercased()) \($0.name.withInitials)" }
         intro = "Мы, нижеподписавшиеся, \(ourSigner.map { $0 + ", " } ?? "")\(act.seller.name), с одной стороны, и "

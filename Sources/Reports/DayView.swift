@@ -34,9 +34,9 @@ struct DayView {
         let id: String
         let source: String
         let date: String
-        let documentNumber: String
+        let documentNumber: String?
         let payer: String
-        let payerINN: String
+        let payerINN: String?
         let amount: String
         let purpose: String
         let allocations: [AllocationLine]
@@ -57,9 +57,9 @@ struct DayView {
     struct DocumentLine {
         let kind: String
         let number: String
-        let correction: String
+        let correction: String?
         let date: String
-        let order: String
+        let order: String?
         let buyer: String
         let buyerINN: String
         let withoutVAT: String
@@ -74,7 +74,7 @@ struct DayView {
         let order: String
         let reference: String
         let buyer: String
-        let buyerINN: String
+        let buyerINN: String?
         let amount: String
         let reason: String
     }
@@ -107,7 +107,7 @@ struct DayView {
         let reason: String
         let amount: String
         let document: String
-        let file: String
+        let file: String?
     }
 
     struct ReceivableLine {
@@ -151,13 +151,13 @@ struct DayView {
 
     let title: String
     let date: String
-    let generatedAt: String
+    let generatedAt: String?
     let seller: String
     let sellerINN: String
-    let sellerKPP: String
+    let sellerKPP: String?
     let outcome: String
     let outcomeClass: String
-    let runTimes: String
+    let runTimes: String?
     let notes: [String]
     let hasNotes: Bool
     let cards: [Card]
@@ -195,16 +195,16 @@ struct DayView {
         let date = input.businessDate.russian
         title = "Отчёт за день \(date)"
         self.date = date
-        generatedAt = input.generatedAt.map { "\($0.moscowDate.russian) \(moscowClock($0)) МСК" } ?? ""
+        generatedAt = input.generatedAt.map { "\($0.moscowDate.russian) \(moscowClock($0)) МСК" }
         seller = input.seller.name
         sellerINN = input.seller.inn
-        sellerKPP = input.seller.kpp ?? ""
+        sellerKPP = nonEmpty(input.seller.kpp)
         outcome = input.runStatus.outcome.russianDescription
         outcomeClass = input.runStatus.outcome.rawValue
         if let start = input.runStatus.startedAt, let finish = input.runStatus.finishedAt {
             runTimes = "\(moscowClock(start))–\(moscowClock(finish)) МСК"
         } else {
-            runTimes = ""
+            runTimes = nil
         }
         notes = input.runStatus.notes
         hasNotes = !notes.isEmpty
@@ -218,7 +218,8 @@ struct DayView {
             Card(title: "Поступило", value: m(sums.moneyIn),
                  detail: "\(sums.paymentCount) \(AmountInWords.plural(UInt64(sums.paymentCount), "платёж", "платежа", "платежей"))",
                  alert: false),
-            Card(title: "Разнесено по счетам", value: m(sums.allocated), detail: "", alert: false),
+            Card(title: "Разнесено по счетам", value: m(sums.allocated),
+                 detail: "разнесений: \(input.payments.map(\.allocations.count).reduce(0, +))", alert: false),
             Card(title: "Не разнесено", value: m(sums.unmatchedAmount),
                  detail: "\(sums.unmatchedCount) \(AmountInWords.plural(UInt64(sums.unmatchedCount), "платёж", "платежа", "платежей")) без счёта",
                  alert: sums.unmatchedCount > 0),
@@ -261,8 +262,8 @@ struct DayView {
         payments = input.payments.map { payment in
             PaymentLine(
                 id: payment.id.rawValue, source: payment.source.russianDescription, date: payment.receivedOn.russian,
-                documentNumber: payment.documentNumber ?? "", payer: payment.payerName ?? "",
-                payerINN: payment.payerINN ?? "", amount: m(payment.amount), purpose: payment.purpose,
+                documentNumber: nonEmpty(payment.documentNumber), payer: payment.payerName ?? "",
+                payerINN: nonEmpty(payment.payerINN), amount: m(payment.amount), purpose: payment.purpose,
                 allocations: payment.allocations.map {
                     AllocationLine(bill: $0.billNumber.rawValue, order: $0.orderID.rawValue, amount: m($0.amount),
                                    rule: $0.method.russianDescription)
@@ -281,7 +282,7 @@ struct DayView {
         hasExceptions = !exceptions.isEmpty
         held = input.held.map {
             HeldLine(kind: $0.kind.russianDescription, order: $0.orderID.rawValue, reference: $0.reference,
-                     buyer: $0.buyerName ?? "", buyerINN: $0.buyerINN ?? "", amount: $0.amount.map(m) ?? "",
+                     buyer: $0.buyerName ?? "", buyerINN: nonEmpty($0.buyerINN), amount: $0.amount.map(m) ?? "",
                      reason: $0.reason)
         }
         hasHeld = !held.isEmpty
@@ -296,8 +297,8 @@ struct DayView {
 
         documents = input.documents.map {
             DocumentLine(kind: $0.kind.russianDescription, number: $0.number.rawValue,
-                         correction: $0.correctionNumber.map { "испр. \($0)" } ?? "", date: $0.date.russian,
-                         order: $0.orderID?.rawValue ?? "", buyer: $0.buyerName, buyerINN: $0.buyerINN,
+                         correction: $0.correctionNumber.map { "испр. \($0)" }, date: $0.date.russian,
+                         order: $0.orderID?.rawValue, buyer: $0.buyerName, buyerINN: $0.buyerINN,
                          withoutVAT: m($0.totalWithoutVAT), vat: m($0.vat), total: m($0.total), file: $0.fileName,
                          paperOnly: $0.paperOnly)
         }
@@ -316,7 +317,7 @@ struct DayView {
             ReturnLine(order: $0.orderID.rawValue, returnID: $0.returnID.rawValue, stage: $0.stage.russianDescription,
                        date: $0.date.russian, customer: $0.customerName, reason: $0.reason, amount: m($0.amount),
                        document: $0.document ?? ($0.stage == .beforeDeparture ? "не требуется" : "нет"),
-                       file: $0.documentFile ?? "")
+                       file: nonEmpty($0.documentFile))
         }
         hasReturns = !returns.isEmpty
         returnCount = returns.count
@@ -342,4 +343,10 @@ struct DayView {
             d1to30: m(sums.overdue1to30), d31to60: m(sums.overdue31to60), d61to90: m(sums.overdue61to90),
             over90: m(sums.overdueOver90), overdue: m(sums.overdue))
     }
+}
+
+/// `nil` for a missing or empty string, so a template's `{{#field}}` section is skipped.
+func nonEmpty(_ text: String?) -> String? {
+    guard let text, !text.isEmpty else { return nil }
+    return text
 }
