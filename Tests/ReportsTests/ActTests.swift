@@ -105,6 +105,21 @@ struct ActTests {
             == act.entries.count)
     }
 
+    @Test("a balance in the customer's favour is in the credit column")
+    func creditBalances() throws {
+        var owed = act
+        owed.openingBalance = Money(kopecks: -3_000_000)
+        let page = try owed.html()
+        #expect(page.contains("id=\"opening-debit\"><"))
+        #expect(page.contains("id=\"opening-credit\">30\u{00A0}000,00<"))
+        #expect(page.contains("id=\"closing-credit\">6\u{00A0}654,33<"))
+        #expect(page.contains("задолженность в пользу ООО «Ромашка» составляет 6\u{00A0}654,33 руб. "
+            + "(шесть тысяч шестьсот пятьдесят четыре рубля 33 копейки)."))
+        let rows = parseCSV(owed.csv())
+        #expect(rows[1] == ["01.11.2026", "Сальдо начальное", "", "30000,00"])
+        #expect(rows.last == ["30.11.2026", "Сальдо конечное", "", "6654,33"])
+    }
+
     @Test("HTML escapes the parties' names")
     func escaping() throws {
         var hostile = act

@@ -104,6 +104,18 @@ struct DayReportTests {
         #expect(page.contains("Оплата &lt;b&gt;счёт&lt;/b&gt; &amp; &quot;прочее&quot;; без номера"))
     }
 
+    @Test("a product name with markup in a held document's reason is text in HTML and verbatim in CSV")
+    func productNameEscaping() throws {
+        var day = input
+        day.held[0].reason = "Строка 2 «<script>document.title='x'</script> Говядина» без ВСД"
+        let output = try render(day)
+        let page = html(output)
+        #expect(!page.contains("<script>document"))
+        #expect(page.contains("«&lt;script&gt;document.title=&#39;x&#39;&lt;/script&gt; Говядина» без ВСД"))
+        let exceptions = parseCSV(try #require(output.csv.first { $0.name.hasPrefix("exceptions-") }).bytes)
+        #expect(exceptions.contains { $0[3] == day.held[0].reason })
+    }
+
     @Test("bar charts are scaled with integer arithmetic: the largest bar is full width")
     func charts() throws {
         let page = html(try render(input))
