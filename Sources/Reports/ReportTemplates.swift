@@ -32,15 +32,18 @@ public struct ReportTemplates: Sendable {
     public let origins: [String: String]
 
     /// The bundled templates, with any of `overrideDirectory`'s `*.mustache` files replacing them.
+    ///
+    /// When the bundled templates cannot be found (a binary copied without its
+    /// `sverka_Reports.resources` folder), an override directory that holds every
+    /// template in `names` is enough; otherwise it is a `ReportError`, never a crash.
     public init(overrideDirectory: URL? = nil) throws(ReportError) {
         var library = MustacheLibrary()
         var origins: [String: String] = [:]
-        guard let bundled = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
-            throw ReportError(item: "Templates", reason: "the bundled templates folder is missing from the Reports module")
-        }
-        for (name, url) in try ReportTemplates.files(in: bundled) {
-            library.register(try ReportTemplates.parse(url), named: name)
-            origins[name] = "bundled"
+        if let bundled = ReportTemplates.bundledDirectory {
+            for (name, url) in try ReportTemplates.files(in: bundled) {
+                library.register(try ReportTemplates.parse(url), named: name)
+                origins[name] = "bundled"
+            }
         }
         if let overrideDirectory {
             var isDirectory: ObjCBool = false
@@ -54,11 +57,40 @@ public struct ReportTemplates: Sendable {
             }
         }
         for name in ReportTemplates.names where library.getTemplate(named: name) == nil {
-            throw ReportError(item: name, reason: "no template named '\(name).mustache'")
+            throw ReportError(item: "\(name).mustache", reason: ReportTemplates.bundledDirectory == nil
+                ? "the bundled templates were not found (install \(ReportTemplates.resourceBundleName) beside the "
+                    + "sverka binary) and no templates directory provides it"
+                : "no template of that name")
         }
         self.library = library
         self.origins = origins
     }
+
+    /// The name of the resource folder SwiftPM builds beside the executable.
+    public static let resourceBundleName = "sverka_Reports.resources"
+
+    /// Where the bundled templates were found, or `nil`.
+    ///
+    /// Looked up without `Bundle.module` (which stops the process when its folder is
+    /// missing): beside the main bundle, beside the real executable, in a macOS
+    /// `.bundle`, and finally in the source tree this module was built from.
+    public static let bundledDirectory: URL? = {
+        var roots: [URL] = [Bundle.main.bundleURL]
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() {
+            roots.append(executable)
+        }
+        var candidates: [URL] = []
+        for root in roots {
+            candidates.append(root.appendingPathComponent(resourceBundleName).appendingPathComponent("Templates"))
+            let macBundle = root.appendingPathComponent("sverka_Reports.bundle")
+            candidates.append(macBundle.appendingPathComponent("Contents/Resources/Templates"))
+            candidates.append(macBundle.appendingPathComponent("Templates"))
+        }
+        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Templates"))
+        return candidates.first {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("day.mustache").path)
+        }
+    }()
 
     /// Renders the template `name` with `context`.
     func render(_ context: Any, template name: String) throws(ReportError) -> String {

@@ -204,6 +204,24 @@ struct DayReportTests {
         #expect(templates.origins["act"] == "bundled")
     }
 
+    @Test("the bundled templates are found without Bundle.module; a full override directory stands alone")
+    func bundledLookup() throws {
+        let bundled = try #require(ReportTemplates.bundledDirectory)
+        for name in ReportTemplates.names {
+            #expect(FileManager.default.fileExists(atPath: bundled.appendingPathComponent("\(name).mustache").path))
+        }
+        let directory = try Paths.temporaryDirectory("reports-templates")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for name in ReportTemplates.names {
+            try FileManager.default.copyItem(at: bundled.appendingPathComponent("\(name).mustache"),
+                                             to: directory.appendingPathComponent("\(name).mustache"))
+        }
+        let templates = try ReportTemplates(overrideDirectory: directory)
+        #expect(ReportTemplates.names.allSatisfy { templates.origins[$0]?.hasPrefix(directory.path) == true })
+        let output = try DayReport.render(input, templates: templates)
+        #expect(String(decoding: output.html.bytes, as: UTF8.self) == html(try render(input)))
+    }
+
     @Test("a missing templates directory or a broken template is an error with the file named")
     func templateErrors() throws {
         let missing = URL(fileURLWithPath: "/nonexistent/templates-\(UUID().uuidString)")
