@@ -65,6 +65,7 @@ let package = Package(
         .target(
             name: "Reports",
             dependencies: ["Domain", "XML", mustache],
+            resources: [.copy("Templates")],
             swiftSettings: swiftSettings
         ),
         .target(name: "Generator", dependencies: ["Domain"], swiftSettings: swiftSettings),
