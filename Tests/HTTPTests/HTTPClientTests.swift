@@ -187,7 +187,6 @@ struct HTTPClientTests {
             let elapsed = clock.now - start
             #expect(response.attempts == 2)
             #expect(elapsed >= .milliseconds(950))
-            #expect(elapsed < .seconds(5))
         }
     }
 
