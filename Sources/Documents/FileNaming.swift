@@ -16,7 +16,7 @@ public enum FileNaming {
     public static let unmarkedFlags = "0_0_0_0_0_00"
 
     /// The file prefix of a document kind.
-    public static func prefix(_ kind: DocumentKind) -> String {
+    public static func prefix(_ kind: Domain.DocumentKind) -> String {
         kind == .ukd ? "ON_NKORSCHFDOPPR" : "ON_NSCHFDOPPR"
     }
 

@@ -31,7 +31,7 @@ public struct DocumentsInput: Hashable, Sendable {
 
 /// A document issued on an earlier run, as the ledger keeps it.
 public struct PriorDocument: Hashable, Sendable, Codable {
-    public var kind: DocumentKind
+    public var kind: Domain.DocumentKind
     /// The planner's identity key (`UPD:<shipment id>`, `UKD:<return id>`, `ADV:<payment id>:<order id>`).
     public var identityKey: String
     public var orderID: OrderID
@@ -48,7 +48,7 @@ public struct PriorDocument: Hashable, Sendable, Codable {
     /// The lines as issued: for a УПД the shipped values, for a УКД the values after the change.
     public var lines: [DocumentLineRecord]
 
-    public init(kind: DocumentKind, identityKey: String, orderID: OrderID, shipmentID: ShipmentID?,
+    public init(kind: Domain.DocumentKind, identityKey: String, orderID: OrderID, shipmentID: ShipmentID?,
                 number: DocumentNumber, date: CivilDate, correctionNumber: Int = 0, correctionDate: CivilDate? = nil,
                 status: DocumentStatus, lines: [DocumentLineRecord]) {
         self.kind = kind

@@ -259,7 +259,7 @@ public enum PlannedContent: Hashable, Sendable, Codable {
 
 /// A document the planner decided to issue. Rendering adds the number the ledger gives.
 public struct PlannedDocument: Hashable, Sendable, Codable {
-    public var kind: DocumentKind
+    public var kind: Domain.DocumentKind
     /// The stable identity (`UPD:<shipment id>`, `UKD:<return id>`, `ADV:<payment id>:<order id>`);
     /// a correction shares its original's key and differs by `correctionNumber`.
     public var identityKey: String
@@ -275,7 +275,7 @@ public struct PlannedDocument: Hashable, Sendable, Codable {
     /// The lines as the ledger records them (УПД: shipped values; УКД: values after the change).
     public var lineRecords: [DocumentLineRecord]
 
-    public init(kind: DocumentKind, identityKey: String, orderID: OrderID, shipmentID: ShipmentID?,
+    public init(kind: Domain.DocumentKind, identityKey: String, orderID: OrderID, shipmentID: ShipmentID?,
                 correctionNumber: Int, requiredNumber: DocumentNumber?, paperOnly: Bool, content: PlannedContent,
                 lineRecords: [DocumentLineRecord]) {
         self.kind = kind
@@ -316,13 +316,13 @@ public struct PlannedDocument: Hashable, Sendable, Codable {
 
 /// A document that is not emitted, with why. The ledger records it as `held`.
 public struct DocumentHold: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var kind: DocumentKind
+    public var kind: Domain.DocumentKind
     public var identityKey: String
     public var orderID: OrderID
     /// Each reason names the rule and the line or field: «строка 1 «Сыр …»: нет ВСД ФГИС «Меркурий»».
     public var reasons: [String]
 
-    public init(kind: DocumentKind, identityKey: String, orderID: OrderID, reasons: [String]) {
+    public init(kind: Domain.DocumentKind, identityKey: String, orderID: OrderID, reasons: [String]) {
         self.kind = kind
         self.identityKey = identityKey
         self.orderID = orderID

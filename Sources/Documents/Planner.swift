@@ -70,7 +70,7 @@ public enum DocumentPlanner {
     static func planShipment(order: Order, shipment: Shipment, prior: [PriorDocument], input: DocumentsInput) -> Outcome {
         let key = updKey(shipment.id)
         let issued = prior.filter { $0.identityKey == key }.max { $0.correctionNumber < $1.correctionNumber }
-        let kind: DocumentKind = issued == nil ? .upd : .updCorrection
+        let kind: Domain.DocumentKind = issued == nil ? .upd : .updCorrection
         var reasons: [String] = []
         var lines: [InvoiceLine] = []
         var records: [DocumentLineRecord] = []

@@ -12,7 +12,8 @@ public enum DocumentFormat: String, Hashable, Sendable, CaseIterable {
         guard root.name == "Файл", let document = root.child("Документ") else { return nil }
         switch document[attribute: "КНД"] {
         case "1115131": return .upd503
-        case "1115133": return .ukd501
+        // 1115133 is what sverka writes; 1115127 is the value quoted in FORMAT-NOTES (both unverified).
+        case "1115133", "1115127": return .ukd501
         default: return nil
         }
     }
@@ -64,7 +65,7 @@ public struct RuleInput: Sendable {
 
 /// A check the XSD cannot express. Each has its own identifier and message; a document that
 /// breaks any is held, never emitted, and `sverka validate` reports it for any file.
-public struct DocumentRule: Sendable {
+public struct FNSRule: Sendable {
     public var id: String
     /// One line: what the rule requires.
     public var summary: String
@@ -80,9 +81,9 @@ public struct DocumentRule: Sendable {
     }
 }
 
-extension DocumentRule {
+extension FNSRule {
     /// Runs every applicable rule of `rules` over a tree. An unknown format yields one violation.
-    public static func run(_ rules: [DocumentRule] = DocumentRules.all, on root: DocumentTree,
+    public static func run(_ rules: [FNSRule] = BeyondXSDRules.all, on root: DocumentTree,
                            fileName: String?) -> [RuleViolation] {
         guard let format = DocumentFormat.of(root) else {
             return [RuleViolation(ruleID: "FORMAT", path: "/" + root.name, line: root.line,
@@ -95,12 +96,12 @@ extension DocumentRule {
 
 /// The rules sverka applies beyond the XSD (FORMAT-NOTES §3–5 Schematron conditions, file
 /// name, arithmetic, requisites, dates, lengths).
-public enum DocumentRules {
+public enum BeyondXSDRules {
     static let upd: Set<DocumentFormat> = [.upd503]
     static let both: Set<DocumentFormat> = [.upd503, .ukd501]
 
     /// Every rule, in reporting order.
-    public static let all: [DocumentRule] = [
+    public static let all: [FNSRule] = [
         fileName, tableRequired, transferRequired, documentName, transferDate, totalsRequired,
         lineName, unitName, quantityRequired, pricePositive, quantityPositive, lineValuesRequired,
         addressRequired, powerOfAttorney, shipmentDocument, advanceCircumstance,
@@ -142,7 +143,7 @@ public enum DocumentRules {
 
     // MARK: File name
 
-    static let fileName = DocumentRule(
+    static let fileName = FNSRule(
         id: "FILE-NAME", summary: "the file name (without .xml) equals Файл/@ИдФайл", formats: both
     ) { input in
         guard let name = input.fileName else { return [] }
@@ -154,14 +155,14 @@ public enum DocumentRules {
 
     // MARK: Schematron conditions (FORMAT-NOTES §3–5)
 
-    static let tableRequired = DocumentRule(
+    static let tableRequired = FNSRule(
         id: "FNS-TABLE", summary: "ТаблСчФакт is present for Функция СЧФ and СЧФДОП", formats: upd
     ) { input in
         guard input.isInvoice, let document = input.document, document.child("ТаблСчФакт") == nil else { return [] }
         return [violation("FNS-TABLE", document, "Функция=\(input.function) requires ТаблСчФакт")]
     }
 
-    static let transferRequired = DocumentRule(
+    static let transferRequired = FNSRule(
         id: "FNS-TRANSFER", summary: "СвПродПер is present for Функция ДОП and СЧФДОП", formats: upd
     ) { input in
         guard input.function == "ДОП" || input.function == "СЧФДОП", let document = input.document,
@@ -169,7 +170,7 @@ public enum DocumentRules {
         return [violation("FNS-TRANSFER", document, "Функция=\(input.function) requires СвПродПер")]
     }
 
-    static let documentName = DocumentRule(
+    static let documentName = FNSRule(
         id: "FNS-DOC-NAME", summary: "НаимДокОпр is present for СЧФДОП, ДОП, СвРК, СвЗК and absent for СЧФ", formats: upd
     ) { input in
         guard let document = input.document else { return [] }
@@ -183,7 +184,7 @@ public enum DocumentRules {
         return []
     }
 
-    static let transferDate = DocumentRule(
+    static let transferDate = FNSRule(
         id: "FNS-TRANSFER-DATE", summary: "СвПер has ДатаПер, or both ДатаНачПер and ДатаОконПер", formats: upd
     ) { input in
         guard let transfer = input.document?.child("СвПродПер")?.child("СвПер") else { return [] }
@@ -192,7 +193,7 @@ public enum DocumentRules {
         return [violation("FNS-TRANSFER-DATE", transfer, "needs ДатаПер or both ДатаНачПер and ДатаОконПер")]
     }
 
-    static let totalsRequired = DocumentRule(
+    static let totalsRequired = FNSRule(
         id: "FNS-TOTALS", summary: "ВсегоОпл has СтТовУчНалВсего (СЧФ, СЧФДОП) and СтТовБезНДСВсего unless an advance invoice",
         formats: upd
     ) { input in
@@ -207,7 +208,7 @@ public enum DocumentRules {
         return result
     }
 
-    static let lineName = DocumentRule(
+    static let lineName = FNSRule(
         id: "FNS-LINE-NAME", summary: "every line has НаимТов for СЧФ and СЧФДОП", formats: upd
     ) { input in
         guard input.isInvoice else { return [] }
@@ -216,7 +217,7 @@ public enum DocumentRules {
         }
     }
 
-    static let unitName = DocumentRule(
+    static let unitName = FNSRule(
         id: "FNS-UNIT-NAME", summary: "НаимЕдИзм is present when ОКЕИ_Тов is", formats: upd
     ) { input in
         lines(input).filter { $0.attribute("ОКЕИ_Тов") != nil && $0.attribute("НаимЕдИзм") == nil }.map {
@@ -224,7 +225,7 @@ public enum DocumentRules {
         }
     }
 
-    static let quantityRequired = DocumentRule(
+    static let quantityRequired = FNSRule(
         id: "FNS-QUANTITY", summary: "КолТов is present for СЧФ/СЧФДОП when ОКЕИ_Тов is, and unless an advance invoice",
         formats: upd
     ) { input in
@@ -234,7 +235,7 @@ public enum DocumentRules {
         }.map { violation("FNS-QUANTITY", $0, attribute: "КолТов", "is required for Функция=\(input.function)") }
     }
 
-    static let pricePositive = DocumentRule(
+    static let pricePositive = FNSRule(
         id: "FNS-PRICE", summary: "ЦенаТов is present and > 0 when КолТов is (СЧФ, СЧФДОП)", formats: upd
     ) { input in
         guard input.isInvoice else { return [] }
@@ -248,7 +249,7 @@ public enum DocumentRules {
         }
     }
 
-    static let quantityPositive = DocumentRule(
+    static let quantityPositive = FNSRule(
         id: "FNS-QUANTITY-POSITIVE", summary: "КолТов > 0", formats: upd
     ) { input in
         lines(input).compactMap { line in
@@ -260,7 +261,7 @@ public enum DocumentRules {
         }
     }
 
-    static let lineValuesRequired = DocumentRule(
+    static let lineValuesRequired = FNSRule(
         id: "FNS-LINE-VALUES", summary: "lines have СтТовУчНал (СЧФ, СЧФДОП) and СтТовБезНДС unless an advance invoice",
         formats: upd
     ) { input in
@@ -277,7 +278,7 @@ public enum DocumentRules {
         return result
     }
 
-    static let addressRequired = DocumentRule(
+    static let addressRequired = FNSRule(
         id: "FNS-ADDRESS", summary: "СвПрод, ГрузОтпр, ГрузПолуч and СвПокуп have Адрес for СЧФ and СЧФДОП", formats: upd
     ) { input in
         guard input.isInvoice else { return [] }
@@ -286,7 +287,7 @@ public enum DocumentRules {
         }
     }
 
-    static let powerOfAttorney = DocumentRule(
+    static let powerOfAttorney = FNSRule(
         id: "FNS-POA", summary: "СвДоверЭл exactly when СпосПодтПолном=3, СвДоверБум exactly when =5", formats: upd
     ) { input in
         var result: [RuleViolation] = []
@@ -306,7 +307,7 @@ public enum DocumentRules {
         return result
     }
 
-    static let shipmentDocument = DocumentRule(
+    static let shipmentDocument = FNSRule(
         id: "FNS-SHIPMENT-DOC", summary: "ДокПодтвОтгрНом is present for СЧФ unless СпОбстФСЧФ=2", formats: upd
     ) { input in
         guard input.function == "СЧФ", !input.isAdvance, let header = input.document?.child("СвСчФакт"),
@@ -314,7 +315,7 @@ public enum DocumentRules {
         return [violation("FNS-SHIPMENT-DOC", header, "ДокПодтвОтгрНом is required for Функция=СЧФ unless СпОбстФСЧФ=2")]
     }
 
-    static let advanceCircumstance = DocumentRule(
+    static let advanceCircumstance = FNSRule(
         id: "FNS-SPOBST", summary: "ДопСвФХЖ1/@СпОбстФСЧФ only with Функция=СЧФ", formats: upd
     ) { input in
         guard input.function != "СЧФ", let extra = input.document?.child("СвСчФакт")?.child("ДопСвФХЖ1"),
@@ -324,7 +325,7 @@ public enum DocumentRules {
 
     // MARK: Arithmetic
 
-    static let lineArithmetic = DocumentRule(
+    static let lineArithmetic = FNSRule(
         id: "ARITH-LINE", summary: "графа 5 = round(3 × 4), графа 8 = round(9 × rate/(100+rate)), 5 + 8 = 9, to the kopeck",
         formats: upd
     ) { input in
@@ -359,7 +360,7 @@ public enum DocumentRules {
         return result
     }
 
-    static let totals = DocumentRule(
+    static let totals = FNSRule(
         id: "ARITH-TOTALS", summary: "ВсегоОпл equals the sums of the lines", formats: upd
     ) { input in
         guard let table = input.document?.child("ТаблСчФакт"), let total = table.child("ВсегоОпл") else { return [] }
@@ -381,7 +382,7 @@ public enum DocumentRules {
         return result
     }
 
-    static let correctionArithmetic = DocumentRule(
+    static let correctionArithmetic = FNSRule(
         id: "ARITH-UKD-LINE", summary: "УКД lines: before − after = decrease (or after − before = increase) for values and VAT",
         formats: [.ukd501]
     ) { input in
@@ -418,7 +419,7 @@ public enum DocumentRules {
         return result
     }
 
-    static let correctionTotals = DocumentRule(
+    static let correctionTotals = FNSRule(
         id: "ARITH-UKD-TOTALS", summary: "ВсегоУм / ВсегоУвел equal the sums of the lines' decreases / increases; at least one is present",
         formats: [.ukd501]
     ) { input in
@@ -446,7 +447,7 @@ public enum DocumentRules {
 
     // MARK: Requisites, dates, rates, lengths
 
-    static let requisites = DocumentRule(
+    static let requisites = FNSRule(
         id: "REQ-INN-KPP", summary: "every ИНН and КПП of every party has valid check digits / form", formats: both
     ) { input in
         var result: [RuleViolation] = []
@@ -466,7 +467,7 @@ public enum DocumentRules {
         return result
     }
 
-    static let vatRateDate = DocumentRule(
+    static let vatRateDate = FNSRule(
         id: "VAT-RATE-DATE", summary: "every НалСт is valid on the document date (22% from 01.01.2026, 20% until 31.12.2025)",
         formats: both
     ) { input in
@@ -498,7 +499,7 @@ public enum DocumentRules {
                   "НаимЭконСубСост": 1000, "ИдФайл": 255, "ВерсПрог": 40, "Фамилия": 60, "Имя": 60, "Отчество": 60],
     ]
 
-    static let fieldLengths = DocumentRule(
+    static let fieldLengths = FNSRule(
         id: "FIELD-LENGTH", summary: "text fields within the format's limits (НаимТов ≤ 2000, names ≤ 1000, Кварт ≤ 50/20, …)",
         formats: both
     ) { input in
@@ -517,7 +518,7 @@ public enum DocumentRules {
         return result
     }
 
-    static let dateFormats = DocumentRule(
+    static let dateFormats = FNSRule(
         id: "DATE-FORMAT", summary: "dates are ДД.ММ.ГГГГ calendar days, times ЧЧ.ММ.СС", formats: both
     ) { input in
         var result: [RuleViolation] = []
@@ -543,7 +544,7 @@ public enum DocumentRules {
         return hours < 24 && minutes < 60 && seconds < 60
     }
 
-    static let correctionParticipants = DocumentRule(
+    static let correctionParticipants = FNSRule(
         id: "UKD-HEADER", summary: "УКД names the adjusted invoice (СчФ) and its seller and buyer", formats: [.ukd501]
     ) { input in
         guard let header = input.document?.child("СвКСчФ") else {
