@@ -188,7 +188,7 @@ public enum PrintForm {
     static func participantLine(_ participant: Participant) -> String {
         var text = participant.party.name
         if let unit = participant.structuralUnit { text += " (\(unit))" }
-        return text + ", " + participant.address.text
+        return text + ", ИНН/КПП " + innKPP(participant) + ", " + participant.address.text
     }
 
     /// Money as printed on the form: `1 234,56`.

@@ -221,7 +221,7 @@ public enum TreeBuilder {
             "Кварт": address.flat,
         ])])
         var children = [DocumentTree("ИдСв", children: [identity]), addressElement]
-        if modern, let bank = party.bank {
+        if modern, name == "СвПрод" || name == "СвПокуп", let bank = party.bank {
             children.append(DocumentTree("БанкРекв", ["НомерСчета": bank.account], children: [
                 DocumentTree("СвБанк", ["НаимБанк": bank.name, "БИК": bank.bik, "КорСчет": bank.correspondentAccount]),
             ]))
