@@ -14,9 +14,10 @@ public struct FNSValidator: Sendable {
     /// Kinds recognised.
     public let kinds: [DocumentKind]
 
-    /// The rules sverka applies by default: encoding, `@ИдФайл` prefix, file name.
+    /// The rules sverka applies by default: encoding, `@ИдФайл` prefix, file name, and the
+    /// documents' beyond-XSD rules (Schematron conditions, arithmetic, requisites, dates…).
     public static var standardRules: [any DocumentRule] {
-        [DeclaredEncodingRule(), FilePrefixRule(), FileNameRule()]
+        [DeclaredEncodingRule(), FilePrefixRule(), FileNameRule()] + BeyondXSDRules.validationRules
     }
 
     /// Creates a validator.

@@ -1,0 +1,53 @@
+import XML
+
+extension DocumentTree {
+    /// The element tree of a parsed document, with line numbers (for `sverka validate`).
+    public init(_ node: XNode) {
+        let children = node.children.filter { $0.kind == .element }
+        self.init(name: node.name,
+                  attributes: node.attributes.map { Attribute($0.name, $0.value) },
+                  children: children.map(DocumentTree.init),
+                  text: children.isEmpty ? node.text : "",
+                  line: node.line)
+    }
+
+    /// The XML value tree to serialise, in the same order.
+    public var element: XElement {
+        XElement(name, attributeList: attributes.map { XAttribute($0.name, $0.value) },
+                 text: text.isEmpty ? nil : text, children: children.map(\.element))
+    }
+}
+
+/// One beyond-XSD rule in the `sverka validate` rule list (`FNSValidator.standardRules`):
+/// it runs on any parsed УПД 5.03 or УКД 5.01 and reports each violation with its rule id,
+/// line and path.
+public struct BeyondXSDValidationRule: DocumentRule {
+    public let rule: FNSRule
+
+    public init(_ rule: FNSRule) { self.rule = rule }
+
+    public var id: String { rule.id }
+
+    public func check(_ document: XDocument, context: RuleContext) -> [ValidationIssue] {
+        guard let root = document.root, root.name == "Файл" else { return [] }
+        let format: DocumentFormat
+        switch context.kind {
+        case DocumentKind.updSeller503?: format = .upd503
+        case DocumentKind.ukdSeller501?: format = .ukd501
+        default: return []
+        }
+        guard rule.formats.contains(format) else { return [] }
+        let input = RuleInput(root: DocumentTree(root), fileName: nil, format: format)
+        return rule.check(input).map {
+            ValidationIssue(rule: $0.ruleID, file: context.fileName, line: $0.line ?? root.line, path: $0.path, message: $0.message)
+        }
+    }
+}
+
+extension BeyondXSDRules {
+    /// The rules `sverka validate` adds after the XSD. The file-name check is left to the
+    /// validator's own `FileNameRule`, which knows the file's real name.
+    public static var validationRules: [any DocumentRule] {
+        all.filter { $0.id != fileName.id }.map(BeyondXSDValidationRule.init)
+    }
+}
