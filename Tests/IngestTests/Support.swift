@@ -38,9 +38,17 @@ enum Fixture {
 }
 
 extension String {
-    /// Replaces exactly one occurrence; traps in tests when the fixture changed under them.
-    func replacingOnce(_ target: String, with replacement: String) -> String {
-        guard let range = range(of: target) else { fatalError("fixture text not found: \(target)") }
+    /// Replaces the one occurrence of `target`; throws when it is missing or not unique (the fixture changed).
+    func replacingOnce(_ target: String, with replacement: String) throws -> String {
+        guard let range = range(of: target) else { throw FixtureError(message: "fixture text not found: \(target)") }
+        guard self[range.upperBound...].range(of: target) == nil else {
+            throw FixtureError(message: "fixture text is not unique: \(target)")
+        }
         return replacingCharacters(in: range, with: replacement)
     }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }
