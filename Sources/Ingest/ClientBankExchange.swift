@@ -118,9 +118,7 @@ public enum ClientBankExchange {
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         let (text, encoding, declared) = try decode(Array(body), diagnostics: &diagnostics)
 
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-        }
+        var lines = splitLines(text)
         // A final newline leaves one empty string behind; it is not a line of the file.
         if lines.last == "" { lines.removeLast() }
         guard let firstIndex = lines.firstIndex(where: { !$0.trimmingSpaces.isEmpty }),
@@ -328,6 +326,11 @@ public enum ClientBankExchange {
         return statement.lines[lower..<upper].joined(separator: "\n")
     }
 
+    /// Lines split at CR LF, LF or CR (a Swift `Character` holds CR LF as one).
+    static func splitLines(_ text: String) -> [String] {
+        text.split(omittingEmptySubsequences: false) { $0 == "\r\n" || $0 == "\n" || $0 == "\r" }.map(String.init)
+    }
+
     static func splitField(_ line: String) -> (key: String, value: String?) {
         guard let equals = line.firstIndex(of: "=") else { return (line, nil) }
         return (String(line[..<equals]).trimmingSpaces, String(line[line.index(after: equals)...]))
@@ -338,7 +341,7 @@ public enum ClientBankExchange {
         -> (text: String, encoding: StatementEncoding, declared: String?) {
         func declaredEncoding(in text: String) -> (value: String, line: Int)? {
             var number = 0
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            for line in splitLines(text) {
                 number += 1
                 let (key, value) = splitField(String(line).trimmingSpaces)
                 if key == "Кодировка", let value { return (value.trimmingSpaces, number) }
