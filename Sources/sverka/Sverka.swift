@@ -4,6 +4,7 @@ import ArgumentParser
 struct Sverka: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sverka",
-        abstract: "Closes the books of a B2B grocery seller every night."
+        abstract: "Closes the books of a B2B grocery seller every night.",
+        subcommands: [ValidateCommand.self]
     )
 }

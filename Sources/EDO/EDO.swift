@@ -1,1 +1,0 @@
-// Module EDO: see README.md, Modules.

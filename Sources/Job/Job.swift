@@ -1,1 +1,0 @@
-// Module Job: see README.md, Modules.

@@ -1,0 +1,54 @@
+import CXMLBridge
+
+/// libxml2 is initialised exactly once, before any other call into it.
+///
+/// A Swift global is initialised lazily and thread-safely (`swift_once`), so the
+/// first use from any thread runs `sxb_init()` (xmlInitParser, xmlSchemaInitTypes,
+/// silenced global error printing) before any parser, schema or XPath work.
+let libxml2Initialised: Void = sxb_init()
+
+/// Makes sure libxml2 is initialised; every entry point of this module calls it.
+@inline(__always)
+func ensureLibXML2() {
+    _ = libxml2Initialised
+}
+
+/// The linked libxml2 version as a number (e.g. 20914 for 2.9.14).
+public var libxml2Version: Int {
+    ensureLibXML2()
+    return Int(sxb_version())
+}
+
+/// Turns a bridge-owned C string into a Swift string and frees it.
+func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+    guard let pointer else { return nil }
+    defer { sxb_free(pointer) }
+    return String(cString: pointer)
+}
+
+/// Converts the diagnostics libxml2 reported during one call and frees them.
+func takeIssues(_ raw: inout sxb_issues, file: String, minimumLevel: Int32 = 1) -> [XMLIssue] {
+    defer { sxb_issues_free(&raw) }
+    var issues: [XMLIssue] = []
+    if let items = raw.items {
+        for index in 0..<raw.count {
+            let item = items[index]
+            guard item.level >= minimumLevel else { continue }
+            issues.append(XMLIssue(
+                file: file,
+                line: Int(item.line),
+                column: Int(item.column),
+                path: item.path.map { String(cString: $0) },
+                message: item.message.map { String(cString: $0) } ?? "unknown libxml2 error",
+                severity: XMLIssue.Severity(level: item.level)
+            ))
+        }
+    }
+    if raw.dropped > 0 {
+        issues.append(XMLIssue(
+            file: file, line: 0, column: 0, path: nil,
+            message: "\(raw.dropped) more issue(s) not reported", severity: .error
+        ))
+    }
+    return issues
+}

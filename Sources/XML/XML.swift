@@ -1,1 +1,0 @@
-// Module XML: see README.md, Modules.
