@@ -67,6 +67,7 @@ let package = Package(
             dependencies: ["Domain", "XML", mustache],
             swiftSettings: swiftSettings
         ),
+        .target(name: "Generator", dependencies: ["Domain"], swiftSettings: swiftSettings),
         .target(
             name: "Job",
             dependencies: ["Domain", "XML", "HTTP", "Ledger", "Ingest", "Reconcile", "Documents", "EDO", "Reports", logging, yams],
@@ -74,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sverka",
-            dependencies: ["Job", "Documents", "XML", "Reports", "Ledger", argumentParser, logging],
+            dependencies: ["Job", "Documents", "XML", "Reports", "Ledger", "Generator", argumentParser, logging],
             swiftSettings: swiftSettings
         ),
 
@@ -88,13 +89,14 @@ let package = Package(
         .testTarget(name: "XMLTests", dependencies: ["XML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport", propertyBased], swiftSettings: swiftSettings),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Domain", "TestSupport", propertyBased], swiftSettings: swiftSettings),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Domain", "TestSupport", grdb, propertyBased], swiftSettings: swiftSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Domain", "HTTP", "XML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Domain", "TestSupport", propertyBased], swiftSettings: swiftSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Domain", "XML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EDOTests", dependencies: ["EDO", "Domain", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "XML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JobTests", dependencies: ["Job", "Domain", "Ledger", "HTTP", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GeneratorTests", dependencies: ["Generator", "Domain", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

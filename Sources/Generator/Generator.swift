@@ -1,0 +1,1 @@
+// Module Generator: synthetic business days (see README.md, Modules).

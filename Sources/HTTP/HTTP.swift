@@ -1,1 +1,0 @@
-// Module HTTP: see README.md, Modules.

@@ -1,0 +1,483 @@
+import Domain
+import Foundation
+import GRDB
+
+/// Read access to the ledger, inside ``Ledger/read(_:)`` or ``Ledger/write(_:)``
+/// (a ``LedgerTransaction`` is a reader that also sees its own uncommitted writes).
+///
+/// Valid only inside the closure it was given to.
+public class LedgerReader {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    // MARK: Customers
+
+    /// The customer with this ИНН, with its current requisites.
+    public func customer(inn: String) throws -> CustomerRecord? {
+        try guarded("read customer", record: "customer \(inn)") {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM customers WHERE inn = ?", arguments: [inn]) else {
+                return nil
+            }
+            return CustomerRecord(party: try decodeJSON(Party.self, row["party"], column: "customers.party"),
+                                  sourceOrderID: OrderID(row["source_order_id"] as String),
+                                  firstSeen: try row.date("first_seen"), lastSeen: try row.date("last_seen"))
+        }
+    }
+
+    /// The recorded changes of a customer's requisites, oldest first.
+    public func customerChanges(inn: String) throws -> [CustomerChange] {
+        try guarded("read customer changes", record: "customer \(inn)") {
+            try Row.fetchAll(db, sql: "SELECT * FROM customer_changes WHERE inn = ? ORDER BY id", arguments: [inn])
+                .map(customerChange)
+        }
+    }
+
+    /// The customer changes noticed on a business day, oldest first.
+    public func customerChanges(on businessDate: CivilDate) throws -> [CustomerChange] {
+        try guarded("read customer changes", record: "business date \(businessDate)") {
+            try Row.fetchAll(db, sql: "SELECT * FROM customer_changes WHERE business_date = ? ORDER BY id",
+                             arguments: [businessDate.iso])
+                .map(customerChange)
+        }
+    }
+
+    private func customerChange(_ row: Row) throws -> CustomerChange {
+        guard let field = CustomerChange.Field(rawValue: row["field"]) else {
+            throw CorruptValue(column: "customer_changes.field")
+        }
+        return CustomerChange(customerINN: row["inn"], field: field, oldValue: row["old_value"], newValue: row["new_value"],
+                              orderID: OrderID(row["order_id"] as String), businessDate: try row.date("business_date"))
+    }
+
+    // MARK: Orders
+
+    /// The order with this id, as last stored.
+    public func order(_ id: OrderID) throws -> OrderRecord? {
+        try guarded("read order", record: "order \(id)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id.rawValue]).map(orderRecord)
+        }
+    }
+
+    /// The order whose bill has this number.
+    public func order(billNumber: BillNumber) throws -> OrderRecord? {
+        try guarded("read order", record: "bill \(billNumber)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE bill_number = ?", arguments: [billNumber.rawValue])
+                .map(orderRecord)
+        }
+    }
+
+    /// The order the payment provider knows by this id.
+    public func order(providerOrderID: ProviderOrderID) throws -> OrderRecord? {
+        try guarded("read order", record: "provider order \(providerOrderID)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE provider_order_id = ?",
+                             arguments: [providerOrderID.rawValue])
+                .map(orderRecord)
+        }
+    }
+
+    /// Orders, oldest created first; only one customer's when `customerINN` is given.
+    public func orders(customerINN: String? = nil) throws -> [OrderRecord] {
+        try guarded("read orders") {
+            if let customerINN {
+                return try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE customer_inn = ? ORDER BY created_at, id",
+                                        arguments: [customerINN]).map(orderRecord)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM orders ORDER BY created_at, id").map(orderRecord)
+        }
+    }
+
+    /// Orders seen (read from the feed) on a business day, oldest created first.
+    public func orders(lastSeenOn businessDate: CivilDate) throws -> [OrderRecord] {
+        try guarded("read orders", record: "business date \(businessDate)") {
+            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE last_seen = ? ORDER BY created_at, id",
+                             arguments: [businessDate.iso]).map(orderRecord)
+        }
+    }
+
+    /// Earlier contents of an order that a later feed replaced, oldest first, with the business day of each replacement.
+    public func orderHistory(_ id: OrderID) throws -> [(replacedOn: CivilDate, order: Order)] {
+        try guarded("read order history", record: "order \(id)") {
+            try Row.fetchAll(db, sql: "SELECT * FROM order_versions WHERE order_id = ? ORDER BY id", arguments: [id.rawValue])
+                .map { row in
+                    (try row.date("replaced_on"), try decodeJSON(Order.self, row["content"], column: "order_versions.content"))
+                }
+        }
+    }
+
+    private func orderRecord(_ row: Row) throws -> OrderRecord {
+        OrderRecord(order: try decodeJSON(Order.self, row["content"], column: "orders.content"),
+                    firstSeen: try row.date("first_seen"), lastSeen: try row.date("last_seen"),
+                    updatedOn: try row.date("updated_on"))
+    }
+
+    // MARK: Payments and allocations
+
+    /// The payment with this id.
+    public func payment(_ id: PaymentID) throws -> Payment? {
+        try guarded("read payment", record: "payment \(id)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ?", arguments: [id.rawValue]).map(paymentValue)
+        }
+    }
+
+    /// Payments received in a period (inclusive), by day then id.
+    public func payments(receivedFrom from: CivilDate, through: CivilDate) throws -> [Payment] {
+        try guarded("read payments") {
+            try Row.fetchAll(db, sql: "SELECT * FROM payments WHERE received_on BETWEEN ? AND ? ORDER BY received_on, id",
+                             arguments: [from.iso, through.iso]).map(paymentValue)
+        }
+    }
+
+    /// Bills of orders that are not cancelled and are not fully paid: the bill amount minus
+    /// the allocations so far, oldest bill first (by date, then number).
+    ///
+    /// - Parameters:
+    ///   - customerINN: only this customer's bills.
+    ///   - payments: ignore the *automatic* (unpinned) allocations of these payments, as
+    ///     a rerun that is about to replace them needs (pinned allocations always count).
+    public func openBills(customerINN: String? = nil,
+                          excludingAutomaticAllocationsOf payments: Set<PaymentID> = []) throws -> [OpenBill] {
+        try guarded("read open bills") {
+            var arguments = StatementArguments()
+            var exclusion = ""
+            if !payments.isEmpty {
+                let ids = payments.map(\.rawValue).sorted()
+                exclusion = " AND NOT (a.pinned = 0 AND a.payment_id IN (\(placeholders(ids.count))))"
+                arguments += StatementArguments(ids)
+            }
+            var filter = ""
+            if let customerINN {
+                filter = " AND b.customer_inn = ?"
+                arguments += [customerINN]
+            }
+            let sql = """
+                SELECT b.number, b.order_id, b.customer_inn, b.date, b.amount,
+                       COALESCE(SUM(a.amount), 0) AS allocated
+                FROM bills b
+                JOIN orders o ON o.id = b.order_id
+                LEFT JOIN allocations a ON a.bill_number = b.number\(exclusion)
+                WHERE o.status <> 'cancelled'\(filter)
+                GROUP BY b.number
+                HAVING b.amount - COALESCE(SUM(a.amount), 0) > 0
+                ORDER BY b.date, b.number
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                OpenBill(billNumber: BillNumber(row["number"] as String), orderID: OrderID(row["order_id"] as String),
+                         customerINN: row["customer_inn"], date: try row.date("date"),
+                         amount: Money(kopecks: row["amount"]), allocated: Money(kopecks: row["allocated"]))
+            }
+        }
+    }
+
+    /// Payments not fully allocated (unallocated or partially allocated), by day then id.
+    public func unallocatedPayments() throws -> [PaymentBalance] {
+        try guarded("read unallocated payments") {
+            let sql = """
+                SELECT p.*, COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0) AS allocated
+                FROM payments p
+                WHERE p.amount > COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0)
+                ORDER BY p.received_on, p.id
+                """
+            return try Row.fetchAll(db, sql: sql).map { row in
+                PaymentBalance(payment: try paymentValue(row), allocated: Money(kopecks: row["allocated"]))
+            }
+        }
+    }
+
+    /// The allocations of a payment, in the order they were made.
+    public func allocations(payment: PaymentID) throws -> [AllocationRecord] {
+        try guarded("read allocations", record: "payment \(payment)") {
+            try Row.fetchAll(db, sql: "SELECT * FROM allocations WHERE payment_id = ? ORDER BY id",
+                             arguments: [payment.rawValue]).map(allocationRecord)
+        }
+    }
+
+    /// The allocations to an order's bill, in the order they were made.
+    public func allocations(order: OrderID) throws -> [AllocationRecord] {
+        try guarded("read allocations", record: "order \(order)") {
+            try Row.fetchAll(db, sql: "SELECT * FROM allocations WHERE order_id = ? ORDER BY id",
+                             arguments: [order.rawValue]).map(allocationRecord)
+        }
+    }
+
+    /// The accountant's pins, by payment then bill.
+    public func pins() throws -> [Pin] {
+        try guarded("read pins") {
+            try Row.fetchAll(db, sql: "SELECT * FROM pins ORDER BY payment_id, bill_number").map { row in
+                Pin(paymentID: PaymentID(row["payment_id"] as String), billNumber: BillNumber(row["bill_number"] as String),
+                    amount: (row["amount"] as Int64?).map { Money(kopecks: $0) }, note: row["note"])
+            }
+        }
+    }
+
+    // MARK: Balances
+
+    /// A customer's balance at the end of `date`: the sum of its movements dated up to and
+    /// including `date`. Positive = the customer owes; negative = the customer has credit.
+    public func balance(customerINN: String, at date: CivilDate) throws -> Money {
+        try guarded("read balance", record: "customer \(customerINN)") {
+            let kopecks = try Int64.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(amount), 0) FROM balance_movements WHERE customer_inn = ? AND date <= ?",
+                arguments: [customerINN, date.iso]) ?? 0
+            return Money(kopecks: kopecks)
+        }
+    }
+
+    /// A customer's movements in `from…through` (inclusive) with the opening and closing
+    /// balances, for the act of reconciliation.
+    public func statement(customerINN: String, from: CivilDate, through: CivilDate) throws -> CustomerStatement {
+        let opening = try balance(customerINN: customerINN, at: from.adding(days: -1))
+        let entries = try guarded("read movements", record: "customer \(customerINN)") {
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM balance_movements WHERE customer_inn = ? AND date BETWEEN ? AND ? ORDER BY date, id",
+                arguments: [customerINN, from.iso, through.iso]
+            ).map(movementValue)
+        }
+        let closing = opening + entries.map(\.amount).sum()
+        return CustomerStatement(customerINN: customerINN, from: from, through: through, opening: opening,
+                                 entries: entries, closing: closing)
+    }
+
+    /// The movement with this id.
+    public func movement(id: String) throws -> BalanceMovement? {
+        try guarded("read movement", record: "movement \(id)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM balance_movements WHERE id = ?", arguments: [id]).map(movementValue)
+        }
+    }
+
+    // MARK: Numbers and documents
+
+    /// The number already given to `identity` in `series`, if any.
+    public func assignedNumber(for identity: String, series: String) throws -> AssignedNumber? {
+        try guarded("read document number", record: "document \(identity)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM document_numbers WHERE series = ? AND identity = ?",
+                             arguments: [series, identity]).map(assignedNumberValue)
+        }
+    }
+
+    /// The last number given in a series and year.
+    public func lastNumber(series: String, year: Int) throws -> AssignedNumber? {
+        try guarded("read document number", record: "series \(series) \(year)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM document_numbers WHERE series = ? AND year = ? ORDER BY number DESC LIMIT 1",
+                             arguments: [series, year]).map(assignedNumberValue)
+        }
+    }
+
+    /// The latest version (highest correction number) of the document with this identity.
+    public func document(identity: String) throws -> DocumentRecord? {
+        try guarded("read document", record: "document \(identity)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM documents WHERE identity = ? ORDER BY correction_number DESC LIMIT 1",
+                             arguments: [identity]).map(documentValue)
+        }
+    }
+
+    /// One version of a document.
+    public func document(identity: String, correctionNumber: Int) throws -> DocumentRecord? {
+        try guarded("read document", record: "document \(identity) correction \(correctionNumber)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM documents WHERE identity = ? AND correction_number = ?",
+                             arguments: [identity, correctionNumber]).map(documentValue)
+        }
+    }
+
+    /// Every document version recorded on a business day (issued, corrected or held), in recording order.
+    public func documents(businessDate: CivilDate) throws -> [DocumentRecord] {
+        try guarded("read documents", record: "business date \(businessDate)") {
+            try Row.fetchAll(db, sql: "SELECT * FROM documents WHERE business_date = ? ORDER BY id",
+                             arguments: [businessDate.iso]).map(documentValue)
+        }
+    }
+
+    /// The latest version of each document of an order, in recording order.
+    public func documents(order: OrderID) throws -> [DocumentRecord] {
+        try latestDocuments(where: "order_id = ?", argument: order.rawValue, record: "order \(order)")
+    }
+
+    /// The latest version of each document of a shipment, in recording order.
+    public func documents(shipment: ShipmentID) throws -> [DocumentRecord] {
+        try latestDocuments(where: "shipment_id = ?", argument: shipment.rawValue, record: "shipment \(shipment)")
+    }
+
+    private func latestDocuments(where condition: String, argument: String, record: String) throws -> [DocumentRecord] {
+        try guarded("read documents", record: record) {
+            let sql = """
+                SELECT d.* FROM documents d
+                WHERE d.\(condition)
+                  AND d.correction_number = (SELECT MAX(v.correction_number) FROM documents v WHERE v.identity = d.identity)
+                ORDER BY d.id
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: [argument]).map(documentValue)
+        }
+    }
+
+    // MARK: Runs and quarantine
+
+    /// The most recent runs, newest first.
+    public func lastRuns(limit: Int = 10) throws -> [RunRecord] {
+        try guarded("read runs") {
+            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map(runValue)
+        }
+    }
+
+    /// The run with this id.
+    public func run(id: Int64) throws -> RunRecord? {
+        try guarded("read run", record: "run \(id)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(runValue)
+        }
+    }
+
+    /// The records quarantined on a business day (including records quarantined again that day), by key.
+    public func quarantined(on businessDate: CivilDate) throws -> [QuarantinedRecord] {
+        try guarded("read quarantine", record: "business date \(businessDate)") {
+            try Row.fetchAll(db, sql: """
+                SELECT q.* FROM quarantine q JOIN quarantine_days d ON d.key = q.key
+                WHERE d.business_date = ? ORDER BY q.key
+                """, arguments: [businessDate.iso]).map(quarantinedValue)
+        }
+    }
+
+    /// The quarantined record with this key.
+    public func quarantined(key: String) throws -> QuarantinedRecord? {
+        try guarded("read quarantine", record: "key \(key)") {
+            try Row.fetchOne(db, sql: "SELECT * FROM quarantine WHERE key = ?", arguments: [key]).map(quarantinedValue)
+        }
+    }
+
+    // MARK: Row decoding
+
+    func paymentValue(_ row: Row) throws -> Payment {
+        guard let source = Payment.Source(rawValue: row["source"]) else { throw CorruptValue(column: "payments.source") }
+        return Payment(id: PaymentID(row["id"] as String), source: source, receivedOn: try row.date("received_on"),
+                       amount: Money(kopecks: row["amount"]), payerINN: row["payer_inn"], payerName: row["payer_name"],
+                       purpose: row["purpose"], documentNumber: row["document_number"],
+                       documentDate: try row.optionalDate("document_date"),
+                       providerOrderID: (row["provider_order_id"] as String?).map { ProviderOrderID($0) },
+                       merchantOrderID: row["merchant_order_id"], raw: row["raw"])
+    }
+
+    func allocationRecord(_ row: Row) throws -> AllocationRecord {
+        guard let method = AllocationMethod(rawValue: row["method"]) else { throw CorruptValue(column: "allocations.method") }
+        let allocation = Allocation(paymentID: PaymentID(row["payment_id"] as String),
+                                    orderID: OrderID(row["order_id"] as String),
+                                    billNumber: BillNumber(row["bill_number"] as String),
+                                    amount: Money(kopecks: row["amount"]), method: method)
+        return AllocationRecord(allocation: allocation, businessDate: try row.date("business_date"),
+                                runID: row["run_id"], pinned: (row["pinned"] as Int64) == 1)
+    }
+
+    func movementValue(_ row: Row) throws -> BalanceMovement {
+        guard let kind = BalanceMovement.Kind(rawValue: row["kind"]) else {
+            throw CorruptValue(column: "balance_movements.kind")
+        }
+        return BalanceMovement(id: row["id"], customerINN: row["customer_inn"], date: try row.date("date"), kind: kind,
+                               amount: Money(kopecks: row["amount"]),
+                               orderID: (row["order_id"] as String?).map { OrderID($0) }, reference: row["reference"])
+    }
+
+    func assignedNumberValue(_ row: Row) throws -> AssignedNumber {
+        AssignedNumber(series: row["series"], year: row["year"], number: row["number"], date: try row.date("date"),
+                       identity: row["identity"])
+    }
+
+    func documentValue(_ row: Row) throws -> DocumentRecord {
+        guard let kind = DocumentKind(rawValue: row["kind"]) else { throw CorruptValue(column: "documents.kind") }
+        guard let status = DocumentStatus(rawValue: row["status"]) else { throw CorruptValue(column: "documents.status") }
+        return DocumentRecord(
+            identity: row["identity"], correctionNumber: row["correction_number"], kind: kind, series: row["series"],
+            number: row["number"], date: try row.date("date"), orderID: OrderID(row["order_id"] as String),
+            shipmentID: (row["shipment_id"] as String?).map { ShipmentID($0) }, customerINN: row["customer_inn"],
+            fileName: row["file_name"], fileID: row["file_id"], xml: row["xml"],
+            totals: DocumentTotals(withoutVAT: Money(kopecks: row["total_without_vat"]),
+                                   vat: Money(kopecks: row["total_vat"]), withVAT: Money(kopecks: row["total"])),
+            status: status, holdReason: row["hold_reason"], businessDate: try row.date("business_date"))
+    }
+
+    func runValue(_ row: Row) throws -> RunRecord {
+        var outcome: RunOutcome?
+        if let text = row["outcome"] as String? {
+            guard let value = RunOutcome(rawValue: text) else { throw CorruptValue(column: "runs.outcome") }
+            outcome = value
+        }
+        return RunRecord(id: row["id"], businessDate: try row.date("business_date"), command: row["command"],
+                         startedAt: try row.timestamp("started_at"), finishedAt: try row.optionalTimestamp("finished_at"),
+                         outcome: outcome, counts: try decodeJSON([String: Int].self, row["counts"], column: "runs.counts"),
+                         message: row["message"])
+    }
+
+    func quarantinedValue(_ row: Row) throws -> QuarantinedRecord {
+        guard let severity = Diagnostic.Severity(rawValue: row["severity"]) else {
+            throw CorruptValue(column: "quarantine.severity")
+        }
+        let diagnostic = Diagnostic(severity: severity, kind: row["kind"], source: row["source"], record: row["record"],
+                                    field: row["field"], message: row["message"])
+        return QuarantinedRecord(diagnostic: diagnostic, key: row["key"], raw: row["raw"])
+    }
+
+    /// Runs a database operation, turning any failure into a ``LedgerError`` for `operation`.
+    /// Errors that already carry context (``LedgerError``, ``NumberingError``) pass through.
+    func guarded<T>(_ operation: String, record: String? = nil, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as LedgerError {
+            throw error
+        } catch let error as NumberingError {
+            throw error
+        } catch let error as CorruptValue {
+            throw LedgerError(operation: operation, record: record, reason: "stored \(error.column) is not valid")
+        } catch let error as DatabaseError {
+            throw LedgerError(operation: operation, record: record, reason: "the database refused it", underlying: error)
+        } catch {
+            throw LedgerError(operation: operation, record: record, reason: "stored data could not be read or written",
+                              underlying: error)
+        }
+    }
+}
+
+/// A stored value that does not decode (a date that is not a date, an unknown enum value).
+struct CorruptValue: Error {
+    var column: String
+}
+
+func placeholders(_ count: Int) -> String {
+    Array(repeating: "?", count: count).joined(separator: ", ")
+}
+
+func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, column: String) throws -> T {
+    do {
+        return try JSONDecoder().decode(type, from: Data(text.utf8))
+    } catch {
+        throw CorruptValue(column: column)
+    }
+}
+
+func encodeJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = try encoder.encode(value)
+    return String(decoding: data, as: UTF8.self)
+}
+
+extension Row {
+    func date(_ column: String) throws -> CivilDate {
+        guard let text = self[column] as String?, let date = CivilDate(iso: text) else { throw CorruptValue(column: column) }
+        return date
+    }
+
+    func optionalDate(_ column: String) throws -> CivilDate? {
+        guard let text = self[column] as String? else { return nil }
+        guard let date = CivilDate(iso: text) else { throw CorruptValue(column: column) }
+        return date
+    }
+
+    func timestamp(_ column: String) throws -> Timestamp {
+        guard let text = self[column] as String?, let value = Timestamp(rfc3339: text) else {
+            throw CorruptValue(column: column)
+        }
+        return value
+    }
+
+    func optionalTimestamp(_ column: String) throws -> Timestamp? {
+        guard let text = self[column] as String? else { return nil }
+        guard let value = Timestamp(rfc3339: text) else { throw CorruptValue(column: column) }
+        return value
+    }
+}

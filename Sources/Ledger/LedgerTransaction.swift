@@ -1,0 +1,589 @@
+import Domain
+import Foundation
+import GRDB
+
+/// Typed writes inside one ``Ledger/write(_:)`` transaction, plus every read of
+/// ``LedgerReader`` (which sees the writes made so far in this transaction).
+///
+/// Every write is idempotent: it is keyed by its source's stable id (order id, payment id,
+/// movement id, document identity, quarantine key), and writing the same value again
+/// changes nothing. Valid only inside the closure it was given to.
+public final class LedgerTransaction: LedgerReader {
+
+    // MARK: Orders and customers
+
+    /// Stores an order (validated, as Ingest gives it) with its bill, shipments and returns,
+    /// and keeps its customer's requisites up to date.
+    ///
+    /// - The order is keyed by its id. The same content again changes nothing (only
+    ///   `last_seen` moves forward on a later business day); a changed order is updated in
+    ///   place, its previous content kept in the order's history.
+    /// - The customer (keyed by ИНН) takes the requisites of the newest order by creation
+    ///   time; an older order read again never reverts them. When a returning customer's
+    ///   name, КПП, address, bank details or EDO id change, the changes are recorded in
+    ///   the customer's history and returned.
+    /// - Throws ``LedgerError`` when the bill number or a shipment/return id already
+    ///   belongs to another order.
+    @discardableResult
+    public func upsertOrder(_ order: Order, businessDate: CivilDate) throws -> OrderUpsert {
+        try guarded("upsert order", record: "order \(order.id)") {
+            let changes = try upsertCustomer(order.customer, from: order, businessDate: businessDate)
+            let content = try encodeJSON(order)
+            let sha = SHA256.hex(Array(content.utf8))
+            let day = businessDate.iso
+            let existing = try Row.fetchOne(db, sql: "SELECT content_sha256, content, last_seen FROM orders WHERE id = ?",
+                                            arguments: [order.id.rawValue])
+            if let owner = try String.fetchOne(db, sql: "SELECT order_id FROM bills WHERE number = ? AND order_id <> ?",
+                                               arguments: [order.bill.number.rawValue, order.id.rawValue]) {
+                throw LedgerError(operation: "upsert order", record: "order \(order.id)",
+                                  reason: "bill \(order.bill.number) already belongs to order \(owner)")
+            }
+            let outcome: UpsertOutcome
+            if let existing {
+                if (existing["content_sha256"] as String) == sha {
+                    if (existing["last_seen"] as String) < day {
+                        try db.execute(sql: "UPDATE orders SET last_seen = ? WHERE id = ?", arguments: [day, order.id.rawValue])
+                    }
+                    return OrderUpsert(outcome: .unchanged, customerChanges: changes)
+                }
+                try db.execute(sql: """
+                    INSERT INTO order_versions (order_id, replaced_on, content, content_sha256) VALUES (?, ?, ?, ?)
+                    """, arguments: [order.id.rawValue, day, existing["content"] as String, existing["content_sha256"] as String])
+                try db.execute(sql: """
+                    UPDATE orders SET number = ?, customer_inn = ?, bill_number = ?, bill_date = ?, bill_amount = ?,
+                        status = ?, terms_payment = ?, deferral_days = ?, credit_limit = ?, provider_order_id = ?,
+                        created_at = ?, content = ?, content_sha256 = ?, last_seen = MAX(last_seen, ?), updated_on = ?
+                    WHERE id = ?
+                    """, arguments: orderColumns(order) + [content, sha, day, day, order.id.rawValue])
+                outcome = .updated
+            } else {
+                try db.execute(sql: """
+                    INSERT INTO orders (number, customer_inn, bill_number, bill_date, bill_amount, status, terms_payment,
+                        deferral_days, credit_limit, provider_order_id, created_at, content, content_sha256,
+                        first_seen, last_seen, updated_on, id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: orderColumns(order) + [content, sha, day, day, day, order.id.rawValue])
+                outcome = .inserted
+            }
+            try replaceOrderParts(order)
+            return OrderUpsert(outcome: outcome, customerChanges: changes)
+        }
+    }
+
+    private func orderColumns(_ order: Order) -> StatementArguments {
+        [order.number, order.customer.inn.value, order.bill.number.rawValue, order.bill.date.iso,
+         order.bill.amount.kopecks, order.status.rawValue, order.terms.payment.rawValue, order.terms.deferralDays,
+         order.terms.creditLimit.kopecks, order.providerOrderID?.rawValue, order.createdAt.description]
+    }
+
+    /// Rewrites the bill, shipments and returns derived from an order's content.
+    private func replaceOrderParts(_ order: Order) throws {
+        let id = order.id.rawValue
+        try db.execute(sql: "DELETE FROM bills WHERE order_id = ?", arguments: [id])
+        try db.execute(sql: "INSERT INTO bills (number, order_id, date, amount, customer_inn) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [order.bill.number.rawValue, id, order.bill.date.iso, order.bill.amount.kopecks,
+                                   order.customer.inn.value])
+        try db.execute(sql: "DELETE FROM shipments WHERE order_id = ?", arguments: [id])
+        for shipment in order.shipments {
+            if let owner = try String.fetchOne(db, sql: "SELECT order_id FROM shipments WHERE id = ?",
+                                               arguments: [shipment.id.rawValue]) {
+                throw LedgerError(operation: "upsert order", record: "order \(order.id)",
+                                  reason: "shipment \(shipment.id) already belongs to order \(owner)")
+            }
+            try db.execute(sql: """
+                INSERT INTO shipments (id, order_id, warehouse_id, warehouse, departed_at, delivered_at, date)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [shipment.id.rawValue, id, shipment.warehouse.id.rawValue, try encodeJSON(shipment.warehouse),
+                                 shipment.departedAt.description, shipment.deliveredAt?.description, shipment.date.iso])
+            for line in shipment.lines {
+                try db.execute(sql: "INSERT INTO shipment_lines (shipment_id, line_no, quantity, vsd) VALUES (?, ?, ?, ?)",
+                               arguments: [shipment.id.rawValue, line.lineNo, line.quantity.description,
+                                           try encodeJSON(line.vsd)])
+            }
+        }
+        try db.execute(sql: "DELETE FROM returns WHERE order_id = ?", arguments: [id])
+        for item in order.returns {
+            if let owner = try String.fetchOne(db, sql: "SELECT order_id FROM returns WHERE id = ?",
+                                               arguments: [item.id.rawValue]) {
+                throw LedgerError(operation: "upsert order", record: "order \(order.id)",
+                                  reason: "return \(item.id) already belongs to order \(owner)")
+            }
+            try db.execute(sql: """
+                INSERT INTO returns (id, order_id, shipment_id, stage, at, reason) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [item.id.rawValue, id, item.shipmentID.rawValue, item.stage.rawValue, item.at.description,
+                                 item.reason])
+            for line in item.lines {
+                try db.execute(sql: "INSERT INTO return_lines (return_id, line_no, quantity) VALUES (?, ?, ?)",
+                               arguments: [item.id.rawValue, line.lineNo, line.quantity.description])
+            }
+        }
+    }
+
+    /// Inserts or refreshes a customer from an order; returns the changes of a returning customer.
+    private func upsertCustomer(_ party: Party, from order: Order, businessDate: CivilDate) throws -> [CustomerChange] {
+        let inn = party.inn.value
+        let day = businessDate.iso
+        let partyJSON = try encodeJSON(party)
+        guard let row = try Row.fetchOne(db, sql: "SELECT party, source_created_at, source_order_id, last_seen FROM customers WHERE inn = ?",
+                                         arguments: [inn]) else {
+            try db.execute(sql: """
+                INSERT INTO customers (inn, customer_id, kind, name, kpp, address_text, edo_id, email, party,
+                    source_order_id, source_created_at, first_seen, last_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [inn, party.id.rawValue, party.kind.rawValue, party.name, party.kpp, party.address.text,
+                                 party.edoID, party.email, partyJSON, order.id.rawValue, order.createdAt.epochSeconds,
+                                 day, day])
+            return []
+        }
+        if (row["last_seen"] as String) < day {
+            try db.execute(sql: "UPDATE customers SET last_seen = ? WHERE inn = ?", arguments: [day, inn])
+        }
+        // An older order read again never reverts newer requisites (ties broken by order id,
+        // so the outcome does not depend on the order the feed lists them in).
+        let newer = (order.createdAt.epochSeconds, order.id.rawValue)
+            >= (row["source_created_at"] as Int64, row["source_order_id"] as String)
+        guard newer else { return [] }
+        let storedJSON: String = row["party"]
+        guard storedJSON != partyJSON else {
+            try db.execute(sql: "UPDATE customers SET source_order_id = ?, source_created_at = ? WHERE inn = ?",
+                           arguments: [order.id.rawValue, order.createdAt.epochSeconds, inn])
+            return []
+        }
+        let old = try decodeJSON(Party.self, storedJSON, column: "customers.party")
+        var changes: [CustomerChange] = []
+        func note(_ field: CustomerChange.Field, _ before: String?, _ after: String?, differ: Bool) {
+            guard differ else { return }
+            changes.append(CustomerChange(customerINN: inn, field: field, oldValue: before, newValue: after,
+                                          orderID: order.id, businessDate: businessDate))
+        }
+        note(.name, old.name, party.name, differ: old.name != party.name)
+        note(.kpp, old.kpp, party.kpp, differ: old.kpp != party.kpp)
+        note(.address, old.address.text, party.address.text, differ: old.address != party.address)
+        note(.bank, old.bank.map(bankText), party.bank.map(bankText), differ: old.bank != party.bank)
+        note(.edoID, old.edoID, party.edoID, differ: old.edoID != party.edoID)
+        for change in changes {
+            try db.execute(sql: """
+                INSERT INTO customer_changes (inn, business_date, order_id, field, old_value, new_value)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [inn, day, order.id.rawValue, change.field.rawValue, change.oldValue, change.newValue])
+        }
+        try db.execute(sql: """
+            UPDATE customers SET customer_id = ?, kind = ?, name = ?, kpp = ?, address_text = ?, edo_id = ?, email = ?,
+                party = ?, source_order_id = ?, source_created_at = ?
+            WHERE inn = ?
+            """, arguments: [party.id.rawValue, party.kind.rawValue, party.name, party.kpp, party.address.text, party.edoID,
+                             party.email, partyJSON, order.id.rawValue, order.createdAt.epochSeconds, inn])
+        return changes
+    }
+
+    private func bankText(_ bank: BankDetails) -> String {
+        var text = "БИК \(bank.bik), р/с \(bank.account)"
+        if let correspondent = bank.correspondentAccount { text += ", к/с \(correspondent)" }
+        return text + ", \(bank.name)"
+    }
+
+    // MARK: Payments
+
+    /// Stores a payment with its raw source record, keyed by its stable id.
+    ///
+    /// The same payment again changes nothing (only `last_seen` moves forward on a later
+    /// business day); a payment whose source now says something else is updated in place.
+    @discardableResult
+    public func upsertPayment(_ payment: Payment, businessDate: CivilDate) throws -> UpsertOutcome {
+        try guarded("upsert payment", record: "payment \(payment.id)") {
+            let day = businessDate.iso
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ?", arguments: [payment.id.rawValue]) {
+                if (row["last_seen"] as String) < day {
+                    try db.execute(sql: "UPDATE payments SET last_seen = ? WHERE id = ?",
+                                   arguments: [day, payment.id.rawValue])
+                }
+                if try paymentValue(row) == payment && (row["raw"] as String) == payment.raw { return .unchanged }
+                try db.execute(sql: """
+                    UPDATE payments SET source = ?, received_on = ?, amount = ?, payer_inn = ?, payer_name = ?,
+                        purpose = ?, document_number = ?, document_date = ?, provider_order_id = ?,
+                        merchant_order_id = ?, raw = ?
+                    WHERE id = ?
+                    """, arguments: paymentColumns(payment) + [payment.id.rawValue])
+                return .updated
+            }
+            try db.execute(sql: """
+                INSERT INTO payments (source, received_on, amount, payer_inn, payer_name, purpose, document_number,
+                    document_date, provider_order_id, merchant_order_id, raw, id, first_seen, last_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: paymentColumns(payment) + [payment.id.rawValue, day, day])
+            return .inserted
+        }
+    }
+
+    private func paymentColumns(_ payment: Payment) -> StatementArguments {
+        [payment.source.rawValue, payment.receivedOn.iso, payment.amount.kopecks, payment.payerINN, payment.payerName,
+         payment.purpose, payment.documentNumber, payment.documentDate?.iso, payment.providerOrderID?.rawValue,
+         payment.merchantOrderID, payment.raw]
+    }
+
+    // MARK: Quarantine
+
+    /// Keeps a record that broke its contract, keyed by its key, and notes the business day.
+    ///
+    /// Quarantining the same key again updates the diagnostic and raw text to the latest
+    /// and adds the day (once) to the days it was seen.
+    @discardableResult
+    public func quarantine(_ record: QuarantinedRecord, businessDate: CivilDate) throws -> UpsertOutcome {
+        try guarded("quarantine record", record: "key \(record.key)") {
+            let day = businessDate.iso
+            let outcome: UpsertOutcome
+            if let existing = try quarantined(key: record.key) {
+                if existing == record {
+                    outcome = .unchanged
+                } else {
+                    try db.execute(sql: """
+                        UPDATE quarantine SET severity = ?, kind = ?, source = ?, record = ?, field = ?, message = ?, raw = ?
+                        WHERE key = ?
+                        """, arguments: quarantineColumns(record) + [record.key])
+                    outcome = .updated
+                }
+                try db.execute(sql: "UPDATE quarantine SET last_seen = MAX(last_seen, ?) WHERE key = ?",
+                               arguments: [day, record.key])
+            } else {
+                try db.execute(sql: """
+                    INSERT INTO quarantine (severity, kind, source, record, field, message, raw, key, first_seen, last_seen)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: quarantineColumns(record) + [record.key, day, day])
+                outcome = .inserted
+            }
+            try db.execute(sql: "INSERT OR IGNORE INTO quarantine_days (key, business_date) VALUES (?, ?)",
+                           arguments: [record.key, day])
+            return outcome
+        }
+    }
+
+    private func quarantineColumns(_ record: QuarantinedRecord) -> StatementArguments {
+        let diagnostic = record.diagnostic
+        return [diagnostic.severity.rawValue, diagnostic.kind, diagnostic.source, diagnostic.record, diagnostic.field,
+                diagnostic.message, record.raw]
+    }
+
+    // MARK: Allocations and pins
+
+    /// Replaces the automatic allocations of `payments` with `allocations`, leaving pinned
+    /// allocations untouched.
+    ///
+    /// - For each payment whose current automatic allocations already equal the new ones
+    ///   (same order, bill, amount, method; in any order) nothing changes, so a rerun keeps
+    ///   the run and business day that first made them.
+    /// - Allocations with method `.pin` are stored as pinned, once: if that payment already
+    ///   has a pinned allocation to that bill, the existing one is kept as it is.
+    /// - Every allocation must belong to one of `payments`, and a payment's allocations in
+    ///   total may not exceed its amount.
+    @discardableResult
+    public func replaceAutomaticAllocations(forPayments payments: Set<PaymentID>, with allocations: [Allocation],
+                                            businessDate: CivilDate, runID: Int64? = nil) throws -> AllocationReplacement {
+        try guarded("replace allocations") {
+            var byPayment: [PaymentID: [Allocation]] = [:]
+            var pinned: [Allocation] = []
+            for allocation in allocations {
+                guard payments.contains(allocation.paymentID) else {
+                    throw LedgerError(operation: "replace allocations", record: "payment \(allocation.paymentID)",
+                                      reason: "an allocation of a payment outside the set being replaced")
+                }
+                if allocation.method == .pin {
+                    pinned.append(allocation)
+                } else {
+                    byPayment[allocation.paymentID, default: []].append(allocation)
+                }
+            }
+            var result = AllocationReplacement(changedPayments: [], pinnedAdded: 0, pinnedKept: 0)
+            for payment in payments.sorted() {
+                let current = try Row.fetchAll(db, sql: """
+                    SELECT order_id, bill_number, amount, method FROM allocations WHERE payment_id = ? AND pinned = 0
+                    """, arguments: [payment.rawValue]).map { row in
+                    AllocationKey(order: row["order_id"], bill: row["bill_number"], amount: row["amount"],
+                                  method: row["method"])
+                }
+                let wanted = (byPayment[payment] ?? []).map(AllocationKey.init)
+                if current.sorted() == wanted.sorted() { continue }
+                try db.execute(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0",
+                               arguments: [payment.rawValue])
+                for allocation in byPayment[payment] ?? [] {
+                    try insertAllocation(allocation, pinned: false, businessDate: businessDate, runID: runID)
+                }
+                result.changedPayments.append(payment)
+            }
+            for allocation in pinned {
+                let exists = try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM allocations WHERE payment_id = ? AND bill_number = ? AND pinned = 1)
+                    """, arguments: [allocation.paymentID.rawValue, allocation.billNumber.rawValue]) ?? false
+                if exists {
+                    result.pinnedKept += 1
+                } else {
+                    try insertAllocation(allocation, pinned: true, businessDate: businessDate, runID: runID)
+                    result.pinnedAdded += 1
+                }
+            }
+            for payment in payments.sorted() {
+                try checkNotOverallocated(payment)
+            }
+            return result
+        }
+    }
+
+    private func insertAllocation(_ allocation: Allocation, pinned: Bool, businessDate: CivilDate, runID: Int64?) throws {
+        try db.execute(sql: """
+            INSERT INTO allocations (payment_id, order_id, bill_number, amount, method, business_date, run_id, pinned)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [allocation.paymentID.rawValue, allocation.orderID.rawValue, allocation.billNumber.rawValue,
+                             allocation.amount.kopecks, allocation.method.rawValue, businessDate.iso, runID,
+                             pinned ? 1 : 0])
+    }
+
+    private func checkNotOverallocated(_ payment: PaymentID) throws {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT p.amount AS amount, COALESCE(SUM(a.amount), 0) AS allocated
+            FROM payments p LEFT JOIN allocations a ON a.payment_id = p.id
+            WHERE p.id = ? GROUP BY p.id
+            """, arguments: [payment.rawValue]) else {
+            throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                              reason: "the payment is not in the ledger")
+        }
+        if (row["allocated"] as Int64) > (row["amount"] as Int64) {
+            throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                              reason: "its allocations exceed its amount")
+        }
+    }
+
+    /// Records the accountant's pin (payment X goes to bill Y). Only the accountant's
+    /// command calls this: no automatic run writes or removes pins.
+    @discardableResult
+    public func addPin(_ pin: Pin, at time: Timestamp? = nil) throws -> UpsertOutcome {
+        try guarded("add pin", record: "payment \(pin.paymentID), bill \(pin.billNumber)") {
+            let existing = try pins().first { $0.paymentID == pin.paymentID && $0.billNumber == pin.billNumber }
+            if existing == pin { return .unchanged }
+            try db.execute(sql: """
+                INSERT INTO pins (payment_id, bill_number, amount, note, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (payment_id, bill_number) DO UPDATE SET amount = excluded.amount, note = excluded.note
+                """, arguments: [pin.paymentID.rawValue, pin.billNumber.rawValue, pin.amount?.kopecks, pin.note,
+                                 (time ?? .now()).description])
+            return existing == nil ? .inserted : .updated
+        }
+    }
+
+    /// Removes the accountant's pin and the pinned allocations made from it (the
+    /// accountant's command only). Returns whether there was such a pin.
+    @discardableResult
+    public func removePin(paymentID: PaymentID, billNumber: BillNumber) throws -> Bool {
+        try guarded("remove pin", record: "payment \(paymentID), bill \(billNumber)") {
+            try db.execute(sql: "DELETE FROM allocations WHERE payment_id = ? AND bill_number = ? AND pinned = 1",
+                           arguments: [paymentID.rawValue, billNumber.rawValue])
+            try db.execute(sql: "DELETE FROM pins WHERE payment_id = ? AND bill_number = ?",
+                           arguments: [paymentID.rawValue, billNumber.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: Balance movements
+
+    /// Stores balance movements keyed by their ids: the same movement again changes
+    /// nothing; a movement whose id exists with other content is updated in place.
+    ///
+    /// Refunds of overpayments are movements of kind `.refund` (the register of refunds
+    /// is those movements; the reason goes in `reference`).
+    @discardableResult
+    public func recordMovements(_ movements: [BalanceMovement], businessDate: CivilDate) throws -> WriteCounts {
+        try guarded("record movements") {
+            var counts = WriteCounts()
+            for movement in movements {
+                if let existing = try self.movement(id: movement.id) {
+                    if existing == movement {
+                        counts.add(.unchanged)
+                        continue
+                    }
+                    try db.execute(sql: """
+                        UPDATE balance_movements SET customer_inn = ?, date = ?, kind = ?, amount = ?, order_id = ?,
+                            reference = ?, business_date = ?
+                        WHERE id = ?
+                        """, arguments: movementColumns(movement) + [businessDate.iso, movement.id])
+                    counts.add(.updated)
+                } else {
+                    try db.execute(sql: """
+                        INSERT INTO balance_movements (customer_inn, date, kind, amount, order_id, reference,
+                            business_date, id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: movementColumns(movement) + [businessDate.iso, movement.id])
+                    counts.add(.inserted)
+                }
+            }
+            return counts
+        }
+    }
+
+    private func movementColumns(_ movement: BalanceMovement) -> StatementArguments {
+        [movement.customerINN, movement.date.iso, movement.kind.rawValue, movement.amount.kopecks,
+         movement.orderID?.rawValue, movement.reference]
+    }
+
+    // MARK: Documents
+
+    /// Records one version of a document (keyed by identity and correction number).
+    ///
+    /// - `.held`: no number, no bytes needed; recorded with its reason. A held version may
+    ///   later be replaced by the issued one. An issued version is never held again. If the
+    ///   document took a number in this series and year and is held before being issued, the
+    ///   number is given back when it is still the last one (else the hold is refused), so a
+    ///   held document never consumes a number.
+    /// - `.issued`: needs `series`, `number` (the one ``number(for:date:series:)`` gave this
+    ///   identity, with the same date), `xml` and `fileName`. The same document again
+    ///   (same bytes) changes nothing; different bytes for an issued version are refused:
+    ///   an issued document is corrected by a new version, never rewritten.
+    /// - `.corrected` is not recorded directly: use ``markCorrected(identity:correctionNumber:)``.
+    @discardableResult
+    public func recordDocument(_ document: DocumentRecord) throws -> UpsertOutcome {
+        let label = "document \(document.identity) correction \(document.correctionNumber)"
+        return try guarded("record document", record: label) {
+            func refuse(_ reason: String) -> LedgerError {
+                LedgerError(operation: "record document", record: label, reason: reason)
+            }
+            switch document.status {
+            case .corrected:
+                throw refuse("a document is marked corrected with markCorrected, not recorded as corrected")
+            case .held:
+                guard document.number == nil else { throw refuse("a held document has no number") }
+                if document.correctionNumber == 0 { try returnUnusedNumber(of: document.identity, label: label) }
+            case .issued:
+                guard let series = document.series, let number = document.number else {
+                    throw refuse("an issued document needs its series and number")
+                }
+                guard document.xml != nil, document.fileName != nil else {
+                    throw refuse("an issued document needs its file name and XML bytes")
+                }
+                guard let assigned = try assignedNumber(for: document.identity, series: series),
+                      assigned.number == number, assigned.date == document.date else {
+                    throw refuse("number \(number) dated \(document.date.russian) was not given to this document in series \(series)")
+                }
+            }
+            let existing = try self.document(identity: document.identity, correctionNumber: document.correctionNumber)
+            if let existing {
+                if existing.status != .held {
+                    if document.status == .held { throw refuse("it is already issued and cannot be held") }
+                    var comparable = document
+                    comparable.businessDate = existing.businessDate
+                    comparable.status = existing.status
+                    if comparable == existing { return .unchanged }
+                    throw refuse("it is already issued with other content; issue a correction instead")
+                }
+                var comparable = document
+                comparable.businessDate = existing.businessDate
+                if comparable == existing { return .unchanged }
+                try db.execute(sql: "DELETE FROM documents WHERE identity = ? AND correction_number = ?",
+                               arguments: [document.identity, document.correctionNumber])
+            }
+            try db.execute(sql: """
+                INSERT INTO documents (identity, correction_number, kind, series, number, date, order_id, shipment_id,
+                    customer_inn, file_name, file_id, content_sha256, xml, total_without_vat, total_vat, total, status,
+                    hold_reason, business_date)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [document.identity, document.correctionNumber, document.kind.rawValue, document.series,
+                                 document.number, document.date.iso, document.orderID.rawValue,
+                                 document.shipmentID?.rawValue, document.customerINN, document.fileName, document.fileID,
+                                 document.contentSHA256, document.xml, document.totals.withoutVAT.kopecks,
+                                 document.totals.vat.kopecks, document.totals.withVAT.kopecks, document.status.rawValue,
+                                 document.holdReason, document.businessDate.iso])
+            return existing == nil ? .inserted : .updated
+        }
+    }
+
+    /// A document held after it took a number (say its XML failed validation) gives the
+    /// number back, so the series keeps no gap. That is possible only while it is the last
+    /// number of its series and year; otherwise holding it is refused.
+    private func returnUnusedNumber(of identity: String, label: String) throws {
+        let issued = try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM documents WHERE identity = ? AND status <> 'held')
+            """, arguments: [identity]) ?? false
+        guard !issued else { return }
+        let assigned = try Row.fetchAll(db, sql: "SELECT * FROM document_numbers WHERE identity = ?", arguments: [identity])
+            .map(assignedNumberValue)
+        for number in assigned {
+            guard let last = try lastNumber(series: number.series, year: number.year), last.number == number.number else {
+                throw LedgerError(operation: "record document", record: label,
+                                  reason: "it took №\(number.number) in series \(number.series) and later numbers were "
+                                      + "given since; holding it now would leave a gap")
+            }
+            try db.execute(sql: "DELETE FROM document_numbers WHERE series = ? AND year = ? AND number = ?",
+                           arguments: [number.series, number.year, number.number])
+        }
+    }
+
+    /// Marks an issued version as superseded by a correction. Marking it again changes nothing.
+    @discardableResult
+    public func markCorrected(identity: String, correctionNumber: Int) throws -> UpsertOutcome {
+        try guarded("mark document corrected", record: "document \(identity) correction \(correctionNumber)") {
+            guard let existing = try document(identity: identity, correctionNumber: correctionNumber) else {
+                throw LedgerError(operation: "mark document corrected",
+                                  record: "document \(identity) correction \(correctionNumber)",
+                                  reason: "no such document version")
+            }
+            switch existing.status {
+            case .corrected:
+                return .unchanged
+            case .held:
+                throw LedgerError(operation: "mark document corrected",
+                                  record: "document \(identity) correction \(correctionNumber)",
+                                  reason: "a held document was never issued, so it cannot be corrected")
+            case .issued:
+                try db.execute(sql: "UPDATE documents SET status = 'corrected' WHERE identity = ? AND correction_number = ?",
+                               arguments: [identity, correctionNumber])
+                return .updated
+            }
+        }
+    }
+
+    // MARK: Runs
+
+    /// Opens a run in the journal and returns its id.
+    ///
+    /// The journal must survive a failed run, so start and finish a run in their own
+    /// ``Ledger/write(_:)`` calls around the day's transaction (finish with `.ok` or
+    /// `.exceptions` inside the day's transaction, or with `.failed` in a separate one).
+    public func startRun(businessDate: CivilDate, command: String, at time: Timestamp? = nil) throws -> Int64 {
+        try guarded("start run", record: "business date \(businessDate)") {
+            try db.execute(sql: "INSERT INTO runs (business_date, command, started_at) VALUES (?, ?, ?)",
+                           arguments: [businessDate.iso, command, (time ?? .now()).description])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Closes a run with its outcome, named counts and a message.
+    public func finishRun(_ id: Int64, outcome: RunOutcome, counts: [String: Int] = [:], message: String = "",
+                          at time: Timestamp? = nil) throws {
+        try guarded("finish run", record: "run \(id)") {
+            try db.execute(sql: "UPDATE runs SET finished_at = ?, outcome = ?, counts = ?, message = ? WHERE id = ?",
+                           arguments: [(time ?? .now()).description, outcome.rawValue, try encodeJSON(counts), message, id])
+            guard db.changesCount == 1 else {
+                throw LedgerError(operation: "finish run", record: "run \(id)", reason: "no such run")
+            }
+        }
+    }
+}
+
+/// An allocation's content without its payment, comparable for "same set" checks.
+private struct AllocationKey: Comparable {
+    var order: String
+    var bill: String
+    var amount: Int64
+    var method: String
+
+    init(order: String, bill: String, amount: Int64, method: String) {
+        self.order = order
+        self.bill = bill
+        self.amount = amount
+        self.method = method
+    }
+
+    init(_ allocation: Allocation) {
+        self.init(order: allocation.orderID.rawValue, bill: allocation.billNumber.rawValue,
+                  amount: allocation.amount.kopecks, method: allocation.method.rawValue)
+    }
+
+    static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.order, lhs.bill, lhs.amount, lhs.method) < (rhs.order, rhs.bill, rhs.amount, rhs.method)
+    }
+}
