@@ -5,12 +5,15 @@ import XML
 public struct CamtEntry: Hashable, Sendable {
     /// The statement's `Id` and account (`Acct/Id/IBAN` or `Acct/Id/Othr/Id`).
     public var statementID: String
+    /// The account the statement is of.
     public var account: String
     /// 0-based position in its statement, and the XML line of `<Ntry>`.
     public var index: Int
+    /// 1-based line in the source.
     public var line: Int
     /// `Amt` as written (`8.850` keeps its digits) and its `Ccy`.
     public var amountText: String
+    /// The currency code (`Ccy`).
     public var currency: String
     /// `CRDT` (money in) or `DBIT`.
     public var creditDebit: String
@@ -20,6 +23,7 @@ public struct CamtEntry: Hashable, Sendable {
     public var bookingDate: CivilDate?
     /// `Ntry/AcctSvcrRef` (or the first transaction's `Refs/AcctSvcrRef`).
     public var accountServicerReference: String?
+    /// The entry's transactions (`NtryDtls/TxDtls`).
     public var transactions: [CamtTransaction]
     /// The entry's XML as written (`<Ntry>` … `</Ntry>`), when it could be cut out by lines.
     public var xml: String?
@@ -35,12 +39,15 @@ public struct CamtEntry: Hashable, Sendable {
 public struct CamtTransaction: Hashable, Sendable {
     /// `Refs/EndToEndId` (the payment order's number at Russian banks) and `Refs/AcctSvcrRef`.
     public var endToEndID: String?
+    /// The bank's own reference of the entry or transaction.
     public var accountServicerReference: String?
     /// `TxDtls/Amt` (or `AmtDtls/TxAmt/Amt`) when given, and its currency.
     public var amountText: String?
+    /// The currency of `amountText`.
     public var currency: String?
     /// `RltdPties/Dbtr` name and the ИНН from `Id/OrgId/Othr/Id` (or `PrvtId/Othr/Id`) whose `SchmeNm/Cd` is `TXID`.
     public var debtorName: String?
+    /// The payer's ИНН (scheme `TXID`).
     public var debtorINN: String?
     /// `RmtInf/Ustrd` joined, or the structured reference (`Strd/CdtrRefInf/Ref`) when there is no `Ustrd`.
     public var purpose: String
@@ -48,8 +55,11 @@ public struct CamtTransaction: Hashable, Sendable {
 
 /// A camt.053 statement (`Stmt`).
 public struct CamtStatement: Hashable, Sendable {
+    /// The statement's `Id`.
     public var id: String
+    /// The account the statement is of.
     public var account: String
+    /// The entries (`Ntry`) in document order.
     public var entries: [CamtEntry]
 }
 

@@ -2,11 +2,14 @@ import Domain
 
 /// One `key=value` line of a 1CClientBankExchange file, kept verbatim (empty values too).
 public struct ClientBankField: Hashable, Sendable {
+    /// The key as written (`Сумма`, `НазначениеПлатежа1`, unknown keys too).
     public var key: String
+    /// The value as written (possibly empty).
     public var value: String
     /// 1-based line number in the file.
     public var line: Int
 
+    /// A field read from `line`.
     public init(key: String, value: String, line: Int) {
         self.key = key
         self.value = value
@@ -21,10 +24,12 @@ public struct ClientBankSection: Hashable, Sendable {
     public var kind: String
     /// The line of the opening marker and of the closing one.
     public var startLine: Int
+    /// The line of the closing marker.
     public var endLine: Int
     /// Every field in file order, unknown keys and empty values included.
     public var fields: [ClientBankField]
 
+    /// A section.
     public init(kind: String, startLine: Int, endLine: Int, fields: [ClientBankField]) {
         self.kind = kind
         self.startLine = startLine
@@ -74,9 +79,11 @@ public struct BankStatementReading: Hashable, Sendable {
     public var payments: [Payment]
     /// Incoming documents that could not be read (bad amount or date), with their lines.
     public var quarantined: [QuarantinedRecord]
+    /// Warnings and notes that do not stop a record.
     public var diagnostics: [Diagnostic]
     /// How many documents the statement held, and how they were classified.
     public var documentCount: Int
+    /// Documents credited to one of our accounts (each a payment or quarantined).
     public var incomingCount: Int
     /// Documents with one of our accounts as payer (`ДатаСписано`): counted and ignored.
     public var outgoingCount: Int
@@ -85,6 +92,7 @@ public struct BankStatementReading: Hashable, Sendable {
     /// Documents that involve none of our accounts, or are to us but not yet credited.
     public var otherCount: Int
 
+    /// A reading; everything empty by default.
     public init(payments: [Payment] = [], quarantined: [QuarantinedRecord] = [], diagnostics: [Diagnostic] = [],
                 documentCount: Int = 0, incomingCount: Int = 0, outgoingCount: Int = 0, internalCount: Int = 0,
                 otherCount: Int = 0) {

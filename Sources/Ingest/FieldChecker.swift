@@ -3,14 +3,18 @@ import Domain
 /// One way a record breaks its contract: the field (`customer.inn`,
 /// `shipments[0].lines[1].quantity`) and why.
 public struct ContractProblem: Hashable, Sendable, CustomStringConvertible {
+    /// The field path (`customer.inn`, `Сумма`, `Amt/@Ccy`).
     public var field: String
+    /// Why, in plain words.
     public var reason: String
 
+    /// A problem with `field`.
     public init(field: String, reason: String) {
         self.field = field
         self.reason = reason
     }
 
+    /// `field: reason`.
     public var description: String { "\(field): \(reason)" }
 }
 

@@ -2,7 +2,9 @@ import Domain
 
 /// One page of ИнвойсБокс's order list (API v3, `GET /filter/api/order/order`), read.
 public struct InvoiceboxPage: Hashable, Sendable {
+    /// The page number (1-based).
     public var page: Int
+    /// The page size the provider used (`metaData.pageSize`).
     public var pageSize: Int
     /// How many orders the provider says match the filter, over all pages.
     public var totalCount: Int
@@ -12,7 +14,9 @@ public struct InvoiceboxPage: Hashable, Sendable {
     public var providerIDs: [ProviderOrderID]
     /// Completed orders paid on the business day.
     public var payments: [Payment]
+    /// Records that broke their contract, kept whole with why.
     public var quarantined: [QuarantinedRecord]
+    /// Warnings and notes that do not stop a record.
     public var diagnostics: [Diagnostic]
     /// Orders that are not payments of the day (not completed, or paid on another day).
     public var ignoredCount: Int
@@ -20,11 +24,15 @@ public struct InvoiceboxPage: Hashable, Sendable {
 
 /// The provider's payments of a day, every page combined and duplicates read once.
 public struct InvoiceboxReading: Hashable, Sendable {
+    /// The payments read, one per payment id.
     public var payments: [Payment]
+    /// Records that broke their contract, kept whole with why.
     public var quarantined: [QuarantinedRecord]
+    /// Warnings and notes that do not stop a record.
     public var diagnostics: [Diagnostic]
     /// Orders read (distinct provider ids) and how many were not payments of the day.
     public var recordCount: Int
+    /// Orders that are not payments of the day (not completed, or paid on another day).
     public var ignoredCount: Int
 }
 

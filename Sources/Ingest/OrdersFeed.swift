@@ -2,12 +2,14 @@ import Domain
 
 /// An order read from the feed, with the JSON it was read from (kept for the audit trail).
 public struct FeedOrder: Hashable, Sendable {
+    /// The validated order.
     public var order: Order
     /// The order's JSON exactly as the feed sent it.
     public var raw: String
     /// The page it was on (1-based).
     public var page: Int
 
+    /// An order read from `page`.
     public init(order: Order, raw: String, page: Int) {
         self.order = order
         self.raw = raw
@@ -17,8 +19,11 @@ public struct FeedOrder: Hashable, Sendable {
 
 /// One page of the orders feed, read and checked against the contract (docs/orders-feed.md).
 public struct OrdersFeedPage: Hashable, Sendable {
+    /// The envelope's `business_date` (the day requested).
     public var businessDate: CivilDate
+    /// The page number (1-based).
     public var page: Int
+    /// How many pages the day has.
     public var pages: Int
     /// Orders that keep the contract.
     public var orders: [FeedOrder]
@@ -30,10 +35,15 @@ public struct OrdersFeedPage: Hashable, Sendable {
 
 /// The whole day's feed: every page combined, duplicates across pages resolved.
 public struct OrdersFeedReading: Hashable, Sendable {
+    /// The envelope's `business_date` (the day requested).
     public var businessDate: CivilDate
+    /// How many pages the day has.
     public var pages: Int
+    /// Orders that keep the contract.
     public var orders: [FeedOrder]
+    /// Records that broke their contract, kept whole with why.
     public var quarantined: [QuarantinedRecord]
+    /// Warnings and notes that do not stop a record.
     public var diagnostics: [Diagnostic]
 }
 

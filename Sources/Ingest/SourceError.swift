@@ -27,6 +27,7 @@ public struct SourceError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Why, in plain words.
     public var reason: String
 
+    /// An error of `source`.
     public init(source: String, location: String? = nil, line: Int? = nil, reason: String) {
         self.source = source
         self.location = location
@@ -34,6 +35,7 @@ public struct SourceError: Error, Hashable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// A one-line summary.
     public var description: String {
         var text = source
         if let location { text += " (\(location))" }

@@ -21,9 +21,12 @@ public enum TokenSource: Sendable {
 
 /// The shop's orders feed: `…?date={date}&page={page}` (paged) or a file holding the whole day.
 public struct OrdersFeedSource: Sendable {
+    /// Where to fetch it, with the day (and page) as placeholders.
     public var url: URLTemplate
+    /// The bearer token, when the source needs one.
     public var token: TokenSource?
 
+    /// A feed source.
     public init(url: URLTemplate, token: TokenSource? = nil) {
         self.url = url
         self.token = token
@@ -34,10 +37,14 @@ public struct OrdersFeedSource: Sendable {
 /// `https://api.invoicebox.ru/v3/filter/api/order/order?status=completed&_page={page}&_pageSize={pageSize}`,
 /// read page after page until `metaData.totalCount` orders are in; or a file holding the list.
 public struct InvoiceboxSource: Sendable {
+    /// Where to fetch it, with the day (and page) as placeholders.
     public var url: URLTemplate
+    /// The bearer token, when the source needs one.
     public var token: TokenSource?
+    /// The page size asked for (`{pageSize}`).
     public var pageSize: Int
 
+    /// A provider source.
     public init(url: URLTemplate, token: TokenSource? = nil, pageSize: Int = 100) {
         self.url = url
         self.token = token
@@ -47,6 +54,7 @@ public struct InvoiceboxSource: Sendable {
 
 /// A bank statement: one file per day.
 public struct BankStatementSource: Sendable {
+    /// The statement's format.
     public enum Format: String, Sendable, Hashable {
         case oneC = "1c"
         case camt053
@@ -54,12 +62,16 @@ public struct BankStatementSource: Sendable {
 
     /// A short name (`main`, `second`) for outcomes and logs.
     public var name: String
+    /// The statement's format.
     public var format: Format
+    /// Where to fetch it, with the day (and page) as placeholders.
     public var url: URLTemplate
+    /// The bearer token, when the source needs one.
     public var token: TokenSource?
     /// Our accounts in this statement: incoming payments are those credited to them.
     public var accounts: Set<String>
 
+    /// A bank statement source.
     public init(name: String, format: Format, url: URLTemplate, token: TokenSource? = nil, accounts: Set<String>) {
         self.name = name
         self.format = format
@@ -76,10 +88,14 @@ public struct BankStatementSource: Sendable {
 
 /// Everything the nightly job reads for one business day. A missing (nil) source is not configured.
 public struct DaySources: Sendable {
+    /// The orders feed.
     public var orders: OrdersFeedSource?
+    /// The payment provider, when configured.
     public var invoicebox: InvoiceboxSource?
+    /// Bank statements, one source per account or bank.
     public var banks: [BankStatementSource]
 
+    /// The sources of a day.
     public init(orders: OrdersFeedSource?, invoicebox: InvoiceboxSource? = nil, banks: [BankStatementSource] = []) {
         self.orders = orders
         self.invoicebox = invoicebox
@@ -89,6 +105,7 @@ public struct DaySources: Sendable {
 
 /// How one source went.
 public struct SourceOutcome: Hashable, Sendable, CustomStringConvertible {
+    /// Read, or failed with why.
     public enum Status: Hashable, Sendable {
         case ok
         /// The source could not be read; the day is incomplete.
@@ -99,14 +116,17 @@ public struct SourceOutcome: Hashable, Sendable, CustomStringConvertible {
     public var source: String
     /// The first URL fetched, with credentials and secret query parameters redacted.
     public var location: String
+    /// Read, or failed with why.
     public var status: Status
     /// Requests made (pages fetched).
     public var requests: Int
     /// Orders or payments read (before quarantine).
     public var records: Int
 
+    /// Whether the source was read.
     public var isOK: Bool { status == .ok }
 
+    /// A one-line summary.
     public var description: String {
         switch status {
         case .ok: "\(source) (\(location)): ok, \(records) records in \(requests) request\(requests == 1 ? "" : "s")"
@@ -117,6 +137,7 @@ public struct SourceOutcome: Hashable, Sendable, CustomStringConvertible {
 
 /// What ingestion produced for one day.
 public struct IngestResult: Sendable {
+    /// The business day read.
     public var day: CivilDate
     /// Orders that keep the contract.
     public var orders: [FeedOrder]

@@ -6,6 +6,7 @@ import Domain
 /// `https://shop.example/b2b/orders?date={date}&page={page}`,
 /// `file:///srv/bank/kl_to_1c_{ddMMyyyy}.txt`.
 public struct URLTemplate: Hashable, Sendable, CustomStringConvertible {
+    /// The template as configured.
     public let text: String
 
     /// The placeholders sverka fills in.
@@ -41,12 +42,15 @@ public struct URLTemplate: Hashable, Sendable, CustomStringConvertible {
         return result
     }
 
+    /// The template as configured.
     public var description: String { text }
 }
 
 /// A URL template that cannot be used. It does not repeat the template, which may hold a secret.
 public struct URLTemplateError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Why, in plain words.
     public var reason: String
 
+    /// `URL template: <reason>`.
     public var description: String { "URL template: \(reason)" }
 }
