@@ -44,18 +44,27 @@ struct SourcesTests {
         #expect(result.outcomes[0].location.hasSuffix("/samples/days/2026-11-27/orders.json"))
     }
 
-    @Test func the26thFromFilesWithoutACamtFileIsIncomplete() async throws {
-        let complete = await ingest(day: Fixture.day26, sources: try Self.fileSources(camt: false), client: Self.client)
-        #expect(complete.isComplete)
-        #expect(complete.orders.count == 3 && complete.payments.count == 2)
-        let missing = await ingest(day: Fixture.day26, sources: try Self.fileSources(camt: true), client: Self.client)
-        #expect(!missing.isComplete)
-        let failure = try #require(missing.failures.first)
+    @Test func the26thFromFiles() async throws {
+        let result = await ingest(day: Fixture.day26, sources: try Self.fileSources(camt: true), client: Self.client)
+        #expect(result.isComplete, "\(result.outcomes)")
+        #expect(result.orders.count == 3 && result.payments.count == 2)
+        #expect(result.quarantined.isEmpty && result.diagnostics.isEmpty)
+        // The second account had no movements on the 26th: a statement without entries.
+        #expect(result.outcomes.last?.isOK == true && result.outcomes.last?.records == 0)
+    }
+
+    @Test func aMissingStatementMakesTheDayIncomplete() async throws {
+        var sources = try Self.fileSources(camt: false)
+        sources.banks.append(BankStatementSource(name: "second", format: .camt053, url: try Self.fileTemplate("camt053_{ddMMyyyy}.xml"),
+                                                 accounts: [Fixture.secondAccount]))
+        let result = await ingest(day: Fixture.day26, sources: sources, client: Self.client)
+        #expect(!result.isComplete)
+        let failure = try #require(result.failures.first)
         #expect(failure.source == "bank-camt053:second")
-        #expect(failure.location?.hasSuffix("camt053_20261126.xml") == true)
+        #expect(failure.location?.hasSuffix("camt053_26112026.xml") == true)
         #expect(failure.reason.contains("could not be fetched"))
         // The other sources were still read.
-        #expect(missing.orders.count == 3 && missing.payments.count == 2)
+        #expect(result.orders.count == 3 && result.payments.count == 2)
     }
 
     // MARK: Loopback HTTP with pagination and a bearer token
