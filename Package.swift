@@ -65,6 +65,7 @@ let package = Package(
         .target(
             name: "Reports",
             dependencies: ["Domain", "XML", mustache],
+            resources: [.copy("Templates")],
             swiftSettings: swiftSettings
         ),
         .target(name: "Generator", dependencies: ["Domain"], swiftSettings: swiftSettings),
@@ -78,6 +79,7 @@ let package = Package(
             dependencies: ["Job", "Documents", "XML", "Reports", "Ledger", "Generator", argumentParser, logging],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(name: "reconcile-bench", dependencies: ["Reconcile", "Domain"], swiftSettings: swiftSettings),
 
         // MARK: Tests
         .target(

@@ -245,7 +245,7 @@ public struct Configuration: Sendable, Codable, Equatable {
         }
 
         public var weighedDifference: WeighedDifference = .credit
-        /// The largest shortfall a configured write-off may close, e.g. `"0.05"` (at most 1.00).
+        /// The largest shortfall a configured write-off may close, e.g. `"0.05"` (at most 0.10).
         public var writeOffLimit: Money = .zero
         /// Whether a customer's credit pays later bills automatically.
         public var applyCredit: Bool = true

@@ -88,8 +88,8 @@ enum ConfigurationValidator {
         }
 
         // Policies
-        if c.policies.writeOffLimit.isNegative || c.policies.writeOffLimit > Money(kopecks: 100) {
-            error("policies.write_off_limit", "must be between 0.00 and 1.00 (a few kopecks), got \(c.policies.writeOffLimit)")
+        if c.policies.writeOffLimit.isNegative || c.policies.writeOffLimit > Money(kopecks: 10) {
+            error("policies.write_off_limit", "must be between 0.00 and 0.10 (a few kopecks), got \(c.policies.writeOffLimit)")
         }
         if c.policies.commissionPercent.isNegative || c.policies.commissionPercent > ExactDecimal(100) {
             error("policies.commission_percent", "must be between 0 and 100")
@@ -116,9 +116,9 @@ enum ConfigurationValidator {
 
     static func checkEDOID(_ id: String, path: String, error: (String, String) -> Void) {
         let chars = Array(id)
-        guard (4...46).contains(chars.count), chars.count > 3, chars[3] == "-",
+        guard (5...100).contains(chars.count), chars[3] == "-",
               chars[0..<3].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            error(path, "must be an EDO participant id: a 3-character operator code, '-', then the id (4–46 characters), e.g. 2BM-7701234560-770101001-…")
+            error(path, "must be an EDO participant id: a 3-character operator code, '-', then the id (at most 100 characters), e.g. 2BM-7701234560-770101001-…")
             return
         }
     }

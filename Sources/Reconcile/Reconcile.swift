@@ -1,1 +1,0 @@
-// Module Reconcile: see README.md, Modules.

@@ -1,0 +1,92 @@
+import Domain
+
+/// How CSV files are written. The defaults suit Russian Excel: UTF-8 with a BOM,
+/// `;` between fields, a decimal comma, dates as `ДД.ММ.ГГГГ`, CRLF line ends.
+public struct CSVOptions: Sendable, Hashable {
+    /// The decimal separator of amounts.
+    public enum DecimalSeparator: String, Sendable, Hashable, CaseIterable {
+        case comma = ","
+        case point = "."
+    }
+
+    public var decimalSeparator: DecimalSeparator
+    /// The field separator (`;` by default; a `,` is allowed only with a decimal point).
+    public var fieldSeparator: Character
+    /// Start the file with a UTF-8 BOM so Excel recognises the encoding.
+    public var byteOrderMark: Bool
+
+    public init(decimalSeparator: DecimalSeparator = .comma, fieldSeparator: Character = ";", byteOrderMark: Bool = true) {
+        self.decimalSeparator = decimalSeparator
+        self.fieldSeparator = fieldSeparator
+        self.byteOrderMark = byteOrderMark
+    }
+
+    /// Russian Excel's defaults.
+    public static let excel = CSVOptions()
+}
+
+/// A CSV table under construction: a header row and data rows of text fields.
+///
+/// Fields are quoted per RFC 4180 when they hold the separator, a quote, CR or LF
+/// (quotes doubled); numbers have no thousands separator.
+public struct CSVTable: Sendable, Hashable {
+    public private(set) var header: [String]
+    public private(set) var rows: [[String]]
+    public let options: CSVOptions
+
+    public init(header: [String], options: CSVOptions) {
+        self.header = header
+        self.rows = []
+        self.options = options
+    }
+
+    /// Appends a row (as many fields as the header).
+    public mutating func append(_ fields: [String]) { rows.append(fields) }
+
+    /// An amount: `12345,67` (or `12345.67`); empty for `nil`.
+    public func money(_ value: Money?) -> String {
+        guard let value else { return "" }
+        return plainMoney(value, decimalSeparator: options.decimalSeparator.rawValue)
+    }
+
+    /// A date: `ДД.ММ.ГГГГ`; empty for `nil`.
+    public func date(_ value: CivilDate?) -> String { value?.russian ?? "" }
+
+    /// The file's text (without the BOM).
+    public var text: String {
+        var out = ""
+        for row in [header] + rows {
+            out += row.map(quote).joined(separator: String(options.fieldSeparator))
+            out += "\r\n"
+        }
+        return out
+    }
+
+    /// The file's bytes: the optional BOM, then UTF-8 text.
+    public var bytes: [UInt8] {
+        (options.byteOrderMark ? [0xEF, 0xBB, 0xBF] : []) + Array(text.utf8)
+    }
+
+    private func quote(_ field: String) -> String {
+        let needsQuotes = field.contains(options.fieldSeparator) || field.contains("\"")
+            || field.unicodeScalars.contains { $0 == "\n" || $0 == "\r" }
+        guard needsQuotes else { return field }
+        var out = "\""
+        for ch in field {
+            if ch == "\"" { out += "\"\"" } else { out.append(ch) }
+        }
+        return out + "\""
+    }
+}
+
+/// A file a report produced: its name and bytes. The job writes it where it wants.
+public struct ReportFile: Sendable, Hashable {
+    /// The file name (no directory): `day-2026-11-27.html`, `payments-2026-11-27.csv`.
+    public var name: String
+    public var bytes: [UInt8]
+
+    public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.bytes = bytes
+    }
+}

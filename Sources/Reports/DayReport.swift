@@ -1,0 +1,179 @@
+import Domain
+import Foundation
+
+/// How the day's report is rendered.
+public struct DayReportOptions: Sendable, Hashable {
+    /// CSV conventions (decimal comma by default).
+    public var csv: CSVOptions
+    /// An operator's templates directory; its `*.mustache` files replace the bundled ones of the same name.
+    public var templatesDirectory: URL?
+
+    public init(csv: CSVOptions = .excel, templatesDirectory: URL? = nil) {
+        self.csv = csv
+        self.templatesDirectory = templatesDirectory
+    }
+}
+
+/// The day's report: one HTML file and one CSV file per register.
+public struct DayReportOutput: Sendable, Hashable {
+    /// `day-YYYY-MM-DD.html`: self-contained (inline CSS and SVG), Russian, printable on A4.
+    public var html: ReportFile
+    /// `payments-…`, `allocations-…`, `exceptions-…`, `documents-…`, `weighed-…`, `returns-…`,
+    /// `receivables-…` `.csv`, in that order.
+    public var csv: [ReportFile]
+    /// The totals the report shows.
+    public var totals: DayReportTotals
+
+    /// The HTML file, then the CSV files.
+    public var files: [ReportFile] { [html] + csv }
+}
+
+/// Renders the day's report from a `DayReportInput`. Pure: no database, no clock, no disk
+/// except the templates.
+public enum DayReport {
+    /// Renders the HTML and every CSV register.
+    public static func render(_ input: DayReportInput, options: DayReportOptions = DayReportOptions())
+        throws(ReportError) -> DayReportOutput {
+        let templates = try ReportTemplates(overrideDirectory: options.templatesDirectory)
+        return try render(input, templates: templates, csv: options.csv)
+    }
+
+    /// Renders with already loaded templates (load once, render many days).
+    public static func render(_ input: DayReportInput, templates: ReportTemplates, csv options: CSVOptions = .excel)
+        throws(ReportError) -> DayReportOutput {
+        let totals = DayReportTotals(input)
+        let html = try templates.render(DayView(input, totals: totals), template: "day")
+        let date = input.businessDate.iso
+        let tables = csvTables(input, options: options)
+        return DayReportOutput(
+            html: ReportFile(name: "day-\(date).html", bytes: Array(html.utf8)),
+            csv: tables.map { ReportFile(name: "\($0.name)-\(date).csv", bytes: $0.table.bytes) },
+            totals: totals)
+    }
+
+    /// The CSV registers by name (`payments`, `allocations`, `exceptions`, `documents`, `weighed`,
+    /// `returns`, `receivables`).
+    public static func csvTables(_ input: DayReportInput, options: CSVOptions = .excel) -> [(name: String, table: CSVTable)] {
+        [
+            ("payments", paymentsCSV(input, options)),
+            ("allocations", allocationsCSV(input, options)),
+            ("exceptions", exceptionsCSV(input, options)),
+            ("documents", documentsCSV(input, options)),
+            ("weighed", weighedCSV(input, options)),
+            ("returns", returnsCSV(input, options)),
+            ("receivables", receivablesCSV(input, options)),
+        ]
+    }
+
+    // MARK: CSV registers
+
+    static func paymentsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
+        var table = CSVTable(header: ["Платёж", "Источник", "Дата поступления", "Номер п/п", "Плательщик",
+                                      "ИНН плательщика", "Сумма", "Назначение", "Разнесено", "Куда разнесено",
+                                      "Не разнесено", "Статус"], options: options)
+        for payment in input.payments {
+            let destinations = payment.allocations.map {
+                "счёт \($0.billNumber) (заказ \($0.orderID)): \(table.money($0.amount)) — \($0.method.russianDescription)"
+            }
+            table.append([payment.id.rawValue, payment.source.russianDescription, table.date(payment.receivedOn),
+                          payment.documentNumber ?? "", payment.payerName ?? "", payment.payerINN ?? "",
+                          table.money(payment.amount), payment.purpose,
+                          table.money(payment.allocations.map(\.amount).sum()), destinations.joined(separator: "\n"),
+                          table.money(payment.unallocated), payment.status.russianDescription])
+        }
+        return table
+    }
+
+    static func allocationsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
+        var table = CSVTable(header: ["Платёж", "Дата поступления", "Плательщик", "ИНН плательщика", "Заказ", "Счёт",
+                                      "Сумма", "Правило"], options: options)
+        for payment in input.payments {
+            for allocation in payment.allocations {
+                table.append([payment.id.rawValue, table.date(payment.receivedOn), payment.payerName ?? "",
+                              payment.payerINN ?? "", allocation.orderID.rawValue, allocation.billNumber.rawValue,
+                              table.money(allocation.amount), allocation.method.russianDescription])
+            }
+        }
+        return table
+    }
+
+    static func exceptionsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
+        var table = CSVTable(header: ["Вид", "Ссылка", "Сумма", "Описание", "Варианты"], options: options)
+        for row in input.exceptions {
+            table.append([row.kind.russianDescription, row.reference, table.money(row.amount), row.message,
+                          row.candidates.map { candidateText($0, money: table.money) }.joined(separator: "\n")])
+        }
+        for held in input.held {
+            table.append(["Документ задержан: \(held.kind.russianDescription)", "заказ \(held.orderID), \(held.reference)",
+                          table.money(held.amount), held.reason, ""])
+        }
+        for record in input.quarantined {
+            table.append(["Запись в карантине", "\(record.diagnostic.source) \(record.diagnostic.record)", "",
+                          quarantineMessage(record), ""])
+        }
+        return table
+    }
+
+    static func documentsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
+        var table = CSVTable(header: ["Вид", "Номер", "Дата", "Исправление", "Заказ", "Покупатель", "ИНН покупателя",
+                                      "Сумма без НДС", "НДС", "Сумма с НДС", "Файл", "Только на бумаге"],
+                             options: options)
+        for doc in input.documents {
+            table.append([doc.kind.russianDescription, doc.number.rawValue, table.date(doc.date),
+                          doc.correctionNumber.map(String.init) ?? "", doc.orderID?.rawValue ?? "", doc.buyerName,
+                          doc.buyerINN, table.money(doc.totalWithoutVAT), table.money(doc.vat), table.money(doc.total),
+                          doc.fileName, doc.paperOnly ? "да" : "нет"])
+        }
+        return table
+    }
+
+    static func weighedCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
+        var table = CSVTable(header: ["Заказ", "Счёт", "Покупатель", "ИНН покупателя", "Сумма счёта",
+                                      "Стоимость отгруженного", "Разница", "Как учтено"], options: options)
+        for row in input.weighedCorrections {
+            table.append([row.orderID.rawValue, row.billNumber.rawValue, row.customerName, row.customerINN,
+                          table.money(row.billAmount), table.money(row.shippedValue), table.money(row.difference),
+                          row.treatment.russianDescription])
+        }
+        return table
+    }
+
+    static func returnsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
+        var table = CSVTable(header: ["Заказ", "Возврат", "Этап", "Дата", "Покупатель", "Причина", "Сумма", "Документ",
+                                      "Файл"], options: options)
+        for row in input.returns {
+            table.append([row.orderID.rawValue, row.returnID.rawValue, row.stage.russianDescription, table.date(row.date),
+                          row.customerName, row.reason, table.money(row.amount), row.document ?? "",
+                          row.documentFile ?? ""])
+        }
+        return table
+    }
+
+    static func receivablesCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
+        var table = CSVTable(header: ["Покупатель", "ИНН", "Кредитный лимит", "Сальдо", "Срок не наступил",
+                                      "Просрочено 1–30 дн.", "Просрочено 31–60 дн.", "Просрочено 61–90 дн.",
+                                      "Просрочено более 90 дн.", "Просрочено всего", "Стоп-лист"], options: options)
+        for row in input.receivables {
+            table.append([row.customerName, row.customerINN, table.money(row.creditLimit), table.money(row.balance),
+                          table.money(row.notDue), table.money(row.overdue1to30), table.money(row.overdue31to60),
+                          table.money(row.overdue61to90), table.money(row.overdueOver90), table.money(row.overdue),
+                          row.stopListReason ?? ""])
+        }
+        return table
+    }
+
+    static func candidateText(_ candidate: ExceptionCandidate, money: (Money?) -> String) -> String {
+        var parts: [String] = []
+        if let bill = candidate.billNumber { parts.append("счёт \(bill)") }
+        if let order = candidate.orderID { parts.append("заказ \(order)") }
+        if let name = candidate.customerName { parts.append(name) }
+        if let amount = candidate.amount { parts.append(money(amount)) }
+        var text = parts.joined(separator: ", ")
+        if let note = candidate.note { text += text.isEmpty ? note : " — \(note)" }
+        return text
+    }
+
+    static func quarantineMessage(_ record: QuarantinedRecord) -> String {
+        record.diagnostic.field.map { "\($0): \(record.diagnostic.message)" } ?? record.diagnostic.message
+    }
+}

@@ -1,1 +1,0 @@
-// Module Reports: see README.md, Modules.

@@ -1,1 +1,0 @@
-// Shared test support: fixtures and the loopback HTTP server.
