@@ -1,0 +1,402 @@
+import Domain
+
+/// One `key=value` line of a 1CClientBankExchange file, kept verbatim (empty values too).
+public struct ClientBankField: Hashable, Sendable {
+    /// The key as written (`Сумма`, `НазначениеПлатежа1`, unknown keys too).
+    public var key: String
+    /// The value as written (possibly empty).
+    public var value: String
+    /// 1-based line number in the file.
+    public var line: Int
+
+    /// A field read from `line`.
+    public init(key: String, value: String, line: Int) {
+        self.key = key
+        self.value = value
+        self.line = line
+    }
+}
+
+/// A section of a 1CClientBankExchange file: `СекцияДокумент=<вид>` … `КонецДокумента` (one
+/// payment document) or `СекцияРасчСчет` … `КонецРасчСчет` (an account's balances).
+public struct ClientBankSection: Hashable, Sendable {
+    /// The document kind (`Платежное поручение`, …); empty for a balances section.
+    public var kind: String
+    /// The line of the opening marker and of the closing one.
+    public var startLine: Int
+    /// The line of the closing marker.
+    public var endLine: Int
+    /// Every field in file order, unknown keys and empty values included.
+    public var fields: [ClientBankField]
+
+    /// A section.
+    public init(kind: String, startLine: Int, endLine: Int, fields: [ClientBankField]) {
+        self.kind = kind
+        self.startLine = startLine
+        self.endLine = endLine
+        self.fields = fields
+    }
+
+    /// The first value of `key`, trimmed; `nil` when the key is absent or its value empty.
+    public func value(_ key: String) -> String? {
+        guard let field = fields.first(where: { $0.key == key }) else { return nil }
+        let trimmed = field.value.trimmingSpaces
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// The line a key was read from.
+    public func line(of key: String) -> Int? { fields.first { $0.key == key }?.line }
+}
+
+/// How the bytes of a statement were decoded.
+public enum StatementEncoding: String, Hashable, Sendable {
+    case cp1251 = "windows-1251"
+    case cp866
+    case utf8 = "utf-8"
+}
+
+/// A 1CClientBankExchange file, parsed but not yet interpreted.
+public struct ClientBankStatement: Hashable, Sendable {
+    /// How the bytes were decoded (see `ClientBankExchange.parse`).
+    public var encoding: StatementEncoding
+    /// The `Кодировка` value as written (`Windows`, `DOS`, `windows`), when present.
+    public var declaredEncoding: String?
+    /// The header's fields (`ВерсияФормата`, `ДатаНачала`, `РасчСчет`, …) in file order.
+    public var header: [ClientBankField]
+    /// The header's accounts (`РасчСчет=`, repeatable).
+    public var accounts: [String]
+    /// `СекцияРасчСчет` sections.
+    public var balances: [ClientBankSection]
+    /// `СекцияДокумент` sections, in file order.
+    public var documents: [ClientBankSection]
+    /// The decoded text, line by line (for raw records).
+    public var lines: [String]
+}
+
+/// What a bank statement yielded for the ledger.
+public struct BankStatementReading: Hashable, Sendable {
+    /// Incoming payments to our accounts, one per distinct payment id.
+    public var payments: [Payment]
+    /// Incoming documents that could not be read (bad amount or date), with their lines.
+    public var quarantined: [QuarantinedRecord]
+    /// Warnings and notes that do not stop a record.
+    public var diagnostics: [Diagnostic]
+    /// How many documents the statement held, and how they were classified.
+    public var documentCount: Int
+    /// Documents credited to one of our accounts (each a payment or quarantined).
+    public var incomingCount: Int
+    /// Documents with one of our accounts as payer (`ДатаСписано`): counted and ignored.
+    public var outgoingCount: Int
+    /// Transfers between two of our own accounts: counted and ignored.
+    public var internalCount: Int
+    /// Documents that involve none of our accounts, or are to us but not yet credited.
+    public var otherCount: Int
+
+    /// A reading; everything empty by default.
+    public init(payments: [Payment] = [], quarantined: [QuarantinedRecord] = [], diagnostics: [Diagnostic] = [],
+                documentCount: Int = 0, incomingCount: Int = 0, outgoingCount: Int = 0, internalCount: Int = 0,
+                otherCount: Int = 0) {
+        self.payments = payments
+        self.quarantined = quarantined
+        self.diagnostics = diagnostics
+        self.documentCount = documentCount
+        self.incomingCount = incomingCount
+        self.outgoingCount = outgoingCount
+        self.internalCount = internalCount
+        self.otherCount = otherCount
+    }
+}
+
+/// The reader of 1CClientBankExchange bank statements (`kl_to_1c.txt`). Pure: bytes in, values out.
+public enum ClientBankExchange {
+    static let source = SourceName.bank1C
+
+    /// Parses the file's structure.
+    ///
+    /// Encoding: the `Кодировка` line says `Windows` (cp1251) or `DOS` (cp866). Real exports are
+    /// often UTF-8 whatever they declare: bytes that are valid UTF-8 and hold Cyrillic are read as
+    /// UTF-8, with an info diagnostic. Bytes in the other code page than the declared one fail the
+    /// source (the names would be garbled).
+    ///
+    /// - Throws: `SourceError` (with the line) when this is not a 1CClientBankExchange file, the
+    ///   encoding contradicts the declaration, a section is not closed, or `КонецФайла` is missing.
+    public static func parse(_ bytes: [UInt8]) throws(SourceError) -> (statement: ClientBankStatement, diagnostics: [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        let (text, encoding, declared) = try decode(Array(body), diagnostics: &diagnostics)
+
+        var lines = splitLines(text)
+        // A final newline leaves one empty string behind; it is not a line of the file.
+        if lines.last == "" { lines.removeLast() }
+        guard let firstIndex = lines.firstIndex(where: { !$0.trimmingSpaces.isEmpty }),
+              lines[firstIndex].trimmingSpaces == "1CClientBankExchange" else {
+            throw SourceError(source: source, line: 1, reason: "not a 1CClientBankExchange file (the first line must be '1CClientBankExchange')")
+        }
+
+        var header: [ClientBankField] = []
+        var balances: [ClientBankSection] = []
+        var documents: [ClientBankSection] = []
+        var open: (kind: String, isDocument: Bool, start: Int, fields: [ClientBankField])?
+        var ended = false
+        for index in (firstIndex + 1)..<lines.count {
+            let number = index + 1
+            let line = lines[index]
+            let trimmed = line.trimmingSpaces
+            if ended {
+                if !trimmed.isEmpty {
+                    diagnostics.append(Diagnostic(severity: .warning, kind: "statement-format", source: source,
+                                                  record: "line \(number)", message: "text after КонецФайла is ignored"))
+                }
+                continue
+            }
+            if trimmed.isEmpty { continue }
+            let (key, value) = splitField(trimmed)
+            switch key {
+            case "СекцияДокумент", "СекцияРасчСчет":
+                if let section = open {
+                    throw SourceError(source: source, line: section.start,
+                                      reason: "the section opened here is not closed before line \(number) opens another (truncated or damaged file)")
+                }
+                open = (value ?? "", key == "СекцияДокумент", number, [])
+            case "КонецДокумента", "КонецРасчСчет":
+                guard let section = open, section.isDocument == (key == "КонецДокумента") else {
+                    throw SourceError(source: source, line: number, reason: "\(key) without a matching opening section")
+                }
+                let parsed = ClientBankSection(kind: section.kind, startLine: section.start, endLine: number, fields: section.fields)
+                if section.isDocument { documents.append(parsed) } else { balances.append(parsed) }
+                open = nil
+            case "КонецФайла":
+                if let section = open {
+                    throw SourceError(source: source, line: section.start,
+                                      reason: "the section opened here is not closed before КонецФайла at line \(number)")
+                }
+                ended = true
+            default:
+                guard let value else {
+                    diagnostics.append(Diagnostic(severity: .warning, kind: "statement-format", source: source,
+                                                  record: "line \(number)", message: "'\(trimmed)' is not a key=value line; skipped"))
+                    continue
+                }
+                let field = ClientBankField(key: key, value: value, line: number)
+                if open != nil { open?.fields.append(field) } else { header.append(field) }
+            }
+        }
+        if let section = open {
+            throw SourceError(source: source, line: section.start,
+                              reason: "the file ends inside the section opened here (truncated: no closing marker, no КонецФайла)")
+        }
+        guard ended else {
+            throw SourceError(source: source, line: lines.count,
+                              reason: "the file ends without КонецФайла (truncated)")
+        }
+        let accounts = header.filter { $0.key == "РасчСчет" }.map(\.value.trimmingSpaces).filter { !$0.isEmpty }
+        let statement = ClientBankStatement(encoding: encoding, declaredEncoding: declared, header: header, accounts: accounts,
+                                            balances: balances, documents: documents, lines: lines)
+        return (statement, diagnostics)
+    }
+
+    /// Reads a statement and takes out the incoming payments.
+    ///
+    /// A document is incoming when its recipient account (`ПолучательСчет` or
+    /// `ПолучательРасчСчет`) is one of `ourAccounts` and it carries `ДатаПоступило`; one of ours as
+    /// payer is outgoing (counted, ignored); both ours is an internal transfer (counted, ignored).
+    /// When `ourAccounts` is empty, the statement's own `РасчСчет` accounts are ours.
+    ///
+    /// Payment id: `bank:<our account>:<Дата>:<Номер>:<ПлательщикСчет or ПлательщикИНН>:<Сумма>`,
+    /// so the same payment in two overlapping statements gets the same id (and is read once).
+    ///
+    /// - Throws: `SourceError` when the file as a whole cannot be read (see `parse`).
+    public static func read(_ bytes: [UInt8], ourAccounts: Set<String> = []) throws(SourceError) -> BankStatementReading {
+        let (statement, parseDiagnostics) = try parse(bytes)
+        var reading = BankStatementReading(diagnostics: parseDiagnostics, documentCount: statement.documents.count)
+        let ours = ourAccounts.isEmpty ? Set(statement.accounts) : ourAccounts
+        if ours.isEmpty {
+            throw SourceError(source: source, reason: "no account of ours is known: the statement has no РасчСчет and none is configured")
+        }
+        var seen: [PaymentID: Int] = [:]
+        for document in statement.documents {
+            let number = document.value("Номер")
+            let record = "line \(document.startLine), document №\(number ?? "?")"
+            let recipient = [document.value("ПолучательСчет"), document.value("ПолучательРасчСчет")].compactMap { $0 }
+            let payer = [document.value("ПлательщикСчет"), document.value("ПлательщикРасчСчет")].compactMap { $0 }
+            let ourRecipient = recipient.first { ours.contains($0) }
+            let payerIsOurs = payer.contains { ours.contains($0) }
+            switch (ourRecipient, payerIsOurs) {
+            case (.some, true):
+                reading.internalCount += 1
+                reading.diagnostics.append(Diagnostic(severity: .info, kind: "internal-transfer", source: source, record: record,
+                                                      message: "a transfer between our own accounts; not a customer payment"))
+                continue
+            case (nil, true):
+                reading.outgoingCount += 1
+                continue
+            case (nil, false):
+                reading.otherCount += 1
+                reading.diagnostics.append(Diagnostic(severity: .warning, kind: "foreign-document", source: source, record: record,
+                                                      message: "neither the payer's nor the recipient's account is ours (\(ours.sorted().joined(separator: ", "))); skipped"))
+                continue
+            case (.some(let account), false):
+                guard document.value("ДатаПоступило") != nil else {
+                    reading.otherCount += 1
+                    reading.diagnostics.append(Diagnostic(severity: .warning, kind: "not-credited", source: source, record: record,
+                                                          field: "ДатаПоступило",
+                                                          message: "a payment to our account \(account) without ДатаПоступило (not credited yet); skipped"))
+                    continue
+                }
+                reading.incomingCount += 1
+                let raw = rawText(of: document, in: statement)
+                switch payment(document, account: account, raw: raw) {
+                case .success(let payment):
+                    if let earlier = seen[payment.id] {
+                        reading.diagnostics.append(Diagnostic(
+                            severity: .warning, kind: "duplicate-record", source: source, record: record,
+                            message: "the same payment as the document at line \(earlier) (id \(payment.id)); read once"))
+                        continue
+                    }
+                    seen[payment.id] = document.startLine
+                    reading.payments.append(payment)
+                case .failure(let problems):
+                    let key = "\(source):\(account):\(fingerprint(raw))"
+                    reading.quarantined.append(quarantine(problems.problems, source: source,
+                                                          record: "line \(problems.line), document №\(number ?? "?")",
+                                                          key: key, raw: raw))
+                }
+            }
+        }
+        return reading
+    }
+
+    struct DocumentProblems: Error {
+        var problems: [ContractProblem]
+        var line: Int
+    }
+
+    private static func payment(_ document: ClientBankSection, account: String, raw: String) -> Result<Payment, DocumentProblems> {
+        var problems: [ContractProblem] = []
+        var firstLine: Int?
+        func problem(_ key: String, _ reason: String) {
+            problems.append(ContractProblem(field: key, reason: reason))
+            if firstLine == nil { firstLine = document.line(of: key) ?? document.startLine }
+        }
+        let number = document.value("Номер")
+        if number == nil { problem("Номер", "the document has no number") }
+        var date: CivilDate?
+        if let text = document.value("Дата") {
+            date = CivilDate(russian: text)
+            if date == nil { problem("Дата", "'\(text)' is not a date ДД.ММ.ГГГГ (line \(document.line(of: "Дата") ?? 0))") }
+        } else {
+            problem("Дата", "the document has no date")
+        }
+        var amount: Money?
+        if let text = document.value("Сумма") {
+            if let value = Money(lenientString: text), value > .zero {
+                amount = value
+            } else {
+                problem("Сумма", "'\(text)' is not a positive amount like 1000.00 (line \(document.line(of: "Сумма") ?? 0))")
+            }
+        } else {
+            problem("Сумма", "the document has no amount")
+        }
+        var received: CivilDate?
+        if let text = document.value("ДатаПоступило") {
+            received = CivilDate(russian: text)
+            if received == nil {
+                problem("ДатаПоступило", "'\(text)' is not a date ДД.ММ.ГГГГ (line \(document.line(of: "ДатаПоступило") ?? 0))")
+            }
+        }
+        guard problems.isEmpty, let number, let date, let amount, let received else {
+            return .failure(DocumentProblems(problems: problems, line: firstLine ?? document.startLine))
+        }
+        let payerINN = document.value("ПлательщикИНН").flatMap { $0.allSatisfy { $0 == "0" } ? nil : $0 }
+        let payerAccount = document.value("ПлательщикСчет") ?? document.value("ПлательщикРасчСчет")
+        var payerName = document.value("Плательщик1")
+        if payerName == nil, let full = document.value("Плательщик") { payerName = stripINNPrefix(full) }
+        var purpose = document.value("НазначениеПлатежа") ?? ""
+        if purpose.isEmpty {
+            purpose = (1...6).compactMap { document.value("НазначениеПлатежа\($0)") }.joined(separator: " ")
+        }
+        let id = PaymentID("bank:\(account):\(date.iso):\(number):\(payerAccount ?? payerINN ?? "-"):\(amount)")
+        return .success(Payment(id: id, source: .bank1C, receivedOn: received, amount: amount, payerINN: payerINN,
+                                payerName: payerName, purpose: purpose, documentNumber: number, documentDate: date, raw: raw))
+    }
+
+    /// `ИНН 7719617469 ОАО Крокус` → `ОАО Крокус`.
+    static func stripINNPrefix(_ text: String) -> String {
+        let words = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+        if words.count == 3, words[0] == "ИНН", words[1].allSatisfy(\.isASCIIDigit) { return String(words[2]) }
+        return text
+    }
+
+    static func rawText(of section: ClientBankSection, in statement: ClientBankStatement) -> String {
+        let lower = max(section.startLine - 1, 0)
+        let upper = min(section.endLine, statement.lines.count)
+        return statement.lines[lower..<upper].joined(separator: "\n")
+    }
+
+    /// Lines split at CR LF, LF or CR (a Swift `Character` holds CR LF as one).
+    static func splitLines(_ text: String) -> [String] {
+        text.split(omittingEmptySubsequences: false) { $0 == "\r\n" || $0 == "\n" || $0 == "\r" }.map(String.init)
+    }
+
+    static func splitField(_ line: String) -> (key: String, value: String?) {
+        guard let equals = line.firstIndex(of: "=") else { return (line, nil) }
+        return (String(line[..<equals]).trimmingSpaces, String(line[line.index(after: equals)...]))
+    }
+
+    /// Decodes the file, checking the bytes against the `Кодировка` line.
+    private static func decode(_ bytes: [UInt8], diagnostics: inout [Diagnostic]) throws(SourceError)
+        -> (text: String, encoding: StatementEncoding, declared: String?) {
+        func declaredEncoding(in text: String) -> (value: String, line: Int)? {
+            var number = 0
+            for line in splitLines(text) {
+                number += 1
+                let (key, value) = splitField(String(line).trimmingSpaces)
+                if key == "Кодировка", let value { return (value.trimmingSpaces, number) }
+                if key == "СекцияДокумент" { break }
+            }
+            return nil
+        }
+        func kind(_ declared: String) -> CyrillicCodePage? {
+            switch declared.lowercased() {
+            case "windows": .cp1251
+            case "dos": .cp866
+            default: nil
+            }
+        }
+
+        if let text = String(validating: bytes, as: UTF8.self), text.unicodeScalars.contains(where: { (0x0400...0x04FF).contains($0.value) }) {
+            let declared = declaredEncoding(in: text)
+            if let declared, declared.value.lowercased() != "utf-8", declared.value.lowercased() != "utf8" {
+                diagnostics.append(Diagnostic(severity: .info, kind: "statement-encoding", source: source, record: "line \(declared.line)",
+                                              field: "Кодировка",
+                                              message: "the file declares Кодировка=\(declared.value) but its bytes are UTF-8; read as UTF-8"))
+            }
+            return (text, .utf8, declared?.value)
+        }
+        for page in [CyrillicCodePage.cp1251, .cp866] {
+            let text = page.decode(bytes)
+            guard let declared = declaredEncoding(in: text) else { continue }
+            switch kind(declared.value) {
+            case page:
+                return (text, page == .cp1251 ? .cp1251 : .cp866, declared.value)
+            case .some(let other):
+                throw SourceError(source: source, line: declared.line,
+                                  reason: "the file declares Кодировка=\(declared.value) (\(other.rawValue)) but its bytes are \(page.rawValue); fix the export's encoding setting")
+            case nil:
+                throw SourceError(source: source, line: declared.line,
+                                  reason: "unknown Кодировка=\(declared.value) (expected Windows or DOS)")
+            }
+        }
+        throw SourceError(source: source, reason: "no readable Кодировка line: the file is neither UTF-8, cp1251 nor cp866, or is not a 1CClientBankExchange file")
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces, tabs and no-break spaces.
+    var trimmingSpaces: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\u{00A0}" || $0 == "\r" }
+        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[start...end])
+    }
+}

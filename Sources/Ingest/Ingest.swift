@@ -1,1 +1,0 @@
-// Module Ingest: see README.md, Modules.

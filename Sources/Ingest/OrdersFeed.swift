@@ -1,0 +1,685 @@
+import Domain
+
+/// An order read from the feed, with the JSON it was read from (kept for the audit trail).
+public struct FeedOrder: Hashable, Sendable {
+    /// The validated order.
+    public var order: Order
+    /// The order's JSON exactly as the feed sent it.
+    public var raw: String
+    /// The page it was on (1-based).
+    public var page: Int
+
+    /// An order read from `page`.
+    public init(order: Order, raw: String, page: Int) {
+        self.order = order
+        self.raw = raw
+        self.page = page
+    }
+}
+
+/// One page of the orders feed, read and checked against the contract (docs/orders-feed.md).
+public struct OrdersFeedPage: Hashable, Sendable {
+    /// The envelope's `business_date` (the day requested).
+    public var businessDate: CivilDate
+    /// The page number (1-based).
+    public var page: Int
+    /// How many pages the day has.
+    public var pages: Int
+    /// Orders that keep the contract.
+    public var orders: [FeedOrder]
+    /// Orders that break it, each with every problem found.
+    public var quarantined: [QuarantinedRecord]
+    /// Warnings and notes that do not stop an order (a `mercury` line shipped without a ВСД).
+    public var diagnostics: [Diagnostic]
+}
+
+/// The whole day's feed: every page combined, duplicates across pages resolved.
+public struct OrdersFeedReading: Hashable, Sendable {
+    /// The envelope's `business_date` (the day requested).
+    public var businessDate: CivilDate
+    /// How many pages the day has.
+    public var pages: Int
+    /// Orders that keep the contract.
+    public var orders: [FeedOrder]
+    /// Records that broke their contract, kept whole with why.
+    public var quarantined: [QuarantinedRecord]
+    /// Warnings and notes that do not stop a record.
+    public var diagnostics: [Diagnostic]
+}
+
+/// The reader of the shop's B2B orders feed (contract: docs/orders-feed.md). Pure: bytes in, values out.
+public enum OrdersFeed {
+    /// Reads one page.
+    ///
+    /// - Parameters:
+    ///   - bytes: the page as received (UTF-8 JSON).
+    ///   - day: the business day requested; the envelope's `business_date` must equal it.
+    ///   - expectedPage: the page requested (`page=N`), when known; the envelope must say the same.
+    /// - Throws: `SourceError` when the page is not JSON or its envelope is wrong: the source fails.
+    ///   A bad order does not throw; it is quarantined and the others are read.
+    public static func readPage(_ bytes: [UInt8], day: CivilDate, expectedPage: Int? = nil) throws(SourceError) -> OrdersFeedPage {
+        let source = SourceName.ordersFeed
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(bytes)
+        } catch {
+            throw SourceError(source: source, line: error.line, reason: "the page is \(error.description)")
+        }
+        guard root.isObject else {
+            throw SourceError(source: source, reason: "the page must be a JSON object (the envelope), got \(root.typeName)")
+        }
+        var envelope = FieldChecker()
+        let businessDate = envelope.date(root, "business_date", "")
+        let page = envelope.integer(root, "page", "", minimum: 1)
+        let pages = envelope.integer(root, "pages", "", minimum: 1)
+        let items = envelope.array(root, "orders", "")
+        if let problem = envelope.problems.first {
+            throw SourceError(source: source, reason: "envelope: \(problem)")
+        }
+        guard let businessDate, let page, let pages, let items else {
+            throw SourceError(source: source, reason: "envelope: incomplete")
+        }
+        guard businessDate == day else {
+            throw SourceError(source: source,
+                              reason: "envelope: business_date is \(businessDate), but the day requested is \(day)")
+        }
+        guard page <= pages else {
+            throw SourceError(source: source, reason: "envelope: page \(page) of \(pages) does not exist (page > pages)")
+        }
+        if let expectedPage, expectedPage != page {
+            throw SourceError(source: source, reason: "envelope: page \(expectedPage) was requested but the response says page \(page)")
+        }
+
+        var result = OrdersFeedPage(businessDate: businessDate, page: page, pages: pages, orders: [],
+                                    quarantined: [], diagnostics: [])
+        for (index, item) in items.enumerated() {
+            let raw = String(decoding: bytes[item.range], as: UTF8.self)
+            let id = item["id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            let record = "page \(page), order \(id ?? "#\(index + 1) (no id)")"
+            var validator = OrderValidator(record: record)
+            let order = validator.validate(item)
+            result.diagnostics += validator.warnings
+            if let order, validator.checker.problems.isEmpty {
+                result.orders.append(FeedOrder(order: order, raw: raw, page: page))
+            } else {
+                let problems = validator.checker.problems.isEmpty
+                    ? [ContractProblem(field: "", reason: "could not be read")]
+                    : validator.checker.problems
+                let key = "\(source):\(day.iso):\(id ?? "page\(page)#\(index + 1)"):\(fingerprint(raw))"
+                result.quarantined.append(quarantine(problems, source: source, record: record, key: key, raw: raw))
+            }
+        }
+        return result
+    }
+
+    /// Combines the pages of one day: an order id seen twice is read once when both copies are
+    /// the same (with a warning), and the later copy is quarantined when they differ; a shipment id
+    /// used by two orders quarantines the later order.
+    ///
+    /// - Throws: `SourceError` when the pages contradict each other (different `pages`, a page
+    ///   missing or repeated).
+    public static func combine(_ pages: [OrdersFeedPage], day: CivilDate) throws(SourceError) -> OrdersFeedReading {
+        let source = SourceName.ordersFeed
+        guard let first = pages.first else {
+            throw SourceError(source: source, reason: "no page was read")
+        }
+        for (index, page) in pages.enumerated() {
+            guard page.pages == first.pages else {
+                throw SourceError(source: source,
+                                  reason: "page \(page.page) says there are \(page.pages) pages, page \(first.page) said \(first.pages)")
+            }
+            guard page.page == index + 1 else {
+                throw SourceError(source: source, reason: "expected page \(index + 1), got page \(page.page)")
+            }
+        }
+        guard pages.count == first.pages else {
+            throw SourceError(source: source, reason: "read \(pages.count) of \(first.pages) pages")
+        }
+        var reading = OrdersFeedReading(businessDate: day, pages: first.pages, orders: [], quarantined: [], diagnostics: [])
+        var seen: [OrderID: FeedOrder] = [:]
+        var shipmentOwner: [ShipmentID: OrderID] = [:]
+        for page in pages {
+            reading.quarantined += page.quarantined
+            reading.diagnostics += page.diagnostics
+            for feedOrder in page.orders {
+                let order = feedOrder.order
+                let record = "page \(feedOrder.page), order \(order.id)"
+                if let earlier = seen[order.id] {
+                    if earlier.order == order {
+                        reading.diagnostics.append(Diagnostic(
+                            severity: .warning, kind: "duplicate-record", source: source, record: record,
+                            message: "order \(order.id) appears again (first on page \(earlier.page)) with the same content; read once"))
+                    } else {
+                        let problem = ContractProblem(
+                            field: "id", reason: "order \(order.id) appears again (first on page \(earlier.page)) with different content")
+                        let key = "\(source):\(day.iso):\(order.id):\(fingerprint(feedOrder.raw))"
+                        reading.quarantined.append(quarantine([problem], source: source, record: record, key: key, raw: feedOrder.raw))
+                    }
+                    continue
+                }
+                var clash: ContractProblem?
+                for (index, shipment) in order.shipments.enumerated() {
+                    if let owner = shipmentOwner[shipment.id], owner != order.id {
+                        clash = ContractProblem(field: "shipments[\(index)].id",
+                                                reason: "shipment \(shipment.id) already belongs to order \(owner)")
+                        break
+                    }
+                }
+                if let clash {
+                    let key = "\(source):\(day.iso):\(order.id):\(fingerprint(feedOrder.raw))"
+                    reading.quarantined.append(quarantine([clash], source: source, record: record, key: key, raw: feedOrder.raw))
+                    continue
+                }
+                for shipment in order.shipments { shipmentOwner[shipment.id] = order.id }
+                seen[order.id] = feedOrder
+                reading.orders.append(feedOrder)
+            }
+        }
+        return reading
+    }
+
+    /// Reads a file source: one document holding the whole day (`page` = `pages` = 1).
+    public static func read(_ bytes: [UInt8], day: CivilDate) throws(SourceError) -> OrdersFeedReading {
+        let page = try readPage(bytes, day: day, expectedPage: 1)
+        return try combine([page], day: day)
+    }
+}
+
+/// Builds the quarantined record for a list of problems: the first is the reason, all are in the message.
+func quarantine(_ problems: [ContractProblem], source: String, record: String, key: String, raw: String) -> QuarantinedRecord {
+    let first = problems[0]
+    var message = first.reason
+    if problems.count > 1 {
+        message += " (\(problems.count) problems: " + problems.map(\.description).joined(separator: "; ") + ")"
+    }
+    let diagnostic = Diagnostic(severity: .error, kind: "quarantined", source: source, record: record,
+                                field: first.field.isEmpty ? nil : first.field, message: message)
+    return QuarantinedRecord(diagnostic: diagnostic, key: key, raw: raw)
+}
+
+/// Checks one order against the contract, collecting every problem.
+struct OrderValidator {
+    let record: String
+    var checker = FieldChecker()
+    var warnings: [Diagnostic] = []
+
+    init(record: String) { self.record = record }
+
+    mutating func validate(_ json: JSONValue) -> Order? {
+        guard json.isObject else {
+            checker.add("", "an order must be a JSON object, got \(json.typeName)")
+            return nil
+        }
+        let id = checker.string(json, "id", "")
+        let number = checker.string(json, "number", "")
+        let createdAt = checker.timestamp(json, "created_at", "")
+        let status = checker.choice(json, "status", "", ["shipped", "delivered", "cancelled"]).flatMap(OrderStatus.init(rawValue:))
+        let bill = self.bill(json)
+        var providerOrderID: ProviderOrderID?
+        if let text = checker.string(json, "invoicebox_order_id", "", required: false) {
+            if isUUID(text) {
+                providerOrderID = ProviderOrderID(text)
+            } else {
+                checker.add("invoicebox_order_id", "'\(text)' is not a uuid")
+            }
+        }
+        let customer = checker.object(json, "customer", "").flatMap { party($0, "customer") }
+        var consignee: Party?
+        if let value = checker.object(json, "consignee", "", required: false) {
+            consignee = party(value, "consignee")
+        }
+        let terms = self.terms(json)
+        let lines = self.lines(json, billDate: bill?.date)
+        let shipments = self.shipments(json, lines: lines)
+        let returns = self.returns(json, lines: lines, shipments: shipments)
+
+        if let lines, let bill {
+            let computed = lines.reduce(Money.zero) { $0 + Money.multiply($1.price, by: $1.quantity) }
+            if computed != bill.amount {
+                let detail = lines.map { "line \($0.lineNo): \($0.quantity) × \($0.price) = \(Money.multiply($0.price, by: $0.quantity))" }
+                checker.add("bill.amount",
+                            "bill amount \(bill.amount) differs from the ordered lines at their prices, \(computed) (\(detail.joined(separator: "; ")))")
+            }
+        }
+        if let status, let shipments {
+            switch status {
+            case .shipped, .delivered:
+                if shipments.isEmpty { checker.add("shipments", "an order that is \(status.rawValue) needs at least one shipment") }
+                if status == .delivered {
+                    for (index, shipment) in shipments.enumerated() where shipment.deliveredAt == nil {
+                        checker.add("shipments[\(index)].delivered_at", "the order is delivered but shipment \(shipment.id) has no delivered_at")
+                    }
+                }
+            case .cancelled:
+                break
+            }
+        }
+
+        guard checker.problems.isEmpty, let id, let number, let createdAt, let status, let bill, let customer,
+              let terms, let lines, let shipments, let returns else { return nil }
+        return Order(id: OrderID(id), number: number, createdAt: createdAt, status: status, bill: bill,
+                     providerOrderID: providerOrderID, customer: customer, consignee: consignee, terms: terms,
+                     lines: lines, shipments: shipments, returns: returns)
+    }
+
+    private mutating func bill(_ json: JSONValue) -> Bill? {
+        guard let value = checker.object(json, "bill", "") else { return nil }
+        let number = checker.string(value, "number", "bill")
+        let date = checker.date(value, "date", "bill")
+        let amount = checker.money(value, "amount", "bill")
+        guard let number, let date, let amount else { return nil }
+        return Bill(number: BillNumber(number), date: date, amount: amount)
+    }
+
+    private mutating func terms(_ json: JSONValue) -> Terms? {
+        guard let value = checker.object(json, "terms", "") else { return nil }
+        let payment = checker.choice(value, "payment", "terms", ["prepaid", "postpaid"]).flatMap(Terms.Payment.init(rawValue:))
+        let deferral = checker.integer(value, "deferral_days", "terms", minimum: 0)
+        let limit = checker.money(value, "credit_limit", "terms")
+        guard let payment, let deferral, let limit else { return nil }
+        return Terms(payment: payment, deferralDays: deferral, creditLimit: limit)
+    }
+
+    private mutating func party(_ json: JSONValue, _ path: String) -> Party? {
+        let before = checker.problems.count
+        let id = checker.string(json, "id", path)
+        let kind = checker.choice(json, "kind", path, ["legal", "sole_trader"]).flatMap(Party.Kind.init(rawValue:))
+        let name = checker.string(json, "name", path)
+        var inn: INN?
+        if let text = checker.string(json, "inn", path) {
+            do {
+                let value = try INN(text)
+                switch kind {
+                case .legal where !value.isLegalEntity:
+                    checker.add(path + ".inn", "an organisation's ИНН has 10 digits, got \(text.count)")
+                case .soleTrader where value.isLegalEntity:
+                    checker.add(path + ".inn", "a sole trader's ИНН has 12 digits, got \(text.count)")
+                default:
+                    inn = value
+                }
+            } catch {
+                checker.add(path + ".inn", error.description)
+            }
+        }
+        var kpp: String?
+        let problemsBeforeKPP = checker.problems.count
+        let kppText = checker.string(json, "kpp", path, required: false)
+        switch kind {
+        case .legal:
+            if let kppText {
+                do {
+                    try Requisites.checkKPP(kppText)
+                    kpp = kppText
+                } catch {
+                    checker.add(path + ".kpp", error.description)
+                }
+            } else if checker.problems.count == problemsBeforeKPP {
+                checker.add(path + ".kpp", "is required for an organisation")
+            }
+        case .soleTrader:
+            if kppText != nil { checker.add(path + ".kpp", "a sole trader (ИП) has no КПП") }
+        case nil:
+            break
+        }
+        let address = checker.object(json, "address", path).flatMap { self.address($0, path + ".address") }
+        var bank: BankDetails?
+        if let value = checker.object(json, "bank", path, required: false) {
+            bank = bankDetails(value, path + ".bank")
+        }
+        var email: String?
+        if let text = checker.string(json, "email", path, required: false) {
+            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+            if parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !text.contains(where: \.isWhitespace) {
+                email = text
+            } else {
+                checker.add(path + ".email", "'\(text)' is not an e-mail address")
+            }
+        }
+        var edoID: String?
+        if let text = checker.string(json, "edo_id", path, required: false) {
+            if text.contains(where: \.isWhitespace) {
+                checker.add(path + ".edo_id", "an EDO participant id has no spaces")
+            } else {
+                edoID = text
+            }
+        }
+        guard checker.problems.count == before, let id, let kind, let name, let inn, let address else { return nil }
+        return Party(id: CustomerID(id), kind: kind, name: name, inn: inn, kpp: kpp, address: address,
+                     bank: bank, email: email, edoID: edoID)
+    }
+
+    private mutating func address(_ json: JSONValue, _ path: String) -> Address? {
+        let before = checker.problems.count
+        let regionCode = checker.string(json, "region_code", path)
+        if let regionCode, !(regionCode.count == 2 && regionCode.allSatisfy(\.isASCIIDigit)) {
+            checker.add(path + ".region_code", "'\(regionCode)' is not a two-digit region code")
+        }
+        let region = checker.string(json, "region", path)
+        let postalCode = checker.string(json, "postal_code", path, required: false)
+        if let postalCode, !(postalCode.count == 6 && postalCode.allSatisfy(\.isASCIIDigit)) {
+            checker.add(path + ".postal_code", "'\(postalCode)' is not a six-digit postal code")
+        }
+        let city = checker.string(json, "city", path, required: false)
+        let street = checker.string(json, "street", path, required: false)
+        let house = checker.string(json, "house", path, required: false)
+        let flat = checker.string(json, "flat", path, required: false)
+        let text = checker.string(json, "text", path)
+        guard checker.problems.count == before, let regionCode, let region, let text else { return nil }
+        return Address(regionCode: regionCode, region: region, postalCode: postalCode, city: city, street: street,
+                       house: house, flat: flat, text: text)
+    }
+
+    private mutating func bankDetails(_ json: JSONValue, _ path: String) -> BankDetails? {
+        let before = checker.problems.count
+        let bik = checker.string(json, "bik", path)
+        let account = checker.string(json, "account", path)
+        let corr = checker.string(json, "corr_account", path, required: false)
+        let name = checker.string(json, "name", path)
+        if let bik {
+            do {
+                try Requisites.checkBIK(bik)
+                if let account {
+                    do { try Requisites.checkAccount(account, bik: bik) } catch { checker.add(path + ".account", error.description) }
+                }
+                if let corr {
+                    do { try Requisites.checkCorrespondentAccount(corr, bik: bik) } catch { checker.add(path + ".corr_account", error.description) }
+                }
+            } catch {
+                checker.add(path + ".bik", error.description)
+            }
+        }
+        guard checker.problems.count == before, let bik, let account, let name else { return nil }
+        return BankDetails(bik: bik, account: account, correspondentAccount: corr, name: name)
+    }
+
+    private mutating func lines(_ json: JSONValue, billDate: CivilDate?) -> [OrderLine]? {
+        guard let items = checker.array(json, "lines", "") else { return nil }
+        if items.isEmpty { checker.add("lines", "an order needs at least one line") }
+        let before = checker.problems.count
+        var lines: [OrderLine] = []
+        var numbers: [Int: Int] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "lines[\(index)]"
+            guard item.isObject else {
+                checker.add(path, "must be an object, got \(item.typeName)")
+                continue
+            }
+            let lineNo = checker.integer(item, "line_no", path, minimum: 1)
+            if let lineNo {
+                if let other = numbers[lineNo] {
+                    checker.add(path + ".line_no", "line_no \(lineNo) repeats lines[\(other)]")
+                } else {
+                    numbers[lineNo] = index
+                }
+            }
+            let sku = checker.string(item, "sku", path)
+            let name = checker.string(item, "name", path)
+            let gtin = checker.string(item, "gtin", path, required: false)
+            if let gtin, !((8...14).contains(gtin.count) && gtin.allSatisfy(\.isASCIIDigit)) {
+                checker.add(path + ".gtin", "'\(gtin)' is not 8–14 digits")
+            }
+            var unit: MeasureUnit?
+            if let unitJSON = checker.object(item, "unit", path) {
+                let okei = checker.string(unitJSON, "okei", path + ".unit")
+                if let okei, !(okei.count == 3 && okei.allSatisfy(\.isASCIIDigit)) {
+                    checker.add(path + ".unit.okei", "'\(okei)' is not a three-digit ОКЕИ code")
+                }
+                let unitName = checker.string(unitJSON, "name", path + ".unit")
+                if let okei, let unitName { unit = MeasureUnit(okei: okei, name: unitName) }
+            }
+            let quantity = checker.decimal(item, "quantity", path)
+            let price = checker.money(item, "price", path)
+            var rate: VATRate?
+            if let text = checker.string(item, "vat_rate", path) {
+                if let value = VATRate(feedValue: text) {
+                    if let billDate, !value.isValid(on: billDate) {
+                        checker.add(path + ".vat_rate", "VAT rate \(text) is not valid on \(billDate.russian) (the bill's date)")
+                    } else {
+                        rate = value
+                    }
+                } else {
+                    checker.add(path + ".vat_rate", "'\(text)' is not one of '22%', '10%', '0%', 'без НДС'")
+                }
+            }
+            let weighed = checker.bool(item, "weighed", path)
+            let mercury = checker.bool(item, "mercury", path)
+            if let quantity, let weighed {
+                if !quantity.isPositive {
+                    checker.add(path + ".quantity", "the ordered quantity must be greater than 0, got \(quantity)")
+                } else if weighed, quantity.scale > 3 {
+                    checker.add(path + ".quantity", "a weighed quantity has at most 3 decimals, got \(quantity)")
+                } else if !weighed, unit?.okei == "796", quantity.normalized.scale > 0 {
+                    checker.add(path + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
+                }
+            }
+            if let lineNo, let sku, let name, let unit, let quantity, let price, let rate, let weighed, let mercury {
+                lines.append(OrderLine(lineNo: lineNo, sku: sku, name: name, gtin: gtin, unit: unit, quantity: quantity,
+                                       price: price, vatRate: rate, weighed: weighed, mercury: mercury))
+            }
+        }
+        return checker.problems.count == before ? lines : nil
+    }
+
+    private mutating func warehouse(_ json: JSONValue, _ path: String) -> Warehouse? {
+        let before = checker.problems.count
+        let id = checker.string(json, "id", path)
+        let name = checker.string(json, "name", path)
+        let address = checker.object(json, "address", path).flatMap { self.address($0, path + ".address") }
+        var kpp: String?
+        if let text = checker.string(json, "kpp", path, required: false) {
+            do {
+                try Requisites.checkKPP(text)
+                kpp = text
+            } catch {
+                checker.add(path + ".kpp", error.description)
+            }
+        }
+        guard checker.problems.count == before, let id, let name, let address else { return nil }
+        return Warehouse(id: WarehouseID(id), name: name, address: address, kpp: kpp)
+    }
+
+    private mutating func shipments(_ json: JSONValue, lines: [OrderLine]?) -> [Shipment]? {
+        guard let items = checker.array(json, "shipments", "") else { return nil }
+        let before = checker.problems.count
+        let lineByNumber = Dictionary((lines ?? []).map { ($0.lineNo, $0) }, uniquingKeysWith: { first, _ in first })
+        var shipments: [Shipment] = []
+        var ids: [String: Int] = [:]
+        var shippedTotal: [Int: ExactDecimal] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "shipments[\(index)]"
+            guard item.isObject else {
+                checker.add(path, "must be an object, got \(item.typeName)")
+                continue
+            }
+            let id = checker.string(item, "id", path)
+            if let id {
+                if let other = ids[id] {
+                    checker.add(path + ".id", "shipment id \(id) repeats shipments[\(other)]")
+                } else {
+                    ids[id] = index
+                }
+            }
+            let warehouse = checker.object(item, "warehouse", path).flatMap { self.warehouse($0, path + ".warehouse") }
+            let departedAt = checker.timestamp(item, "departed_at", path)
+            let deliveredAt = checker.timestamp(item, "delivered_at", path, required: false)
+            if let departedAt, let deliveredAt, deliveredAt < departedAt {
+                checker.add(path + ".delivered_at", "delivered at \(deliveredAt), before it departed at \(departedAt)")
+            }
+            var shipmentLines: [ShipmentLine] = []
+            var seenLines: Set<Int> = []
+            if let lineItems = checker.array(item, "lines", path) {
+                if lineItems.isEmpty { checker.add(path + ".lines", "a shipment needs at least one line") }
+                for (lineIndex, lineItem) in lineItems.enumerated() {
+                    let linePath = "\(path).lines[\(lineIndex)]"
+                    guard lineItem.isObject else {
+                        checker.add(linePath, "must be an object, got \(lineItem.typeName)")
+                        continue
+                    }
+                    let lineNo = checker.integer(lineItem, "line_no", linePath, minimum: 1)
+                    let quantity = checker.decimal(lineItem, "quantity", linePath)
+                    var vsd: [String] = []
+                    if let vsdItems = checker.array(lineItem, "vsd", linePath, required: false) {
+                        for (vsdIndex, vsdItem) in vsdItems.enumerated() {
+                            if let text = vsdItem.stringValue, isUUID(text) {
+                                vsd.append(text)
+                            } else {
+                                checker.add("\(linePath).vsd[\(vsdIndex)]", "a ВСД id must be a uuid string")
+                            }
+                        }
+                    }
+                    guard let lineNo else { continue }
+                    if !seenLines.insert(lineNo).inserted {
+                        checker.add(linePath + ".line_no", "line \(lineNo) appears twice in shipment \(id ?? "#\(index + 1)")")
+                    }
+                    guard let orderLine = lineByNumber[lineNo] else {
+                        if lines != nil { checker.add(linePath + ".line_no", "the order has no line \(lineNo)") }
+                        continue
+                    }
+                    guard let quantity else { continue }
+                    if quantity.isNegative {
+                        checker.add(linePath + ".quantity", "a shipped quantity cannot be negative, got \(quantity)")
+                        continue
+                    }
+                    if orderLine.weighed {
+                        if !quantity.isPositive {
+                            checker.add(linePath + ".quantity", "a weighed line's shipped weight must be greater than 0, got \(quantity)")
+                        } else if quantity.scale > 3 {
+                            checker.add(linePath + ".quantity", "a weighed quantity has at most 3 decimals, got \(quantity)")
+                        }
+                    } else {
+                        if orderLine.unit.okei == "796", quantity.normalized.scale > 0 {
+                            checker.add(linePath + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
+                        }
+                        let total = (shippedTotal[lineNo] ?? .zero) + quantity
+                        shippedTotal[lineNo] = total
+                        if total > orderLine.quantity {
+                            checker.add(linePath + ".quantity",
+                                        "shipped \(total) of line \(lineNo) in all, but \(orderLine.quantity) was ordered")
+                        }
+                    }
+                    if orderLine.mercury, quantity.isPositive, vsd.isEmpty {
+                        warnings.append(Diagnostic(
+                            severity: .warning, kind: "missing-vsd", source: SourceName.ordersFeed, record: record,
+                            field: linePath + ".vsd",
+                            message: "line \(lineNo) «\(orderLine.name)» is a mercury line shipped without a ВСД; its transfer document will be held back"))
+                    }
+                    shipmentLines.append(ShipmentLine(lineNo: lineNo, quantity: quantity, vsd: vsd))
+                }
+            }
+            if let id, let warehouse, let departedAt {
+                shipments.append(Shipment(id: ShipmentID(id), warehouse: warehouse, departedAt: departedAt,
+                                          deliveredAt: deliveredAt, lines: shipmentLines))
+            }
+        }
+        return checker.problems.count == before ? shipments : nil
+    }
+
+    private mutating func returns(_ json: JSONValue, lines: [OrderLine]?, shipments: [Shipment]?) -> [Return]? {
+        guard let items = checker.array(json, "returns", "") else { return nil }
+        let before = checker.problems.count
+        let lineByNumber = Dictionary((lines ?? []).map { ($0.lineNo, $0) }, uniquingKeysWith: { first, _ in first })
+        let shipmentByID = Dictionary((shipments ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var shippedTotal: [Int: ExactDecimal] = [:]
+        for shipment in shipments ?? [] {
+            for line in shipment.lines { shippedTotal[line.lineNo] = (shippedTotal[line.lineNo] ?? .zero) + line.quantity }
+        }
+        var returns: [Return] = []
+        var ids: [String: Int] = [:]
+        var returnedAfterDelivery: [String: ExactDecimal] = [:]
+        var takenOffTotal: [Int: ExactDecimal] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "returns[\(index)]"
+            guard item.isObject else {
+                checker.add(path, "must be an object, got \(item.typeName)")
+                continue
+            }
+            let id = checker.string(item, "id", path)
+            if let id {
+                if let other = ids[id] {
+                    checker.add(path + ".id", "return id \(id) repeats returns[\(other)]")
+                } else {
+                    ids[id] = index
+                }
+            }
+            let shipmentText = checker.string(item, "shipment_id", path)
+            var shipment: Shipment?
+            if let shipmentText, shipments != nil {
+                shipment = shipmentByID[ShipmentID(shipmentText)]
+                if shipment == nil {
+                    checker.add(path + ".shipment_id", "the order has no shipment \(shipmentText)")
+                }
+            }
+            let stage = checker.choice(item, "stage", path, ["before_departure", "after_delivery"]).flatMap(Return.Stage.init(rawValue:))
+            let at = checker.timestamp(item, "at", path)
+            let reason = checker.string(item, "reason", path)
+            if let shipment, let stage, let at {
+                switch stage {
+                case .beforeDeparture where at > shipment.departedAt:
+                    checker.add(path + ".at", "a before_departure return at \(at) is after shipment \(shipment.id) departed at \(shipment.departedAt)")
+                case .afterDelivery where at < shipment.departedAt:
+                    checker.add(path + ".at", "an after_delivery return at \(at) is before shipment \(shipment.id) departed at \(shipment.departedAt)")
+                default:
+                    break
+                }
+            }
+            var returnLines: [ReturnLine] = []
+            if let lineItems = checker.array(item, "lines", path) {
+                if lineItems.isEmpty { checker.add(path + ".lines", "a return needs at least one line") }
+                for (lineIndex, lineItem) in lineItems.enumerated() {
+                    let linePath = "\(path).lines[\(lineIndex)]"
+                    guard lineItem.isObject else {
+                        checker.add(linePath, "must be an object, got \(lineItem.typeName)")
+                        continue
+                    }
+                    let lineNo = checker.integer(lineItem, "line_no", linePath, minimum: 1)
+                    let quantity = checker.decimal(lineItem, "quantity", linePath)
+                    guard let lineNo, let quantity else { continue }
+                    guard let orderLine = lineByNumber[lineNo] else {
+                        if lines != nil { checker.add(linePath + ".line_no", "the order has no line \(lineNo)") }
+                        continue
+                    }
+                    guard quantity.isPositive else {
+                        checker.add(linePath + ".quantity", "a returned quantity must be greater than 0, got \(quantity)")
+                        continue
+                    }
+                    if !orderLine.weighed, orderLine.unit.okei == "796", quantity.normalized.scale > 0 {
+                        checker.add(linePath + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
+                    }
+                    returnLines.append(ReturnLine(lineNo: lineNo, quantity: quantity))
+                    guard let shipment, let stage else { continue }
+                    let shipped = shipment.lines.first { $0.lineNo == lineNo }?.quantity
+                    switch stage {
+                    case .afterDelivery:
+                        guard let shipped else {
+                            checker.add(linePath + ".line_no", "shipment \(shipment.id) did not carry line \(lineNo)")
+                            continue
+                        }
+                        let key = "\(shipment.id)#\(lineNo)"
+                        let total = (returnedAfterDelivery[key] ?? .zero) + quantity
+                        returnedAfterDelivery[key] = total
+                        if total > shipped {
+                            checker.add(linePath + ".quantity",
+                                        "returned \(total) of line \(lineNo) from shipment \(shipment.id), which shipped \(shipped)")
+                        }
+                    case .beforeDeparture:
+                        // Already subtracted from the shipment: what was loaded is shipped + taken off.
+                        let takenOff = (takenOffTotal[lineNo] ?? .zero) + quantity
+                        takenOffTotal[lineNo] = takenOff
+                        if !orderLine.weighed {
+                            let loaded = (shippedTotal[lineNo] ?? .zero) + takenOff
+                            if loaded > orderLine.quantity {
+                                checker.add(linePath + ".quantity",
+                                            "taken off \(takenOff) of line \(lineNo) before departure plus \(shippedTotal[lineNo] ?? .zero) shipped is \(loaded), more than the \(orderLine.quantity) ordered")
+                            }
+                        }
+                    }
+                }
+            }
+            if let id, let shipmentText, let stage, let at, let reason {
+                returns.append(Return(id: ReturnID(id), shipmentID: ShipmentID(shipmentText), stage: stage, at: at,
+                                      reason: reason, lines: returnLines))
+            }
+        }
+        return checker.problems.count == before ? returns : nil
+    }
+}

@@ -1,0 +1,364 @@
+import Domain
+import HTTP
+
+/// Where a source's bearer token comes from. The token itself never appears in logs or errors.
+public enum TokenSource: Sendable {
+    /// An environment variable, by name.
+    case environment(String)
+    /// A file, by path.
+    case file(String)
+    /// A credential already loaded (tests, or a caller that resolved it).
+    case credential(Credential)
+
+    func resolve() throws(CredentialError) -> Credential {
+        switch self {
+        case .environment(let name): try Credential.environment(name)
+        case .file(let path): try Credential.file(path)
+        case .credential(let credential): credential
+        }
+    }
+}
+
+/// The shop's orders feed: `…?date={date}&page={page}` (paged) or a file holding the whole day.
+public struct OrdersFeedSource: Sendable {
+    /// Where to fetch it, with the day (and page) as placeholders.
+    public var url: URLTemplate
+    /// The bearer token, when the source needs one.
+    public var token: TokenSource?
+
+    /// A feed source.
+    public init(url: URLTemplate, token: TokenSource? = nil) {
+        self.url = url
+        self.token = token
+    }
+}
+
+/// ИнвойсБокс's order list, e.g.
+/// `https://api.invoicebox.ru/v3/filter/api/order/order?status=completed&_page={page}&_pageSize={pageSize}`,
+/// read page after page until `metaData.totalCount` orders are in; or a file holding the list.
+public struct InvoiceboxSource: Sendable {
+    /// Where to fetch it, with the day (and page) as placeholders.
+    public var url: URLTemplate
+    /// The bearer token, when the source needs one.
+    public var token: TokenSource?
+    /// The page size asked for (`{pageSize}`).
+    public var pageSize: Int
+
+    /// A provider source.
+    public init(url: URLTemplate, token: TokenSource? = nil, pageSize: Int = 100) {
+        self.url = url
+        self.token = token
+        self.pageSize = pageSize
+    }
+}
+
+/// A bank statement: one file per day.
+public struct BankStatementSource: Sendable {
+    /// The statement's format.
+    public enum Format: String, Sendable, Hashable {
+        case oneC = "1c"
+        case camt053
+    }
+
+    /// A short name (`main`, `second`) for outcomes and logs.
+    public var name: String
+    /// The statement's format.
+    public var format: Format
+    /// Where to fetch it, with the day (and page) as placeholders.
+    public var url: URLTemplate
+    /// The bearer token, when the source needs one.
+    public var token: TokenSource?
+    /// Our accounts in this statement: incoming payments are those credited to them.
+    public var accounts: Set<String>
+
+    /// A bank statement source.
+    public init(name: String, format: Format, url: URLTemplate, token: TokenSource? = nil, accounts: Set<String>) {
+        self.name = name
+        self.format = format
+        self.url = url
+        self.token = token
+        self.accounts = accounts
+    }
+
+    /// The source's name in outcomes: `bank-1c:main`, `bank-camt053:second`.
+    public var sourceName: String {
+        "\(format == .oneC ? SourceName.bank1C : SourceName.camt053):\(name)"
+    }
+}
+
+/// Everything the nightly job reads for one business day. A missing (nil) source is not configured.
+public struct DaySources: Sendable {
+    /// The orders feed.
+    public var orders: OrdersFeedSource?
+    /// The payment provider, when configured.
+    public var invoicebox: InvoiceboxSource?
+    /// Bank statements, one source per account or bank.
+    public var banks: [BankStatementSource]
+
+    /// The sources of a day.
+    public init(orders: OrdersFeedSource?, invoicebox: InvoiceboxSource? = nil, banks: [BankStatementSource] = []) {
+        self.orders = orders
+        self.invoicebox = invoicebox
+        self.banks = banks
+    }
+}
+
+/// How one source went.
+public struct SourceOutcome: Hashable, Sendable, CustomStringConvertible {
+    /// Read, or failed with why.
+    public enum Status: Hashable, Sendable {
+        case ok
+        /// The source could not be read; the day is incomplete.
+        case failed(SourceError)
+    }
+
+    /// `orders-feed`, `invoicebox`, `bank-1c:main`, `bank-camt053:second`.
+    public var source: String
+    /// The first URL fetched, with credentials and secret query parameters redacted.
+    public var location: String
+    /// Read, or failed with why.
+    public var status: Status
+    /// Requests made (pages fetched).
+    public var requests: Int
+    /// Orders or payments read (before quarantine).
+    public var records: Int
+
+    /// Whether the source was read.
+    public var isOK: Bool { status == .ok }
+
+    /// A one-line summary.
+    public var description: String {
+        switch status {
+        case .ok: "\(source) (\(location)): ok, \(records) records in \(requests) request\(requests == 1 ? "" : "s")"
+        case .failed(let error): "\(source): FAILED: \(error)"
+        }
+    }
+}
+
+/// What ingestion produced for one day.
+public struct IngestResult: Sendable {
+    /// The business day read.
+    public var day: CivilDate
+    /// Orders that keep the contract.
+    public var orders: [FeedOrder]
+    /// Payments of every payment source, one per payment id.
+    public var payments: [Payment]
+    /// Records that broke their contract, kept whole with why.
+    public var quarantined: [QuarantinedRecord]
+    /// Warnings and notes (a mercury line without ВСД, an encoding note, a duplicate read once, …).
+    public var diagnostics: [Diagnostic]
+    /// One outcome per configured source, in the order orders, ИнвойсБокс, banks.
+    public var outcomes: [SourceOutcome]
+
+    /// Whether every configured source was read. A day with a failed source is not complete.
+    public var isComplete: Bool { outcomes.allSatisfy(\.isOK) }
+
+    /// The errors of the sources that failed.
+    public var failures: [SourceError] {
+        outcomes.compactMap { if case .failed(let error) = $0.status { error } else { nil } }
+    }
+}
+
+/// Reads one business day from every configured source.
+///
+/// Sources are read one after another; one that fails (cannot be fetched after the HTTP
+/// client's retries, a page that is not JSON, a truncated statement, an XXE payload) is
+/// reported in `outcomes` with a clear error naming the source, the URL without secrets
+/// and why — it does not stop the others, and the result says the day is incomplete.
+///
+/// - Parameters:
+///   - day: the business day (Europe/Moscow).
+///   - sources: what to read.
+///   - client: makes the HTTP client for a source, given the source's bearer token (nil
+///     when it has none), e.g. `{ token in .live(configuration.with(bearerToken: token)) }`.
+public func ingest(day: CivilDate, sources: DaySources, client: @Sendable (Credential?) -> HTTPClient) async -> IngestResult {
+    var result = IngestResult(day: day, orders: [], payments: [], quarantined: [], diagnostics: [], outcomes: [])
+    var paymentIDs: Set<PaymentID> = []
+    func add(_ payments: [Payment], from source: String) {
+        for payment in payments {
+            if paymentIDs.insert(payment.id).inserted {
+                result.payments.append(payment)
+            } else {
+                result.diagnostics.append(Diagnostic(severity: .warning, kind: "duplicate-record", source: source,
+                                                     record: "payment \(payment.id)", message: "read by an earlier source too; read once"))
+            }
+        }
+    }
+
+    if let orders = sources.orders {
+        var fetcher = Fetcher(source: SourceName.ordersFeed, template: orders.url, day: day)
+        do {
+            let reading = try await fetcher.orders(orders, client: client)
+            result.orders = reading.orders
+            result.quarantined += reading.quarantined
+            result.diagnostics += reading.diagnostics
+            result.outcomes.append(fetcher.outcome(.ok, records: reading.orders.count + reading.quarantined.count))
+        } catch {
+            result.outcomes.append(fetcher.outcome(.failed(error), records: 0))
+        }
+    }
+    if let provider = sources.invoicebox {
+        var fetcher = Fetcher(source: SourceName.invoicebox, template: provider.url, day: day, pageSize: provider.pageSize)
+        do {
+            let reading = try await fetcher.invoicebox(provider, client: client)
+            add(reading.payments, from: SourceName.invoicebox)
+            result.quarantined += reading.quarantined
+            result.diagnostics += reading.diagnostics
+            result.outcomes.append(fetcher.outcome(.ok, records: reading.recordCount))
+        } catch {
+            result.outcomes.append(fetcher.outcome(.failed(error), records: 0))
+        }
+    }
+    for bank in sources.banks {
+        var fetcher = Fetcher(source: bank.sourceName, template: bank.url, day: day)
+        do {
+            let reading = try await fetcher.bank(bank, client: client)
+            add(reading.payments, from: bank.sourceName)
+            result.quarantined += reading.quarantined
+            result.diagnostics += reading.diagnostics
+            result.outcomes.append(fetcher.outcome(.ok, records: reading.documentCount))
+        } catch {
+            result.outcomes.append(fetcher.outcome(.failed(error), records: 0))
+        }
+    }
+    return result
+}
+
+/// Fetches one source's pages and hands them to its reader.
+private struct Fetcher {
+    let source: String
+    let template: URLTemplate
+    let day: CivilDate
+    var pageSize: Int?
+    var requests = 0
+
+    init(source: String, template: URLTemplate, day: CivilDate, pageSize: Int? = nil) {
+        self.source = source
+        self.template = template
+        self.day = day
+        self.pageSize = pageSize
+    }
+
+    var location: String { Redaction.url(template.url(day: day, page: 1, pageSize: pageSize)) }
+
+    func outcome(_ status: SourceOutcome.Status, records: Int) -> SourceOutcome {
+        SourceOutcome(source: source, location: location, status: status, requests: requests, records: records)
+    }
+
+    /// The error as this source reports it: named after the source, located at the URL without secrets.
+    func failure(_ error: SourceError, url: String) -> SourceError {
+        var copy = error
+        copy.source = source
+        if copy.location == nil { copy.location = Redaction.url(url) }
+        return copy
+    }
+
+    mutating func fetch(page: Int, client: HTTPClient) async throws(SourceError) -> (url: String, body: [UInt8]) {
+        let url = template.url(day: day, page: page, pageSize: pageSize)
+        requests += 1
+        do {
+            return (url, try await client.get(url).body)
+        } catch let error as HTTPError {
+            // `GET <url>: HTTP 500 after 3 attempts` → the part after the URL; the URL is the location.
+            let prefix = "\(error.method) \(error.url): "
+            let text = error.description
+            let reason = text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
+            throw SourceError(source: source, location: Redaction.url(url), reason: "could not be fetched: \(reason)")
+        } catch is CancellationError {
+            throw SourceError(source: source, location: Redaction.url(url), reason: "cancelled")
+        } catch {
+            throw SourceError(source: source, location: Redaction.url(url), reason: "could not be fetched: \(error)")
+        }
+    }
+
+    func makeClient(_ token: TokenSource?, _ client: @Sendable (Credential?) -> HTTPClient) throws(SourceError) -> HTTPClient {
+        guard let token else { return client(nil) }
+        do {
+            return client(try token.resolve())
+        } catch {
+            throw SourceError(source: source, location: location, reason: "no bearer token: \(error)")
+        }
+    }
+
+    mutating func orders(_ feed: OrdersFeedSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient) async throws(SourceError)
+        -> OrdersFeedReading {
+        let client = try makeClient(feed.token, makeHTTP)
+        var pages: [OrdersFeedPage] = []
+        var page = 1
+        while true {
+            let (url, body) = try await fetch(page: page, client: client)
+            let read: OrdersFeedPage
+            do {
+                read = try OrdersFeed.readPage(body, day: day, expectedPage: template.isPaged ? page : nil)
+            } catch {
+                throw failure(error, url: url)
+            }
+            if let first = pages.first, read.pages != first.pages {
+                throw failure(SourceError(source: source, reason: "page \(page) says there are \(read.pages) pages, page 1 said \(first.pages)"), url: url)
+            }
+            pages.append(read)
+            if read.pages > 1 && !template.isPaged {
+                throw failure(SourceError(source: source, reason: "the feed has \(read.pages) pages but the URL template has no {page}"), url: url)
+            }
+            guard page < read.pages else { break }
+            page += 1
+        }
+        do {
+            return try OrdersFeed.combine(pages, day: day)
+        } catch {
+            throw failure(error, url: template.url(day: day))
+        }
+    }
+
+    mutating func invoicebox(_ provider: InvoiceboxSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient) async throws(SourceError)
+        -> InvoiceboxReading {
+        let client = try makeClient(provider.token, makeHTTP)
+        var pages: [InvoiceboxPage] = []
+        var read = 0
+        var page = 1
+        while true {
+            let (url, body) = try await fetch(page: page, client: client)
+            let result: InvoiceboxPage
+            do {
+                result = try Invoicebox.readPage(body, day: day, expectedPage: template.isPaged ? page : nil)
+            } catch {
+                throw failure(error, url: url)
+            }
+            pages.append(result)
+            read += result.recordCount
+            if read >= result.totalCount { break }
+            guard template.isPaged else {
+                throw failure(SourceError(source: source,
+                                          reason: "holds \(read) of the \(result.totalCount) orders metaData.totalCount announces, and the URL template has no {page}"),
+                              url: url)
+            }
+            guard result.recordCount > 0 else {
+                throw failure(SourceError(source: source,
+                                          reason: "page \(page) is empty after \(read) of the \(result.totalCount) orders metaData.totalCount announces"),
+                              url: url)
+            }
+            let limit = (result.totalCount + max(result.pageSize, 1) - 1) / max(result.pageSize, 1) + 1
+            guard page < limit else {
+                throw failure(SourceError(source: source, reason: "more pages than metaData.totalCount allows (\(page))"), url: url)
+            }
+            page += 1
+        }
+        return Invoicebox.combine(pages)
+    }
+
+    mutating func bank(_ bank: BankStatementSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient) async throws(SourceError)
+        -> BankStatementReading {
+        let client = try makeClient(bank.token, makeHTTP)
+        let (url, body) = try await fetch(page: 1, client: client)
+        do {
+            switch bank.format {
+            case .oneC:
+                return try ClientBankExchange.read(body, ourAccounts: bank.accounts)
+            case .camt053:
+                return try Camt053.read(body, ourAccounts: bank.accounts, fileName: Redaction.url(url))
+            }
+        } catch {
+            throw failure(error, url: url)
+        }
+    }
+}
