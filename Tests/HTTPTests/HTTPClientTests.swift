@@ -296,8 +296,6 @@ struct HTTPClientTests {
         try await LoopbackHTTPServer.with { server in
             server.script("/hang", .hang)
             let client = testClient(testConfiguration { $0.timeout = .seconds(1); $0.retry = .none })
-            let clock = ContinuousClock()
-            let start = clock.now
 
             let error = try #require(await expectHTTPError { try await client.get(server.url("/hang")) })
 
@@ -319,8 +317,6 @@ struct HTTPClientTests {
                 $0.stall = StallPolicy(minimumBytesPerSecond: 100, window: .seconds(1))
                 $0.retry = .none
             }
-            let clock = ContinuousClock()
-            let start = clock.now
 
             let error = try #require(await expectHTTPError { try await testClient(configuration).get(server.url("/drip")) })
 
