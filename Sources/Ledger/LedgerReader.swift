@@ -287,6 +287,14 @@ public class LedgerReader {
         }
     }
 
+    /// Every version of every document of an order (originals and corrections), in recording order.
+    public func documentVersions(order: OrderID) throws -> [DocumentRecord] {
+        try guarded("read documents", record: "order \(order)") {
+            try Row.fetchAll(db, sql: "SELECT * FROM documents WHERE order_id = ? ORDER BY id",
+                             arguments: [order.rawValue]).map(documentValue)
+        }
+    }
+
     /// The latest version of each document of an order, in recording order.
     public func documents(order: OrderID) throws -> [DocumentRecord] {
         try latestDocuments(where: "order_id = ?", argument: order.rawValue, record: "order \(order)")
@@ -385,7 +393,7 @@ public class LedgerReader {
             identity: row["identity"], correctionNumber: row["correction_number"], kind: kind, series: row["series"],
             number: row["number"], date: try row.date("date"), orderID: OrderID(row["order_id"] as String),
             shipmentID: (row["shipment_id"] as String?).map { ShipmentID($0) }, customerINN: row["customer_inn"],
-            fileName: row["file_name"], fileID: row["file_id"], xml: row["xml"],
+            fileName: row["file_name"], fileID: row["file_id"], xml: row["xml"], details: row["details"],
             totals: DocumentTotals(withoutVAT: Money(kopecks: row["total_without_vat"]),
                                    vat: Money(kopecks: row["total_vat"]), withVAT: Money(kopecks: row["total"])),
             status: status, holdReason: row["hold_reason"], businessDate: try row.date("business_date"))

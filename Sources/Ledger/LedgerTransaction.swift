@@ -478,13 +478,13 @@ public final class LedgerTransaction: LedgerReader {
             }
             try db.execute(sql: """
                 INSERT INTO documents (identity, correction_number, kind, series, number, date, order_id, shipment_id,
-                    customer_inn, file_name, file_id, content_sha256, xml, total_without_vat, total_vat, total, status,
-                    hold_reason, business_date)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    customer_inn, file_name, file_id, content_sha256, xml, details, total_without_vat, total_vat, total,
+                    status, hold_reason, business_date)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [document.identity, document.correctionNumber, document.kind.rawValue, document.series,
                                  document.number, document.date.iso, document.orderID.rawValue,
                                  document.shipmentID?.rawValue, document.customerINN, document.fileName, document.fileID,
-                                 document.contentSHA256, document.xml, document.totals.withoutVAT.kopecks,
+                                 document.contentSHA256, document.xml, document.details, document.totals.withoutVAT.kopecks,
                                  document.totals.vat.kopecks, document.totals.withVAT.kopecks, document.status.rawValue,
                                  document.holdReason, document.businessDate.iso])
             return existing == nil ? .inserted : .updated

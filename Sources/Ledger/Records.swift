@@ -241,6 +241,9 @@ public struct DocumentRecord: Hashable, Sendable {
     public var fileID: String?
     /// The XML bytes as emitted (windows-1251), so the file can be re-materialised.
     public var xml: Data?
+    /// What the documents stage needs to know of it later, opaque to the ledger (JSON: the
+    /// document's lines for corrections and УКД, the correction date, the print form).
+    public var details: Data?
     public var totals: DocumentTotals
     public var status: DocumentStatus
     /// Why it is held (for `.held`).
@@ -250,8 +253,9 @@ public struct DocumentRecord: Hashable, Sendable {
 
     public init(identity: String, correctionNumber: Int = 0, kind: DocumentKind, series: String?, number: Int?,
                 date: CivilDate, orderID: OrderID, shipmentID: ShipmentID?, customerINN: String, fileName: String?,
-                fileID: String?, xml: Data?, totals: DocumentTotals, status: DocumentStatus, holdReason: String? = nil,
-                businessDate: CivilDate) {
+                fileID: String?, xml: Data?, details: Data? = nil, totals: DocumentTotals, status: DocumentStatus,
+                holdReason: String? = nil, businessDate: CivilDate) {
+        self.details = details
         self.identity = identity
         self.correctionNumber = correctionNumber
         self.kind = kind

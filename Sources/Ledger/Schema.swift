@@ -8,6 +8,7 @@ import GRDB
 enum LedgerSchema {
     static let migrations: [(name: String, sql: String)] = [
         ("v1-initial", v1),
+        ("v2-document-details", v2),
     ]
 
     static var migrationNames: [String] { migrations.map(\.name) }
@@ -23,6 +24,12 @@ enum LedgerSchema {
         }
         return migrator
     }
+
+    /// The documents stage's own record of each document (its lines, correction date, print form),
+    /// kept beside the XML so that corrections, УКД and re-materialised files need nothing else.
+    static let v2 = """
+        ALTER TABLE documents ADD COLUMN details BLOB;
+        """
 
     /// Dates are ISO `YYYY-MM-DD` text (sorts as dates), timestamps RFC 3339 text,
     /// money INTEGER kopecks, quantities exact decimal text.
