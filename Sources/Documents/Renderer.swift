@@ -61,7 +61,7 @@ public struct DocumentRenderer: Sendable {
         } catch {
             return hold(["XML: \(error.description)"])
         }
-        let kind: Documents.DocumentKind = document.kind == .ukd ? .ukdSeller501 : .updSeller503
+        let kind: FNSFormat = document.kind == .ukd ? .ukdSeller501 : .updSeller503
         do throws(ValidationSetupError) {
             let (schema, file) = try catalog.schema(for: kind)
             let issues = schema.validate(bytes: bytes, fileName: fileID + ".xml").filter { $0.severity != .warning }

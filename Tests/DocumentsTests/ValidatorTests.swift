@@ -54,10 +54,10 @@ struct ValidatorTests {
 
     @Test("kinds are recognised by КНД and version, or by the ИдФайл prefix")
     func recognition() throws {
-        func kind(_ id: String, _ version: String, _ knd: String?) throws -> DocumentKind? {
+        func kind(_ id: String, _ version: String, _ knd: String?) throws -> FNSFormat? {
             let knd = knd.map { " КНД=\"\($0)\"" } ?? ""
             let document = try Self.parse("<Файл ИдФайл=\"\(id)\" ВерсФорм=\"\(version)\"><Документ\(knd)/></Файл>")
-            return try? DocumentKind.recognise(document).get()
+            return try? FNSFormat.recognise(document).get()
         }
         #expect(try kind("ON_NSCHFDOPPR_A_B", "5.03", "1115131") == .updSeller503)
         #expect(try kind("ON_NSCHFDOPPR_A_B", "5.01", "1115131") == .updSeller501)
@@ -74,11 +74,11 @@ struct ValidatorTests {
     @Test("an unknown document gets a clear message with its line")
     func unknownKind() throws {
         let foreign = try Self.parse("<?xml version=\"1.0\"?>\n<Invoice/>")
-        let failure = try #require(DocumentKind.recognise(foreign).failureValue)
+        let failure = try #require(FNSFormat.recognise(foreign).failureValue)
         #expect(failure.line == 2)
         #expect(failure.message.contains("root element is <Invoice>, not <Файл>"))
         let odd = try Self.parse("<Файл ИдФайл=\"XX_YY_1\" ВерсФорм=\"9.99\"><Документ КНД=\"1\"/></Файл>")
-        let message = try #require(DocumentKind.recognise(odd).failureValue).message
+        let message = try #require(FNSFormat.recognise(odd).failureValue).message
         #expect(message.contains("unknown document kind"))
         #expect(message.contains("ВерсФорм='9.99'") && message.contains("КНД='1'") && message.contains("'XX_YY'"))
         #expect(message.contains("ON_NSCHFDOPPR 5.03"))

@@ -32,8 +32,8 @@ public struct BeyondXSDValidationRule: DocumentRule {
         guard let root = document.root, root.name == "Файл" else { return [] }
         let format: DocumentFormat
         switch context.kind {
-        case DocumentKind.updSeller503?: format = .upd503
-        case DocumentKind.ukdSeller501?: format = .ukd501
+        case FNSFormat.updSeller503?: format = .upd503
+        case FNSFormat.ukdSeller501?: format = .ukd501
         default: return []
         }
         guard rule.formats.contains(format) else { return [] }

@@ -5,10 +5,10 @@ public struct RuleContext: Sendable {
     /// File name as given by the caller (a path is allowed; rules use what they need).
     public var fileName: String
     /// The recognised kind; `nil` when the document was not recognised.
-    public var kind: DocumentKind?
+    public var kind: FNSFormat?
 
     /// Creates a context.
-    public init(fileName: String, kind: DocumentKind?) {
+    public init(fileName: String, kind: FNSFormat?) {
         self.fileName = fileName
         self.kind = kind
     }
@@ -86,7 +86,7 @@ public struct FilePrefixRule: DocumentRule {
     /// Reports an `@ИдФайл` whose prefix does not belong to the recognised kind.
     public func check(_ document: XDocument, context: RuleContext) -> [ValidationIssue] {
         guard let kind = context.kind, let root = document.root, let fileID = root.attribute("ИдФайл") else { return [] }
-        let prefix = DocumentKind.idPrefix(of: fileID)
+        let prefix = FNSFormat.idPrefix(of: fileID)
         guard !kind.filePrefixes.contains(prefix) || !fileID.hasPrefix(prefix + "_") else { return [] }
         return [issue("Файл/@ИдФайл starts with '\(prefix)', but a \(kind.title) \(kind.formatVersion) must start with "
                       + kind.filePrefixes.map { "'\($0)_'" }.joined(separator: " or "),

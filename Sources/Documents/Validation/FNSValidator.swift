@@ -12,7 +12,7 @@ public struct FNSValidator: Sendable {
     /// Largest file accepted, in bytes.
     public let maxBytes: Int
     /// Kinds recognised.
-    public let kinds: [DocumentKind]
+    public let kinds: [FNSFormat]
 
     /// The rules sverka applies by default: encoding, `@ИдФайл` prefix, file name, and the
     /// documents' beyond-XSD rules (Schematron conditions, arithmetic, requisites, dates…).
@@ -22,7 +22,7 @@ public struct FNSValidator: Sendable {
 
     /// Creates a validator.
     public init(catalog: SchemaCatalog, rules: [any DocumentRule] = FNSValidator.standardRules,
-                kinds: [DocumentKind] = DocumentKind.all, maxBytes: Int = XDocument.defaultMaxBytes) {
+                kinds: [FNSFormat] = FNSFormat.all, maxBytes: Int = XDocument.defaultMaxBytes) {
         self.catalog = catalog
         self.rules = rules
         self.kinds = kinds
@@ -58,9 +58,9 @@ public struct FNSValidator: Sendable {
             return ValidationReport(file: fileName, issues: error.issues.map { ValidationIssue(rule: "well-formed", $0) })
         }
         var issues: [ValidationIssue] = []
-        var kind: DocumentKind?
+        var kind: FNSFormat?
         var schemaName: String?
-        switch DocumentKind.recognise(document, among: kinds) {
+        switch FNSFormat.recognise(document, among: kinds) {
         case .success(let recognised):
             kind = recognised
             let (schema, file) = try catalog.schema(for: recognised)

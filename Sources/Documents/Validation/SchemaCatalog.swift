@@ -28,7 +28,7 @@ public final class SchemaCatalog: Sendable {
     }
 
     /// True when `fileName` is a schema for `kind` by the naming rule above.
-    public static func matches(fileName: String, kind: DocumentKind) -> Bool {
+    public static func matches(fileName: String, kind: FNSFormat) -> Bool {
         guard fileName.hasSuffix(".xsd"), fileName.hasPrefix(kind.filePrefix + "_") else { return false }
         let parts = fileName.dropLast(4).dropFirst(kind.filePrefix.count + 1).split(separator: "_", omittingEmptySubsequences: false)
         let version = kind.schemaVersionParts
@@ -37,7 +37,7 @@ public final class SchemaCatalog: Sendable {
     }
 
     /// The schema file chosen for `kind`, if the folder holds one.
-    public func schemaFile(for kind: DocumentKind) -> URL? {
+    public func schemaFile(for kind: FNSFormat) -> URL? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.filter { Self.matches(fileName: $0, kind: kind) }.max()
             .map { directory.appendingPathComponent($0) }
@@ -45,7 +45,7 @@ public final class SchemaCatalog: Sendable {
 
     /// The compiled schema for `kind` (compiled on first use, then shared).
     /// - Throws: `ValidationSetupError` when no file matches or it does not compile.
-    public func schema(for kind: DocumentKind) throws(ValidationSetupError) -> (schema: XMLSchema, file: URL) {
+    public func schema(for kind: FNSFormat) throws(ValidationSetupError) -> (schema: XMLSchema, file: URL) {
         guard let file = schemaFile(for: kind) else {
             let version = kind.schemaVersionParts.joined(separator: "_")
             throw ValidationSetupError(message: "no schema for \(kind) in '\(directory.path)' "

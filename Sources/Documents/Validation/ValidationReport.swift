@@ -44,14 +44,14 @@ public struct ValidationReport: Sendable, Hashable {
     /// File name as given by the caller.
     public var file: String
     /// The recognised kind, when the file was parsed and recognised.
-    public var kind: DocumentKind?
+    public var kind: FNSFormat?
     /// File name of the schema used, when XSD validation ran.
     public var schemaName: String?
     /// Every finding, by line (stable).
     public var issues: [ValidationIssue]
 
     /// Creates a report.
-    public init(file: String, kind: DocumentKind? = nil, schemaName: String? = nil, issues: [ValidationIssue]) {
+    public init(file: String, kind: FNSFormat? = nil, schemaName: String? = nil, issues: [ValidationIssue]) {
         self.file = file
         self.kind = kind
         self.schemaName = schemaName

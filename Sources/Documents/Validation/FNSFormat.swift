@@ -2,7 +2,7 @@ import XML
 
 /// A kind of FNS document sverka can validate: title, file-name prefix, КНД and
 /// format version (`Файл/@ВерсФорм`).
-public struct DocumentKind: Sendable, Hashable, CustomStringConvertible {
+public struct FNSFormat: Sendable, Hashable, CustomStringConvertible {
     /// Human name, e.g. `УПД, титул продавца`.
     public let title: String
     /// The prefix of `@ИдФайл` and of schema file names, e.g. `ON_NSCHFDOPPR`.
@@ -37,30 +37,30 @@ public struct DocumentKind: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// УПД (счёт-фактура и документ об отгрузке), seller title, format 5.03 (order ЕД-7-26/970@).
-    public static let updSeller503 = DocumentKind(
+    public static let updSeller503 = FNSFormat(
         title: "УПД, титул продавца", filePrefix: "ON_NSCHFDOPPR", knd: "1115131", formatVersion: "5.03")
     /// УПД seller title, format 5.01 (order ММВ-7-15/820@); `…MARK`/`…PROS` prefixes for marked/traceable goods.
-    public static let updSeller501 = DocumentKind(
+    public static let updSeller501 = FNSFormat(
         title: "УПД, титул продавца", filePrefix: "ON_NSCHFDOPPR",
         alternativePrefixes: ["ON_NSCHFDOPPRMARK", "ON_NSCHFDOPPRPROS"], knd: "1115131", formatVersion: "5.01")
     /// УПД buyer title, format 5.03.
-    public static let updBuyer503 = DocumentKind(
+    public static let updBuyer503 = FNSFormat(
         title: "УПД, титул покупателя", filePrefix: "ON_NSCHFDOPPOK", knd: "1115132", formatVersion: "5.03")
     /// УПД buyer title, format 5.01.
-    public static let updBuyer501 = DocumentKind(
+    public static let updBuyer501 = FNSFormat(
         title: "УПД, титул покупателя", filePrefix: "ON_NSCHFDOPPOK",
         alternativePrefixes: ["ON_NSCHFDOPPOKMARK", "ON_NSCHFDOPPOKPROS"], knd: "1115132", formatVersion: "5.01")
     /// УКД (корректировочный счёт-фактура), seller title, format 5.01 (ЕД-7-26/736@).
     /// The КНД 1115127 comes from third-party code and is unverified (see FORMAT-NOTES).
-    public static let ukdSeller501 = DocumentKind(
+    public static let ukdSeller501 = FNSFormat(
         title: "УКД, титул продавца", filePrefix: "ON_NKORSCHFDOPPR",
         alternativePrefixes: ["ON_NKORSCHFDOPPRMARK"], knd: "1115127", formatVersion: "5.01")
     /// Акт сверки взаимных расчётов, sender title, format 5.01.
-    public static let reconciliationAct501 = DocumentKind(
+    public static let reconciliationAct501 = FNSFormat(
         title: "Акт сверки, титул отправителя", filePrefix: "ON_AKTSVEROTP", knd: "1110332", formatVersion: "5.01")
 
     /// Every kind sverka knows.
-    public static let all: [DocumentKind] = [
+    public static let all: [FNSFormat] = [
         updSeller503, updSeller501, updBuyer503, updBuyer501, ukdSeller501, reconciliationAct501,
     ]
 
@@ -74,7 +74,7 @@ public struct DocumentKind: Sendable, Hashable, CustomStringConvertible {
     /// the `@ИдФайл` prefix and version decide.
     ///
     /// - Returns: the kind, or a message saying why the document is not recognised.
-    public static func recognise(_ document: XDocument, among kinds: [DocumentKind] = all) -> Result<DocumentKind, RecognitionFailure> {
+    public static func recognise(_ document: XDocument, among kinds: [FNSFormat] = all) -> Result<FNSFormat, RecognitionFailure> {
         guard let root = document.root else {
             return .failure(RecognitionFailure(line: 0, message: "the document has no root element"))
         }
