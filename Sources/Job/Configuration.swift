@@ -173,6 +173,8 @@ public struct Configuration: Sendable, Codable, Equatable {
         public var caBundle: String?
         public var sftpUser: String?
         public var sftpKeyFile: String?
+        /// known_hosts for sftp:// (the host key is always checked).
+        public var sftpKnownHosts: String?
 
         enum CodingKeys: String, CodingKey {
             case connectTimeoutSeconds = "connect_timeout_seconds"
@@ -183,6 +185,7 @@ public struct Configuration: Sendable, Codable, Equatable {
             case caBundle = "ca_bundle"
             case sftpUser = "sftp_user"
             case sftpKeyFile = "sftp_key_file"
+            case sftpKnownHosts = "sftp_known_hosts"
         }
 
         public init() {}
@@ -197,6 +200,7 @@ public struct Configuration: Sendable, Codable, Equatable {
             caBundle = try c.decodeIfPresent(String.self, forKey: .caBundle)
             sftpUser = try c.decodeIfPresent(String.self, forKey: .sftpUser)
             sftpKeyFile = try c.decodeIfPresent(String.self, forKey: .sftpKeyFile)
+            sftpKnownHosts = try c.decodeIfPresent(String.self, forKey: .sftpKnownHosts)
         }
     }
 

@@ -19,9 +19,27 @@ public class LedgerReader {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM customers WHERE inn = ?", arguments: [inn]) else {
                 return nil
             }
-            return CustomerRecord(party: try decodeJSON(Party.self, row["party"], column: "customers.party"),
-                                  sourceOrderID: OrderID(row["source_order_id"] as String),
-                                  firstSeen: try row.date("first_seen"), lastSeen: try row.date("last_seen"))
+            return try customerValue(row)
+        }
+    }
+
+    func customerValue(_ row: Row) throws -> CustomerRecord {
+        CustomerRecord(party: try decodeJSON(Party.self, row["party"], column: "customers.party"),
+                       sourceOrderID: OrderID(row["source_order_id"] as String),
+                       firstSeen: try row.date("first_seen"), lastSeen: try row.date("last_seen"))
+    }
+
+    /// The ИНН of every customer the ledger knows.
+    public func customerINNs() throws -> Set<String> {
+        try guarded("read customers") {
+            Set(try String.fetchAll(db, sql: "SELECT inn FROM customers"))
+        }
+    }
+
+    /// Every customer, by ИНН.
+    public func customers() throws -> [CustomerRecord] {
+        try guarded("read customers") {
+            try Row.fetchAll(db, sql: "SELECT * FROM customers ORDER BY inn").map(customerValue)
         }
     }
 

@@ -52,6 +52,9 @@ struct MatchingEngine {
 
     // Payments, canonical order.
     var payments: [OpenPayment] = []
+    /// How many provider payments of this input carry each `merchantOrderId`: the provider does not
+    /// keep it unique, so one shared by several provider orders identifies none of them.
+    var merchantOrderUse: [String: Int] = [:]
     var remaining: [Int64] = []
     var creditINN: [String?] = []
     var status: [PaymentOutcome.Status] = []
@@ -143,6 +146,9 @@ struct MatchingEngine {
             return a.payment.id.rawValue.utf8.lexicographicallyPrecedes(b.payment.id.rawValue.utf8)
         }
         payments = sortedPayments
+        for payment in sortedPayments where payment.payment.source == .invoicebox {
+            if let merchant = payment.payment.merchantOrderID, !merchant.isEmpty { merchantOrderUse[merchant, default: 0] += 1 }
+        }
         let paymentCount = sortedPayments.count
         remaining = sortedPayments.map { $0.payment.amount.kopecks - $0.allocated.kopecks }
         creditINN = Array(repeating: nil, count: paymentCount)
@@ -415,6 +421,17 @@ struct MatchingEngine {
             how = "merchantOrderId \(merchant)"
         }
         let hasIdentifiers = payment.providerOrderID != nil || !(payment.merchantOrderID ?? "").isEmpty
+        if how.hasPrefix("merchantOrderId"), let merchant = payment.merchantOrderID, (merchantOrderUse[merchant] ?? 0) > 1 {
+            creditINN[index] = nil  // held for the accountant, not credit
+            exceptions.append(ReconcileException(
+                kind: .ambiguousProviderID, severity: .error, paymentID: payment.id,
+                billNumbers: candidates.map { bills[Int($0)].number },
+                quoted: [merchant],
+                candidates: candidates.map { candidate($0, reason: "fits merchantOrderId \(merchant)") },
+                message: "provider payment \(payment.id) (\(Money(kopecks: remaining[index]))): merchantOrderId \(merchant) "
+                    + "is used by \(merchantOrderUse[merchant] ?? 0) provider orders, so it identifies none of them; not allocated"))
+            return true
+        }
         if candidates.isEmpty {
             guard hasIdentifiers else { return false }
             exceptions.append(ReconcileException(

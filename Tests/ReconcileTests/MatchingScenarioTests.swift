@@ -80,6 +80,23 @@ struct MatchingScenarioTests {
         #expect(exception.diagnostic.kind == "ambiguous-provider-id")
     }
 
+    @Test("two provider orders sharing one merchantOrderId identify no order: both are exceptions, neither allocated")
+    func sharedMerchantOrderID() throws {
+        // The provider does not keep merchantOrderId unique: two of its orders carry our order's id.
+        let bills = [F.bill("СЧ-000017", amount: "1250.00", order: "ORD-17")]
+        let payments = [
+            F.payment("ib-1", amount: "1250.00", source: .invoicebox, merchantOrderID: "ORD-17"),
+            F.payment("ib-2", amount: "1250.00", source: .invoicebox, merchantOrderID: "ORD-17"),
+        ]
+        let result = F.run(payments, bills)
+        #expect(result.allocations.isEmpty)
+        #expect(result.exceptions(.ambiguousProviderID).count == 2)
+        #expect(result.exceptions(.ambiguousProviderID).allSatisfy { $0.message.contains("used by 2 provider orders") })
+        // One provider order with that id alone is matched as usual.
+        let single = F.run([payments[0]], bills)
+        #expect(single.summary == ["ib-1→СЧ-000017 1250.00 provider"])
+    }
+
     @Test("a provider payment for an order with no open bill is not spread over other bills")
     func unknownProviderOrder() {
         let bills = [F.bill("СЧ-000020", amount: "500.00")]

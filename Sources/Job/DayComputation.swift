@@ -1,0 +1,423 @@
+import Documents
+import Domain
+import Foundation
+import Ingest
+import Ledger
+import Reconcile
+
+/// What the documents stage keeps beside each document in the ledger (opaque to the ledger).
+struct StoredDocumentDetails: Codable, Equatable {
+    var lines: [DocumentLineRecord]
+    var correctionDate: CivilDate?
+    var paperOnly: Bool
+    var printForm: String?
+    var printFormName: String?
+    var buyerName: String
+
+    static func decode(_ data: Data?) -> StoredDocumentDetails? {
+        guard let data else { return nil }
+        return try? JSONDecoder().decode(StoredDocumentDetails.self, from: data)
+    }
+
+    func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
+    }
+}
+
+/// What one day's write decided, for the day's outputs (reports, run.json).
+struct DayFacts: Sendable {
+    var customerChanges: [CustomerChange] = []
+    var matching: MatchingResult?
+    var payouts: PayoutReport?
+    /// Payments this run looked at (the day's, and earlier ones still open).
+    var touchedPayments: [PaymentID] = []
+    var settlements: PrepaidSettlementReport?
+    var ageing: [CustomerAgeing] = []
+    var stopList: StopList?
+    var creditLimits: [String: Money] = [:]
+    var customerNames: [String: String] = [:]
+    var customersTouched: Set<String> = []
+    var documentsIssued: Int = 0
+}
+
+/// One business day's changes to the ledger, computed and written in ONE transaction:
+/// orders, payments and quarantine; allocations; documents (numbered, rendered, validated);
+/// balance movements. A failure anywhere rolls the whole day back.
+struct DayComputation {
+    let day: CivilDate
+    let runID: Int64
+    let loaded: LoadedConfiguration
+    let ingested: IngestResult
+    let renderer: DocumentRenderer
+    let documentsConfiguration: DocumentsConfiguration
+
+    var configuration: Configuration { loaded.configuration }
+    var series: String { configuration.numbering.series ?? configuration.seller.inn }
+    var prefix: String { configuration.numbering.prefix ?? "" }
+    var providerINN: String? { configuration.sources.invoicebox?.providerINN }
+
+    func perform(_ tx: LedgerTransaction) throws -> DayFacts {
+        var facts = DayFacts()
+        let orders = ingested.orders.map(\.order)
+
+        // 1. What the sources said, idempotently.
+        for order in orders {
+            facts.customerChanges += try tx.upsertOrder(order, businessDate: day).customerChanges
+        }
+        for payment in ingested.payments { _ = try tx.upsertPayment(payment, businessDate: day) }
+        for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
+
+        // 2. Payments to bills.
+        try reconcile(tx, facts: &facts)
+
+        // 3. Documents.
+        try issueDocuments(tx, orders: orders, facts: &facts)
+
+        // 4. Balance movements, weighed goods, credit control.
+        try recordMovements(tx, orders: orders, facts: &facts)
+        try creditControl(tx, orders: orders, facts: &facts)
+        return facts
+    }
+
+    // MARK: Reconciliation
+
+    private func isPayout(_ payment: Payment) -> Bool {
+        guard let providerINN else { return false }
+        return payment.source.isBank && payment.payerINN == providerINN
+    }
+
+    private func reconcile(_ tx: LedgerTransaction, facts: inout DayFacts) throws {
+        let ingestedIDs = Set(ingested.payments.map(\.id))
+        // Re-matched from scratch: the day's payments, and earlier ones that have nothing
+        // allocated or whose automatic allocations were all made by this business day.
+        var rematch: [Payment] = ingested.payments
+        var credit: [OpenPayment] = []
+        var existingAutomatic: [PaymentID: [Allocation]] = [:]
+        var pinned: [PaymentID: [Allocation]] = [:]
+        for payment in ingested.payments {
+            pinned[payment.id] = try tx.allocations(payment: payment.id).filter(\.pinned).map(\.allocation)
+        }
+        for balance in try tx.unallocatedPayments() where !ingestedIDs.contains(balance.payment.id) {
+            let payment = balance.payment
+            if isPayout(payment) { continue } // checked on its own day, never allocated
+            let records = try tx.allocations(payment: payment.id)
+            let automatic = records.filter { !$0.pinned }
+            if records.isEmpty || (records.allSatisfy { !$0.pinned } && automatic.allSatisfy { $0.businessDate == day }) {
+                rematch.append(payment)
+                pinned[payment.id] = []
+            } else {
+                credit.append(OpenPayment(payment, existingAllocations: records.map(\.allocation)))
+                existingAutomatic[payment.id] = automatic.map(\.allocation)
+            }
+        }
+        let rematchIDs = Set(rematch.map(\.id))
+        var bills: [Reconcile.OpenBill] = []
+        var orderCache: [OrderID: Order] = Dictionary(ingested.orders.map { ($0.order.id, $0.order) }, uniquingKeysWith: { a, _ in a })
+        for bill in try tx.openBills(excludingAutomaticAllocationsOf: rematchIDs) {
+            let order: Order
+            if let cached = orderCache[bill.orderID] {
+                order = cached
+            } else if let record = try tx.order(bill.orderID) {
+                order = record.order
+                orderCache[bill.orderID] = order
+            } else {
+                continue
+            }
+            bills.append(Reconcile.OpenBill(order: order, allocated: bill.allocated))
+        }
+        let matchingConfiguration = try MatchingConfiguration(
+            writeOffLimit: configuration.policies.writeOffLimit, creditPaysLaterBills: configuration.policies.applyCredit,
+            providerINN: providerINN)
+        let input = MatchingInput(
+            payments: rematch.map { OpenPayment($0, existingAllocations: pinned[$0.id] ?? []) } + credit,
+            bills: bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
+            configuration: matchingConfiguration)
+        let result = Matcher.match(input)
+        facts.matching = result
+
+        var byPayment: [PaymentID: [Allocation]] = [:]
+        for allocation in result.allocations { byPayment[allocation.paymentID, default: []].append(allocation) }
+        var affected = rematchIDs
+        for payment in credit where byPayment[payment.payment.id] != nil {
+            affected.insert(payment.payment.id)
+            byPayment[payment.payment.id, default: []] += existingAutomatic[payment.payment.id] ?? []
+        }
+        try tx.replaceAutomaticAllocations(forPayments: affected, with: affected.sorted().flatMap { byPayment[$0] ?? [] },
+                                           businessDate: day, runID: runID)
+        if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
+        facts.touchedPayments = (rematch.map(\.id) + credit.map(\.payment.id)).filter { id in
+            !(rematch.first { $0.id == id }.map(isPayout) ?? false) || ingestedIDs.contains(id)
+        }
+
+        // Provider payouts: checked against the provider payments they cover, never allocated.
+        if let provider = configuration.sources.invoicebox,
+           let commission = CommissionRate(percent: configuration.policies.commissionPercent.description) {
+            let payouts = ingested.payments.filter(isPayout)
+            if !payouts.isEmpty {
+                let from = day.adding(days: -(configuration.policies.settlementLagDays + 31))
+                let providerPayments = try tx.payments(receivedFrom: from, through: day).filter { $0.source == .invoicebox }
+                let earlier = try tx.payments(receivedFrom: from, through: day.adding(days: -1)).filter(isPayout)
+                // What earlier payouts covered: replay them in order (deterministic).
+                let previous = PayoutCheck.check(
+                    payouts: earlier, providerPayments: providerPayments, alreadyCovered: [],
+                    configuration: PayoutConfiguration(providerINN: provider.providerINN,
+                                                       settlementLagDays: configuration.policies.settlementLagDays,
+                                                       commission: commission))
+                facts.payouts = PayoutCheck.check(
+                    payouts: payouts, providerPayments: providerPayments, alreadyCovered: previous.covered,
+                    configuration: PayoutConfiguration(providerINN: provider.providerINN,
+                                                       settlementLagDays: configuration.policies.settlementLagDays,
+                                                       commission: commission))
+            }
+        }
+    }
+
+    // MARK: Documents
+
+    private func issueDocuments(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
+        var prior: [PriorDocument] = []
+        var applied: [AppliedPayment] = []
+        var prepayments: [Prepayment] = []
+        for order in orders {
+            let versions = try tx.documentVersions(order: order.id).filter { $0.businessDate <= day && $0.status != .held }
+            var latest: [String: DocumentRecord] = [:]
+            for version in versions where (latest[version.identity]?.correctionNumber ?? -1) < version.correctionNumber {
+                latest[version.identity] = version
+            }
+            for record in latest.values.sorted(by: { $0.identity < $1.identity }) {
+                guard let number = record.number else { continue }
+                let details = StoredDocumentDetails.decode(record.details)
+                prior.append(PriorDocument(
+                    kind: record.kind, identityKey: record.identity, orderID: record.orderID, shipmentID: record.shipmentID,
+                    number: DocumentNumber(prefix + String(number)), date: record.date,
+                    correctionNumber: record.correctionNumber, correctionDate: details?.correctionDate,
+                    status: record.status, lines: details?.lines ?? []))
+            }
+            for allocation in try tx.allocations(order: order.id) {
+                guard let payment = try tx.payment(allocation.allocation.paymentID) else { continue }
+                let number = paymentDocumentNumber(payment)
+                applied.append(AppliedPayment(orderID: order.id, paymentID: payment.id, number: number,
+                                              date: payment.receivedOn, amount: allocation.allocation.amount))
+                if order.terms.payment == .prepaid {
+                    prepayments.append(Prepayment(paymentID: payment.id, orderID: order.id, number: number,
+                                                  receivedOn: payment.receivedOn, amount: allocation.allocation.amount))
+                }
+            }
+        }
+        let plan = DocumentPlanner.plan(DocumentsInput(
+            businessDay: day, orders: orders, priorDocuments: prior, appliedPayments: applied, prepayments: prepayments,
+            configuration: documentsConfiguration))
+        let ordersByID = Dictionary(orders.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+
+        // Numbers strictly increase with the document date: number in date order.
+        let planned = plan.documents.sorted { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
+        for document in planned {
+            guard let order = ordersByID[document.orderID] else { continue }
+            let number: Int
+            if document.correctionNumber > 0 {
+                guard let original = try tx.assignedNumber(for: document.identityKey, series: series) else {
+                    try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
+                             shipmentID: document.shipmentID, date: document.date,
+                             reasons: ["the corrected document's original has no number in series \(series)"])
+                    continue
+                }
+                number = original.number
+            } else {
+                do {
+                    number = try tx.number(for: document.identityKey, date: document.date, series: series).number
+                } catch let error as NumberingError {
+                    try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
+                             shipmentID: document.shipmentID, date: document.date, reasons: [error.description])
+                    continue
+                }
+            }
+            switch renderer.render(document, number: DocumentNumber(prefix + String(number))) {
+            case .emitted(let rendered):
+                let details = StoredDocumentDetails(
+                    lines: document.lineRecords, correctionDate: correctionDate(of: document), paperOnly: document.paperOnly,
+                    printForm: rendered.printForm, printFormName: rendered.printForm == nil ? nil : rendered.printFormName,
+                    buyerName: order.customer.name)
+                let record = DocumentRecord(
+                    identity: document.identityKey, correctionNumber: document.correctionNumber, kind: document.kind,
+                    series: series, number: number, date: document.date, orderID: document.orderID,
+                    shipmentID: document.shipmentID, customerINN: order.customer.inn.value, fileName: rendered.fileName,
+                    fileID: rendered.fileID, xml: Data(rendered.xml), details: try details.encoded(),
+                    totals: totals(of: document), status: .issued, businessDate: day)
+                _ = try tx.recordDocument(record)
+                if document.correctionNumber > 0 {
+                    try tx.markCorrected(identity: document.identityKey, correctionNumber: document.correctionNumber - 1)
+                }
+                facts.documentsIssued += 1
+            case .held(let held):
+                try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
+                         shipmentID: document.shipmentID, date: document.date, reasons: held.reasons,
+                         correctionNumber: document.correctionNumber)
+            }
+        }
+        for held in plan.holds {
+            guard let order = ordersByID[held.orderID] else { continue }
+            let (shipmentID, date) = holdTarget(held.identityKey, order: order)
+            try hold(tx, kind: held.kind, identity: held.identityKey, order: order, shipmentID: shipmentID, date: date,
+                     reasons: held.reasons)
+        }
+    }
+
+    private func paymentDocumentNumber(_ payment: Payment) -> String {
+        if let number = payment.documentNumber, !number.isEmpty { return number }
+        if let provider = payment.providerOrderID { return String(provider.rawValue.prefix(8)) }
+        return String(payment.id.rawValue.suffix(12))
+    }
+
+    private func correctionDate(of document: PlannedDocument) -> CivilDate? {
+        if case .invoice(let draft) = document.content { return draft.correction?.date }
+        return nil
+    }
+
+    /// Totals as `run.json` and the manifest show them; for a УКД, the change (negative for a decrease).
+    func totals(of document: PlannedDocument) -> DocumentTotals {
+        switch document.content {
+        case .invoice(let draft):
+            let withoutVAT = draft.isAdvance ? draft.total - draft.vat : draft.totalWithoutVAT
+            return DocumentTotals(withoutVAT: withoutVAT, vat: draft.vat, withVAT: draft.total)
+        case .correction(let draft):
+            return DocumentTotals(withoutVAT: -draft.totalWithoutVATDecrease, vat: -draft.vatDecrease,
+                                  withVAT: -draft.totalDecrease)
+        }
+    }
+
+    private func holdTarget(_ identity: String, order: Order) -> (ShipmentID?, CivilDate) {
+        if identity.hasPrefix("UPD:"), let shipment = order.shipments.first(where: { "UPD:\($0.id)" == identity }) {
+            return (shipment.id, shipment.date)
+        }
+        if identity.hasPrefix("UKD:"), let ret = order.returns.first(where: { "UKD:\($0.id)" == identity }) {
+            return (ret.shipmentID, ret.at.moscowDate)
+        }
+        return (nil, day)
+    }
+
+    private func hold(_ tx: LedgerTransaction, kind: DocumentKind, identity: String, order: Order, shipmentID: ShipmentID?,
+                      date: CivilDate, reasons: [String], correctionNumber: Int = 0) throws {
+        var version = correctionNumber
+        if let existing = try tx.document(identity: identity), existing.status != .held {
+            version = max(version, existing.correctionNumber + 1)
+        }
+        let record = DocumentRecord(
+            identity: identity, correctionNumber: version, kind: kind, series: nil, number: nil, date: date,
+            orderID: order.id, shipmentID: shipmentID, customerINN: order.customer.inn.value, fileName: nil, fileID: nil,
+            xml: nil, totals: DocumentTotals(withoutVAT: .zero, vat: .zero, withVAT: .zero), status: .held,
+            holdReason: reasons.joined(separator: "; "), businessDate: day)
+        _ = try tx.recordDocument(record)
+    }
+
+    // MARK: Movements
+
+    /// The value of a set of quantities of an order's lines, by the ledger's rounding rules.
+    static func value(of lines: [(lineNo: Int, quantity: ExactDecimal)], in order: Order) -> Money {
+        lines.compactMap { item in
+            order.line(item.lineNo).map {
+                LineAmounts(quantity: item.quantity, unitPriceWithVAT: $0.price, rate: $0.vatRate).total
+            }
+        }.sum()
+    }
+
+    private func recordMovements(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
+        var movements: [BalanceMovement] = []
+        for order in orders where order.status != .cancelled {
+            let inn = order.customer.inn.value
+            facts.customersTouched.insert(inn)
+            facts.customerNames[inn] = order.customer.name
+            for shipment in order.shipments where shipment.date <= day {
+                let amount = Self.value(of: shipment.lines.map { ($0.lineNo, $0.quantity) }, in: order)
+                let document = try tx.document(identity: "UPD:\(shipment.id)")
+                let reference = document?.number.map { "УПД № \(prefix)\($0) от \(document?.date.russian ?? "")" }
+                    ?? "Отгрузка \(shipment.id) от \(shipment.date.russian)"
+                movements.append(BalanceMovement(
+                    id: "shipment:\(shipment.id)", customerINN: inn, date: shipment.date, kind: .shipment, amount: amount,
+                    orderID: order.id, reference: reference))
+                // Returns after delivery lower the value, line by line, in the order they happened.
+                var current = Dictionary(shipment.lines.map { ($0.lineNo, $0.quantity) }, uniquingKeysWith: { a, _ in a })
+                for ret in order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) })
+                where ret.shipmentID == shipment.id && ret.stage == .afterDelivery && ret.at.moscowDate <= day {
+                    let before = Self.value(of: current.map { ($0.key, $0.value) }, in: order)
+                    for line in ret.lines { current[line.lineNo] = (current[line.lineNo] ?? .zero) - line.quantity }
+                    let after = Self.value(of: current.map { ($0.key, $0.value) }, in: order)
+                    let ukd = try tx.document(identity: "UKD:\(ret.id)")
+                    let reference = ukd?.number.map { "УКД № \(prefix)\($0) от \(ukd?.date.russian ?? "")" }
+                        ?? "Возврат \(ret.id) от \(ret.at.moscowDate.russian)"
+                    movements.append(BalanceMovement(
+                        id: "return:\(ret.id)", customerINN: inn, date: ret.at.moscowDate, kind: .adjustment,
+                        amount: after - before, orderID: order.id, reference: reference))
+                }
+            }
+        }
+        // Payments: one movement per payment and customer it paid for; the rest is the payer's credit.
+        let known = try tx.customerINNs()
+        for id in facts.touchedPayments {
+            guard let payment = try tx.payment(id), !isPayout(payment) else { continue }
+            var perCustomer: [String: Money] = [:]
+            var allocated = Money.zero
+            for record in try tx.allocations(payment: id) {
+                let customer = try tx.order(record.allocation.orderID)?.order.customer.inn.value ?? payment.payerINN ?? ""
+                perCustomer[customer, default: .zero] += record.allocation.amount
+                allocated += record.allocation.amount
+            }
+            let remainder = payment.amount - allocated
+            if remainder.isPositive, let payer = payment.payerINN, known.contains(payer) {
+                perCustomer[payer, default: .zero] += remainder
+            }
+            let reference = payment.documentNumber.map { "Оплата (п/п № \($0) от \((payment.documentDate ?? payment.receivedOn).russian))" }
+                ?? "Оплата через ИнвойсБокс от \(payment.receivedOn.russian)"
+            for (customer, amount) in perCustomer.sorted(by: { $0.key < $1.key }) where !customer.isEmpty && amount.isPositive {
+                facts.customersTouched.insert(customer)
+                movements.append(BalanceMovement(
+                    id: "payment:\(id):\(customer)", customerINN: customer, date: payment.receivedOn, kind: .payment,
+                    amount: -amount, orderID: nil, reference: reference))
+            }
+        }
+        // Weighed goods: a prepaid order paid more than its shipped value.
+        var settlements: [PrepaidSettlementInput] = []
+        for order in orders where order.status != .cancelled && order.terms.payment == .prepaid
+            && order.lines.contains(where: \.weighed) && !order.shipments.isEmpty {
+            let shipped = order.shipments.map { shipment in
+                Self.value(of: shipment.lines.map { ($0.lineNo, $0.quantity) }, in: order)
+            }.sum()
+            let paid = try tx.allocations(order: order.id).map(\.allocation.amount).sum()
+            guard paid.isPositive else { continue }
+            settlements.append(PrepaidSettlementInput(
+                orderID: order.id, billNumber: order.bill.number, customerINN: order.customer.inn.value,
+                ordered: order.bill.amount, paid: paid, shippedValue: shipped,
+                settledOn: order.shipments.map(\.date).max() ?? day))
+        }
+        let report = WeighedGoods.settle(settlements, treatment: configuration.policies.weighedDifference == .refund ? .refund : .customerCredit)
+        facts.settlements = report
+        movements += report.movements
+        _ = try tx.recordMovements(movements, businessDate: day)
+    }
+
+    private func creditControl(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
+        var deferral: [OrderID: Int] = [:]
+        var accounts: [CreditAccount] = []
+        var movements: [BalanceMovement] = []
+        let start = CivilDate(year: 2000, month: 1, day: 1)!
+        for inn in facts.customersTouched.sorted() {
+            let customerOrders = try tx.orders(customerINN: inn)
+            for record in customerOrders {
+                deferral[record.order.id] = record.order.terms.payment == .postpaid ? record.order.terms.deferralDays : 0
+            }
+            if let latest = customerOrders.max(by: { ($0.order.createdAt, $0.order.id) < ($1.order.createdAt, $1.order.id) }) {
+                facts.creditLimits[inn] = latest.order.terms.creditLimit
+                facts.customerNames[inn] = latest.order.customer.name
+                if latest.order.terms.payment == .postpaid {
+                    accounts.append(CreditAccount(customerINN: inn, creditLimit: latest.order.terms.creditLimit, openOrders: .zero))
+                }
+            } else if let customer = try tx.customer(inn: inn) {
+                facts.customerNames[inn] = customer.party.name
+            }
+            movements += try tx.statement(customerINN: inn, from: start, through: day).entries
+        }
+        facts.ageing = Receivables.age(movements, deferralDays: deferral, asOf: day)
+        facts.stopList = CreditControl.stopList(ageing: facts.ageing, accounts: accounts, asOf: day)
+    }
+}

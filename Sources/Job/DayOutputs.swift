@@ -1,0 +1,269 @@
+import Documents
+import Domain
+import EDO
+import Foundation
+import Ingest
+import Ledger
+import Reconcile
+import Reports
+
+/// Places the day's files and writes its results, from what the ledger holds:
+/// `edo/` (for the EDO operator), `archive/` (paper-only buyers, with printable forms),
+/// `manifest.json`, `reports/`, `stop-list.json`, and `run.json` last.
+struct DayOutputs {
+    let day: CivilDate
+    let folder: URL
+    let loaded: LoadedConfiguration
+    let environment: JobEnvironment
+
+    var configuration: Configuration { loaded.configuration }
+
+    func write(ingested: IngestResult, facts: DayFacts, sources: [RunResult.SourceEntry], ledger: Ledger,
+               started: Date) throws -> (RunResult, URL?) {
+        let snapshot = try ledger.read { reader in try LedgerSnapshot(reader: reader, day: day, facts: facts, ingested: ingested) }
+
+        // 1. Documents, placed atomically.
+        var manifest: [ManifestEntry] = []
+        var documentEntries: [RunResult.DocumentEntry] = []
+        var documentRows: [DocumentRow] = []
+        let signer = configuration.edo.signCommand.map { DocumentSigner(arguments: $0) }
+        for record in snapshot.documents where record.status != .held {
+            guard let xml = record.xml, let fileName = record.fileName, let number = record.number else { continue }
+            let details = StoredDocumentDetails.decode(record.details)
+            let paperOnly = details?.paperOnly ?? false
+            let relative = (paperOnly ? "archive/" : "edo/") + fileName
+            let url = folder.appendingPathComponent(relative)
+            try AtomicFile.write(Array(xml), to: url)
+            var printForm: String?
+            if let html = details?.printForm, let name = details?.printFormName {
+                printForm = "archive/" + name
+                try AtomicFile.write(Array(html.utf8), to: folder.appendingPathComponent("archive/" + name))
+            }
+            var signature: String?
+            if let signer {
+                let signed = try signer.sign(url)
+                signature = (paperOnly ? "archive/" : "edo/") + signed.lastPathComponent
+            }
+            let kind: DocumentKind = record.kind == .upd && record.correctionNumber > 0 ? .updCorrection : record.kind
+            let numberText = (configuration.numbering.prefix ?? "") + String(number)
+            manifest.append(ManifestEntry(
+                file: relative, kind: kind, number: numberText, date: record.date, buyerINN: record.customerINN,
+                totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
+                sha256: SHA256.hex(xml), signature: signature, paperOnly: paperOnly, printForm: printForm))
+            documentEntries.append(RunResult.DocumentEntry(
+                file: relative, kind: kind, number: numberText, date: record.date, orderID: record.orderID,
+                shipmentID: record.shipmentID, customerINN: record.customerINN, totalWithoutVAT: record.totals.withoutVAT,
+                vat: record.totals.vat, total: record.totals.withVAT, paperOnly: paperOnly))
+            documentRows.append(DocumentRow(
+                kind: kind, number: DocumentNumber(numberText), date: record.date,
+                correctionNumber: record.correctionNumber > 0 ? record.correctionNumber : nil, orderID: record.orderID,
+                buyerName: details?.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
+                totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
+                fileName: relative, paperOnly: paperOnly))
+        }
+        try AtomicFile.write(try Manifest(businessDate: day, files: manifest).encoded(),
+                             to: folder.appendingPathComponent("manifest.json"))
+
+        // 2. Held documents.
+        let held = snapshot.documents.filter { $0.status == .held }
+        let heldEntries = held.map {
+            RunResult.HeldEntry(orderID: $0.orderID, shipmentID: $0.shipmentID, reason: $0.holdReason ?? "held")
+        }
+
+        // 3. Payments.
+        var paymentEntries: [RunResult.PaymentEntry] = []
+        var paymentRows: [PaymentRow] = []
+        for (payment, allocations) in snapshot.payments {
+            let allocated = allocations.map(\.amount).sum()
+            let unallocated = payment.amount - allocated
+            let payout = snapshot.isPayout(payment, configuration: configuration)
+            let state: RunResult.PaymentEntry.State = payout ? .payout
+                : unallocated.isZero ? .allocated : allocated.isPositive ? .partial : .unallocated
+            paymentEntries.append(RunResult.PaymentEntry(
+                id: payment.id, source: payment.source.rawValue, receivedOn: payment.receivedOn, amount: payment.amount,
+                payerINN: payment.payerINN,
+                allocations: allocations.map {
+                    .init(orderID: $0.orderID, billNumber: $0.billNumber, amount: $0.amount, method: $0.method)
+                },
+                unallocated: payout ? .zero : unallocated, status: state))
+            let known = payment.payerINN.map { snapshot.knownCustomers.contains($0) } ?? false
+            let rowStatus: PaymentStatus = payout ? .allocated
+                : unallocated.isZero ? .allocated
+                : known ? (allocated.isPositive ? .partial : .credit) : .unmatched
+            paymentRows.append(PaymentRow(
+                id: payment.id, source: payment.source, receivedOn: payment.receivedOn, documentNumber: payment.documentNumber,
+                payerName: payment.payerName, payerINN: payment.payerINN, amount: payment.amount, purpose: payment.purpose,
+                allocations: allocations, unallocated: payout ? .zero : unallocated, status: rowStatus))
+        }
+
+        // 4. Exceptions for the accountant.
+        var exceptions: [RunResult.ExceptionEntry] = []
+        var exceptionRows: [ExceptionRow] = []
+        let matchingExceptions = (facts.matching?.exceptions ?? []) + (facts.payouts?.exceptions ?? [])
+        for exception in matchingExceptions where exception.kind != .partialPayment && exception.kind != .overpayment {
+            let ref = exception.paymentID?.rawValue ?? exception.billNumbers.map(\.rawValue).joined(separator: ", ")
+            exceptions.append(RunResult.ExceptionEntry(kind: exception.kind.rawValue, ref: ref, message: exception.message))
+            let kind: ExceptionRow.Kind = switch exception.kind {
+            case .unmatchedPayment: .unmatchedPayment
+            case .ambiguousProviderID: .ambiguousProviderID
+            case .payoutDifference: .payoutDifference
+            default: .other
+            }
+            exceptionRows.append(ExceptionRow(
+                kind: kind, reference: ref, amount: exception.difference ?? exception.actual, message: exception.message,
+                candidates: exception.candidates.map {
+                    ExceptionCandidate(billNumber: $0.billNumber, orderID: $0.orderID,
+                                       customerName: snapshot.name(of: $0.customerINN), amount: $0.outstanding, note: $0.reason)
+                }))
+        }
+        for record in snapshot.quarantined {
+            exceptions.append(RunResult.ExceptionEntry(kind: "quarantined", ref: record.key, message: record.diagnostic.description))
+        }
+        for record in held {
+            exceptions.append(RunResult.ExceptionEntry(kind: "held-document", ref: record.identity,
+                                                       message: record.holdReason ?? "held"))
+        }
+        for change in facts.customerChanges {
+            let message = "\(change.field.rawValue): «\(change.oldValue ?? "—")» → «\(change.newValue ?? "—")» (order \(change.orderID))"
+            exceptions.append(RunResult.ExceptionEntry(kind: "customer-changed", ref: change.customerINN, message: message))
+            exceptionRows.append(ExceptionRow(kind: .other, reference: change.customerINN,
+                                              message: "Изменились реквизиты покупателя: " + message))
+        }
+        for diagnostic in ingested.diagnostics where diagnostic.severity >= .warning && diagnostic.kind != "missing-vsd" {
+            exceptions.append(RunResult.ExceptionEntry(kind: diagnostic.kind, ref: diagnostic.record, message: diagnostic.description))
+        }
+
+        // 5. Customers: balance, credit limit, overdue, stop list.
+        let stopped = Dictionary((facts.stopList?.customers ?? []).map { ($0.customerINN, $0) }, uniquingKeysWith: { a, _ in a })
+        let ageing = Dictionary(facts.ageing.map { ($0.customerINN, $0) }, uniquingKeysWith: { a, _ in a })
+        var customers: [RunResult.CustomerEntry] = []
+        var receivables: [ReceivableRow] = []
+        for inn in facts.customersTouched.sorted() {
+            let balance = snapshot.balances[inn] ?? .zero
+            let buckets = ageing[inn]?.buckets ?? AgeingBuckets()
+            let entry = stopped[inn]
+            let reasons = entry.map { stop in
+                stop.reasons.map { reason -> String in
+                    switch reason {
+                    case .overCreditLimit: "долг и открытые заказы \((stop.debt + stop.openOrders).formatted(grouping: " ")) ₽ превышают лимит \((stop.creditLimit ?? .zero).formatted(grouping: " ")) ₽"
+                    case .overdue: "просрочено \(stop.overdue.formatted(grouping: " ")) ₽, до \(stop.maxDaysOverdue) дн."
+                    }
+                }
+            } ?? []
+            let limit = facts.creditLimits[inn] ?? .zero
+            customers.append(RunResult.CustomerEntry(
+                inn: inn, name: facts.customerNames[inn] ?? snapshot.name(of: inn), balance: balance, creditLimit: limit,
+                overdue: buckets.overdue, onStopList: entry != nil, reasons: reasons))
+            receivables.append(ReceivableRow(
+                customerName: facts.customerNames[inn] ?? snapshot.name(of: inn), customerINN: inn, creditLimit: limit,
+                balance: balance, notDue: buckets.notDue, overdue1to30: buckets.days1to30, overdue31to60: buckets.days31to60,
+                overdue61to90: buckets.days61to90, overdueOver90: buckets.over90,
+                stopListReason: reasons.isEmpty ? nil : reasons.joined(separator: "; ")))
+        }
+        if let stopList = facts.stopList {
+            let data = try stopList.jsonData()
+            try AtomicFile.write(Array(data), to: folder.appendingPathComponent("stop-list.json"))
+            let global = loaded.outputDirectory.appendingPathComponent("stop-list.json")
+            let existing = (try? Data(contentsOf: global)).flatMap { try? StopList.decode($0) }
+            if existing == nil || existing!.asOf <= day { try AtomicFile.write(Array(data), to: global) }
+        }
+
+        let status: RunResult.Status = exceptions.isEmpty && heldEntries.isEmpty ? .ok : .exceptions
+        let result = RunResult(businessDate: day, status: status, sources: sources, payments: paymentEntries,
+                               documents: documentEntries, held: heldEntries, customers: customers, exceptions: exceptions)
+
+        // 6. The accountant's report.
+        var reportURL: URL?
+        let input = DayReportInput(
+            businessDate: day, generatedAt: nil,
+            seller: ReportParty(name: configuration.seller.name, inn: configuration.seller.inn, kpp: configuration.seller.kpp),
+            sources: ingested.outcomes.map { outcome in
+                let quarantined = ingested.quarantined.filter { $0.diagnostic.source == outcome.source }.count
+                return SourceSummary(source: outcome.source, origin: outcome.location, state: outcome.isOK ? (quarantined > 0 ? .partial : (outcome.records == 0 ? .empty : .ok)) : .failed,
+                                     recordsRead: outcome.records, recordsQuarantined: quarantined)
+            },
+            payments: paymentRows, exceptions: exceptionRows, documents: documentRows,
+            held: held.map {
+                HeldRow(kind: $0.kind, orderID: $0.orderID, reference: $0.shipmentID?.rawValue ?? $0.identity,
+                        buyerName: snapshot.name(of: $0.customerINN), buyerINN: $0.customerINN, amount: nil,
+                        reason: $0.holdReason ?? "")
+            },
+            weighedCorrections: (facts.settlements?.orders ?? []).map { settlement in
+                WeighedRow(orderID: settlement.orderID, billNumber: settlement.billNumber,
+                           customerName: snapshot.name(of: settlement.customerINN), customerINN: settlement.customerINN,
+                           billAmount: settlement.paid, shippedValue: settlement.shippedValue,
+                           treatment: settlement.treatment == .refund ? .refund : settlement.difference.isNegative ? .surcharge : .credit)
+            },
+            returns: snapshot.returns,
+            receivables: receivables,
+            quarantined: snapshot.quarantined,
+            runStatus: RunStatus(outcome: status == .ok ? .completed : .completedWithProblems))
+        let templates = configuration.reports.templates.map { loaded.resolve($0) }
+        let csv = CSVOptions(decimalSeparator: configuration.reports.csvDecimalSeparator == "." ? .point : .comma)
+        let report = try DayReport.render(input, options: DayReportOptions(csv: csv, templatesDirectory: templates))
+        for file in report.files {
+            try AtomicFile.write(file.bytes, to: folder.appendingPathComponent("reports/" + file.name))
+        }
+        reportURL = folder.appendingPathComponent("reports/" + report.html.name)
+
+        // 7. run.json last: its presence says the day's files are all in place.
+        try AtomicFile.write(try result.encoded(), to: folder.appendingPathComponent("run.json"))
+        return (result, reportURL)
+    }
+}
+
+/// What the outputs read back from the ledger after the day's write.
+struct LedgerSnapshot {
+    var documents: [DocumentRecord]
+    var payments: [(Payment, [Allocation])]
+    var balances: [String: Money]
+    var names: [String: String]
+    var knownCustomers: Set<String>
+    var quarantined: [QuarantinedRecord]
+    var returns: [ReturnRow]
+
+    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, ingested: IngestResult) throws {
+        documents = try reader.documents(businessDate: day)
+        var seen = Set<PaymentID>()
+        var payments: [(Payment, [Allocation])] = []
+        let ids = ingested.payments.map(\.id) + facts.touchedPayments
+        for id in ids where seen.insert(id).inserted {
+            guard let payment = try reader.payment(id) else { continue }
+            payments.append((payment, try reader.allocations(payment: id).map(\.allocation)))
+        }
+        self.payments = payments.sorted { ($0.0.receivedOn, $0.0.id) < ($1.0.receivedOn, $1.0.id) }
+        knownCustomers = try reader.customerINNs()
+        var names = facts.customerNames
+        var balances: [String: Money] = [:]
+        for inn in facts.customersTouched {
+            balances[inn] = try reader.balance(customerINN: inn, at: day)
+            if names[inn] == nil, let customer = try reader.customer(inn: inn) { names[inn] = customer.party.name }
+        }
+        self.balances = balances
+        self.names = names
+        quarantined = try reader.quarantined(on: day)
+        var returns: [ReturnRow] = []
+        for feedOrder in ingested.orders {
+            let order = feedOrder.order
+            for ret in order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) }) where ret.at.moscowDate <= day {
+                let identity = ret.stage == .afterDelivery ? "UKD:\(ret.id)" : "UPD:\(ret.shipmentID)"
+                let document = try reader.document(identity: identity)
+                let amount = DayComputation.value(of: ret.lines.map { ($0.lineNo, $0.quantity) }, in: order)
+                let label: String? = document.flatMap { doc in
+                    doc.number.map { "\(doc.kind == .ukd ? "УКД" : "УПД") № \($0) от \(doc.date.russian)" + (doc.correctionNumber > 0 ? ", испр. \(doc.correctionNumber)" : "") }
+                }
+                returns.append(ReturnRow(orderID: order.id, returnID: ret.id, stage: ret.stage, date: ret.at.moscowDate,
+                                         customerName: order.customer.name, reason: ret.reason, amount: amount,
+                                         document: label, documentFile: document?.fileName))
+            }
+        }
+        self.returns = returns
+    }
+
+    func name(of inn: String) -> String { names[inn] ?? inn }
+
+    func isPayout(_ payment: Payment, configuration: Configuration) -> Bool {
+        guard let provider = configuration.sources.invoicebox?.providerINN else { return false }
+        return payment.source.isBank && payment.payerINN == provider
+    }
+}

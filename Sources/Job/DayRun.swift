@@ -1,0 +1,190 @@
+import Documents
+import Domain
+import EDO
+import Foundation
+import Ingest
+import Ledger
+import Logging
+import Reconcile
+import Reports
+
+/// How one business day ended.
+public struct DayRunOutcome: Sendable {
+    public var result: RunResult
+    public var exitStatus: ExitStatus
+    /// `<output>/<YYYY-MM-DD>/`.
+    public var dayFolder: URL
+    /// The day's HTML report, when it was written.
+    public var report: URL?
+    public var durationSeconds: Double
+}
+
+/// Runs the whole job for business days: fetch → ledger → reconcile → documents → EDO → reports.
+///
+/// A day either completes or changes nothing: everything it decides is written to the ledger in
+/// one transaction, and every file is then placed from what the ledger holds (atomically, so a
+/// reader never sees half a file). Killed at any point and started again, it ends with exactly
+/// what an uninterrupted run gives: the same documents byte for byte, the same numbers.
+public struct DayRunner: Sendable {
+    public let loaded: LoadedConfiguration
+    public let environment: JobEnvironment
+    public let ledger: Ledger
+
+    public init(loaded: LoadedConfiguration, environment: JobEnvironment, ledger: Ledger) {
+        self.loaded = loaded
+        self.environment = environment
+        self.ledger = ledger
+    }
+
+    var configuration: Configuration { loaded.configuration }
+    var logger: Logger { environment.logger }
+
+    /// The documents stage's view of the configuration.
+    func documentsConfiguration() throws -> DocumentsConfiguration {
+        let seller = configuration.seller
+        let party = Party(
+            id: CustomerID("seller"), kind: seller.inn.count == 12 ? .soleTrader : .legal, name: seller.name,
+            inn: try INN(seller.inn), kpp: seller.kpp, address: seller.address.domain,
+            bank: seller.bank.map { BankDetails(bik: $0.bik, account: $0.account, correspondentAccount: $0.corrAccount, name: $0.name) },
+            email: seller.email, edoID: seller.edoID)
+        let signer = configuration.signer
+        var documentSigner = Documents.Signer(surname: signer.surname, givenName: signer.name, patronymic: signer.patronymic,
+                                              position: signer.position, authorityMethod: String(signer.authority ?? 1))
+        if signer.authority == 3, let number = signer.poaNumber, let date = signer.poaDate.flatMap(CivilDate.init(iso:)) {
+            documentSigner.electronicPowerOfAttorney = ElectronicPowerOfAttorney(
+                number: number, issuedOn: date, storageSystem: signer.poaSystem ?? "https://m4d.nalog.gov.ru")
+        }
+        let slot: VSDSlot = switch configuration.policies.vsdSlot {
+        case .svGosSist: .stateSystem
+        case .soprDokTov: .accompanyingDocument
+        case .infPolFHZh2: .textInfo
+        }
+        return DocumentsConfiguration(seller: party, signer: documentSigner, vsdSlot: slot,
+                                      programVersion: configuration.edo.programName ?? "sverka 1.0")
+    }
+
+    /// Runs one business day. Never throws: every failure ends as a `failed` result with why.
+    public func run(day: CivilDate, command: String) async -> DayRunOutcome {
+        let started = environment.now()
+        let dayFolder = loaded.outputDirectory.appendingPathComponent(day.iso, isDirectory: true)
+        for sub in ["", "edo", "archive", "reports"] {
+            let swept = AtomicFile.sweepTemporaryFiles(in: dayFolder.appendingPathComponent(sub))
+            if !swept.isEmpty { logger.notice("removed \(swept.count) half-written file(s) a killed run left in \(day.iso)/\(sub)") }
+        }
+        var runID: Int64 = 0
+        do {
+            runID = try ledger.write { try $0.startRun(businessDate: day, command: command, at: environment.timestamp()) }
+        } catch {
+            return failed(day: day, folder: dayFolder, started: started, runID: nil, sources: [],
+                          message: "the ledger cannot record the run: \(error)")
+        }
+        logger.info("business day \(day.iso): fetching sources", metadata: ["run": "\(runID)"])
+
+        let sources: DaySources
+        do {
+            sources = try loaded.daySources()
+        } catch {
+            return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
+                          message: "configuration: \(error)")
+        }
+        let ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
+        let sourceEntries = ingested.outcomes.map(Self.sourceEntry)
+        for outcome in ingested.outcomes { logger.info("\(outcome.description)") }
+        guard ingested.isComplete else {
+            let message = ingested.failures.map(\.description).joined(separator: "; ")
+            return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: sourceEntries,
+                          message: "the day is incomplete, nothing was written: \(message)")
+        }
+
+        let facts: DayFacts
+        do {
+            let renderer = try DocumentRenderer(configuration: try documentsConfiguration(), schemas: environment.schemasDirectory)
+            let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, renderer: renderer,
+                                             documentsConfiguration: renderer.configuration)
+            facts = try ledger.write { tx in try computation.perform(tx) }
+        } catch {
+            return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: sourceEntries,
+                          message: "the day's write was rolled back, nothing changed: \(error)")
+        }
+
+        do {
+            let outputs = DayOutputs(day: day, folder: dayFolder, loaded: loaded, environment: environment)
+            let (result, report) = try outputs.write(ingested: ingested, facts: facts, sources: sourceEntries,
+                                                     ledger: ledger, started: started)
+            let status: ExitStatus = result.status == .ok ? .success : .exceptions
+            let counts = [
+                "orders": ingested.orders.count, "payments": ingested.payments.count,
+                "quarantined": ingested.quarantined.count, "documents": result.documents.count,
+                "held": result.held.count, "exceptions": result.exceptions.count,
+            ]
+            try ledger.write {
+                try $0.finishRun(runID, outcome: result.status == .ok ? .ok : .exceptions, counts: counts,
+                                 message: result.status == .ok ? "" : "\(result.exceptions.count) exception(s), \(result.held.count) held",
+                                 at: environment.timestamp())
+            }
+            let duration = environment.now().timeIntervalSince(started)
+            writeMetrics(result: result, duration: duration)
+            logger.info("business day \(day.iso): \(result.status.rawValue)", metadata: [
+                "documents": "\(result.documents.count)", "held": "\(result.held.count)",
+                "exceptions": "\(result.exceptions.count)", "seconds": "\(String(format: "%.2f", duration))",
+            ])
+            return DayRunOutcome(result: result, exitStatus: status, dayFolder: dayFolder, report: report,
+                                 durationSeconds: duration)
+        } catch {
+            return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: sourceEntries,
+                          message: "writing the day's files failed (the ledger is complete; the next run writes them): \(error)")
+        }
+    }
+
+    static func sourceEntry(_ outcome: SourceOutcome) -> RunResult.SourceEntry {
+        switch outcome.status {
+        case .ok:
+            RunResult.SourceEntry(name: outcome.source, status: "ok", url: outcome.location, records: outcome.records, error: nil)
+        case .failed(let error):
+            RunResult.SourceEntry(name: outcome.source, status: "failed", url: outcome.location, records: outcome.records,
+                                  error: error.description)
+        }
+    }
+
+    private func failed(day: CivilDate, folder: URL, started: Date, runID: Int64?, sources: [RunResult.SourceEntry],
+                        message: String) -> DayRunOutcome {
+        logger.error("business day \(day.iso) FAILED: \(message)")
+        var exceptions = sources.filter { $0.status == "failed" }.map {
+            RunResult.ExceptionEntry(kind: "source-failed", ref: $0.name, message: $0.error ?? "failed")
+        }
+        if exceptions.isEmpty { exceptions.append(RunResult.ExceptionEntry(kind: "run-failed", ref: day.iso, message: message)) }
+        let result = RunResult(businessDate: day, status: .failed, sources: sources, payments: [], documents: [], held: [],
+                               customers: [], exceptions: exceptions)
+        if let bytes = try? result.encoded() {
+            _ = try? AtomicFile.write(bytes, to: folder.appendingPathComponent("run.json"))
+        }
+        if let runID {
+            try? ledger.write {
+                try $0.finishRun(runID, outcome: .failed, counts: [:], message: message, at: environment.timestamp())
+            }
+        }
+        let duration = environment.now().timeIntervalSince(started)
+        writeMetrics(result: result, duration: duration)
+        return DayRunOutcome(result: result, exitStatus: .failure, dayFolder: folder, report: nil, durationSeconds: duration)
+    }
+
+    private func writeMetrics(result: RunResult, duration: Double) {
+        guard let textfile = configuration.metrics.textfile else { return }
+        do {
+            let runs = try ledger.read { try $0.lastRuns(limit: 100_000) }
+            var byOutcome: [String: Int] = [:]
+            for run in runs { if let outcome = run.outcome { byOutcome[outcome.rawValue, default: 0] += 1 } }
+            let lastSuccess = runs.first { $0.outcome == .ok || $0.outcome == .exceptions }?.finishedAt?.epochSeconds
+            var issued: [DocumentKind: Int] = [:]
+            for document in result.documents { issued[document.kind, default: 0] += 1 }
+            let snapshot = MetricsSnapshot(
+                businessDate: result.businessDate, status: result.status, durationSeconds: duration, runsByOutcome: byOutcome,
+                exceptions: result.exceptions.count, documentsIssued: issued, documentsHeld: result.held.count,
+                paymentsUnallocated: result.payments.filter { $0.status == .unallocated || $0.status == .partial }.count,
+                lastSuccessEpochSeconds: lastSuccess, finishedEpochSeconds: Int64(environment.now().timeIntervalSince1970))
+            try snapshot.write(to: loaded.resolve(textfile))
+        } catch {
+            logger.warning("metrics file not written: \(error)")
+        }
+    }
+}
