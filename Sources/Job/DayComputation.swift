@@ -99,7 +99,8 @@ struct DayComputation {
         for payment in ingested.payments {
             pinned[payment.id] = try tx.allocations(payment: payment.id).filter(\.pinned).map(\.allocation)
         }
-        for balance in try tx.unallocatedPayments() where !ingestedIDs.contains(balance.payment.id) {
+        for balance in try tx.unallocatedPayments()
+        where !ingestedIDs.contains(balance.payment.id) && balance.payment.receivedOn <= day {
             let payment = balance.payment
             if isPayout(payment) { continue } // checked on its own day, never allocated
             let records = try tx.allocations(payment: payment.id)
@@ -112,6 +113,14 @@ struct DayComputation {
                 existingAutomatic[payment.id] = automatic.map(\.allocation)
             }
         }
+        // A rerun of an earlier day keeps what later days decided for its payments.
+        rematch.removeAll { payment in
+            let records = (try? tx.allocations(payment: payment.id)) ?? []
+            guard records.contains(where: { !$0.pinned && $0.businessDate > day }) else { return false }
+            credit.append(OpenPayment(payment, existingAllocations: records.map(\.allocation)))
+            existingAutomatic[payment.id] = records.filter { !$0.pinned }.map(\.allocation)
+            return true
+        }
         let rematchIDs = Set(rematch.map(\.id))
         var bills: [Reconcile.OpenBill] = []
         var orderCache: [OrderID: Order] = Dictionary(ingested.orders.map { ($0.order.id, $0.order) }, uniquingKeysWith: { a, _ in a })
@@ -119,7 +128,8 @@ struct DayComputation {
             let order: Order
             if let cached = orderCache[bill.orderID] {
                 order = cached
-            } else if let record = try tx.order(bill.orderID) {
+            } else if let record = try tx.order(bill.orderID), record.firstSeen <= day {
+                // (a bill first seen on a later day did not exist yet for this day)
                 order = record.order
                 orderCache[bill.orderID] = order
             } else {
@@ -322,6 +332,25 @@ struct DayComputation {
         }.sum()
     }
 
+    /// A movement of `value` for something that may change on later days (a shipment whose
+    /// document is corrected, a payment attributed anew): the first business day writes `base`;
+    /// a later day that sees another value writes the difference as `base@<day>`, dated that day.
+    /// Nothing a day recorded is ever rewritten by a later one, so each day's figures stay as they were.
+    private func staged(_ tx: LedgerTransaction, base: String, value: Money, customer: String, date: CivilDate,
+                        kind: BalanceMovement.Kind, orderID: OrderID?, reference: String) throws -> BalanceMovement? {
+        let history = try tx.movementHistory(base: base)
+        let earlier = history.filter { $0.businessDate < day }
+        if earlier.isEmpty {
+            return BalanceMovement(id: base, customerINN: customer, date: date, kind: kind, amount: value,
+                                   orderID: orderID, reference: reference)
+        }
+        let delta = value - earlier.map(\.movement.amount).sum()
+        let id = "\(base)@\(day.iso)"
+        guard !delta.isZero || history.contains(where: { $0.movement.id == id }) else { return nil }
+        return BalanceMovement(id: id, customerINN: customer, date: max(date, day), kind: kind, amount: delta,
+                               orderID: orderID, reference: reference + " (изменение \(day.russian))")
+    }
+
     private func recordMovements(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
         var movements: [BalanceMovement] = []
         for order in orders where order.status != .cancelled {
@@ -331,11 +360,15 @@ struct DayComputation {
             for shipment in order.shipments where shipment.date <= day {
                 let amount = Self.value(of: shipment.lines.map { ($0.lineNo, $0.quantity) }, in: order)
                 let document = try tx.document(identity: "UPD:\(shipment.id)")
-                let reference = document?.number.map { "УПД № \(prefix)\($0) от \(document?.date.russian ?? "")" }
-                    ?? "Отгрузка \(shipment.id) от \(shipment.date.russian)"
-                movements.append(BalanceMovement(
-                    id: "shipment:\(shipment.id)", customerINN: inn, date: shipment.date, kind: .shipment, amount: amount,
-                    orderID: order.id, reference: reference))
+                var reference = "Отгрузка \(shipment.id) от \(shipment.date.russian)"
+                if let document, let number = document.number {
+                    reference = "УПД № \(prefix)\(number) от \(document.date.russian)"
+                        + (document.correctionNumber > 0 ? ", испр. \(document.correctionNumber)" : "")
+                }
+                if let movement = try staged(tx, base: "shipment:\(shipment.id)", value: amount, customer: inn,
+                                             date: shipment.date, kind: .shipment, orderID: order.id, reference: reference) {
+                    movements.append(movement)
+                }
                 // Returns after delivery lower the value, line by line, in the order they happened.
                 var current = Dictionary(shipment.lines.map { ($0.lineNo, $0.quantity) }, uniquingKeysWith: { a, _ in a })
                 for ret in order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) })
@@ -346,9 +379,11 @@ struct DayComputation {
                     let ukd = try tx.document(identity: "UKD:\(ret.id)")
                     let reference = ukd?.number.map { "УКД № \(prefix)\($0) от \(ukd?.date.russian ?? "")" }
                         ?? "Возврат \(ret.id) от \(ret.at.moscowDate.russian)"
-                    movements.append(BalanceMovement(
-                        id: "return:\(ret.id)", customerINN: inn, date: ret.at.moscowDate, kind: .adjustment,
-                        amount: after - before, orderID: order.id, reference: reference))
+                    if let movement = try staged(tx, base: "return:\(ret.id)", value: after - before, customer: inn,
+                                                 date: ret.at.moscowDate, kind: .adjustment, orderID: order.id,
+                                                 reference: reference) {
+                        movements.append(movement)
+                    }
                 }
             }
         }
@@ -369,11 +404,12 @@ struct DayComputation {
             }
             let reference = payment.documentNumber.map { "Оплата (п/п № \($0) от \((payment.documentDate ?? payment.receivedOn).russian))" }
                 ?? "Оплата через ИнвойсБокс от \(payment.receivedOn.russian)"
-            for (customer, amount) in perCustomer.sorted(by: { $0.key < $1.key }) where !customer.isEmpty && amount.isPositive {
+            for (customer, amount) in perCustomer.sorted(by: { $0.key < $1.key }) where !customer.isEmpty {
                 facts.customersTouched.insert(customer)
-                movements.append(BalanceMovement(
-                    id: "payment:\(id):\(customer)", customerINN: customer, date: payment.receivedOn, kind: .payment,
-                    amount: -amount, orderID: nil, reference: reference))
+                if let movement = try staged(tx, base: "payment:\(id):\(customer)", value: -amount, customer: customer,
+                                             date: payment.receivedOn, kind: .payment, orderID: nil, reference: reference) {
+                    movements.append(movement)
+                }
             }
         }
         // Weighed goods: a prepaid order paid more than its shipped value.
@@ -392,7 +428,13 @@ struct DayComputation {
         }
         let report = WeighedGoods.settle(settlements, treatment: configuration.policies.weighedDifference == .refund ? .refund : .customerCredit)
         facts.settlements = report
-        movements += report.movements
+        for movement in report.movements {
+            if let staged = try staged(tx, base: movement.id, value: movement.amount, customer: movement.customerINN,
+                                       date: movement.date, kind: movement.kind, orderID: movement.orderID,
+                                       reference: movement.reference) {
+                movements.append(staged)
+            }
+        }
         _ = try tx.recordMovements(movements, businessDate: day)
     }
 
@@ -415,7 +457,7 @@ struct DayComputation {
             } else if let customer = try tx.customer(inn: inn) {
                 facts.customerNames[inn] = customer.party.name
             }
-            movements += try tx.statement(customerINN: inn, from: start, through: day).entries
+            movements += try tx.statement(customerINN: inn, from: start, through: day, knownOn: day).entries
         }
         facts.ageing = Receivables.age(movements, deferralDays: deferral, asOf: day)
         facts.stopList = CreditControl.stopList(ageing: facts.ageing, accounts: accounts, asOf: day)

@@ -236,7 +236,7 @@ struct LedgerSnapshot {
         var names = facts.customerNames
         var balances: [String: Money] = [:]
         for inn in facts.customersTouched {
-            balances[inn] = try reader.balance(customerINN: inn, at: day)
+            balances[inn] = try reader.balance(customerINN: inn, at: day, knownOn: day)
             if names[inn] == nil, let customer = try reader.customer(inn: inn) { names[inn] = customer.party.name }
         }
         self.balances = balances

@@ -232,31 +232,51 @@ public class LedgerReader {
 
     /// A customer's balance at the end of `date`: the sum of its movements dated up to and
     /// including `date`. Positive = the customer owes; negative = the customer has credit.
-    public func balance(customerINN: String, at date: CivilDate) throws -> Money {
+    /// With `knownOn`, only what business days up to `knownOn` recorded: the balance as that
+    /// day's run saw it, so a rerun of a finished day reports the same figures.
+    public func balance(customerINN: String, at date: CivilDate, knownOn: CivilDate? = nil) throws -> Money {
         try guarded("read balance", record: "customer \(customerINN)") {
-            let kopecks = try Int64.fetchOne(
-                db, sql: "SELECT COALESCE(SUM(amount), 0) FROM balance_movements WHERE customer_inn = ? AND date <= ?",
-                arguments: [customerINN, date.iso]) ?? 0
+            var sql = "SELECT COALESCE(SUM(amount), 0) FROM balance_movements WHERE customer_inn = ? AND date <= ?"
+            var arguments: StatementArguments = [customerINN, date.iso]
+            if let knownOn {
+                sql += " AND business_date <= ?"
+                arguments += [knownOn.iso]
+            }
+            let kopecks = try Int64.fetchOne(db, sql: sql, arguments: arguments) ?? 0
             return Money(kopecks: kopecks)
         }
     }
 
-    /// A customer's movements in `from…through` (inclusive) with the opening and closing
-    /// balances, for the act of reconciliation.
-    public func statement(customerINN: String, from: CivilDate, through: CivilDate) throws -> CustomerStatement {
-        let opening = try balance(customerINN: customerINN, at: from.adding(days: -1))
+    public func statement(customerINN: String, from: CivilDate, through: CivilDate,
+                          knownOn: CivilDate? = nil) throws -> CustomerStatement {
+        let opening = try balance(customerINN: customerINN, at: from.adding(days: -1), knownOn: knownOn)
         let entries = try guarded("read movements", record: "customer \(customerINN)") {
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM balance_movements WHERE customer_inn = ? AND date BETWEEN ? AND ? ORDER BY date, id",
-                arguments: [customerINN, from.iso, through.iso]
-            ).map(movementValue)
+            var sql = "SELECT * FROM balance_movements WHERE customer_inn = ? AND date BETWEEN ? AND ?"
+            var arguments: StatementArguments = [customerINN, from.iso, through.iso]
+            if let knownOn {
+                sql += " AND business_date <= ?"
+                arguments += [knownOn.iso]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY date, id", arguments: arguments).map(movementValue)
         }
         let closing = opening + entries.map(\.amount).sum()
         return CustomerStatement(customerINN: customerINN, from: from, through: through, opening: opening,
                                  entries: entries, closing: closing)
     }
 
-    /// The movement with this id.
+    /// A movement and the changes recorded to it on later business days (ids `<base>@<YYYY-MM-DD>`),
+    /// each with the business day that wrote it, oldest first.
+    public func movementHistory(base: String) throws -> [(movement: BalanceMovement, businessDate: CivilDate)] {
+        try guarded("read movements", record: "movement \(base)") {
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM balance_movements
+                WHERE id = ? OR substr(id, 1, length(?) + 1) = ? || '@'
+                ORDER BY business_date, id
+                """, arguments: [base, base, base]).map { row in (try movementValue(row), try row.date("business_date")) }
+        }
+    }
+
+    /// One movement by its id.
     public func movement(id: String) throws -> BalanceMovement? {
         try guarded("read movement", record: "movement \(id)") {
             try Row.fetchOne(db, sql: "SELECT * FROM balance_movements WHERE id = ?", arguments: [id]).map(movementValue)

@@ -31,8 +31,9 @@ public final class LedgerTransaction: LedgerReader {
             let content = try encodeJSON(order)
             let sha = SHA256.hex(Array(content.utf8))
             let day = businessDate.iso
-            let existing = try Row.fetchOne(db, sql: "SELECT content_sha256, content, last_seen FROM orders WHERE id = ?",
-                                            arguments: [order.id.rawValue])
+            let existing = try Row.fetchOne(db, sql: """
+                SELECT content_sha256, content, last_seen, updated_on FROM orders WHERE id = ?
+                """, arguments: [order.id.rawValue])
             if let owner = try String.fetchOne(db, sql: "SELECT order_id FROM bills WHERE number = ? AND order_id <> ?",
                                                arguments: [order.bill.number.rawValue, order.id.rawValue]) {
                 throw LedgerError(operation: "upsert order", record: "order \(order.id)",
@@ -40,6 +41,11 @@ public final class LedgerTransaction: LedgerReader {
             }
             let outcome: UpsertOutcome
             if let existing {
+                // A rerun of an earlier day never takes the order back to an older state than a
+                // later business day recorded: the newest day's version stays.
+                if (existing["updated_on"] as String) > day {
+                    return OrderUpsert(outcome: .unchanged, customerChanges: changes)
+                }
                 if (existing["content_sha256"] as String) == sha {
                     if (existing["last_seen"] as String) < day {
                         try db.execute(sql: "UPDATE orders SET last_seen = ? WHERE id = ?", arguments: [day, order.id.rawValue])
@@ -393,7 +399,11 @@ public final class LedgerTransaction: LedgerReader {
             var counts = WriteCounts()
             for movement in movements {
                 if let existing = try self.movement(id: movement.id) {
-                    if existing == movement {
+                    let writtenOn = try String.fetchOne(db, sql: "SELECT business_date FROM balance_movements WHERE id = ?",
+                                                        arguments: [movement.id]) ?? ""
+                    // Same movement, or one a later business day already wrote (a rerun of an
+                    // earlier day does not take it back): leave it.
+                    if existing == movement || writtenOn > businessDate.iso {
                         counts.add(.unchanged)
                         continue
                     }
