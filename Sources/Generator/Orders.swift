@@ -155,7 +155,7 @@ struct OrderFactory: Sendable {
                     var quantity = line.quantity
                     if line.weighed {
                         // Weighed goods leave 1–5 % lighter than ordered.
-                        let grams = max(1, line.quantity.units * Int64(random.int(950...990)) / 1000)
+                        let grams = max(1, (line.quantity.units * Int64(random.int(950...990)) + 999) / 1000)
                         quantity = ExactDecimal(units: grams, scale: 3)
                     }
                     let vsd = line.mercury ? [random.uuid()] : []
