@@ -117,9 +117,8 @@ struct PaymentPlanner: Sendable {
             plan.providerTotal += clashAmount
         }
 
-        // Prepaid orders paid by bank transfer, grouped by customer.
-        let prepaid = bills.filter { !$0.cancelled && $0.channel == .bank } + bankFallback
-        for group in PaymentPlanner.groupedByCustomer(prepaid) {
+        // Prepaid orders paid by bank transfer, grouped by customer (indices, not copies: a day may hold a million bills).
+        func payPrepaid(_ group: [GeneratedBill], random: inout SeededRandom) {
             var pending = group
             let customer = world.customers[group[0].customerIndex]
             if pending.count >= 2, random.chance(perMille: Share.multiBill) {
@@ -151,11 +150,17 @@ struct PaymentPlanner: Sendable {
                 }
             }
         }
+        for indices in PaymentPlanner.groupedByCustomer(bills, where: { !$0.cancelled && $0.channel == .bank }) {
+            payPrepaid(indices.map { bills[$0] }, random: &random)
+        }
+        for indices in PaymentPlanner.groupedByCustomer(bankFallback) {
+            payPrepaid(indices.map { bankFallback[$0] }, random: &random)
+        }
 
         // Postpaid debts falling due today.
         var wrongBillUsed = false
-        for group in PaymentPlanner.groupedByCustomer(due) {
-            var pending = group.filter { $0.shippedAmount.isPositive }
+        for indices in PaymentPlanner.groupedByCustomer(due) {
+            var pending = indices.map { due[$0] }.filter { $0.shippedAmount.isPositive }
             if pending.count >= 2, random.chance(perMille: Share.postpaidCombined) {
                 let total = pending.reduce(Money.zero) { $0 + $1.shippedAmount }
                 let purpose = random.chance(70) ? Purposes.multiBill(pending, random: &random) : "Оплата задолженности по договору поставки"
@@ -254,16 +259,16 @@ struct PaymentPlanner: Sendable {
         return plan
     }
 
-    /// Bills grouped by customer, groups in the order their first bill appears.
-    static func groupedByCustomer(_ bills: [GeneratedBill]) -> [[GeneratedBill]] {
+    /// Indices of the bills that pass `include`, grouped by customer, groups in the order their first bill appears.
+    static func groupedByCustomer(_ bills: [GeneratedBill], where include: (GeneratedBill) -> Bool = { _ in true }) -> [[Int]] {
         var position: [Int: Int] = [:]
-        var groups: [[GeneratedBill]] = []
-        for bill in bills {
-            if let index = position[bill.customerIndex] {
-                groups[index].append(bill)
+        var groups: [[Int]] = []
+        for (index, bill) in bills.enumerated() where include(bill) {
+            if let group = position[bill.customerIndex] {
+                groups[group].append(index)
             } else {
                 position[bill.customerIndex] = groups.count
-                groups.append([bill])
+                groups.append([index])
             }
         }
         return groups
