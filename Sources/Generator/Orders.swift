@@ -95,10 +95,12 @@ struct OrderFactory: Sendable {
             } else {
                 quantity = ExactDecimal(Int64(random.chance(70) ? random.int(1...6) : random.pick([8, 10, 12, 20, 24, 30, 48])))
             }
+            // Before 2026 the standard rate was 20 %: the rate must be valid on the bill's date.
+            let rate = product.vatRate.isValid(on: previousDay) ? product.vatRate : .standard20
             let line = OrderLine(lineNo: offset + 1, sku: product.sku, name: product.name, gtin: product.gtin, unit: product.unit,
-                                 quantity: quantity, price: product.price, vatRate: product.vatRate,
+                                 quantity: quantity, price: product.price, vatRate: rate,
                                  weighed: product.weighed, mercury: product.mercury)
-            let amounts = LineAmounts(quantity: quantity, unitPriceWithVAT: product.price, rate: product.vatRate)
+            let amounts = LineAmounts(quantity: quantity, unitPriceWithVAT: product.price, rate: rate)
             amount += amounts.total
             vat += amounts.vat
             lines.append(line)

@@ -170,6 +170,16 @@ struct OrdersFeedTests {
         #expect((kinds["exact"] ?? 0) > (kinds["partial"] ?? 0) * 5)
     }
 
+    @Test("bills dated before 2026 carry the standard rate of 20 %, later ones 22 %")
+    func standardRateByDate() {
+        let old = Generator.orders(day: CivilDate(year: 2026, month: 1, day: 1)!, count: 40, seed: 1)
+        let rates = Set(old.flatMap(\.lines).map(\.vatRate))
+        #expect(rates.contains(.standard20) && !rates.contains(.standard22))
+        #expect(old.allSatisfy { order in order.lines.allSatisfy { $0.vatRate.isValid(on: order.bill.date) } })
+        let new = Generator.orders(day: CivilDate(year: 2026, month: 1, day: 2)!, count: 40, seed: 1)
+        #expect(Set(new.flatMap(\.lines).map(\.vatRate)).contains(.standard22))
+    }
+
     @Test("the catalogue has about two hundred distinct articles")
     func catalogue() {
         let products = Catalogue.products
