@@ -62,12 +62,12 @@ public enum ActBuilder {
             if let document = try reader.document(identity: "UPD:\(key)"), let number = document.number, document.status != .held {
                 return .init(date: movement.date, kind: movement.id.contains("@") ? .correction : .sale,
                              documentNumber: prefix + String(number), documentDate: document.date, amount: movement.amount,
-                             documentID: document.fileID)
+                             documentID: nil)
             }
         case "return":
             if let document = try reader.document(identity: "UKD:\(key)"), let number = document.number {
                 return .init(date: movement.date, kind: .correction, documentNumber: prefix + String(number),
-                             documentDate: document.date, amount: movement.amount, documentID: document.fileID)
+                             documentDate: document.date, amount: movement.amount, documentID: nil)
             }
         case "payment":
             let paymentID = PaymentID(String(key.split(separator: ":").dropLast().joined(separator: ":")))
