@@ -64,6 +64,8 @@ public enum ActBuilder {
                              documentNumber: prefix + String(number), documentDate: document.date, amount: movement.amount,
                              documentID: nil)
             }
+            return .init(date: movement.date, kind: .other("Отгрузка без УПД (документ задержан)"), documentNumber: key,
+                         documentDate: movement.date, amount: movement.amount)
         case "return":
             if let document = try reader.document(identity: "UKD:\(key)"), let number = document.number {
                 return .init(date: movement.date, kind: .correction, documentNumber: prefix + String(number),

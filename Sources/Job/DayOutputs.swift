@@ -87,9 +87,9 @@ struct DayOutputs {
                 },
                 unallocated: payout ? .zero : unallocated, status: state))
             let known = payment.payerINN.map { snapshot.knownCustomers.contains($0) } ?? false
-            let rowStatus: PaymentStatus = payout ? .allocated
+            let rowStatus: PaymentStatus = payout ? .payout
                 : unallocated.isZero ? .allocated
-                : known ? (allocated.isPositive ? .partial : .credit) : .unmatched
+                : known ? .credit : allocated.isPositive ? .partial : .unmatched
             paymentRows.append(PaymentRow(
                 id: payment.id, source: payment.source, receivedOn: payment.receivedOn, documentNumber: payment.documentNumber,
                 payerName: payment.payerName, payerINN: payment.payerINN, amount: payment.amount, purpose: payment.purpose,
@@ -103,14 +103,13 @@ struct DayOutputs {
         for exception in matchingExceptions where exception.kind != .partialPayment && exception.kind != .overpayment {
             let ref = exception.paymentID?.rawValue ?? exception.billNumbers.map(\.rawValue).joined(separator: ", ")
             exceptions.append(RunResult.ExceptionEntry(kind: exception.kind.rawValue, ref: ref, message: exception.message))
-            let kind: ExceptionRow.Kind = switch exception.kind {
-            case .unmatchedPayment: .unmatchedPayment
-            case .ambiguousProviderID: .ambiguousProviderID
-            case .payoutDifference: .payoutDifference
-            default: .other
-            }
+            let payment = exception.paymentID.flatMap { id in snapshot.payments.first { $0.0.id == id }?.0 }
             exceptionRows.append(ExceptionRow(
-                kind: kind, reference: ref, amount: exception.difference ?? exception.actual, message: exception.message,
+                kind: RussianMessages.kind(exception.kind), reference: ref,
+                amount: exception.difference ?? payment.map { p in
+                    p.amount - (snapshot.payments.first { $0.0.id == p.id }?.1.map(\.amount).sum() ?? .zero)
+                },
+                message: RussianMessages.message(for: exception, payment: payment),
                 candidates: exception.candidates.map {
                     ExceptionCandidate(billNumber: $0.billNumber, orderID: $0.orderID,
                                        customerName: snapshot.name(of: $0.customerINN), amount: $0.outstanding, note: $0.reason)
@@ -126,7 +125,7 @@ struct DayOutputs {
         for change in facts.customerChanges {
             let message = "\(change.field.rawValue): «\(change.oldValue ?? "—")» → «\(change.newValue ?? "—")» (order \(change.orderID))"
             exceptions.append(RunResult.ExceptionEntry(kind: "customer-changed", ref: change.customerINN, message: message))
-            exceptionRows.append(ExceptionRow(kind: .other, reference: change.customerINN,
+            exceptionRows.append(ExceptionRow(kind: .customerChanged, reference: change.customerINN,
                                               message: "Изменились реквизиты покупателя: " + message))
         }
         for diagnostic in ingested.diagnostics where diagnostic.severity >= .warning && diagnostic.kind != "missing-vsd" {

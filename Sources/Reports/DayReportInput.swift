@@ -118,6 +118,8 @@ public enum PaymentStatus: String, Sendable, Hashable, CaseIterable {
     case refund
     /// Not allocated at all: an exception to resolve.
     case unmatched
+    /// A payout from the payment provider: checked against its payments, never allocated to bills.
+    case payout
 }
 
 /// One payment and where it went.
@@ -166,6 +168,14 @@ public struct ExceptionRow: Sendable, Hashable {
         case payoutDifference = "payout-difference"
         /// A payer ИНН that fails its check digits or belongs to no customer.
         case unknownPayer = "unknown-payer"
+        /// The purpose quotes a bill that does not exist: the money waits as the customer's credit.
+        case unknownBill = "unknown-bill-quoted"
+        /// A provider payment for an order the ledger does not know.
+        case unknownProviderOrder = "unknown-provider-order"
+        /// A bill number in the purpose that fits several bills.
+        case ambiguousReference = "ambiguous-reference"
+        /// A returning customer's requisites changed.
+        case customerChanged = "customer-changed"
         /// Anything else the job reports here.
         case other
     }

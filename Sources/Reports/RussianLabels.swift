@@ -50,6 +50,7 @@ extension PaymentStatus {
         case .credit: "переплата — в кредит покупателя"
         case .refund: "переплата — к возврату"
         case .unmatched: "не разнесён"
+        case .payout: "выплата ИнвойсБокс — сверена с платежами"
         }
     }
 }
@@ -62,6 +63,10 @@ extension ExceptionRow.Kind {
         case .ambiguousProviderID: "Неоднозначный номер заказа ИнвойсБокс"
         case .payoutDifference: "Расхождение в выплате ИнвойсБокс"
         case .unknownPayer: "Неизвестный плательщик"
+        case .unknownBill: "Счёт из назначения не найден"
+        case .unknownProviderOrder: "Заказ ИнвойсБокс не найден"
+        case .ambiguousReference: "Неоднозначный номер счёта"
+        case .customerChanged: "Изменились реквизиты покупателя"
         case .other: "Прочее"
         }
     }
