@@ -119,13 +119,22 @@ public enum PrintForm {
 
         """
         for line in draft.lines {
-            let goods = line.goods
+            // Plain if-let, not optional chaining: Swift 6.3's optimiser crashes (CopyPropagation)
+            // on the chained form of this loop in release builds.
+            var okei = "—", unitName = "—", quantity = "—", unitPrice = "—", withoutVAT = "—"
+            if let goods = line.goods {
+                okei = goods.unit.okei
+                unitName = goods.unit.name
+                quantity = goods.amounts.quantity.description
+                unitPrice = price(goods.amounts.unitPriceWithoutVAT)
+                withoutVAT = money(goods.amounts.totalWithoutVAT)
+            }
             let vat = line.rate == .exempt ? "без НДС" : money(line.vat)
             h += "<tr><td>\(e(line.sku ?? "—"))</td><td class=\"n\">\(line.number)</td><td>\(e(line.name))</td><td>—</td>"
-            h += "<td>\(e(goods?.unit.okei ?? "—"))</td><td>\(e(goods?.unit.name ?? "—"))</td>"
-            h += "<td class=\"n\">\(goods.map { $0.amounts.quantity.description } ?? "—")</td>"
-            h += "<td class=\"n\">\(goods.map { price($0.amounts.unitPriceWithoutVAT) } ?? "—")</td>"
-            h += "<td class=\"n\">\(line.totalWithoutVAT.map(money) ?? "—")</td><td>без акциза</td>"
+            h += "<td>\(e(okei))</td><td>\(e(unitName))</td>"
+            h += "<td class=\"n\">\(quantity)</td>"
+            h += "<td class=\"n\">\(unitPrice)</td>"
+            h += "<td class=\"n\">\(withoutVAT)</td><td>без акциза</td>"
             h += "<td>\(e(line.rate.fnsCode))</td><td class=\"n\">\(vat)</td><td class=\"n\">\(money(line.total))</td>"
             h += "<td>—</td><td>—</td><td>—</td></tr>\n"
         }
