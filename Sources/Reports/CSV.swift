@@ -67,7 +67,21 @@ public struct CSVTable: Sendable, Hashable {
         (options.byteOrderMark ? [0xEF, 0xBB, 0xBF] : []) + Array(text.utf8)
     }
 
-    private func quote(_ field: String) -> String {
+    /// A text field Excel would run as a formula (`=HYPERLINK(…)` in a payer's name from a bank
+    /// statement) gets a leading apostrophe, so it shows as text. Numbers (`-42,23`) are left alone.
+    static func neutraliseFormula(_ field: String) -> String {
+        guard let first = field.first else { return field }
+        if first == "=" || first == "+" || first == "@" || first == "\t" || first == "\r" {
+            return "'" + field
+        }
+        if first == "-", let second = field.dropFirst().first, !second.isASCIIDigit {
+            return "'" + field
+        }
+        return field
+    }
+
+    private func quote(_ raw: String) -> String {
+        let field = CSVTable.neutraliseFormula(raw)
         let needsQuotes = field.contains(options.fieldSeparator) || field.contains("\"")
             || field.unicodeScalars.contains { $0 == "\n" || $0 == "\r" }
         guard needsQuotes else { return field }

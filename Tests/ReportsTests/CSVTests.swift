@@ -69,6 +69,20 @@ struct CSVTests {
                                     ["Кавычки \"внутри\"", "-0,05"], ["две\nстроки", ""], ["просто текст", ""]])
     }
 
+    @Test("a text that Excel would run as a formula shows as text; negative amounts stay numbers")
+    func formulaInjection() {
+        var table = CSVTable(header: ["Плательщик", "Сумма"], options: .excel)
+        table.append(["=HYPERLINK(\"http://evil.example\";\"ООО Ромашка\")", table.money(Money(kopecks: -4223))])
+        table.append(["+7 (495) 000-00-00", table.money(Money(kopecks: 100))])
+        table.append(["@SUM(A1:A9)", ""])
+        table.append(["-опл. сч. 126", ""])
+        let rows = parseCSV(table.bytes)
+        #expect(rows[1] == ["'=HYPERLINK(\"http://evil.example\";\"ООО Ромашка\")", "-42,23"])
+        #expect(rows[2] == ["'+7 (495) 000-00-00", "1,00"])
+        #expect(rows[3][0] == "'@SUM(A1:A9)")
+        #expect(rows[4][0] == "'-опл. сч. 126")
+    }
+
     @Test("decimal point is configurable; no thousands separator either way")
     func decimalPoint() {
         let point = CSVTable(header: [], options: CSVOptions(decimalSeparator: .point))
