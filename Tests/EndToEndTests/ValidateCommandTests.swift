@@ -164,5 +164,9 @@ struct ValidateCommandTests {
 
         let noFiles = try await Self.run(["validate", "--schemas", folder.path], in: folder)
         #expect(noFiles.status == 2)
+
+        let unknownOption = try await Self.run(["validate", "--bogus", "ON_NSCHFDOPPR_A.xml"], in: folder)
+        #expect(unknownOption.status == 2)
+        #expect(unknownOption.stderr.contains("Unknown option '--bogus'"))
     }
 }
