@@ -165,7 +165,7 @@ struct DayOutputs {
             try AtomicFile.write(Array(data), to: folder.appendingPathComponent("stop-list.json"))
             let global = loaded.outputDirectory.appendingPathComponent("stop-list.json")
             let existing = (try? Data(contentsOf: global)).flatMap { try? StopList.decode($0) }
-            if existing == nil || existing!.asOf <= day { try AtomicFile.write(Array(data), to: global) }
+            if existing.map({ $0.asOf <= day }) ?? true { try AtomicFile.write(Array(data), to: global) }
         }
 
         let status: RunResult.Status = exceptions.isEmpty && heldEntries.isEmpty ? .ok : .exceptions
