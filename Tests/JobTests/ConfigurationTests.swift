@@ -201,6 +201,17 @@ struct ConfigurationTests {
                 "\(found)")
     }
 
+    @Test func aURLWithAnUnknownPlaceholder() throws {
+        // Caught by `config check`, not only by the first run.
+        let found = try problems(replacing("{date}/orders.json", "{date}/orders-{page_no}.json"))
+        #expect(found == [.init(.error, "sources.orders.url",
+                                "is not a valid URL template: unknown placeholder {page_no} (known: {date}, {yyyyMMdd}, {ddMMyyyy}, {page}, {pageSize})")],
+                "\(found)")
+        let unbalanced = try problems(replacing("{date}/orders.json", "{date}/orders-{page.json"))
+        #expect(unbalanced == [.init(.error, "sources.orders.url",
+                                     "is not a valid URL template: unbalanced braces")])
+    }
+
     @Test func aURLWithAPassword() throws {
         let found = try problems(replacing("url: file://{config_dir}/days/{date}/kl_to_1c_{ddMMyyyy}.txt",
                                            "url: sftp://sverka:hunter2@bank.example/kl_to_1c_{ddMMyyyy}.txt"))
