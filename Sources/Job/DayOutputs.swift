@@ -100,6 +100,8 @@ struct DayOutputs {
         var exceptions: [RunResult.ExceptionEntry] = []
         var exceptionRows: [ExceptionRow] = []
         let matchingExceptions = (facts.matching?.exceptions ?? []) + (facts.payouts?.exceptions ?? [])
+        // The amount at stake in a payment's exception is the payment (a payout's, the difference).
+        let paymentAmounts = Dictionary(snapshot.payments.map { ($0.0.id, $0.0.amount) }, uniquingKeysWith: { a, _ in a })
         for exception in matchingExceptions where exception.kind != .partialPayment && exception.kind != .overpayment {
             let ref = exception.paymentID?.rawValue ?? exception.billNumbers.map(\.rawValue).joined(separator: ", ")
             exceptions.append(RunResult.ExceptionEntry(kind: exception.kind.rawValue, ref: ref, message: exception.message))
@@ -110,7 +112,9 @@ struct DayOutputs {
             default: .other
             }
             exceptionRows.append(ExceptionRow(
-                kind: kind, reference: ref, amount: exception.difference ?? exception.actual, message: exception.message,
+                kind: kind, reference: ref,
+                amount: exception.difference ?? exception.actual ?? exception.paymentID.flatMap { paymentAmounts[$0] },
+                message: exception.message,
                 candidates: exception.candidates.map {
                     ExceptionCandidate(billNumber: $0.billNumber, orderID: $0.orderID,
                                        customerName: snapshot.name(of: $0.customerINN), amount: $0.outstanding, note: $0.reason)

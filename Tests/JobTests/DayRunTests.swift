@@ -85,6 +85,13 @@ struct DayRunTests {
         let states = Dictionary(uniqueKeysWithValues: result.payments.map { ($0.id.rawValue, $0.status) })
         #expect(states.values.filter { $0 == .payout }.count == 1)
         #expect(states.values.filter { $0 == .unallocated }.count == 4)
+        // The exceptions table's total is the money at stake: the payments nothing was allocated to.
+        let html = try String(contentsOf: try #require(outcomes[1].report), encoding: .utf8)
+        let atStake = try ledger.read { reader in
+            try result.exceptions.compactMap { try reader.payment(PaymentID($0.ref))?.amount }.sum()
+        }
+        #expect(atStake == Money(kopecks: 1_526_431))   // 9264.31 + 3500.00 + 2 × 1250.00
+        #expect(reportTotal(html, id: "total-exceptions") == atStake)
         #expect(Set(result.exceptions.map(\.kind)) == ["unknown-bill-quoted", "unmatched-payment", "ambiguous-provider-id", "held-document"])
     }
 
@@ -157,6 +164,28 @@ struct DayRunTests {
         #expect(reportTotal(html, id: "total-documents") == ledgerDocuments.map(\.totals.withVAT).sum())
         let ledgerMoneyIn = try ledger.read { try $0.payments(receivedFrom: day, through: day).map(\.amount).sum() }
         #expect(reportTotal(html, id: "total-payments") == ledgerMoneyIn)
+    }
+
+    @Test func theDayRunnerAloneGivesWhatJobRunGives() async throws {
+        let viaJobRun = try Sandbox()
+        defer { viaJobRun.remove() }
+        let expected = try await runDays([Day.d26], loaded: try viaJobRun.load(),
+                                         environment: testEnvironment(logger: LogCapture().logger()))
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        try FileManager.default.createDirectory(at: sandbox.out, withIntermediateDirectories: true)
+        let runner = DayRunner(loaded: try sandbox.load(), environment: testEnvironment(logger: LogCapture().logger()),
+                               ledger: try Ledger(path: sandbox.ledgerPath))
+        let outcome = await runner.run(day: Day.d26, command: "day runner")
+        #expect(outcome.exitStatus == .success)
+        #expect(outcome.durationSeconds == 0)   // the fixed clock
+        #expect(outcome.result.documents == expected.first?.result.documents)
+        #expect(outcome.result.payments == expected.first?.result.payments)
+        #expect(outcome.result.customers == expected.first?.result.customers)
+        let run = try #require(try runner.ledger.read { try $0.lastRuns() }.first)
+        #expect(run.command == "day runner" && run.outcome == .ok)
+        #expect(run.startedAt.epochSeconds == Clock.epoch && run.finishedAt?.epochSeconds == Clock.epoch)
+        #expect(run.counts == ["orders": 3, "payments": 2, "quarantined": 0, "documents": 3, "held": 0, "exceptions": 0])
     }
 
     @Test func aDayWhoseFilesCannotBeWrittenFailsAndTheNextRunWritesThem() async throws {
