@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Ingest
 
 /// Checks a configuration and says exactly what is wrong, with the key's path.
 enum ConfigurationValidator {
@@ -131,6 +132,11 @@ enum ConfigurationValidator {
         }
         if !["{date}", "{yyyyMMdd}", "{ddMMyyyy}"].contains(where: { url.contains($0) }) {
             error(path + ".url", "has no business-date placeholder ({date}, {yyyyMMdd} or {ddMMyyyy}): every night would read the same data")
+        }
+        do {
+            _ = try URLTemplate(url.replacingOccurrences(of: "{config_dir}", with: loaded.directory.path))
+        } catch let failure {
+            error(path + ".url", "is not a valid URL template: \(failure.reason)")
         }
         if url.contains("@") && url.range(of: #"://[^/]*:[^/]*@"#, options: .regularExpression) != nil {
             error(path + ".url", "contains a password: put credentials in token_env or token_file, never in the configuration")

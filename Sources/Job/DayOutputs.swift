@@ -100,6 +100,7 @@ struct DayOutputs {
         var exceptions: [RunResult.ExceptionEntry] = []
         var exceptionRows: [ExceptionRow] = []
         let matchingExceptions = (facts.matching?.exceptions ?? []) + (facts.payouts?.exceptions ?? [])
+        // The amount at stake in a payment's exception is the payment (a payout's, the difference).
         for exception in matchingExceptions where exception.kind != .partialPayment && exception.kind != .overpayment {
             let ref = exception.paymentID?.rawValue ?? exception.billNumbers.map(\.rawValue).joined(separator: ", ")
             exceptions.append(RunResult.ExceptionEntry(kind: exception.kind.rawValue, ref: ref, message: exception.message))
@@ -164,7 +165,7 @@ struct DayOutputs {
             try AtomicFile.write(Array(data), to: folder.appendingPathComponent("stop-list.json"))
             let global = loaded.outputDirectory.appendingPathComponent("stop-list.json")
             let existing = (try? Data(contentsOf: global)).flatMap { try? StopList.decode($0) }
-            if existing == nil || existing!.asOf <= day { try AtomicFile.write(Array(data), to: global) }
+            if existing.map({ $0.asOf <= day }) ?? true { try AtomicFile.write(Array(data), to: global) }
         }
 
         let status: RunResult.Status = exceptions.isEmpty && heldEntries.isEmpty ? .ok : .exceptions

@@ -82,7 +82,7 @@ public struct DayRunner: Sendable {
 
         let sources: DaySources
         do {
-            sources = try loaded.daySources()
+            sources = try loaded.daySources(environment: environment.environment)
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "configuration: \(error)")

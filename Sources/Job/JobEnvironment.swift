@@ -62,13 +62,21 @@ public struct JobEnvironment: Sendable {
 
 extension LoadedConfiguration {
     /// The sources of a day as the Ingest stage takes them, `{config_dir}` filled in.
-    func daySources() throws -> DaySources {
+    ///
+    /// A `token_env` is looked up in `environment` (the job's environment, which the CLI
+    /// fills from the process); when the variable is not there, in the process environment.
+    func daySources(environment: [String: String]) throws -> DaySources {
         let sources = configuration.sources
         func template(_ text: String) throws -> URLTemplate {
             try URLTemplate(text.replacingOccurrences(of: "{config_dir}", with: directory.path))
         }
         func token(env: String?, file: String?) -> TokenSource? {
-            if let env { return .environment(env) }
+            if let env {
+                if let value = environment[env], let credential = try? Credential(secret: value) {
+                    return .credential(credential)
+                }
+                return .environment(env)
+            }
             if let file { return .file(resolve(file).path) }
             return nil
         }

@@ -26,6 +26,7 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         let ledger = try Ledger(path: loaded.ledgerPath.path)
-        print(try StatusReport.gather(ledger: ledger, runLimit: runs).render())
+        print(try StatusReport.gather(ledger: ledger, runLimit: runs,
+                                     providerINN: loaded.configuration.sources.invoicebox?.providerINN).render())
     }
 }

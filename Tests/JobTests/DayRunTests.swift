@@ -1,0 +1,214 @@
+import Domain
+import Foundation
+import Job
+import Ledger
+import Testing
+import TestSupport
+
+@Suite("A full day in-process, cross-checked against the ledger")
+struct DayRunTests {
+    static let providerINN = "7708051171"
+
+    @Test func theSampleDaysCloseAndRunJSONIsStableAcrossReruns() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let loaded = try sandbox.load()
+        let environment = testEnvironment(logger: LogCapture().logger())
+        let first = try await runDays([Day.d26, Day.d27], loaded: loaded, environment: environment)
+        #expect(first.map(\.result.status) == [.ok, .exceptions])
+        #expect(first.map(\.exitStatus) == [.success, .exceptions])
+        #expect(JobRun.exitStatus(of: first) == .exceptions)
+        #expect(first.map(\.result.documents.count) == [3, 9])
+        #expect(first[1].result.held.map(\.shipmentID) == [ShipmentID("SH-9008")])
+        #expect(first.map(\.dayFolder) == [sandbox.dayFolder(Day.d26), sandbox.dayFolder(Day.d27)])
+        #expect(first.map(\.report) == [
+            sandbox.dayFolder(Day.d26).appendingPathComponent("reports/day-2026-11-26.html"),
+            sandbox.dayFolder(Day.d27).appendingPathComponent("reports/day-2026-11-27.html"),
+        ])
+
+        func snapshot() throws -> [String: Data] {
+            var contents: [String: Data] = [:]
+            for day in [Day.d26, Day.d27] {
+                let folder = sandbox.dayFolder(day)
+                for name in ["run.json", "manifest.json"] {
+                    contents["\(day.iso)/\(name)"] = try Data(contentsOf: folder.appendingPathComponent(name))
+                }
+                for sub in ["edo", "archive"] {
+                    for name in files(in: folder.appendingPathComponent(sub)) {
+                        contents["\(day.iso)/\(sub)/\(name)"] = try Data(contentsOf: folder.appendingPathComponent("\(sub)/\(name)"))
+                    }
+                }
+            }
+            return contents
+        }
+        let before = try snapshot()
+        let documentsBefore = try Ledger(path: sandbox.ledgerPath).read { r in
+            try [Day.d26, Day.d27].flatMap { try r.documents(businessDate: $0) }.count
+        }
+        // run.json as written equals the returned result.
+        #expect(try readRunResult(sandbox.dayFolder(Day.d27)) == first[1].result)
+
+        // The same days again, then the 27th alone, then the 26th alone (after the 27th).
+        let second = try await runDays([Day.d26, Day.d27], loaded: loaded, environment: environment)
+        #expect(second.map(\.result) == first.map(\.result))
+        #expect(try snapshot() == before)
+        _ = try await runDays([Day.d27], loaded: loaded, environment: environment)
+        _ = try await runDays([Day.d26], loaded: loaded, environment: environment)
+        let after = try snapshot()
+        #expect(after.keys.sorted() == before.keys.sorted())
+        for key in before.keys.sorted() { #expect(after[key] == before[key], "\(key) changed on a rerun") }
+        let ledger = try Ledger(path: sandbox.ledgerPath)
+        let documentsAfter = try ledger.read { r in try [Day.d26, Day.d27].flatMap { try r.documents(businessDate: $0) }.count }
+        #expect(documentsAfter == documentsBefore, "a rerun recorded documents again")
+        let runs = try ledger.read { try $0.lastRuns(limit: 100) }
+        #expect(runs.count == 6)
+        #expect(runs.allSatisfy { $0.finishedAt != nil && $0.command == "test" })
+    }
+
+    @Test func theReportTotalsMatchTheLedger() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let loaded = try sandbox.load()
+        let outcomes = try await runDays([Day.d26, Day.d27], loaded: loaded, environment: testEnvironment(logger: LogCapture().logger()))
+        let ledger = try Ledger(path: sandbox.ledgerPath)
+        for outcome in outcomes {
+            try crossCheck(outcome, ledger: ledger)
+        }
+        // The 27th's figures, as the sample's scenarios say.
+        let result = outcomes[1].result
+        let balances = Dictionary(uniqueKeysWithValues: result.customers.map { ($0.inn, $0.balance.description) })
+        #expect(balances["7733015829"] == "-439.20")   // C's prepayment exceeds the corrected УПД
+        #expect(balances["7701234560"] == "-42.23")    // weighed cheese: the difference is credit
+        #expect(balances["7715982407"] == "-129.60")   // F's over-payment
+        #expect(balances["7718024699"] == "500.00")    // E paid 1000 of 1500
+        #expect(balances["7726093181"] == "0.00")      // G: one payment split over two bills
+        let states = Dictionary(uniqueKeysWithValues: result.payments.map { ($0.id.rawValue, $0.status) })
+        #expect(states.values.filter { $0 == .payout }.count == 1)
+        #expect(states.values.filter { $0 == .unallocated }.count == 4)
+        // The exceptions table's total is the money at stake: the payments nothing was allocated to.
+        let html = try String(contentsOf: try #require(outcomes[1].report), encoding: .utf8)
+        let atStake = try ledger.read { reader in
+            try result.exceptions.compactMap { try reader.payment(PaymentID($0.ref))?.amount }.sum()
+        }
+        #expect(atStake == Money(kopecks: 1_526_431))   // 9264.31 + 3500.00 + 2 × 1250.00
+        #expect(reportTotal(html, id: "total-exceptions") == atStake)
+        #expect(Set(result.exceptions.map(\.kind)) == ["unknown-bill-quoted", "unmatched-payment", "ambiguous-provider-id", "held-document"])
+    }
+
+    /// Every figure of the day's run.json and HTML report against what the ledger holds.
+    func crossCheck(_ outcome: DayRunOutcome, ledger: Ledger) throws {
+        let result = outcome.result
+        let day = result.businessDate
+        #expect(try readRunResult(outcome.dayFolder) == result)
+        try ledger.read { reader in
+            // Money in: the day's payments in the ledger are the run's payments of that day.
+            let ledgerPayments = try reader.payments(receivedFrom: day, through: day)
+            let dayEntries = result.payments.filter { $0.receivedOn == day }
+            #expect(Set(ledgerPayments.map(\.id)) == Set(dayEntries.map(\.id)), "\(day)")
+            #expect(ledgerPayments.map(\.amount).sum() == dayEntries.map(\.amount).sum())
+            // Every payment: its allocations as the ledger has them; allocations + unallocated = amount.
+            for entry in result.payments {
+                let payment = try #require(try reader.payment(entry.id))
+                #expect(payment.amount == entry.amount && payment.receivedOn == entry.receivedOn)
+                let allocations = try reader.allocations(payment: entry.id).map(\.allocation)
+                #expect(allocations.map(\.amount) == entry.allocations.map(\.amount), "\(entry.id)")
+                #expect(allocations.map(\.billNumber) == entry.allocations.map(\.billNumber), "\(entry.id)")
+                if entry.status == .payout {
+                    #expect(payment.payerINN == Self.providerINN && allocations.isEmpty && entry.unallocated == .zero)
+                } else {
+                    #expect(entry.allocations.map(\.amount).sum() + entry.unallocated == entry.amount, "\(entry.id)")
+                    let expected: RunResult.PaymentEntry.State = entry.unallocated.isZero ? .allocated
+                        : entry.allocations.isEmpty ? .unallocated : .partial
+                    #expect(entry.status == expected, "\(entry.id)")
+                }
+            }
+            // Documents: the day's issued documents in the ledger, with the same totals.
+            let records = try reader.documents(businessDate: day)
+            let issued = records.filter { $0.status != .held }
+            #expect(issued.count == result.documents.count)
+            for (record, entry) in zip(issued, result.documents) {
+                #expect(entry.file.hasSuffix("/" + (record.fileName ?? "?")), "\(entry.file)")
+                #expect(entry.number == record.number.map(String.init))
+                #expect(entry.date == record.date && entry.orderID == record.orderID && entry.customerINN == record.customerINN)
+                #expect(entry.total == record.totals.withVAT && entry.vat == record.totals.vat
+                        && entry.totalWithoutVAT == record.totals.withoutVAT)
+                let onDisk = try Data(contentsOf: outcome.dayFolder.appendingPathComponent(entry.file))
+                #expect(onDisk == record.xml, "\(entry.file) differs from the ledger's bytes")
+            }
+            #expect(files(in: outcome.dayFolder.appendingPathComponent("edo")).count == result.documents.filter { !$0.paperOnly }.count)
+            let held = records.filter { $0.status == .held }
+            #expect(held.map(\.shipmentID) == result.held.map(\.shipmentID))
+            #expect(held.map(\.orderID) == result.held.map(\.orderID))
+            // Every customer's balance as that day knew it.
+            for customer in result.customers {
+                let balance = try reader.balance(customerINN: customer.inn, at: day, knownOn: day)
+                #expect(balance == customer.balance, "\(customer.inn) on \(day)")
+            }
+        }
+
+        // The HTML report prints the same figures.
+        let report = try #require(outcome.report)
+        let html = try String(contentsOf: report, encoding: .utf8)
+        let nonPayout = result.payments.filter { $0.status != .payout }
+        #expect(reportTotal(html, id: "total-payments") == result.payments.map(\.amount).sum())
+        #expect(reportTotal(html, id: "total-allocated") == result.payments.flatMap(\.allocations).map(\.amount).sum())
+        #expect(reportTotal(html, id: "total-unallocated") == nonPayout.map(\.unallocated).sum())
+        #expect(reportTotal(html, id: "total-documents") == result.documents.map(\.total).sum())
+        #expect(reportTotal(html, id: "total-documents-vat") == result.documents.map(\.vat).sum())
+        #expect(reportTotal(html, id: "total-documents-net") == result.documents.map(\.totalWithoutVAT).sum())
+        #expect(reportTotal(html, id: "total-balance") == result.customers.map(\.balance).sum())
+        #expect(reportTotal(html, id: "total-credit-limit") == result.customers.map(\.creditLimit).sum())
+        #expect(reportTotal(html, id: "total-overdue") == result.customers.map(\.overdue).sum())
+        // The ledger's own sums, independently of run.json.
+        let ledgerDocuments = try ledger.read { try $0.documents(businessDate: day).filter { $0.status != .held } }
+        #expect(reportTotal(html, id: "total-documents") == ledgerDocuments.map(\.totals.withVAT).sum())
+        let ledgerMoneyIn = try ledger.read { try $0.payments(receivedFrom: day, through: day).map(\.amount).sum() }
+        #expect(reportTotal(html, id: "total-payments") == ledgerMoneyIn)
+    }
+
+    @Test func theDayRunnerAloneGivesWhatJobRunGives() async throws {
+        let viaJobRun = try Sandbox()
+        defer { viaJobRun.remove() }
+        let expected = try await runDays([Day.d26], loaded: try viaJobRun.load(),
+                                         environment: testEnvironment(logger: LogCapture().logger()))
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        try FileManager.default.createDirectory(at: sandbox.out, withIntermediateDirectories: true)
+        let runner = DayRunner(loaded: try sandbox.load(), environment: testEnvironment(logger: LogCapture().logger()),
+                               ledger: try Ledger(path: sandbox.ledgerPath))
+        let outcome = await runner.run(day: Day.d26, command: "day runner")
+        #expect(outcome.exitStatus == .success)
+        #expect(outcome.durationSeconds == 0)   // the fixed clock
+        #expect(outcome.result.documents == expected.first?.result.documents)
+        #expect(outcome.result.payments == expected.first?.result.payments)
+        #expect(outcome.result.customers == expected.first?.result.customers)
+        let run = try #require(try runner.ledger.read { try $0.lastRuns() }.first)
+        #expect(run.command == "day runner" && run.outcome == .ok)
+        #expect(run.startedAt.epochSeconds == Clock.epoch && run.finishedAt?.epochSeconds == Clock.epoch)
+        #expect(run.counts == ["orders": 3, "payments": 2, "quarantined": 0, "documents": 3, "held": 0, "exceptions": 0])
+    }
+
+    @Test func aDayWhoseFilesCannotBeWrittenFailsAndTheNextRunWritesThem() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let loaded = try sandbox.load()
+        let environment = testEnvironment(logger: LogCapture().logger())
+        // A file where the day's edo/ folder should be.
+        let folder = sandbox.dayFolder(Day.d26)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("in the way".utf8).write(to: folder.appendingPathComponent("edo"))
+        let failed = try #require(try await runDays([Day.d26], loaded: loaded, environment: environment).first)
+        #expect(failed.exitStatus == .failure)
+        #expect(failed.result.status == .failed)
+        #expect(failed.result.exceptions.first?.message.contains("the ledger is complete; the next run writes them") == true)
+        #expect(try readRunResult(folder).status == .failed)
+        let ledger = try Ledger(path: sandbox.ledgerPath)
+        #expect(try ledger.read { try $0.documents(businessDate: Day.d26).count } == 3)
+        // Out of the way, the next run places the files from the ledger.
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("edo"))
+        let done = try #require(try await runDays([Day.d26], loaded: loaded, environment: environment).first)
+        #expect(done.result.status == .ok)
+        #expect(files(in: folder.appendingPathComponent("edo")).count == 3)
+        #expect(try ledger.read { try $0.documents(businessDate: Day.d26).count } == 3)
+    }
+}
