@@ -34,11 +34,17 @@ public enum RenderOutcome: Hashable, Sendable {
 public struct DocumentRenderer: Sendable {
     public let configuration: DocumentsConfiguration
     public let catalog: SchemaCatalog
+    /// The official FNS schemas, when a folder of them is configured: documents are checked
+    /// against them too (a kind with no official schema there, such as the УКД, is not).
+    public let officialCatalog: SchemaCatalog?
 
-    /// - Parameter schemas: the project's `schemas/` folder.
-    public init(configuration: DocumentsConfiguration, schemas: URL) throws(ValidationSetupError) {
+    /// - Parameters:
+    ///   - schemas: the project's `schemas/` folder.
+    ///   - officialSchemas: a folder of official FNS schemas (`ON_NSCHFDOPPR_1_997_01_05_03_05.xsd`, …), optional.
+    public init(configuration: DocumentsConfiguration, schemas: URL, officialSchemas: URL? = nil) throws(ValidationSetupError) {
         self.configuration = configuration
         self.catalog = try SchemaCatalog(directory: schemas)
+        self.officialCatalog = try officialSchemas.map { url throws(ValidationSetupError) in try SchemaCatalog(directory: url) }
     }
 
     /// Renders `document` as number `number` (a corrected УПД must get its original's number).
@@ -70,6 +76,17 @@ public struct DocumentRenderer: Sendable {
             }
         } catch {
             return hold(["XSD: \(error.description)"])
+        }
+        if let officialCatalog, officialCatalog.schemaFile(for: kind) != nil {
+            do throws(ValidationSetupError) {
+                let (schema, file) = try officialCatalog.schema(for: kind)
+                let issues = schema.validate(bytes: bytes, fileName: fileID + ".xml").filter { $0.severity != .warning }
+                if !issues.isEmpty {
+                    return hold(issues.map { "[XSD \(file.lastPathComponent)] \($0.description)" })
+                }
+            } catch {
+                return hold(["official XSD: \(error.description)"])
+            }
         }
         var printForm: String?
         if document.paperOnly, case .invoice(let draft) = document.content, document.kind != .advanceInvoice {

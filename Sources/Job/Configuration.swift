@@ -216,10 +216,13 @@ public struct Configuration: Sendable, Codable, Equatable {
         public var signCommand: [String]?
         /// Where `ВерсПрог` says the files came from.
         public var programName: String?
+        /// A folder of official FNS schemas: documents are checked against them too before they leave.
+        public var officialSchemas: String?
 
         enum CodingKeys: String, CodingKey {
             case signCommand = "sign_command"
             case programName = "program_name"
+            case officialSchemas = "official_schemas"
         }
 
         public init() {}

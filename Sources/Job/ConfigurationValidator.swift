@@ -88,6 +88,13 @@ enum ConfigurationValidator {
             }
         }
 
+        if let official = c.edo.officialSchemas {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: loaded.resolve(official).path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                error("edo.official_schemas", "folder \(official) does not exist")
+            }
+        }
+
         // Policies
         if c.policies.writeOffLimit.isNegative || c.policies.writeOffLimit > Money(kopecks: 10) {
             error("policies.write_off_limit", "must be between 0.00 and 0.10 (a few kopecks), got \(c.policies.writeOffLimit)")

@@ -98,7 +98,9 @@ public struct DayRunner: Sendable {
 
         let facts: DayFacts
         do {
-            let renderer = try DocumentRenderer(configuration: try documentsConfiguration(), schemas: environment.schemasDirectory)
+            let renderer = try DocumentRenderer(
+                configuration: try documentsConfiguration(), schemas: environment.schemasDirectory,
+                officialSchemas: configuration.edo.officialSchemas.map { loaded.resolve($0) })
             let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, renderer: renderer,
                                              documentsConfiguration: renderer.configuration)
             facts = try ledger.write { tx in try computation.perform(tx) }
