@@ -48,33 +48,16 @@ public enum AtomicFile {
             outcome = .replaced
         }
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .errno("create", temporary) }
-        var written = 0
-        let result: Int = bytes.withUnsafeBytes { buffer in
-            while written < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 {
-                    if Glibc.errno == EINTR { continue }
-                    return -1
-                }
-                written += n
-            }
-            return 0
-        }
-        if result != 0 {
-            let error = EDOError.errno("write", temporary)
-            close(fd)
+        guard FileManager.default.createFile(atPath: temporary, contents: nil) else { throw .errno("create", temporary) }
+        do {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+            defer { try? handle.close() }
+            try handle.write(contentsOf: bytes)
+            try handle.synchronize() // fsync: the bytes are on disk before the name points at them
+        } catch {
             unlink(temporary)
-            throw error
+            throw EDOError(path: temporary, operation: "write", reason: "\(error.localizedDescription)")
         }
-        if fsync(fd) != 0 {
-            let error = EDOError.errno("fsync", temporary)
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        close(fd)
         if rename(temporary, path) != 0 {
             let error = EDOError.errno("rename to \(url.lastPathComponent)", temporary)
             unlink(temporary)
