@@ -11,7 +11,11 @@ public struct StatusReport: Sendable {
     public var quarantined: [QuarantinedRecord]
 
     /// Reads the ledger (read-only; it does not need the run lock).
-    public static func gather(ledger: Ledger, runLimit: Int = 10) throws -> StatusReport {
+    ///
+    /// - Parameter providerINN: the payment provider's ИНН (`sources.invoicebox.provider_inn`): its
+    ///   payouts in bank statements are checked against its payments, never allocated, so they do
+    ///   not wait for the accountant.
+    public static func gather(ledger: Ledger, runLimit: Int = 10, providerINN: String? = nil) throws -> StatusReport {
         let holder = try? RunLock.currentHolder(lockPath: ledger.lockPath)
         return try ledger.read { reader in
             let runs = try reader.lastRuns(limit: runLimit)
@@ -23,7 +27,9 @@ public struct StatusReport: Sendable {
                 quarantined += try reader.quarantined(on: run.businessDate)
             }
             return StatusReport(lockHolder: holder.map(\.description), runs: runs,
-                                unallocatedPayments: try reader.unallocatedPayments(),
+                                unallocatedPayments: try reader.unallocatedPayments().filter { balance in
+                                    !(providerINN != nil && balance.payment.source.isBank && balance.payment.payerINN == providerINN)
+                                },
                                 heldDocuments: held, quarantined: quarantined)
         }
     }

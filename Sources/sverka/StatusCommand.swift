@@ -26,6 +26,7 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         let ledger = try Ledger(path: loaded.ledgerPath.path)
-        print(try StatusReport.gather(ledger: ledger, runLimit: runs).render())
+        let providerINN = loaded.configuration.sources.invoicebox?.providerINN
+        print(try StatusReport.gather(ledger: ledger, runLimit: runs, providerINN: providerINN).render())
     }
 }
