@@ -107,4 +107,22 @@ struct StatusAndConfigTests {
         let absent = try await workspace.sverka(["config", "check", "--config", workspace.root.appendingPathComponent("absent.yaml").path])
         #expect(absent.status == 64 && absent.stdout.contains("cannot be read"), "\(absent.transcript)")
     }
+
+    @Test("usage errors exit 64: a reversed range, a bad date, an unknown option, a missing configuration")
+    func usageErrors() async throws {
+        let workspace = try Workspace.make("usage")
+        let config = ["--config", workspace.config.path]
+        let cases: [(arguments: [String], message: String)] = [
+            (["rerun", "--from", Workspace.secondDay, "--to", Workspace.firstDay] + config, "is after --to"),
+            (["run", "--date", "2026-13-01"] + config, "is not a YYYY-MM-DD date"),
+            (["run", "--bogus"] + config, "Unknown option"),
+            (["run", "--date", Workspace.firstDay, "--config", workspace.root.appendingPathComponent("absent.yaml").path], "cannot be read"),
+        ]
+        for (arguments, message) in cases {
+            let outcome = try await workspace.sverka(arguments)
+            #expect(outcome.status == 64, "\(arguments): \(outcome.transcript)")
+            #expect(outcome.stderr.contains(message), "\(arguments): \(outcome.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: workspace.output.path), "a usage error wrote something")
+    }
 }
