@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 import TestSupport
@@ -6,7 +7,7 @@ import TestSupport
 @Suite("two runs at once (built binary)")
 struct LockTests {
     /// Waits until `condition` holds (checked every 20 ms), at most `limit`.
-    static func waitUntil(_ limit: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws -> Bool {
+    static func waitUntil(_ limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if try await condition() { return true }
@@ -15,12 +16,12 @@ struct LockTests {
         return try await condition()
     }
 
-    /// Holds an flock(2) lock on `path` with util-linux `flock` from a shell that then becomes
-    /// `sleep`: one process holding the lock, so killing it frees the lock at once (with
-    /// `flock FILE sleep 60` the orphaned `sleep` would keep holding it).
+    /// Holds an flock(2) lock on `path` (for ten minutes, or until killed) with util-linux `flock`
+    /// from a shell that then becomes `sleep`: one process holding the lock, so killing it frees
+    /// the lock at once (with `flock FILE sleep 600` the orphaned `sleep` would keep holding it).
     static func holdLock(_ path: String, in folder: URL) throws -> BinaryRunner.Running {
         let bash = try #require(BinaryRunner.program("bash"))
-        return try BinaryRunner.start(["-c", "exec 9>>\"$1\" && flock -x 9 && exec sleep 60", "hold-lock", path],
+        return try BinaryRunner.start(["-c", "exec 9>>\"$1\" && flock -x 9 && exec sleep 600", "hold-lock", path],
                                       executable: bash, in: folder)
     }
 
@@ -43,7 +44,7 @@ struct LockTests {
 
         let second = try await workspace.sverka(["run", "--date", Workspace.firstDay, "--config", workspace.config.path])
         #expect(second.status == 75, "\(second.transcript)")
-        #expect(second.elapsed < .seconds(30), "it waited for the lock instead of giving up at once")
+        #expect(second.elapsed < .seconds(120), "it waited for the lock (held for 10 minutes) instead of giving up at once")
         #expect(second.stderr.contains("another sverka run is in progress"), "\(second.stderr)")
         #expect(second.stderr.contains(lockPath))
         #expect(!FileManager.default.fileExists(atPath: workspace.day(Workspace.firstDay).path), "a locked-out run wrote files")
@@ -59,18 +60,26 @@ struct LockTests {
     func twoJobs() async throws {
         let workspace = try Workspace.make("lock-two")
         let orders = try Data(contentsOf: workspace.root.appendingPathComponent("samples/days/2026-11-26/orders.json"))
-        // The first run's orders feed answers only after a while: the run holds the lock meanwhile.
+        // The first run's orders feed answers only when the test opens the gate (at most a minute):
+        // the first run holds the lock meanwhile, however slowly this machine schedules the test.
+        let gate = DispatchSemaphore(value: 0)
         let server = try LoopbackHTTPServer { request in
-            request.path == "/orders/2026-11-26.json"
-                ? ScriptedResponse(status: 200, body: [UInt8](orders)).delayed(by: .seconds(4)) : nil
+            guard request.path == "/orders/2026-11-26.json" else { return nil }
+            _ = gate.wait(timeout: .now() + 60)
+            return ScriptedResponse(status: 200, body: [UInt8](orders))
         }
-        defer { server.stop() }
+        // Open for every request still waiting (a retry after a stalled one, too).
+        let openGate = { for _ in 0..<8 { gate.signal() } }
+        defer {
+            openGate()
+            server.stop()
+        }
         let slow = ["SVERKA_ORDERS_URL": server.url("/orders/{date}.json")]
         let first = try workspace.start(["run", "--date", Workspace.firstDay, "--config", workspace.config.path], environment: slow)
         defer { if first.isRunning { first.kill9() } }
         let lockPath = workspace.ledger.path + ".lock"
         // The holder writes itself into the lock file once it has the lock.
-        #expect(try await Self.waitUntil {
+        #expect(try await Self.waitUntil(.seconds(60)) {
             let text = (try? String(contentsOfFile: lockPath, encoding: .utf8)) ?? ""
             return text.contains("\"pid\":\(first.pid)")
         }, "the first run never took the lock")
@@ -85,6 +94,7 @@ struct LockTests {
         #expect(status.status == 0, "\(status.transcript)")
         #expect(status.stdout.contains("Lock: held by pid \(first.pid)"), "\(status.stdout)")
 
+        openGate()
         let firstOutcome = try await first.wait()
         #expect(firstOutcome.status == 0, "the first run is not disturbed: \(firstOutcome.transcript)")
         #expect(!FileManager.default.fileExists(atPath: workspace.day(Workspace.secondDay).path), "the locked-out run wrote its day")
