@@ -27,6 +27,7 @@ struct CronTests {
     func systemdUnits() async throws {
         let analyze = try #require(BinaryRunner.program("systemd-analyze"))
         let folder = try Paths.temporaryDirectory("sverka-units")
+        defer { try? FileManager.default.removeItem(at: folder) }
         // The wrapper is not installed here: point ExecStart at a copy that exists and is executable.
         let wrapper = folder.appendingPathComponent("sverka-nightly")
         try FileManager.default.copyItem(at: Self.cron.appendingPathComponent("sverka-nightly"), to: wrapper)
@@ -133,6 +134,7 @@ struct CronTests {
           .enabled(if: BinaryRunner.program("bash") != nil && BinaryRunner.program("flock") != nil, "bash or flock missing"))
     func wrapperRuns() async throws {
         let setup = try Setup("cron-wrapper")
+        defer { setup.workspace.remove() }
         #expect(FileManager.default.isExecutableFile(atPath: Self.cron.appendingPathComponent("sverka-nightly").path))
 
         let first = try await setup.wrapper(["--date", Workspace.firstDay])
@@ -158,15 +160,20 @@ struct CronTests {
           .enabled(if: BinaryRunner.program("bash") != nil && BinaryRunner.program("flock") != nil, "bash or flock missing"))
     func wrapperFailures() async throws {
         let broken = try Setup("cron-source", envFileExtra: "SVERKA_BANK_MAIN_URL=file:///nonexistent-sverka-folder/{date}.txt")
+        defer { broken.workspace.remove() }
         let failed = try await broken.wrapper(["--date", Workspace.firstDay])
         #expect(failed.status == 2, "\(failed.transcript)")
         #expect(try broken.logLines().contains { ($0["msg"] as? String)?.contains("bank-1c:main") == true && $0["level"] as? String == "error" })
 
         let usage = try Setup("cron-usage", envFileExtra: "SVERKA_CONFIG=/nonexistent-sverka-folder/sverka.yaml")
+
+        defer { usage.workspace.remove() }
         let badConfig = try await usage.wrapper(["--date", Workspace.firstDay])
         #expect(badConfig.status == 64, "\(badConfig.transcript)")
 
         var missing = try Setup("cron-missing-binary")
+
+        defer { missing.workspace.remove() }
         missing = Setup(workspace: missing.workspace, logs: missing.logs, lock: missing.lock,
                         environment: missing.environment.merging(["SVERKA_BIN": "/nonexistent-sverka-folder/sverka"]) { _, new in new })
         let noBinary = try await missing.wrapper([])
@@ -174,6 +181,8 @@ struct CronTests {
         #expect(noBinary.stderr.contains("missing or not executable"))
 
         var unwritable = try Setup("cron-no-logs")
+
+        defer { unwritable.workspace.remove() }
         let file = unwritable.workspace.root.appendingPathComponent("a-file")
         try Data().write(to: file)
         unwritable = Setup(workspace: unwritable.workspace, logs: file.appendingPathComponent("logs"), lock: unwritable.lock,
@@ -188,6 +197,7 @@ struct CronTests {
     func wrapperLocked() async throws {
         let flock = try #require(BinaryRunner.program("flock"))
         let setup = try Setup("cron-lock")
+        defer { setup.workspace.remove() }
         let holder = try LockTests.holdLock(setup.lock.path, in: setup.workspace.root)
         defer { holder.kill9() }
         #expect(try await LockTests.waitUntil { try await Self.held(setup.lock.path, flock: flock, in: setup.workspace.root) })
@@ -202,6 +212,8 @@ struct CronTests {
         _ = try await holder.wait()
 
         let unusable = try Setup("cron-lock-unusable")
+
+        defer { unusable.workspace.remove() }
         let moved = Setup(workspace: unusable.workspace, logs: unusable.logs, lock: unusable.lock,
                           environment: unusable.environment.merging(["SVERKA_LOCK_FILE": "/nonexistent-sverka-folder/lock"]) { _, new in new })
         let cannotLock = try await moved.wrapper([])

@@ -85,6 +85,7 @@ struct HTTPSourcesTests {
     func overHTTP() async throws {
         let reference = try await Reference.bothDays.value
         let workspace = try Workspace.make("http")
+        defer { workspace.remove() }
         let server = try Self.server(serving: workspace.root.appendingPathComponent("samples"))
         defer { server.stop() }
         let config = try Self.writeConfiguration(workspace, server: server)
@@ -135,6 +136,7 @@ struct HTTPSourcesTests {
     @Test("without the token the orders feed fails with 401 and the run exits 2, and the wrong token is not shown")
     func missingToken() async throws {
         let workspace = try Workspace.make("http-no-token")
+        defer { workspace.remove() }
         let server = try Self.server(serving: workspace.root.appendingPathComponent("samples"))
         defer { server.stop() }
         let config = try Self.writeConfiguration(workspace, server: server)

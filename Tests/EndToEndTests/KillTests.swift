@@ -53,7 +53,7 @@ struct KillTests {
         // changes while other tests run): each kill point is a fixed fraction of the latest measure.
         let timing = try Workspace.make("kill-timing")
         var full = try await Self.complete(timing, reference: reference, label: "timing run")
-        try? FileManager.default.removeItem(at: timing.root)
+        timing.remove()
         var states: [String: Int] = [:]
         for (index, fraction) in Self.fractions(steps: 16).enumerated() {
             let delay = full * fraction
@@ -68,7 +68,7 @@ struct KillTests {
                 : "finished before the kill"
             states[state, default: 0] += 1
             full = try await Self.complete(workspace, reference: reference, label: label)
-            try? FileManager.default.removeItem(at: workspace.root)
+            workspace.remove()
         }
         // The sweep must have hit the run while it was working, not only before or after it.
         #expect(states.filter { $0.key.hasPrefix("killed with") && !$0.key.hasPrefix("killed with 0 ") }.values.reduce(0, +) >= 2, "\(states)")
@@ -79,6 +79,7 @@ struct KillTests {
     func killedRepeatedly() async throws {
         let reference = try await Reference.bothDays.value
         let workspace = try Workspace.make("kill-chain")
+        defer { workspace.remove() }
         // Between the sweep's points, so other moments are hit.
         var full = reference.outcome.elapsed
         for (index, fraction) in Self.fractions(steps: 8, offset: 0.5).enumerated() {

@@ -36,6 +36,7 @@ struct LockTests {
     func heldByFlock() async throws {
         let flock = try #require(BinaryRunner.program("flock"))
         let workspace = try Workspace.make("lock-flock")
+        defer { workspace.remove() }
         try FileManager.default.createDirectory(at: workspace.output, withIntermediateDirectories: true)
         let lockPath = workspace.ledger.path + ".lock"
         let holder = try Self.holdLock(lockPath, in: workspace.root)
@@ -59,6 +60,7 @@ struct LockTests {
     @Test("a second sverka while the first is running: exit 75, stderr and status name the first (pid, command)")
     func twoJobs() async throws {
         let workspace = try Workspace.make("lock-two")
+        defer { workspace.remove() }
         let orders = try Data(contentsOf: workspace.root.appendingPathComponent("samples/days/2026-11-26/orders.json"))
         // The first run's orders feed answers only when the test opens the gate (at most a minute):
         // the first run holds the lock meanwhile, however slowly this machine schedules the test.

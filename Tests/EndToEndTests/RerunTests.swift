@@ -24,6 +24,7 @@ struct RerunTests {
     @Test("the same range again, the 26th alone, the 27th alone: identical files and books")
     func rerunsAreIdempotent() async throws {
         let workspace = try Workspace.make("rerun")
+        defer { workspace.remove() }
         let first = try await workspace.sverka(workspace.rerunBothDays)
         #expect(first.status == 1, "\(first.transcript)")
         let tree = try workspace.outputTree()
@@ -58,6 +59,7 @@ struct RerunTests {
     func deterministicAcrossWorkspaces() async throws {
         let reference = try await Reference.bothDays.value
         let workspace = try Workspace.make("second-copy")
+        defer { workspace.remove() }
         let outcome = try await workspace.sverka(workspace.rerunBothDays)
         #expect(outcome.status == 1, "\(outcome.transcript)")
         let tree = try workspace.outputTree()

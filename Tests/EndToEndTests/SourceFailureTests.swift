@@ -13,6 +13,7 @@ struct SourceFailureTests {
                          source: String, reason: String) async throws {
         let reference = try await Reference.bothDays.value
         let workspace = try Workspace.make(label)
+        defer { workspace.remove() }
         if let configEdit {
             let text = try String(contentsOf: workspace.config, encoding: .utf8)
             let edited = configEdit(text)

@@ -8,6 +8,7 @@ struct StatusAndConfigTests {
     @Test("status: the last runs with their outcomes, and what waits for the accountant")
     func status() async throws {
         let workspace = try Workspace.make("status")
+        defer { workspace.remove() }
         let viaEnvironment = ["SVERKA_CONFIG": workspace.config.path]
         let before = try await workspace.sverka(["status"], environment: viaEnvironment)
         #expect(before.status == 0 && before.stdout.contains("No ledger yet at \(workspace.ledger.path)"), "\(before.transcript)")
@@ -48,6 +49,7 @@ struct StatusAndConfigTests {
     @Test("config check: the samples' configuration is valid (exit 0)")
     func validConfiguration() async throws {
         let workspace = try Workspace.make("config-ok")
+        defer { workspace.remove() }
         let check = try await workspace.sverka(["config", "check", "--config", workspace.config.path])
         #expect(check.status == 0, "\(check.transcript)")
         #expect(check.lines.first == "\(workspace.config.path): valid")
@@ -58,6 +60,7 @@ struct StatusAndConfigTests {
     @Test("config check: a bad ИНН, a bad account and a URL without {date} exit 64, each named by its key path")
     func invalidValues() async throws {
         let workspace = try Workspace.make("config-bad")
+        defer { workspace.remove() }
         var text = try String(contentsOf: workspace.config, encoding: .utf8)
         let edits = [
             ("inn: \"7714698320\"", "inn: \"7714698321\""),
@@ -86,6 +89,7 @@ struct StatusAndConfigTests {
     @Test("config check: a missing key, a mistyped value, an unreadable file exit 64 and name the key")
     func missingKeys() async throws {
         let workspace = try Workspace.make("config-missing")
+        defer { workspace.remove() }
         let text = try String(contentsOf: workspace.config, encoding: .utf8)
         let cases: [(name: String, edit: (String) -> String, expected: String)] = [
             ("no-position", { $0.replacingOccurrences(of: "  position: Генеральный директор\n", with: "") },
@@ -111,6 +115,7 @@ struct StatusAndConfigTests {
     @Test("usage errors exit 64: a reversed range, a bad date, an unknown option, a missing configuration")
     func usageErrors() async throws {
         let workspace = try Workspace.make("usage")
+        defer { workspace.remove() }
         let config = ["--config", workspace.config.path]
         let cases: [(arguments: [String], message: String)] = [
             (["rerun", "--from", Workspace.secondDay, "--to", Workspace.firstDay] + config, "is after --to"),

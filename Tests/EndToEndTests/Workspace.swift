@@ -29,6 +29,12 @@ struct Workspace: Sendable {
                          ledger: output.appendingPathComponent("ledger.sqlite"))
     }
 
+    /// Deletes the workspace (kept when `SVERKA_E2E_KEEP` is set, to look at after a failure).
+    func remove() {
+        guard ProcessInfo.processInfo.environment["SVERKA_E2E_KEEP"] == nil else { return }
+        try? FileManager.default.removeItem(at: root)
+    }
+
     /// Where the job writes, as environment overrides (the configuration's own `../out` is not used).
     var environment: [String: String] {
         ["SVERKA_OUTPUT_DIR": output.path, "SVERKA_LEDGER": ledger.path]
