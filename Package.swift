@@ -99,6 +99,6 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "XML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JobTests", dependencies: ["Job", "Domain", "Ledger", "HTTP", "Ingest", "Reports", "TestSupport", logging], swiftSettings: swiftSettings),
         .testTarget(name: "GeneratorTests", dependencies: ["Generator", "Domain", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Domain", grdb], swiftSettings: swiftSettings),
     ]
 )

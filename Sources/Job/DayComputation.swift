@@ -351,6 +351,14 @@ struct DayComputation {
                                orderID: orderID, reference: reference + " (изменение \(day.russian))")
     }
 
+    /// The latest version of a document that this business day (or an earlier one) recorded: a rerun
+    /// of an earlier day must not describe its movements with a later day's correction.
+    private func documentAsOfDay(_ tx: LedgerTransaction, identity: String, order: OrderID) throws -> DocumentRecord? {
+        try tx.documentVersions(order: order)
+            .filter { $0.identity == identity && $0.businessDate <= day }
+            .max { $0.correctionNumber < $1.correctionNumber }
+    }
+
     private func recordMovements(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
         var movements: [BalanceMovement] = []
         for order in orders where order.status != .cancelled {
@@ -359,7 +367,7 @@ struct DayComputation {
             facts.customerNames[inn] = order.customer.name
             for shipment in order.shipments where shipment.date <= day {
                 let amount = Self.value(of: shipment.lines.map { ($0.lineNo, $0.quantity) }, in: order)
-                let document = try tx.document(identity: "UPD:\(shipment.id)")
+                let document = try documentAsOfDay(tx, identity: "UPD:\(shipment.id)", order: order.id)
                 var reference = "Отгрузка \(shipment.id) от \(shipment.date.russian)"
                 if let document, let number = document.number {
                     reference = "УПД № \(prefix)\(number) от \(document.date.russian)"
@@ -376,7 +384,7 @@ struct DayComputation {
                     let before = Self.value(of: current.map { ($0.key, $0.value) }, in: order)
                     for line in ret.lines { current[line.lineNo] = (current[line.lineNo] ?? .zero) - line.quantity }
                     let after = Self.value(of: current.map { ($0.key, $0.value) }, in: order)
-                    let ukd = try tx.document(identity: "UKD:\(ret.id)")
+                    let ukd = try documentAsOfDay(tx, identity: "UKD:\(ret.id)", order: order.id)
                     let reference = ukd?.number.map { "УКД № \(prefix)\($0) от \(ukd?.date.russian ?? "")" }
                         ?? "Возврат \(ret.id) от \(ret.at.moscowDate.russian)"
                     if let movement = try staged(tx, base: "return:\(ret.id)", value: after - before, customer: inn,

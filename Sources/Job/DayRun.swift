@@ -71,6 +71,9 @@ public struct DayRunner: Sendable {
             let swept = AtomicFile.sweepTemporaryFiles(in: dayFolder.appendingPathComponent(sub))
             if !swept.isEmpty { logger.notice("removed \(swept.count) half-written file(s) a killed run left in \(day.iso)/\(sub)") }
         }
+        // The output folder itself holds the global stop-list.json, written the same way.
+        let sweptRoot = AtomicFile.sweepTemporaryFiles(in: loaded.outputDirectory)
+        if !sweptRoot.isEmpty { logger.notice("removed \(sweptRoot.count) half-written file(s) a killed run left in the output folder") }
         var runID: Int64 = 0
         do {
             runID = try ledger.write { try $0.startRun(businessDate: day, command: command, at: environment.timestamp()) }

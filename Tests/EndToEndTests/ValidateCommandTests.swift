@@ -1,11 +1,6 @@
 import Foundation
 import Testing
 import TestSupport
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Runs the built `sverka validate` as a user would and checks stdout, stderr and the exit status.
 @Suite("sverka validate (built binary)")
@@ -13,82 +8,9 @@ struct ValidateCommandTests {
     static let fileID = "ON_NSCHFDOPPR_2LT-600072763_2LT-600070554_20260817_a52bb884-0009-4984-a002-39e9cc326cd4_0_1_0_0_0_00"
     static let sampleName = "vscherbo_ark-upd-xml_example-upd_5.03.xml"
 
-    /// The `sverka` executable: `$SVERKA_BINARY`, else beside the running test
-    /// bundle (SwiftPM puts every product of a build in one folder), else
-    /// `.build/debug/sverka` under the package root.
-    static func binary() throws -> URL {
-        var candidates: [URL] = []
-        if let override = ProcessInfo.processInfo.environment["SVERKA_BINARY"] {
-            candidates.append(URL(fileURLWithPath: override))
-        }
-        for base in [Bundle.main.executableURL, Bundle.main.bundleURL] + Bundle.allBundles.map(\.bundleURL) {
-            guard let base else { continue }
-            var folder = base.resolvingSymlinksInPath()
-            // Walk out of a bundle (…/X.xctest/Contents/MacOS/X) to the products folder.
-            for _ in 0..<4 {
-                folder.deleteLastPathComponent()
-                candidates.append(folder.appendingPathComponent("sverka"))
-            }
-        }
-        candidates.append(Paths.packageRoot.appendingPathComponent(".build/debug/sverka"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) && !$0.hasDirectoryPath }) else {
-            throw RunError(message: "sverka binary not found; looked at \(candidates.map(\.path))")
-        }
-        return found
-    }
-
-    struct RunError: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
-    }
-
-    struct Outcome {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
-    }
-
-    /// Runs the binary in `directory`; output goes to files (no pipe can fill up).
-    /// A run longer than `timeout` is killed with SIGKILL and recorded as a failure.
-    static func run(_ arguments: [String], in directory: URL, timeout: Duration = .seconds(120)) async throws -> Outcome {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let outURL = directory.appendingPathComponent(".stdout-\(UUID().uuidString)")
-        let errURL = directory.appendingPathComponent(".stderr-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: outURL.path, contents: nil),
-              FileManager.default.createFile(atPath: errURL.path, contents: nil) else {
-            throw RunError(message: "cannot create output files in \(directory.path)")
-        }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try out.close()
-        try err.close()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now >= deadline {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                Issue.record("sverka \(arguments) timed out after \(timeout); killed")
-                break
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        process.waitUntilExit()
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        return Outcome(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    /// Runs the built binary in `directory` (see `BinaryRunner`).
+    static func run(_ arguments: [String], in directory: URL) async throws -> BinaryRunner.Outcome {
+        try await BinaryRunner.run(arguments, in: directory)
     }
 
     /// A working folder holding the official 5.03 sample under `name`, optionally edited.
