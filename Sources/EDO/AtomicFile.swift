@@ -87,6 +87,20 @@ public enum AtomicFile {
         return removed
     }
 
+    /// Removes the temporary files a killed run left for one file (`.NAME.tmp-PID` beside it),
+    /// touching nothing else in a folder other programs share (node_exporter's textfile folder).
+    @discardableResult
+    public static func sweepTemporaryFiles(of file: URL) -> [String] {
+        let directory = file.deletingLastPathComponent()
+        let prefix = "." + file.lastPathComponent + ".tmp-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        var removed: [String] = []
+        for name in names.sorted() where name.hasPrefix(prefix) {
+            if unlink(directory.appendingPathComponent(name).path) == 0 { removed.append(name) }
+        }
+        return removed
+    }
+
     private static func syncDirectory(_ path: String) throws(EDOError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .errno("open folder", path) }

@@ -138,7 +138,13 @@ enum ConfigurationValidator {
             error(path + ".url", "must start with https://, http://, sftp:// or file://")
         }
         if !["{date}", "{yyyyMMdd}", "{ddMMyyyy}"].contains(where: { url.contains($0) }) {
-            error(path + ".url", "has no business-date placeholder ({date}, {yyyyMMdd} or {ddMMyyyy}): every night would read the same data")
+            if path == "sources.invoicebox" {
+                // The provider's order list filters by creation date, not by payment date; the job keeps
+                // the payments of the business day itself. Without a filter it reads every order each night.
+                warning(path + ".url", "has no date placeholder: every night reads all completed orders (consider createdAt[_ge] with {date})")
+            } else {
+                error(path + ".url", "has no business-date placeholder ({date}, {yyyyMMdd} or {ddMMyyyy}): every night would read the same data")
+            }
         }
         do {
             _ = try URLTemplate(url.replacingOccurrences(of: "{config_dir}", with: loaded.directory.path))

@@ -160,8 +160,15 @@ public struct DayRunner: Sendable {
         if exceptions.isEmpty { exceptions.append(RunResult.ExceptionEntry(kind: "run-failed", ref: day.iso, message: message)) }
         let result = RunResult(businessDate: day, status: .failed, sources: sources, payments: [], documents: [], held: [],
                                customers: [], exceptions: exceptions)
-        if let bytes = try? result.encoded() {
+        // A day an earlier run completed keeps its run.json (it describes the files in place);
+        // the failed rerun is in the log, the run journal and the exit code.
+        let completedBefore = ((try? ledger.read { try $0.lastRuns(limit: 1000) }) ?? []).contains {
+            $0.businessDate == day && ($0.outcome == .ok || $0.outcome == .exceptions)
+        }
+        if !completedBefore, let bytes = try? result.encoded() {
             _ = try? AtomicFile.write(bytes, to: folder.appendingPathComponent("run.json"))
+        } else if completedBefore {
+            logger.error("business day \(day.iso) was completed by an earlier run: its files and run.json are left as they were")
         }
         if let runID {
             try? ledger.write {
@@ -175,6 +182,7 @@ public struct DayRunner: Sendable {
 
     private func writeMetrics(result: RunResult, duration: Double) {
         guard let textfile = configuration.metrics.textfile else { return }
+        AtomicFile.sweepTemporaryFiles(of: loaded.resolve(textfile))
         do {
             let runs = try ledger.read { try $0.lastRuns(limit: 100_000) }
             var byOutcome: [String: Int] = [:]

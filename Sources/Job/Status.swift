@@ -42,9 +42,10 @@ public struct StatusReport: Sendable {
         lines.append("Last runs:")
         if runs.isEmpty { lines.append("  none yet") }
         for run in runs {
-            let outcome = run.outcome?.rawValue ?? (run.finishedAt == nil ? "unfinished (running, or interrupted)" : "?")
+            let outcome = run.outcome?.rawValue
+                ?? (run.finishedAt == nil ? (lockHolder == nil || run.id != runs.first?.id ? "interrupted" : "running") : "?")
             let counts = run.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            var line = "  \(run.businessDate.iso)  \(outcome.padding(toLength: 10, withPad: " ", startingAt: 0))  started \(run.startedAt)"
+            var line = "  \(run.businessDate.iso)  \(outcome.padding(toLength: max(12, outcome.count), withPad: " ", startingAt: 0))  started \(run.startedAt)"
             if let finished = run.finishedAt { line += "  took \(finished.epochSeconds - run.startedAt.epochSeconds) s" }
             lines.append(line)
             lines.append("      \(run.command)\(counts.isEmpty ? "" : "  [" + counts + "]")")

@@ -201,6 +201,14 @@ struct ConfigurationTests {
                 "\(found)")
     }
 
+    @Test("the provider's order list may go without a date (it filters by creation date): a warning, not an error")
+    func aProviderURLWithoutADate() throws {
+        let found = try problems(replacing("url: file://{config_dir}/days/{date}/invoicebox.json",
+                                           "url: https://api.invoicebox.ru/v3/filter/api/order/order?status=completed&_page={page}"))
+        #expect(found.map(\.severity) == [.warning], "\(found)")
+        #expect(found.first?.path == "sources.invoicebox.url")
+    }
+
     @Test func aURLWithAnUnknownPlaceholder() throws {
         // Caught by `config check`, not only by the first run.
         let found = try problems(replacing("{date}/orders.json", "{date}/orders-{page_no}.json"))

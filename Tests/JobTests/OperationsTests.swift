@@ -260,7 +260,7 @@ struct StatusTests {
 
         let text = status.render()
         #expect(text.hasPrefix("Lock: free\n"))
-        #expect(text.contains("  2026-11-27  exceptions  started"))
+        #expect(text.contains("  2026-11-27  exceptions    started"))
         #expect(text.contains("documents=9"))
         #expect(text.contains("payments not fully allocated: 5"))
         #expect(text.contains("documents held: 1"))
