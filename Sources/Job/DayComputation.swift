@@ -158,8 +158,10 @@ struct DayComputation {
         try tx.replaceAutomaticAllocations(forPayments: affected, with: affected.sorted().flatMap { byPayment[$0] ?? [] },
                                            businessDate: day, runID: runID)
         if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
+        var firstRematched: [PaymentID: Payment] = [:]
+        for payment in rematch where firstRematched[payment.id] == nil { firstRematched[payment.id] = payment }
         facts.touchedPayments = (rematch.map(\.id) + credit.map(\.payment.id)).filter { id in
-            !(rematch.first { $0.id == id }.map(isPayout) ?? false) || ingestedIDs.contains(id)
+            !(firstRematched[id].map(isPayout) ?? false) || ingestedIDs.contains(id)
         }
 
         // Provider payouts: checked against the provider payments they cover, never allocated.
@@ -441,7 +443,7 @@ struct DayComputation {
             var perCustomer: [String: Money] = [:]
             var allocated = Money.zero
             for record in try tx.allocations(payment: id) {
-                let customer = try tx.order(record.allocation.orderID)?.order.customer.inn.value ?? payment.payerINN ?? ""
+                let customer = try tx.customerINN(ofOrder: record.allocation.orderID) ?? payment.payerINN ?? ""
                 perCustomer[customer, default: .zero] += record.allocation.amount
                 allocated += record.allocation.amount
             }
@@ -491,15 +493,16 @@ struct DayComputation {
         var movements: [BalanceMovement] = []
         let start = CivilDate(year: 2000, month: 1, day: 1)!
         for inn in facts.customersTouched.sorted() {
-            let customerOrders = try tx.orders(customerINN: inn)
+            // Terms from the orders' columns; only the latest order's content is decoded (for the name).
+            let customerOrders = try tx.orderTerms(customerINN: inn)
             for record in customerOrders {
-                deferral[record.order.id] = record.order.terms.payment == .postpaid ? record.order.terms.deferralDays : 0
+                deferral[record.orderID] = record.terms.payment == .postpaid ? record.terms.deferralDays : 0
             }
-            if let latest = customerOrders.max(by: { ($0.order.createdAt, $0.order.id) < ($1.order.createdAt, $1.order.id) }) {
-                facts.creditLimits[inn] = latest.order.terms.creditLimit
-                facts.customerNames[inn] = latest.order.customer.name
-                if latest.order.terms.payment == .postpaid {
-                    accounts.append(CreditAccount(customerINN: inn, creditLimit: latest.order.terms.creditLimit, openOrders: .zero))
+            if let latest = customerOrders.max(by: { ($0.createdAt, $0.orderID) < ($1.createdAt, $1.orderID) }) {
+                facts.creditLimits[inn] = latest.terms.creditLimit
+                if let name = try tx.order(latest.orderID)?.order.customer.name { facts.customerNames[inn] = name }
+                if latest.terms.payment == .postpaid {
+                    accounts.append(CreditAccount(customerINN: inn, creditLimit: latest.terms.creditLimit, openOrders: .zero))
                 }
             } else if let customer = try tx.customer(inn: inn) {
                 facts.customerNames[inn] = customer.party.name

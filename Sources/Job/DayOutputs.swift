@@ -119,14 +119,16 @@ struct DayOutputs {
         var exceptions: [RunResult.ExceptionEntry] = []
         var exceptionRows: [ExceptionRow] = []
         let matchingExceptions = (facts.matching?.exceptions ?? []) + (facts.payouts?.exceptions ?? [])
+        var paymentsByID: [PaymentID: (Payment, [Allocation])] = [:]
+        for entry in snapshot.payments where paymentsByID[entry.0.id] == nil { paymentsByID[entry.0.id] = entry }
         for exception in matchingExceptions where exception.kind != .partialPayment && exception.kind != .overpayment {
             let ref = exception.paymentID?.rawValue ?? exception.billNumbers.map(\.rawValue).joined(separator: ", ")
             exceptions.append(RunResult.ExceptionEntry(kind: exception.kind.rawValue, ref: ref, message: exception.message))
-            let payment = exception.paymentID.flatMap { id in snapshot.payments.first { $0.0.id == id }?.0 }
+            let payment = exception.paymentID.flatMap { id in paymentsByID[id]?.0 }
             exceptionRows.append(ExceptionRow(
                 kind: RussianMessages.kind(exception.kind), reference: ref,
                 amount: exception.difference ?? payment.map { p in
-                    p.amount - (snapshot.payments.first { $0.0.id == p.id }?.1.map(\.amount).sum() ?? .zero)
+                    p.amount - (paymentsByID[p.id]?.1.map(\.amount).sum() ?? .zero)
                 },
                 message: RussianMessages.message(for: exception, payment: payment),
                 candidates: exception.candidates.map {

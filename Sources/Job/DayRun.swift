@@ -78,7 +78,10 @@ public struct DayRunner: Sendable {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "configuration: \(error)")
         }
-        let ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
+        var ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
+        // The JSON of each valid order is not needed past reading (the ledger keeps the order's
+        // content): let it go, it is as large as the feed (quarantined records keep theirs).
+        for index in ingested.orders.indices { ingested.orders[index].raw = "" }
         endStage("ingest")
         let sourceEntries = ingested.outcomes.map(Self.sourceEntry)
         for outcome in ingested.outcomes { logger.info("\(outcome.description)") }

@@ -105,6 +105,31 @@ public class LedgerReader {
         }
     }
 
+    /// One customer's orders as their columns hold them (no content decoded), oldest created first
+    /// (the order of `orders(customerINN:)`).
+    public func orderTerms(customerINN: String) throws -> [OrderTermsRecord] {
+        try guarded("read orders", record: "customer \(customerINN)") {
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, created_at, terms_payment, deferral_days, credit_limit FROM orders
+                WHERE customer_inn = ? ORDER BY created_at, id
+                """), arguments: [customerINN]).map { row in
+                guard let payment = Terms.Payment(rawValue: row["terms_payment"]) else {
+                    throw CorruptValue(column: "orders.terms_payment")
+                }
+                return OrderTermsRecord(orderID: OrderID(row["id"] as String), createdAt: try row.timestamp("created_at"),
+                                        terms: Terms(payment: payment, deferralDays: row["deferral_days"],
+                                                     creditLimit: Money(kopecks: row["credit_limit"])))
+            }
+        }
+    }
+
+    /// The ИНН of the customer of an order (its column; no content decoded).
+    public func customerINN(ofOrder id: OrderID) throws -> String? {
+        try guarded("read order", record: "order \(id)") {
+            try String.fetchOne(db.cachedStatement(sql: "SELECT customer_inn FROM orders WHERE id = ?"), arguments: [id.rawValue])
+        }
+    }
+
     /// Orders seen (read from the feed) on a business day, oldest created first.
     public func orders(lastSeenOn businessDate: CivilDate) throws -> [OrderRecord] {
         try guarded("read orders", record: "business date \(businessDate)") {
