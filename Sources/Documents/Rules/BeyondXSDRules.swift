@@ -53,12 +53,18 @@ public struct RuleInput: Sendable {
         self.fileName = fileName
         self.format = format
         self.elements = LocatedNode(node: root, path: "/Файл").allElements()
+        let document = LocatedNode(node: root, path: "/Файл").child("Документ")
+        self.document = document
+        self.lines = document?.child("ТаблСчФакт")?.children("СведТов") ?? []
     }
 
     var file: LocatedNode { LocatedNode(node: root, path: "/Файл") }
+    /// `/Файл/Документ` (found once: most rules start there).
+    let document: LocatedNode?
+    /// `/Файл/Документ/ТаблСчФакт/СведТов[i]`, the lines (found once).
+    let lines: [LocatedNode]
     /// Every element of the document with its path, depth first (computed once: several rules walk it).
     let elements: [LocatedNode]
-    var document: LocatedNode? { file.child("Документ") }
     var function: String { root.child("Документ")?[attribute: "Функция"] ?? "" }
     var isInvoice: Bool { function == "СЧФ" || function == "СЧФДОП" }
     var isAdvance: Bool {
@@ -119,9 +125,7 @@ public enum BeyondXSDRules {
                       message: message)
     }
 
-    static func lines(_ input: RuleInput) -> [LocatedNode] {
-        input.document?.child("ТаблСчФакт")?.children("СведТов") ?? []
-    }
+    static func lines(_ input: RuleInput) -> [LocatedNode] { input.lines }
 
     static func decimal(_ text: String?) -> ExactDecimal? { text.flatMap { ExactDecimal($0) } }
 

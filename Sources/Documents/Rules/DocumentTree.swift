@@ -77,7 +77,13 @@ public struct LocatedNode: Sendable {
         }
     }
 
-    public func child(_ name: String) -> LocatedNode? { children(name).first }
+    /// The first child named `name` (its path carries `[1]` when the name repeats), without
+    /// building the others.
+    public func child(_ name: String) -> LocatedNode? {
+        guard let first = node.children.firstIndex(where: { sameName($0.name, name) }) else { return nil }
+        let repeats = node.children[(first + 1)...].contains { sameName($0.name, name) }
+        return LocatedNode(node: node.children[first], path: path + "/" + name + (repeats ? "[1]" : ""))
+    }
 
     public func attribute(_ name: String) -> String? { node[attribute: name] }
 
