@@ -79,7 +79,11 @@ let package = Package(
             dependencies: ["Job", "Documents", "XML", "Reports", "Ledger", "Generator", argumentParser, logging],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "reconcile-bench", dependencies: ["Reconcile", "Domain"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "sverka-bench",
+            dependencies: ["Job", "Documents", "XML", "Reconcile", "Domain", "Generator", logging],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Tests
         .target(

@@ -18,8 +18,20 @@ public enum DocumentPlanner {
         var documents: [PlannedDocument] = []
         var holds: [DocumentHold] = []
         let orders = input.orders.sorted { $0.id < $1.id }
+        // Looked up per order and per prepayment: indexed once (a day has 100 000 orders).
+        var priorByOrder: [OrderID: [PriorDocument]] = [:]
+        for document in input.priorDocuments where document.status != .held {
+            priorByOrder[document.orderID, default: []].append(document)
+        }
+        var orderByID: [OrderID: Order] = [:]
+        for order in input.orders where orderByID[order.id] == nil { orderByID[order.id] = order }
+        var appliedByOrder: [OrderID: [AppliedPayment]] = [:]
+        for payment in input.appliedPayments { appliedByOrder[payment.orderID, default: []].append(payment) }
         for order in orders where order.status != .cancelled {
-            let prior = input.priorDocuments.filter { $0.orderID == order.id && $0.status != .held }
+            let prior = priorByOrder[order.id] ?? []
+            // The order's own payments only: the same result as the whole list, without scanning it.
+            var input = input
+            input.appliedPayments = appliedByOrder[order.id] ?? []
             for shipment in order.shipments.sorted(by: { ($0.departedAt, $0.id) < ($1.departedAt, $1.id) })
             where shipment.date <= input.businessDay {
                 switch planShipment(order: order, shipment: shipment, prior: prior, input: input) {
@@ -39,8 +51,8 @@ public enum DocumentPlanner {
             }
         }
         for prepayment in input.prepayments.sorted(by: { ($0.receivedOn, $0.paymentID, $0.orderID) < ($1.receivedOn, $1.paymentID, $1.orderID) }) {
-            guard let order = input.orders.first(where: { $0.id == prepayment.orderID }) else { continue }
-            let prior = input.priorDocuments.filter { $0.orderID == order.id && $0.status != .held }
+            guard let order = orderByID[prepayment.orderID] else { continue }
+            let prior = priorByOrder[order.id] ?? []
             switch planAdvance(order: order, prepayment: prepayment, prior: prior, input: input) {
             case .document(let document): documents.append(document)
             case .hold(let hold): holds.append(hold)

@@ -48,9 +48,12 @@ public enum AtomicFile {
             outcome = .replaced
         }
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil) else { throw .errno("create", temporary) }
+        // open(2) directly: FileManager.createFile would itself write through a hidden temporary
+        // file of its own that a kill could leave behind.
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .errno("create", temporary) }
         do {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             defer { try? handle.close() }
             try handle.write(contentsOf: bytes)
             try handle.synchronize() // fsync: the bytes are on disk before the name points at them

@@ -1,4 +1,7 @@
+import Dispatch
 import Domain
+import Foundation
+import Synchronization
 
 /// An order read from the feed, with the JSON it was read from (kept for the audit trail).
 public struct FeedOrder: Hashable, Sendable {
@@ -59,11 +62,20 @@ public enum OrdersFeed {
     ///   A bad order does not throw; it is quarantined and the others are read.
     public static func readPage(_ bytes: [UInt8], day: CivilDate, expectedPage: Int? = nil) throws(SourceError) -> OrdersFeedPage {
         let source = SourceName.ordersFeed
+        // The orders are delimited first and then read one by one, over all cores, so a page of any
+        // size never exists as one JSON tree; a syntax error still fails the page as a whole.
         let root: JSONValue
+        let ranges: [Range<Int>]
         do {
-            root = try JSONParser.parse(bytes)
+            (root, ranges) = try JSONParser.parse(bytes, deferringElementsOf: "orders")
         } catch {
             throw SourceError(source: source, line: error.line, reason: "the page is \(error.description)")
+        }
+        let items = Self.readItems(bytes, ranges: ranges, page: root["page"].flatMap { value -> Int? in
+            if case .number(let text) = value.kind { return Int(text) } else { return nil }
+        } ?? 0, day: day)
+        if let syntax = items.lazy.compactMap(\.syntaxError).first {
+            throw SourceError(source: source, line: syntax.line, reason: "the page is \(syntax.description)")
         }
         guard root.isObject else {
             throw SourceError(source: source, reason: "the page must be a JSON object (the envelope), got \(root.typeName)")
@@ -72,11 +84,11 @@ public enum OrdersFeed {
         let businessDate = envelope.date(root, "business_date", "")
         let page = envelope.integer(root, "page", "", minimum: 1)
         let pages = envelope.integer(root, "pages", "", minimum: 1)
-        let items = envelope.array(root, "orders", "")
+        let orderList = envelope.array(root, "orders", "")
         if let problem = envelope.problems.first {
             throw SourceError(source: source, reason: "envelope: \(problem)")
         }
-        guard let businessDate, let page, let pages, let items else {
+        guard let businessDate, let page, let pages, orderList != nil else {
             throw SourceError(source: source, reason: "envelope: incomplete")
         }
         guard businessDate == day else {
@@ -92,24 +104,57 @@ public enum OrdersFeed {
 
         var result = OrdersFeedPage(businessDate: businessDate, page: page, pages: pages, orders: [],
                                     quarantined: [], diagnostics: [])
-        for (index, item) in items.enumerated() {
-            let raw = String(decoding: bytes[item.range], as: UTF8.self)
-            let id = item["id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-            let record = "page \(page), order \(id ?? "#\(index + 1) (no id)")"
-            var validator = OrderValidator(record: record)
-            let order = validator.validate(item)
-            result.diagnostics += validator.warnings
-            if let order, validator.checker.problems.isEmpty {
-                result.orders.append(FeedOrder(order: order, raw: raw, page: page))
-            } else {
-                let problems = validator.checker.problems.isEmpty
-                    ? [ContractProblem(field: "", reason: "could not be read")]
-                    : validator.checker.problems
-                let key = "\(source):\(day.iso):\(id ?? "page\(page)#\(index + 1)"):\(fingerprint(raw))"
-                result.quarantined.append(quarantine(problems, source: source, record: record, key: key, raw: raw))
-            }
+        for item in items {
+            result.diagnostics += item.warnings
+            if let order = item.order { result.orders.append(order) }
+            if let record = item.quarantined { result.quarantined.append(record) }
         }
         return result
+    }
+
+    /// What reading one order of a page gave.
+    struct ItemReading: Sendable {
+        var order: FeedOrder?
+        var quarantined: QuarantinedRecord?
+        var warnings: [Diagnostic] = []
+        var syntaxError: JSONSyntaxError?
+    }
+
+    /// Parses and checks the orders at `ranges` of `bytes`, in parallel, in their order.
+    static func readItems(_ bytes: [UInt8], ranges: [Range<Int>], page: Int, day: CivilDate) -> [ItemReading] {
+        guard !ranges.isEmpty else { return [] }
+        let chunks = min(ranges.count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 8)
+        let results = Mutex<[Int: [ItemReading]]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let span = (ranges.count * chunk / chunks)..<(ranges.count * (chunk + 1) / chunks)
+            let read = span.map { readItem(bytes, range: ranges[$0], index: $0, page: page, day: day) }
+            results.withLock { $0[chunk] = read }
+        }
+        return results.withLock { all in (0..<chunks).flatMap { all[$0] ?? [] } }
+    }
+
+    private static func readItem(_ bytes: [UInt8], range: Range<Int>, index: Int, page: Int, day: CivilDate) -> ItemReading {
+        let source = SourceName.ordersFeed
+        let item: JSONValue
+        do {
+            item = try JSONParser.parse(bytes, range: range)
+        } catch {
+            return ItemReading(syntaxError: error)
+        }
+        let raw = String(decoding: bytes[item.range], as: UTF8.self)
+        let id = item["id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        let record = "page \(page), order \(id ?? "#\(index + 1) (no id)")"
+        var validator = OrderValidator(record: record)
+        let order = validator.validate(item)
+        if let order, validator.checker.problems.isEmpty {
+            return ItemReading(order: FeedOrder(order: order, raw: raw, page: page), warnings: validator.warnings)
+        }
+        let problems = validator.checker.problems.isEmpty
+            ? [ContractProblem(field: "", reason: "could not be read")]
+            : validator.checker.problems
+        let key = "\(source):\(day.iso):\(id ?? "page\(page)#\(index + 1)"):\(fingerprint(raw))"
+        return ItemReading(quarantined: quarantine(problems, source: source, record: record, key: key, raw: raw),
+                           warnings: validator.warnings)
     }
 
     /// Combines the pages of one day: an order id seen twice is read once when both copies are

@@ -4,6 +4,7 @@ import Foundation
 import Ingest
 import Ledger
 import Reconcile
+import Synchronization
 
 /// What the documents stage keeps beside each document in the ledger (opaque to the ledger).
 struct StoredDocumentDetails: Codable, Equatable {
@@ -157,8 +158,10 @@ struct DayComputation {
         try tx.replaceAutomaticAllocations(forPayments: affected, with: affected.sorted().flatMap { byPayment[$0] ?? [] },
                                            businessDate: day, runID: runID)
         if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
+        var firstRematched: [PaymentID: Payment] = [:]
+        for payment in rematch where firstRematched[payment.id] == nil { firstRematched[payment.id] = payment }
         facts.touchedPayments = (rematch.map(\.id) + credit.map(\.payment.id)).filter { id in
-            !(rematch.first { $0.id == id }.map(isPayout) ?? false) || ingestedIDs.contains(id)
+            !(firstRematched[id].map(isPayout) ?? false) || ingestedIDs.contains(id)
         }
 
         // Provider payouts: checked against the provider payments they cover, never allocated.
@@ -221,49 +224,63 @@ struct DayComputation {
             configuration: documentsConfiguration))
         let ordersByID = Dictionary(orders.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
 
-        // Numbers strictly increase with the document date: number in date order.
+        // Numbers strictly increase with the document date: number in date order. The documents are
+        // rendered and checked in parallel, a window at a time (the numbers they will get are worked
+        // out beforehand, see `NumberForecast`), then recorded one by one in date order exactly as a
+        // sequential run would: a document whose number turned out other than forecast is rendered
+        // again, so the forecast only saves time and never changes a result.
         let planned = plan.documents.sorted { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
-        for document in planned {
-            guard let order = ordersByID[document.orderID] else { continue }
-            let number: Int
-            if document.correctionNumber > 0 {
-                guard let original = try tx.assignedNumber(for: document.identityKey, series: series) else {
-                    try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
-                             shipmentID: document.shipmentID, date: document.date,
-                             reasons: ["the corrected document's original has no number in series \(series)"])
-                    continue
-                }
-                number = original.number
-            } else {
-                do {
-                    number = try tx.number(for: document.identityKey, date: document.date, series: series).number
-                } catch let error as NumberingError {
-                    try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
-                             shipmentID: document.shipmentID, date: document.date, reasons: [error.description])
-                    continue
-                }
-            }
-            switch renderer.render(document, number: DocumentNumber(prefix + String(number))) {
-            case .emitted(let rendered):
-                let details = StoredDocumentDetails(
-                    lines: document.lineRecords, correctionDate: correctionDate(of: document), paperOnly: document.paperOnly,
-                    printForm: rendered.printForm, printFormName: rendered.printForm == nil ? nil : rendered.printFormName,
-                    buyerName: order.customer.name)
-                let record = DocumentRecord(
-                    identity: document.identityKey, correctionNumber: document.correctionNumber, kind: document.kind,
-                    series: series, number: number, date: document.date, orderID: document.orderID,
-                    shipmentID: document.shipmentID, customerINN: order.customer.inn.value, fileName: rendered.fileName,
-                    fileID: rendered.fileID, xml: Data(rendered.xml), details: try details.encoded(),
-                    totals: totals(of: document), status: .issued, businessDate: day)
-                _ = try tx.recordDocument(record)
+            .filter { ordersByID[$0.orderID] != nil }
+        var forecast = NumberForecast(series: series)
+        var windowStart = 0
+        while windowStart < planned.count {
+            let window = planned[windowStart..<min(planned.count, windowStart + Self.renderWindow)]
+            windowStart = window.endIndex
+            let prerendered = try prerender(tx, Array(window), forecast: &forecast)
+            for (offset, document) in window.enumerated() {
+                guard let order = ordersByID[document.orderID] else { continue }
+                let number: Int
                 if document.correctionNumber > 0 {
-                    try tx.markCorrected(identity: document.identityKey, correctionNumber: document.correctionNumber - 1)
+                    guard let original = try tx.assignedNumber(for: document.identityKey, series: series) else {
+                        try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
+                                 shipmentID: document.shipmentID, date: document.date,
+                                 reasons: ["the corrected document's original has no number in series \(series)"])
+                        continue
+                    }
+                    number = original.number
+                } else {
+                    do {
+                        number = try tx.number(for: document.identityKey, date: document.date, series: series).number
+                    } catch let error as NumberingError {
+                        try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
+                                 shipmentID: document.shipmentID, date: document.date, reasons: [error.description])
+                        continue
+                    }
                 }
-                facts.documentsIssued += 1
-            case .held(let held):
-                try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
-                         shipmentID: document.shipmentID, date: document.date, reasons: held.reasons,
-                         correctionNumber: document.correctionNumber)
+                let outcome = prerendered[offset].flatMap { $0.number == number ? $0.outcome : nil }
+                    ?? renderer.render(document, number: DocumentNumber(prefix + String(number)))
+                switch outcome {
+                case .emitted(let rendered):
+                    let details = StoredDocumentDetails(
+                        lines: document.lineRecords, correctionDate: correctionDate(of: document), paperOnly: document.paperOnly,
+                        printForm: rendered.printForm, printFormName: rendered.printForm == nil ? nil : rendered.printFormName,
+                        buyerName: order.customer.name)
+                    let record = DocumentRecord(
+                        identity: document.identityKey, correctionNumber: document.correctionNumber, kind: document.kind,
+                        series: series, number: number, date: document.date, orderID: document.orderID,
+                        shipmentID: document.shipmentID, customerINN: order.customer.inn.value, fileName: rendered.fileName,
+                        fileID: rendered.fileID, xml: Data(rendered.xml), details: try details.encoded(),
+                        totals: totals(of: document), status: .issued, businessDate: day)
+                    _ = try tx.recordDocument(record)
+                    if document.correctionNumber > 0 {
+                        try tx.markCorrected(identity: document.identityKey, correctionNumber: document.correctionNumber - 1)
+                    }
+                    facts.documentsIssued += 1
+                case .held(let held):
+                    try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
+                             shipmentID: document.shipmentID, date: document.date, reasons: held.reasons,
+                             correctionNumber: document.correctionNumber)
+                }
             }
         }
         for held in plan.holds {
@@ -271,6 +288,38 @@ struct DayComputation {
             let (shipmentID, date) = holdTarget(held.identityKey, order: order)
             try hold(tx, kind: held.kind, identity: held.identityKey, order: order, shipmentID: shipmentID, date: date,
                      reasons: held.reasons)
+        }
+    }
+
+    /// How many documents are rendered ahead of recording: enough to keep every core busy,
+    /// few enough that their bytes stay a small part of the memory.
+    static let renderWindow = 1_024
+
+    /// Renders a window of documents in parallel with the numbers they are expected to get:
+    /// a first pass with the numbers as if every document passed; when some are held (a held
+    /// document takes no number), the documents whose number that moves are rendered again.
+    /// `nil` for a document that will not be rendered (it will be held for its number).
+    private func prerender(_ tx: LedgerTransaction, _ window: [PlannedDocument],
+                          forecast: inout NumberForecast) throws -> [(number: Int, outcome: RenderOutcome)?] {
+        let first = try forecast.numbers(for: window, held: [], tx)
+        var outcomes = ParallelRendering.render(window.indices.compactMap { index in
+            first[index].map { (index, window[index], DocumentNumber(prefix + String($0))) }
+        }, renderer: renderer)
+        let held = Set(outcomes.compactMap { index, outcome in
+            if case .held = outcome { return index } else { return nil }
+        })
+        var numbers = first
+        if !held.isEmpty {
+            numbers = try forecast.numbers(for: window, held: held, tx)
+            let again = ParallelRendering.render(window.indices.compactMap { index in
+                guard let number = numbers[index], number != first[index] else { return nil }
+                return (index, window[index], DocumentNumber(prefix + String(number)))
+            }, renderer: renderer)
+            for (index, outcome) in again { outcomes[index] = outcome }
+        }
+        return window.indices.map { index in
+            guard let number = numbers[index], let outcome = outcomes[index] else { return nil }
+            return (number, outcome)
         }
     }
 
@@ -402,7 +451,7 @@ struct DayComputation {
             var perCustomer: [String: Money] = [:]
             var allocated = Money.zero
             for record in try tx.allocations(payment: id) {
-                let customer = try tx.order(record.allocation.orderID)?.order.customer.inn.value ?? payment.payerINN ?? ""
+                let customer = try tx.customerINN(ofOrder: record.allocation.orderID) ?? payment.payerINN ?? ""
                 perCustomer[customer, default: .zero] += record.allocation.amount
                 allocated += record.allocation.amount
             }
@@ -452,15 +501,16 @@ struct DayComputation {
         var movements: [BalanceMovement] = []
         let start = CivilDate(year: 2000, month: 1, day: 1)!
         for inn in facts.customersTouched.sorted() {
-            let customerOrders = try tx.orders(customerINN: inn)
+            // Terms from the orders' columns; only the latest order's content is decoded (for the name).
+            let customerOrders = try tx.orderTerms(customerINN: inn)
             for record in customerOrders {
-                deferral[record.order.id] = record.order.terms.payment == .postpaid ? record.order.terms.deferralDays : 0
+                deferral[record.orderID] = record.terms.payment == .postpaid ? record.terms.deferralDays : 0
             }
-            if let latest = customerOrders.max(by: { ($0.order.createdAt, $0.order.id) < ($1.order.createdAt, $1.order.id) }) {
-                facts.creditLimits[inn] = latest.order.terms.creditLimit
-                facts.customerNames[inn] = latest.order.customer.name
-                if latest.order.terms.payment == .postpaid {
-                    accounts.append(CreditAccount(customerINN: inn, creditLimit: latest.order.terms.creditLimit, openOrders: .zero))
+            if let latest = customerOrders.max(by: { ($0.createdAt, $0.orderID) < ($1.createdAt, $1.orderID) }) {
+                facts.creditLimits[inn] = latest.terms.creditLimit
+                if let name = try tx.order(latest.orderID)?.order.customer.name { facts.customerNames[inn] = name }
+                if latest.terms.payment == .postpaid {
+                    accounts.append(CreditAccount(customerINN: inn, creditLimit: latest.terms.creditLimit, openOrders: .zero))
                 }
             } else if let customer = try tx.customer(inn: inn) {
                 facts.customerNames[inn] = customer.party.name
@@ -469,5 +519,70 @@ struct DayComputation {
         }
         facts.ageing = Receivables.age(movements, deferralDays: deferral, asOf: day)
         facts.stopList = CreditControl.stopList(ageing: facts.ageing, accounts: accounts, asOf: day)
+    }
+}
+
+/// The numbers the documents of a window will get when recorded in order, worked out from the
+/// ledger without writing to it (`LedgerTransaction.number(for:date:series:)` decides for real).
+struct NumberForecast {
+    let series: String
+    /// The numbers identities already hold in the series (looked up once each).
+    private var assigned: [String: Int?] = [:]
+
+    init(series: String) { self.series = series }
+
+    /// For each document of `window` (by position), the number it is expected to be rendered with:
+    /// a correction its original's, a document already numbered its own, a new one the next of its
+    /// year — unless its date is before the year's last number (it will be held: `nil`). A document
+    /// in `held` gets the number it would be rendered with but takes none from the ones after it.
+    mutating func numbers(for window: [PlannedDocument], held: Set<Int>, _ tx: LedgerTransaction) throws -> [Int: Int] {
+        var last: [Int: (number: Int, date: CivilDate)?] = [:]
+        var given: [String: Int] = [:]
+        var result: [Int: Int] = [:]
+        for (index, document) in window.enumerated() {
+            if let number = try given[document.identityKey] ?? existing(document.identityKey, tx) {
+                result[index] = number
+                continue
+            }
+            if document.correctionNumber > 0 { continue } // no original: held
+            let year = document.date.year
+            if last[year] == nil {
+                last[year] = .some(try tx.lastNumber(series: series, year: year).map { ($0.number, $0.date) })
+            }
+            let previous = last[year] ?? nil
+            if let previous, document.date < previous.date { continue } // held for its date
+            let next = (previous?.number ?? 0) + 1
+            result[index] = next
+            if !held.contains(index) {
+                last[year] = .some((next, document.date))
+                given[document.identityKey] = next
+            }
+        }
+        return result
+    }
+
+    private mutating func existing(_ identity: String, _ tx: LedgerTransaction) throws -> Int? {
+        if let known = assigned[identity] { return known }
+        let number = try tx.assignedNumber(for: identity, series: series)?.number
+        // Only a number already in the ledger is remembered: one given during the day is not yet there.
+        if number != nil { assigned[identity] = number }
+        return number
+    }
+}
+
+/// Renders documents over all cores with the renderer's one compiled schema (each call has its
+/// own parser and validation context). The result of each is what `render` gives alone.
+enum ParallelRendering {
+    static func render(_ jobs: [(index: Int, document: PlannedDocument, number: DocumentNumber)],
+                       renderer: DocumentRenderer) -> [Int: RenderOutcome] {
+        guard !jobs.isEmpty else { return [:] }
+        let chunks = min(jobs.count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 8)
+        let results = Mutex<[Int: RenderOutcome]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (jobs.count * chunk / chunks)..<(jobs.count * (chunk + 1) / chunks)
+            let rendered = jobs[range].map { ($0.index, renderer.render($0.document, number: $0.number)) }
+            results.withLock { all in for (index, outcome) in rendered { all[index] = outcome } }
+        }
+        return results.withLock { $0 }
     }
 }

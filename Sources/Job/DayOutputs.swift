@@ -6,6 +6,7 @@ import Ingest
 import Ledger
 import Reconcile
 import Reports
+import Synchronization
 
 /// Places the day's files and writes its results, from what the ledger holds:
 /// `edo/` (for the EDO operator), `archive/` (paper-only buyers, with printable forms),
@@ -22,50 +23,68 @@ struct DayOutputs {
                started: Date) throws -> (RunResult, URL?) {
         let snapshot = try ledger.read { reader in try LedgerSnapshot(reader: reader, day: day, facts: facts, ingested: ingested) }
 
-        // 1. Documents, placed atomically.
+        // 1. Documents, placed atomically: read from the ledger a batch at a time (a day's XML is
+        // never in memory all at once), each batch's files written by several threads (most of the
+        // time goes to waiting for fsync), then signed and listed in recording order.
         var manifest: [ManifestEntry] = []
         var documentEntries: [RunResult.DocumentEntry] = []
         var documentRows: [DocumentRow] = []
+        var held: [DocumentRecord] = []
         let signer = configuration.edo.signCommand.map { DocumentSigner(arguments: $0) }
-        for record in snapshot.documents where record.status != .held {
-            guard let xml = record.xml, let fileName = record.fileName, let number = record.number else { continue }
-            let details = StoredDocumentDetails.decode(record.details)
-            let paperOnly = details?.paperOnly ?? false
-            let relative = (paperOnly ? "archive/" : "edo/") + fileName
-            let url = folder.appendingPathComponent(relative)
-            try AtomicFile.write(Array(xml), to: url)
-            var printForm: String?
-            if let html = details?.printForm, let name = details?.printFormName {
-                printForm = "archive/" + name
-                try AtomicFile.write(Array(html.utf8), to: folder.appendingPathComponent("archive/" + name))
+        let folder = self.folder
+        try ledger.read { reader in
+            try reader.forEachDocumentBatch(businessDate: day) { batch in
+                held += batch.filter { $0.status == .held }
+                let placed = batch.filter { $0.status != .held && $0.xml != nil && $0.fileName != nil && $0.number != nil }
+                let files = placed.map { record in
+                    (record, StoredDocumentDetails.decode(record.details))
+                }
+                try ParallelFiles.write(files.flatMap { record, details -> [(bytes: [UInt8], url: URL)] in
+                    guard let xml = record.xml, let fileName = record.fileName else { return [] }
+                    let paperOnly = details?.paperOnly ?? false
+                    var out = [(Array(xml), folder.appendingPathComponent((paperOnly ? "archive/" : "edo/") + fileName))]
+                    if let html = details?.printForm, let name = details?.printFormName {
+                        out.append((Array(html.utf8), folder.appendingPathComponent("archive/" + name)))
+                    }
+                    return out
+                })
+                for (record, details) in files {
+                    guard let xml = record.xml, let fileName = record.fileName, let number = record.number else { continue }
+                    let paperOnly = details?.paperOnly ?? false
+                    let relative = (paperOnly ? "archive/" : "edo/") + fileName
+                    let url = folder.appendingPathComponent(relative)
+                    var printForm: String?
+                    if details?.printForm != nil, let name = details?.printFormName {
+                        printForm = "archive/" + name
+                    }
+                    var signature: String?
+                    if let signer {
+                        let signed = try signer.sign(url)
+                        signature = (paperOnly ? "archive/" : "edo/") + signed.lastPathComponent
+                    }
+                    let kind: DocumentKind = record.kind == .upd && record.correctionNumber > 0 ? .updCorrection : record.kind
+                    let numberText = (configuration.numbering.prefix ?? "") + String(number)
+                    manifest.append(ManifestEntry(
+                        file: relative, kind: kind, number: numberText, date: record.date, buyerINN: record.customerINN,
+                        totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
+                        sha256: SHA256.hex(xml), signature: signature, paperOnly: paperOnly, printForm: printForm))
+                    documentEntries.append(RunResult.DocumentEntry(
+                        file: relative, kind: kind, number: numberText, date: record.date, orderID: record.orderID,
+                        shipmentID: record.shipmentID, customerINN: record.customerINN, totalWithoutVAT: record.totals.withoutVAT,
+                        vat: record.totals.vat, total: record.totals.withVAT, paperOnly: paperOnly))
+                    documentRows.append(DocumentRow(
+                        kind: kind, number: DocumentNumber(numberText), date: record.date,
+                        correctionNumber: record.correctionNumber > 0 ? record.correctionNumber : nil, orderID: record.orderID,
+                        buyerName: details?.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
+                        totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
+                        fileName: relative, paperOnly: paperOnly))
+                }
             }
-            var signature: String?
-            if let signer {
-                let signed = try signer.sign(url)
-                signature = (paperOnly ? "archive/" : "edo/") + signed.lastPathComponent
-            }
-            let kind: DocumentKind = record.kind == .upd && record.correctionNumber > 0 ? .updCorrection : record.kind
-            let numberText = (configuration.numbering.prefix ?? "") + String(number)
-            manifest.append(ManifestEntry(
-                file: relative, kind: kind, number: numberText, date: record.date, buyerINN: record.customerINN,
-                totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
-                sha256: SHA256.hex(xml), signature: signature, paperOnly: paperOnly, printForm: printForm))
-            documentEntries.append(RunResult.DocumentEntry(
-                file: relative, kind: kind, number: numberText, date: record.date, orderID: record.orderID,
-                shipmentID: record.shipmentID, customerINN: record.customerINN, totalWithoutVAT: record.totals.withoutVAT,
-                vat: record.totals.vat, total: record.totals.withVAT, paperOnly: paperOnly))
-            documentRows.append(DocumentRow(
-                kind: kind, number: DocumentNumber(numberText), date: record.date,
-                correctionNumber: record.correctionNumber > 0 ? record.correctionNumber : nil, orderID: record.orderID,
-                buyerName: details?.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
-                totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
-                fileName: relative, paperOnly: paperOnly))
         }
         try AtomicFile.write(try Manifest(businessDate: day, files: manifest).encoded(),
                              to: folder.appendingPathComponent("manifest.json"))
 
         // 2. Held documents.
-        let held = snapshot.documents.filter { $0.status == .held }
         let heldEntries = held.map {
             RunResult.HeldEntry(orderID: $0.orderID, shipmentID: $0.shipmentID, reason: $0.holdReason ?? "held")
         }
@@ -101,14 +120,16 @@ struct DayOutputs {
         var exceptionRows: [ExceptionRow] = []
         let matchingExceptions = (facts.matching?.exceptions ?? []) + (facts.payouts?.exceptions ?? [])
         // The amount at stake in a payment's exception is the payment (a payout's, the difference).
+        var paymentsByID: [PaymentID: (Payment, [Allocation])] = [:]
+        for entry in snapshot.payments where paymentsByID[entry.0.id] == nil { paymentsByID[entry.0.id] = entry }
         for exception in matchingExceptions where exception.kind != .partialPayment && exception.kind != .overpayment {
             let ref = exception.paymentID?.rawValue ?? exception.billNumbers.map(\.rawValue).joined(separator: ", ")
             exceptions.append(RunResult.ExceptionEntry(kind: exception.kind.rawValue, ref: ref, message: exception.message))
-            let payment = exception.paymentID.flatMap { id in snapshot.payments.first { $0.0.id == id }?.0 }
+            let payment = exception.paymentID.flatMap { id in paymentsByID[id]?.0 }
             exceptionRows.append(ExceptionRow(
                 kind: RussianMessages.kind(exception.kind), reference: ref,
                 amount: exception.difference ?? payment.map { p in
-                    p.amount - (snapshot.payments.first { $0.0.id == p.id }?.1.map(\.amount).sum() ?? .zero)
+                    p.amount - (paymentsByID[p.id]?.1.map(\.amount).sum() ?? .zero)
                 },
                 message: RussianMessages.message(for: exception, payment: payment),
                 candidates: exception.candidates.map {
@@ -214,7 +235,6 @@ struct DayOutputs {
 
 /// What the outputs read back from the ledger after the day's write.
 struct LedgerSnapshot {
-    var documents: [DocumentRecord]
     var payments: [(Payment, [Allocation])]
     var balances: [String: Money]
     var names: [String: String]
@@ -223,7 +243,6 @@ struct LedgerSnapshot {
     var returns: [ReturnRow]
 
     init(reader: LedgerReader, day: CivilDate, facts: DayFacts, ingested: IngestResult) throws {
-        documents = try reader.documents(businessDate: day)
         var seen = Set<PaymentID>()
         var payments: [(Payment, [Allocation])] = []
         let ids = ingested.payments.map(\.id) + facts.touchedPayments
@@ -265,5 +284,52 @@ struct LedgerSnapshot {
     func isPayout(_ payment: Payment, configuration: Configuration) -> Bool {
         guard let provider = configuration.sources.invoicebox?.providerINN else { return false }
         return payment.source.isBank && payment.payerINN == provider
+    }
+}
+
+/// Writes files atomically (`AtomicFile`) from several threads at once: each write waits for
+/// its fsyncs, and the disk serves many waiting writers in one go.
+enum ParallelFiles {
+    static let writers = 16
+
+    static func write(_ files: [(bytes: [UInt8], url: URL)]) throws {
+        guard !files.isEmpty else { return }
+        let state = State()
+        let group = DispatchGroup()
+        for _ in 0..<min(writers, files.count) {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                while let index = state.claim(below: files.count) {
+                    do throws(EDOError) {
+                        _ = try AtomicFile.write(files[index].bytes, to: files[index].url)
+                    } catch {
+                        state.fail(error)
+                    }
+                }
+            }
+            thread.start()
+        }
+        group.wait()
+        if let error = state.failure { throw error }
+    }
+
+    /// The next file to write, and the first failure (after which no new file is started).
+    private final class State: Sendable {
+        private let next = Mutex(0)
+        private let firstFailure = Mutex<EDOError?>(nil)
+
+        func claim(below count: Int) -> Int? {
+            guard firstFailure.withLock({ $0 == nil }) else { return nil }
+            return next.withLock { value -> Int? in
+                guard value < count else { return nil }
+                defer { value += 1 }
+                return value
+            }
+        }
+
+        func fail(_ error: EDOError) { firstFailure.withLock { if $0 == nil { $0 = error } } }
+
+        var failure: EDOError? { firstFailure.withLock { $0 } }
     }
 }

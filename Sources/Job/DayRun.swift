@@ -17,6 +17,8 @@ public struct DayRunOutcome: Sendable {
     /// The day's HTML report, when it was written.
     public var report: URL?
     public var durationSeconds: Double
+    /// Wall seconds of each stage (`ingest`, `ledger`, `outputs`) of a day that got that far.
+    public var stageSeconds: [String: Double] = [:]
 }
 
 /// Runs the whole job for business days: fetch → ledger → reconcile → documents → EDO → reports.
@@ -41,26 +43,7 @@ public struct DayRunner: Sendable {
 
     /// The documents stage's view of the configuration.
     func documentsConfiguration() throws -> DocumentsConfiguration {
-        let seller = configuration.seller
-        let party = Party(
-            id: CustomerID("seller"), kind: seller.inn.count == 12 ? .soleTrader : .legal, name: seller.name,
-            inn: try INN(seller.inn), kpp: seller.kpp, address: seller.address.domain,
-            bank: seller.bank.map { BankDetails(bik: $0.bik, account: $0.account, correspondentAccount: $0.corrAccount, name: $0.name) },
-            email: seller.email, edoID: seller.edoID)
-        let signer = configuration.signer
-        var documentSigner = Documents.Signer(surname: signer.surname, givenName: signer.name, patronymic: signer.patronymic,
-                                              position: signer.position, authorityMethod: String(signer.authority ?? 1))
-        if signer.authority == 3, let number = signer.poaNumber, let date = signer.poaDate.flatMap(CivilDate.init(iso:)) {
-            documentSigner.electronicPowerOfAttorney = ElectronicPowerOfAttorney(
-                number: number, issuedOn: date, storageSystem: signer.poaSystem ?? "https://m4d.nalog.gov.ru")
-        }
-        let slot: VSDSlot = switch configuration.policies.vsdSlot {
-        case .svGosSist: .stateSystem
-        case .soprDokTov: .accompanyingDocument
-        case .infPolFHZh2: .textInfo
-        }
-        return DocumentsConfiguration(seller: party, signer: documentSigner, vsdSlot: slot,
-                                      programVersion: configuration.edo.programName ?? "sverka 1.0")
+        try loaded.documentsConfiguration()
     }
 
     /// Runs one business day. Never throws: every failure ends as a `failed` result with why.
@@ -82,6 +65,14 @@ public struct DayRunner: Sendable {
                           message: "the ledger cannot record the run: \(error)")
         }
         logger.info("business day \(day.iso): fetching sources", metadata: ["run": "\(runID)"])
+        let clock = ContinuousClock()
+        var stageStart = clock.now
+        var stageSeconds: [String: Double] = [:]
+        func endStage(_ name: String) {
+            let elapsed = clock.now - stageStart
+            stageSeconds[name] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            stageStart = clock.now
+        }
 
         let sources: DaySources
         do {
@@ -90,7 +81,11 @@ public struct DayRunner: Sendable {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "configuration: \(error)")
         }
-        let ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
+        var ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
+        // The JSON of each valid order is not needed past reading (the ledger keeps the order's
+        // content): let it go, it is as large as the feed (quarantined records keep theirs).
+        for index in ingested.orders.indices { ingested.orders[index].raw = "" }
+        endStage("ingest")
         let sourceEntries = ingested.outcomes.map(Self.sourceEntry)
         for outcome in ingested.outcomes { logger.info("\(outcome.description)") }
         guard ingested.isComplete else {
@@ -107,6 +102,7 @@ public struct DayRunner: Sendable {
             let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, renderer: renderer,
                                              documentsConfiguration: renderer.configuration)
             facts = try ledger.write { tx in try computation.perform(tx) }
+            endStage("ledger")
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: sourceEntries,
                           message: "the day's write was rolled back, nothing changed: \(error)")
@@ -116,6 +112,7 @@ public struct DayRunner: Sendable {
             let outputs = DayOutputs(day: day, folder: dayFolder, loaded: loaded, environment: environment)
             let (result, report) = try outputs.write(ingested: ingested, facts: facts, sources: sourceEntries,
                                                      ledger: ledger, started: started)
+            endStage("outputs")
             let status: ExitStatus = result.status == .ok ? .success : .exceptions
             let counts = [
                 "orders": ingested.orders.count, "payments": ingested.payments.count,
@@ -132,9 +129,10 @@ public struct DayRunner: Sendable {
             logger.info("business day \(day.iso): \(result.status.rawValue)", metadata: [
                 "documents": "\(result.documents.count)", "held": "\(result.held.count)",
                 "exceptions": "\(result.exceptions.count)", "seconds": "\(String(format: "%.2f", duration))",
+                "stages": "\(stageSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))s" }.joined(separator: ", "))",
             ])
             return DayRunOutcome(result: result, exitStatus: status, dayFolder: dayFolder, report: report,
-                                 durationSeconds: duration)
+                                 durationSeconds: duration, stageSeconds: stageSeconds)
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: sourceEntries,
                           message: "writing the day's files failed (the ledger is complete; the next run writes them): \(error)")
@@ -199,5 +197,33 @@ public struct DayRunner: Sendable {
         } catch {
             logger.warning("metrics file not written: \(error)")
         }
+    }
+}
+
+extension LoadedConfiguration {
+    /// The documents stage's view of the configuration: the seller, the signer, the ВСД slot and
+    /// the program name the renderer writes.
+    /// - Throws: `RequisiteError` when the seller's ИНН is not valid.
+    public func documentsConfiguration() throws -> DocumentsConfiguration {
+        let seller = configuration.seller
+        let party = Party(
+            id: CustomerID("seller"), kind: seller.inn.count == 12 ? .soleTrader : .legal, name: seller.name,
+            inn: try INN(seller.inn), kpp: seller.kpp, address: seller.address.domain,
+            bank: seller.bank.map { BankDetails(bik: $0.bik, account: $0.account, correspondentAccount: $0.corrAccount, name: $0.name) },
+            email: seller.email, edoID: seller.edoID)
+        let signer = configuration.signer
+        var documentSigner = Documents.Signer(surname: signer.surname, givenName: signer.name, patronymic: signer.patronymic,
+                                              position: signer.position, authorityMethod: String(signer.authority ?? 1))
+        if signer.authority == 3, let number = signer.poaNumber, let date = signer.poaDate.flatMap(CivilDate.init(iso:)) {
+            documentSigner.electronicPowerOfAttorney = ElectronicPowerOfAttorney(
+                number: number, issuedOn: date, storageSystem: signer.poaSystem ?? "https://m4d.nalog.gov.ru")
+        }
+        let slot: VSDSlot = switch configuration.policies.vsdSlot {
+        case .svGosSist: .stateSystem
+        case .soprDokTov: .accompanyingDocument
+        case .infPolFHZh2: .textInfo
+        }
+        return DocumentsConfiguration(seller: party, signer: documentSigner, vsdSlot: slot,
+                                      programVersion: configuration.edo.programName ?? "sverka 1.0")
     }
 }

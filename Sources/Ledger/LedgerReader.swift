@@ -16,7 +16,7 @@ public class LedgerReader {
     /// The customer with this ИНН, with its current requisites.
     public func customer(inn: String) throws -> CustomerRecord? {
         try guarded("read customer", record: "customer \(inn)") {
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM customers WHERE inn = ?", arguments: [inn]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM customers WHERE inn = ?"), arguments: [inn]) else {
                 return nil
             }
             return try customerValue(row)
@@ -32,21 +32,21 @@ public class LedgerReader {
     /// The ИНН of every customer the ledger knows.
     public func customerINNs() throws -> Set<String> {
         try guarded("read customers") {
-            Set(try String.fetchAll(db, sql: "SELECT inn FROM customers"))
+            Set(try String.fetchAll(db.cachedStatement(sql: "SELECT inn FROM customers")))
         }
     }
 
     /// Every customer, by ИНН.
     public func customers() throws -> [CustomerRecord] {
         try guarded("read customers") {
-            try Row.fetchAll(db, sql: "SELECT * FROM customers ORDER BY inn").map(customerValue)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM customers ORDER BY inn")).map(customerValue)
         }
     }
 
     /// The recorded changes of a customer's requisites, oldest first.
     public func customerChanges(inn: String) throws -> [CustomerChange] {
         try guarded("read customer changes", record: "customer \(inn)") {
-            try Row.fetchAll(db, sql: "SELECT * FROM customer_changes WHERE inn = ? ORDER BY id", arguments: [inn])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM customer_changes WHERE inn = ? ORDER BY id"), arguments: [inn])
                 .map(customerChange)
         }
     }
@@ -54,7 +54,7 @@ public class LedgerReader {
     /// The customer changes noticed on a business day, oldest first.
     public func customerChanges(on businessDate: CivilDate) throws -> [CustomerChange] {
         try guarded("read customer changes", record: "business date \(businessDate)") {
-            try Row.fetchAll(db, sql: "SELECT * FROM customer_changes WHERE business_date = ? ORDER BY id",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM customer_changes WHERE business_date = ? ORDER BY id"),
                              arguments: [businessDate.iso])
                 .map(customerChange)
         }
@@ -73,14 +73,14 @@ public class LedgerReader {
     /// The order with this id, as last stored.
     public func order(_ id: OrderID) throws -> OrderRecord? {
         try guarded("read order", record: "order \(id)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id.rawValue]).map(orderRecord)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id.rawValue]).map(orderRecord)
         }
     }
 
     /// The order whose bill has this number.
     public func order(billNumber: BillNumber) throws -> OrderRecord? {
         try guarded("read order", record: "bill \(billNumber)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE bill_number = ?", arguments: [billNumber.rawValue])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE bill_number = ?"), arguments: [billNumber.rawValue])
                 .map(orderRecord)
         }
     }
@@ -88,7 +88,7 @@ public class LedgerReader {
     /// The order the payment provider knows by this id.
     public func order(providerOrderID: ProviderOrderID) throws -> OrderRecord? {
         try guarded("read order", record: "provider order \(providerOrderID)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE provider_order_id = ?",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE provider_order_id = ?"),
                              arguments: [providerOrderID.rawValue])
                 .map(orderRecord)
         }
@@ -98,17 +98,42 @@ public class LedgerReader {
     public func orders(customerINN: String? = nil) throws -> [OrderRecord] {
         try guarded("read orders") {
             if let customerINN {
-                return try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE customer_inn = ? ORDER BY created_at, id",
+                return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM orders WHERE customer_inn = ? ORDER BY created_at, id"),
                                         arguments: [customerINN]).map(orderRecord)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM orders ORDER BY created_at, id").map(orderRecord)
+            return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM orders ORDER BY created_at, id")).map(orderRecord)
+        }
+    }
+
+    /// One customer's orders as their columns hold them (no content decoded), oldest created first
+    /// (the order of `orders(customerINN:)`).
+    public func orderTerms(customerINN: String) throws -> [OrderTermsRecord] {
+        try guarded("read orders", record: "customer \(customerINN)") {
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, created_at, terms_payment, deferral_days, credit_limit FROM orders
+                WHERE customer_inn = ? ORDER BY created_at, id
+                """), arguments: [customerINN]).map { row in
+                guard let payment = Terms.Payment(rawValue: row["terms_payment"]) else {
+                    throw CorruptValue(column: "orders.terms_payment")
+                }
+                return OrderTermsRecord(orderID: OrderID(row["id"] as String), createdAt: try row.timestamp("created_at"),
+                                        terms: Terms(payment: payment, deferralDays: row["deferral_days"],
+                                                     creditLimit: Money(kopecks: row["credit_limit"])))
+            }
+        }
+    }
+
+    /// The ИНН of the customer of an order (its column; no content decoded).
+    public func customerINN(ofOrder id: OrderID) throws -> String? {
+        try guarded("read order", record: "order \(id)") {
+            try String.fetchOne(db.cachedStatement(sql: "SELECT customer_inn FROM orders WHERE id = ?"), arguments: [id.rawValue])
         }
     }
 
     /// Orders seen (read from the feed) on a business day, oldest created first.
     public func orders(lastSeenOn businessDate: CivilDate) throws -> [OrderRecord] {
         try guarded("read orders", record: "business date \(businessDate)") {
-            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE last_seen = ? ORDER BY created_at, id",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM orders WHERE last_seen = ? ORDER BY created_at, id"),
                              arguments: [businessDate.iso]).map(orderRecord)
         }
     }
@@ -116,7 +141,7 @@ public class LedgerReader {
     /// Earlier contents of an order that a later feed replaced, oldest first, with the business day of each replacement.
     public func orderHistory(_ id: OrderID) throws -> [(replacedOn: CivilDate, order: Order)] {
         try guarded("read order history", record: "order \(id)") {
-            try Row.fetchAll(db, sql: "SELECT * FROM order_versions WHERE order_id = ? ORDER BY id", arguments: [id.rawValue])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM order_versions WHERE order_id = ? ORDER BY id"), arguments: [id.rawValue])
                 .map { row in
                     (try row.date("replaced_on"), try decodeJSON(Order.self, row["content"], column: "order_versions.content"))
                 }
@@ -134,14 +159,14 @@ public class LedgerReader {
     /// The payment with this id.
     public func payment(_ id: PaymentID) throws -> Payment? {
         try guarded("read payment", record: "payment \(id)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ?", arguments: [id.rawValue]).map(paymentValue)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM payments WHERE id = ?"), arguments: [id.rawValue]).map(paymentValue)
         }
     }
 
     /// Payments received in a period (inclusive), by day then id.
     public func payments(receivedFrom from: CivilDate, through: CivilDate) throws -> [Payment] {
         try guarded("read payments") {
-            try Row.fetchAll(db, sql: "SELECT * FROM payments WHERE received_on BETWEEN ? AND ? ORDER BY received_on, id",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM payments WHERE received_on BETWEEN ? AND ? ORDER BY received_on, id"),
                              arguments: [from.iso, through.iso]).map(paymentValue)
         }
     }
@@ -205,7 +230,7 @@ public class LedgerReader {
     /// The allocations of a payment, in the order they were made.
     public func allocations(payment: PaymentID) throws -> [AllocationRecord] {
         try guarded("read allocations", record: "payment \(payment)") {
-            try Row.fetchAll(db, sql: "SELECT * FROM allocations WHERE payment_id = ? ORDER BY id",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM allocations WHERE payment_id = ? ORDER BY id"),
                              arguments: [payment.rawValue]).map(allocationRecord)
         }
     }
@@ -213,7 +238,7 @@ public class LedgerReader {
     /// The allocations to an order's bill, in the order they were made.
     public func allocations(order: OrderID) throws -> [AllocationRecord] {
         try guarded("read allocations", record: "order \(order)") {
-            try Row.fetchAll(db, sql: "SELECT * FROM allocations WHERE order_id = ? ORDER BY id",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM allocations WHERE order_id = ? ORDER BY id"),
                              arguments: [order.rawValue]).map(allocationRecord)
         }
     }
@@ -221,7 +246,7 @@ public class LedgerReader {
     /// The accountant's pins, by payment then bill.
     public func pins() throws -> [Pin] {
         try guarded("read pins") {
-            try Row.fetchAll(db, sql: "SELECT * FROM pins ORDER BY payment_id, bill_number").map { row in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM pins ORDER BY payment_id, bill_number")).map { row in
                 Pin(paymentID: PaymentID(row["payment_id"] as String), billNumber: BillNumber(row["bill_number"] as String),
                     amount: (row["amount"] as Int64?).map { Money(kopecks: $0) }, note: row["note"])
             }
@@ -268,18 +293,18 @@ public class LedgerReader {
     /// each with the business day that wrote it, oldest first.
     public func movementHistory(base: String) throws -> [(movement: BalanceMovement, businessDate: CivilDate)] {
         try guarded("read movements", record: "movement \(base)") {
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM balance_movements
                 WHERE id = ? OR substr(id, 1, length(?) + 1) = ? || '@'
                 ORDER BY business_date, id
-                """, arguments: [base, base, base]).map { row in (try movementValue(row), try row.date("business_date")) }
+                """), arguments: [base, base, base]).map { row in (try movementValue(row), try row.date("business_date")) }
         }
     }
 
     /// One movement by its id.
     public func movement(id: String) throws -> BalanceMovement? {
         try guarded("read movement", record: "movement \(id)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM balance_movements WHERE id = ?", arguments: [id]).map(movementValue)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM balance_movements WHERE id = ?"), arguments: [id]).map(movementValue)
         }
     }
 
@@ -288,7 +313,7 @@ public class LedgerReader {
     /// The number already given to `identity` in `series`, if any.
     public func assignedNumber(for identity: String, series: String) throws -> AssignedNumber? {
         try guarded("read document number", record: "document \(identity)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM document_numbers WHERE series = ? AND identity = ?",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM document_numbers WHERE series = ? AND identity = ?"),
                              arguments: [series, identity]).map(assignedNumberValue)
         }
     }
@@ -296,7 +321,7 @@ public class LedgerReader {
     /// The last number given in a series and year.
     public func lastNumber(series: String, year: Int) throws -> AssignedNumber? {
         try guarded("read document number", record: "series \(series) \(year)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM document_numbers WHERE series = ? AND year = ? ORDER BY number DESC LIMIT 1",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM document_numbers WHERE series = ? AND year = ? ORDER BY number DESC LIMIT 1"),
                              arguments: [series, year]).map(assignedNumberValue)
         }
     }
@@ -304,7 +329,7 @@ public class LedgerReader {
     /// The latest version (highest correction number) of the document with this identity.
     public func document(identity: String) throws -> DocumentRecord? {
         try guarded("read document", record: "document \(identity)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM documents WHERE identity = ? ORDER BY correction_number DESC LIMIT 1",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM documents WHERE identity = ? ORDER BY correction_number DESC LIMIT 1"),
                              arguments: [identity]).map(documentValue)
         }
     }
@@ -312,7 +337,7 @@ public class LedgerReader {
     /// One version of a document.
     public func document(identity: String, correctionNumber: Int) throws -> DocumentRecord? {
         try guarded("read document", record: "document \(identity) correction \(correctionNumber)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM documents WHERE identity = ? AND correction_number = ?",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM documents WHERE identity = ? AND correction_number = ?"),
                              arguments: [identity, correctionNumber]).map(documentValue)
         }
     }
@@ -320,15 +345,35 @@ public class LedgerReader {
     /// Every document version recorded on a business day (issued, corrected or held), in recording order.
     public func documents(businessDate: CivilDate) throws -> [DocumentRecord] {
         try guarded("read documents", record: "business date \(businessDate)") {
-            try Row.fetchAll(db, sql: "SELECT * FROM documents WHERE business_date = ? ORDER BY id",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM documents WHERE business_date = ? ORDER BY id"),
                              arguments: [businessDate.iso]).map(documentValue)
+        }
+    }
+
+    /// The document versions recorded on a business day, in recording order, handed over
+    /// `batchSize` at a time: a day's XML is read without ever being in memory all at once.
+    public func forEachDocumentBatch(businessDate: CivilDate, batchSize: Int = 512,
+                                     _ body: ([DocumentRecord]) throws -> Void) throws {
+        try guarded("read documents", record: "business date \(businessDate)") {
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM documents WHERE business_date = ? ORDER BY id"),
+                                           arguments: [businessDate.iso])
+            var batch: [DocumentRecord] = []
+            batch.reserveCapacity(max(1, batchSize))
+            while let row = try rows.next() {
+                batch.append(try documentValue(row))
+                if batch.count >= max(1, batchSize) {
+                    try body(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { try body(batch) }
         }
     }
 
     /// Every version of every document of an order (originals and corrections), in recording order.
     public func documentVersions(order: OrderID) throws -> [DocumentRecord] {
         try guarded("read documents", record: "order \(order)") {
-            try Row.fetchAll(db, sql: "SELECT * FROM documents WHERE order_id = ? ORDER BY id",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM documents WHERE order_id = ? ORDER BY id"),
                              arguments: [order.rawValue]).map(documentValue)
         }
     }
@@ -360,31 +405,31 @@ public class LedgerReader {
     /// The most recent runs, newest first.
     public func lastRuns(limit: Int = 10) throws -> [RunRecord] {
         try guarded("read runs") {
-            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map(runValue)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?"), arguments: [limit]).map(runValue)
         }
     }
 
     /// The run with this id.
     public func run(id: Int64) throws -> RunRecord? {
         try guarded("read run", record: "run \(id)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(runValue)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id]).map(runValue)
         }
     }
 
     /// The records quarantined on a business day (including records quarantined again that day), by key.
     public func quarantined(on businessDate: CivilDate) throws -> [QuarantinedRecord] {
         try guarded("read quarantine", record: "business date \(businessDate)") {
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT q.* FROM quarantine q JOIN quarantine_days d ON d.key = q.key
                 WHERE d.business_date = ? ORDER BY q.key
-                """, arguments: [businessDate.iso]).map(quarantinedValue)
+                """), arguments: [businessDate.iso]).map(quarantinedValue)
         }
     }
 
     /// The quarantined record with this key.
     public func quarantined(key: String) throws -> QuarantinedRecord? {
         try guarded("read quarantine", record: "key \(key)") {
-            try Row.fetchOne(db, sql: "SELECT * FROM quarantine WHERE key = ?", arguments: [key]).map(quarantinedValue)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM quarantine WHERE key = ?"), arguments: [key]).map(quarantinedValue)
         }
     }
 

@@ -31,10 +31,10 @@ public final class LedgerTransaction: LedgerReader {
             let content = try encodeJSON(order)
             let sha = SHA256.hex(Array(content.utf8))
             let day = businessDate.iso
-            let existing = try Row.fetchOne(db, sql: """
+            let existing = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT content_sha256, content, last_seen, updated_on FROM orders WHERE id = ?
-                """, arguments: [order.id.rawValue])
-            if let owner = try String.fetchOne(db, sql: "SELECT order_id FROM bills WHERE number = ? AND order_id <> ?",
+                """), arguments: [order.id.rawValue])
+            if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT order_id FROM bills WHERE number = ? AND order_id <> ?"),
                                                arguments: [order.bill.number.rawValue, order.id.rawValue]) {
                 throw LedgerError(operation: "upsert order", record: "order \(order.id)",
                                   reason: "bill \(order.bill.number) already belongs to order \(owner)")
@@ -48,27 +48,27 @@ public final class LedgerTransaction: LedgerReader {
                 }
                 if (existing["content_sha256"] as String) == sha {
                     if (existing["last_seen"] as String) < day {
-                        try db.execute(sql: "UPDATE orders SET last_seen = ? WHERE id = ?", arguments: [day, order.id.rawValue])
+                        try db.cachedStatement(sql: "UPDATE orders SET last_seen = ? WHERE id = ?").execute(arguments: [day, order.id.rawValue])
                     }
                     return OrderUpsert(outcome: .unchanged, customerChanges: changes)
                 }
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO order_versions (order_id, replaced_on, content, content_sha256) VALUES (?, ?, ?, ?)
-                    """, arguments: [order.id.rawValue, day, existing["content"] as String, existing["content_sha256"] as String])
-                try db.execute(sql: """
+                    """).execute(arguments: [order.id.rawValue, day, existing["content"] as String, existing["content_sha256"] as String])
+                try db.cachedStatement(sql: """
                     UPDATE orders SET number = ?, customer_inn = ?, bill_number = ?, bill_date = ?, bill_amount = ?,
                         status = ?, terms_payment = ?, deferral_days = ?, credit_limit = ?, provider_order_id = ?,
                         created_at = ?, content = ?, content_sha256 = ?, last_seen = MAX(last_seen, ?), updated_on = ?
                     WHERE id = ?
-                    """, arguments: orderColumns(order) + [content, sha, day, day, order.id.rawValue])
+                    """).execute(arguments: orderColumns(order) + [content, sha, day, day, order.id.rawValue])
                 outcome = .updated
             } else {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO orders (number, customer_inn, bill_number, bill_date, bill_amount, status, terms_payment,
                         deferral_days, credit_limit, provider_order_id, created_at, content, content_sha256,
                         first_seen, last_seen, updated_on, id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: orderColumns(order) + [content, sha, day, day, day, order.id.rawValue])
+                    """).execute(arguments: orderColumns(order) + [content, sha, day, day, day, order.id.rawValue])
                 outcome = .inserted
             }
             try replaceOrderParts(order)
@@ -85,42 +85,39 @@ public final class LedgerTransaction: LedgerReader {
     /// Rewrites the bill, shipments and returns derived from an order's content.
     private func replaceOrderParts(_ order: Order) throws {
         let id = order.id.rawValue
-        try db.execute(sql: "DELETE FROM bills WHERE order_id = ?", arguments: [id])
-        try db.execute(sql: "INSERT INTO bills (number, order_id, date, amount, customer_inn) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [order.bill.number.rawValue, id, order.bill.date.iso, order.bill.amount.kopecks,
+        try db.cachedStatement(sql: "DELETE FROM bills WHERE order_id = ?").execute(arguments: [id])
+        try db.cachedStatement(sql: "INSERT INTO bills (number, order_id, date, amount, customer_inn) VALUES (?, ?, ?, ?, ?)").execute(arguments: [order.bill.number.rawValue, id, order.bill.date.iso, order.bill.amount.kopecks,
                                    order.customer.inn.value])
-        try db.execute(sql: "DELETE FROM shipments WHERE order_id = ?", arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM shipments WHERE order_id = ?").execute(arguments: [id])
         for shipment in order.shipments {
-            if let owner = try String.fetchOne(db, sql: "SELECT order_id FROM shipments WHERE id = ?",
+            if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT order_id FROM shipments WHERE id = ?"),
                                                arguments: [shipment.id.rawValue]) {
                 throw LedgerError(operation: "upsert order", record: "order \(order.id)",
                                   reason: "shipment \(shipment.id) already belongs to order \(owner)")
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO shipments (id, order_id, warehouse_id, warehouse, departed_at, delivered_at, date)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [shipment.id.rawValue, id, shipment.warehouse.id.rawValue, try encodeJSON(shipment.warehouse),
+                """).execute(arguments: [shipment.id.rawValue, id, shipment.warehouse.id.rawValue, try encodeJSON(shipment.warehouse),
                                  shipment.departedAt.description, shipment.deliveredAt?.description, shipment.date.iso])
             for line in shipment.lines {
-                try db.execute(sql: "INSERT INTO shipment_lines (shipment_id, line_no, quantity, vsd) VALUES (?, ?, ?, ?)",
-                               arguments: [shipment.id.rawValue, line.lineNo, line.quantity.description,
+                try db.cachedStatement(sql: "INSERT INTO shipment_lines (shipment_id, line_no, quantity, vsd) VALUES (?, ?, ?, ?)").execute(arguments: [shipment.id.rawValue, line.lineNo, line.quantity.description,
                                            try encodeJSON(line.vsd)])
             }
         }
-        try db.execute(sql: "DELETE FROM returns WHERE order_id = ?", arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM returns WHERE order_id = ?").execute(arguments: [id])
         for item in order.returns {
-            if let owner = try String.fetchOne(db, sql: "SELECT order_id FROM returns WHERE id = ?",
+            if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT order_id FROM returns WHERE id = ?"),
                                                arguments: [item.id.rawValue]) {
                 throw LedgerError(operation: "upsert order", record: "order \(order.id)",
                                   reason: "return \(item.id) already belongs to order \(owner)")
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO returns (id, order_id, shipment_id, stage, at, reason) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [item.id.rawValue, id, item.shipmentID.rawValue, item.stage.rawValue, item.at.description,
+                """).execute(arguments: [item.id.rawValue, id, item.shipmentID.rawValue, item.stage.rawValue, item.at.description,
                                  item.reason])
             for line in item.lines {
-                try db.execute(sql: "INSERT INTO return_lines (return_id, line_no, quantity) VALUES (?, ?, ?)",
-                               arguments: [item.id.rawValue, line.lineNo, line.quantity.description])
+                try db.cachedStatement(sql: "INSERT INTO return_lines (return_id, line_no, quantity) VALUES (?, ?, ?)").execute(arguments: [item.id.rawValue, line.lineNo, line.quantity.description])
             }
         }
     }
@@ -130,19 +127,19 @@ public final class LedgerTransaction: LedgerReader {
         let inn = party.inn.value
         let day = businessDate.iso
         let partyJSON = try encodeJSON(party)
-        guard let row = try Row.fetchOne(db, sql: "SELECT party, source_created_at, source_order_id, last_seen FROM customers WHERE inn = ?",
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT party, source_created_at, source_order_id, last_seen FROM customers WHERE inn = ?"),
                                          arguments: [inn]) else {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO customers (inn, customer_id, kind, name, kpp, address_text, edo_id, email, party,
                     source_order_id, source_created_at, first_seen, last_seen)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [inn, party.id.rawValue, party.kind.rawValue, party.name, party.kpp, party.address.text,
+                """).execute(arguments: [inn, party.id.rawValue, party.kind.rawValue, party.name, party.kpp, party.address.text,
                                  party.edoID, party.email, partyJSON, order.id.rawValue, order.createdAt.epochSeconds,
                                  day, day])
             return []
         }
         if (row["last_seen"] as String) < day {
-            try db.execute(sql: "UPDATE customers SET last_seen = ? WHERE inn = ?", arguments: [day, inn])
+            try db.cachedStatement(sql: "UPDATE customers SET last_seen = ? WHERE inn = ?").execute(arguments: [day, inn])
         }
         // An older order read again never reverts newer requisites (ties broken by order id,
         // so the outcome does not depend on the order the feed lists them in).
@@ -151,8 +148,7 @@ public final class LedgerTransaction: LedgerReader {
         guard newer else { return [] }
         let storedJSON: String = row["party"]
         guard storedJSON != partyJSON else {
-            try db.execute(sql: "UPDATE customers SET source_order_id = ?, source_created_at = ? WHERE inn = ?",
-                           arguments: [order.id.rawValue, order.createdAt.epochSeconds, inn])
+            try db.cachedStatement(sql: "UPDATE customers SET source_order_id = ?, source_created_at = ? WHERE inn = ?").execute(arguments: [order.id.rawValue, order.createdAt.epochSeconds, inn])
             return []
         }
         let old = try decodeJSON(Party.self, storedJSON, column: "customers.party")
@@ -168,16 +164,16 @@ public final class LedgerTransaction: LedgerReader {
         note(.bank, old.bank.map(bankText), party.bank.map(bankText), differ: old.bank != party.bank)
         note(.edoID, old.edoID, party.edoID, differ: old.edoID != party.edoID)
         for change in changes {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO customer_changes (inn, business_date, order_id, field, old_value, new_value)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [inn, day, order.id.rawValue, change.field.rawValue, change.oldValue, change.newValue])
+                """).execute(arguments: [inn, day, order.id.rawValue, change.field.rawValue, change.oldValue, change.newValue])
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE customers SET customer_id = ?, kind = ?, name = ?, kpp = ?, address_text = ?, edo_id = ?, email = ?,
                 party = ?, source_order_id = ?, source_created_at = ?
             WHERE inn = ?
-            """, arguments: [party.id.rawValue, party.kind.rawValue, party.name, party.kpp, party.address.text, party.edoID,
+            """).execute(arguments: [party.id.rawValue, party.kind.rawValue, party.name, party.kpp, party.address.text, party.edoID,
                              party.email, partyJSON, order.id.rawValue, order.createdAt.epochSeconds, inn])
         return changes
     }
@@ -198,25 +194,24 @@ public final class LedgerTransaction: LedgerReader {
     public func upsertPayment(_ payment: Payment, businessDate: CivilDate) throws -> UpsertOutcome {
         try guarded("upsert payment", record: "payment \(payment.id)") {
             let day = businessDate.iso
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ?", arguments: [payment.id.rawValue]) {
+            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM payments WHERE id = ?"), arguments: [payment.id.rawValue]) {
                 if (row["last_seen"] as String) < day {
-                    try db.execute(sql: "UPDATE payments SET last_seen = ? WHERE id = ?",
-                                   arguments: [day, payment.id.rawValue])
+                    try db.cachedStatement(sql: "UPDATE payments SET last_seen = ? WHERE id = ?").execute(arguments: [day, payment.id.rawValue])
                 }
                 if try paymentValue(row) == payment && (row["raw"] as String) == payment.raw { return .unchanged }
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE payments SET source = ?, received_on = ?, amount = ?, payer_inn = ?, payer_name = ?,
                         purpose = ?, document_number = ?, document_date = ?, provider_order_id = ?,
                         merchant_order_id = ?, raw = ?
                     WHERE id = ?
-                    """, arguments: paymentColumns(payment) + [payment.id.rawValue])
+                    """).execute(arguments: paymentColumns(payment) + [payment.id.rawValue])
                 return .updated
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO payments (source, received_on, amount, payer_inn, payer_name, purpose, document_number,
                     document_date, provider_order_id, merchant_order_id, raw, id, first_seen, last_seen)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: paymentColumns(payment) + [payment.id.rawValue, day, day])
+                """).execute(arguments: paymentColumns(payment) + [payment.id.rawValue, day, day])
             return .inserted
         }
     }
@@ -242,23 +237,21 @@ public final class LedgerTransaction: LedgerReader {
                 if existing == record {
                     outcome = .unchanged
                 } else {
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE quarantine SET severity = ?, kind = ?, source = ?, record = ?, field = ?, message = ?, raw = ?
                         WHERE key = ?
-                        """, arguments: quarantineColumns(record) + [record.key])
+                        """).execute(arguments: quarantineColumns(record) + [record.key])
                     outcome = .updated
                 }
-                try db.execute(sql: "UPDATE quarantine SET last_seen = MAX(last_seen, ?) WHERE key = ?",
-                               arguments: [day, record.key])
+                try db.cachedStatement(sql: "UPDATE quarantine SET last_seen = MAX(last_seen, ?) WHERE key = ?").execute(arguments: [day, record.key])
             } else {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO quarantine (severity, kind, source, record, field, message, raw, key, first_seen, last_seen)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: quarantineColumns(record) + [record.key, day, day])
+                    """).execute(arguments: quarantineColumns(record) + [record.key, day, day])
                 outcome = .inserted
             }
-            try db.execute(sql: "INSERT OR IGNORE INTO quarantine_days (key, business_date) VALUES (?, ?)",
-                           arguments: [record.key, day])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO quarantine_days (key, business_date) VALUES (?, ?)").execute(arguments: [record.key, day])
             return outcome
         }
     }
@@ -300,25 +293,24 @@ public final class LedgerTransaction: LedgerReader {
             }
             var result = AllocationReplacement(changedPayments: [], pinnedAdded: 0, pinnedKept: 0)
             for payment in payments.sorted() {
-                let current = try Row.fetchAll(db, sql: """
+                let current = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT order_id, bill_number, amount, method FROM allocations WHERE payment_id = ? AND pinned = 0
-                    """, arguments: [payment.rawValue]).map { row in
+                    """), arguments: [payment.rawValue]).map { row in
                     AllocationKey(order: row["order_id"], bill: row["bill_number"], amount: row["amount"],
                                   method: row["method"])
                 }
                 let wanted = (byPayment[payment] ?? []).map(AllocationKey.init)
                 if current.sorted() == wanted.sorted() { continue }
-                try db.execute(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0",
-                               arguments: [payment.rawValue])
+                try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment.rawValue])
                 for allocation in byPayment[payment] ?? [] {
                     try insertAllocation(allocation, pinned: false, businessDate: businessDate, runID: runID)
                 }
                 result.changedPayments.append(payment)
             }
             for allocation in pinned {
-                let exists = try Bool.fetchOne(db, sql: """
+                let exists = try Bool.fetchOne(db.cachedStatement(sql: """
                     SELECT EXISTS (SELECT 1 FROM allocations WHERE payment_id = ? AND bill_number = ? AND pinned = 1)
-                    """, arguments: [allocation.paymentID.rawValue, allocation.billNumber.rawValue]) ?? false
+                    """), arguments: [allocation.paymentID.rawValue, allocation.billNumber.rawValue]) ?? false
                 if exists {
                     result.pinnedKept += 1
                 } else {
@@ -334,20 +326,20 @@ public final class LedgerTransaction: LedgerReader {
     }
 
     private func insertAllocation(_ allocation: Allocation, pinned: Bool, businessDate: CivilDate, runID: Int64?) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO allocations (payment_id, order_id, bill_number, amount, method, business_date, run_id, pinned)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [allocation.paymentID.rawValue, allocation.orderID.rawValue, allocation.billNumber.rawValue,
+            """).execute(arguments: [allocation.paymentID.rawValue, allocation.orderID.rawValue, allocation.billNumber.rawValue,
                              allocation.amount.kopecks, allocation.method.rawValue, businessDate.iso, runID,
                              pinned ? 1 : 0])
     }
 
     private func checkNotOverallocated(_ payment: PaymentID) throws {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT p.amount AS amount, COALESCE(SUM(a.amount), 0) AS allocated
             FROM payments p LEFT JOIN allocations a ON a.payment_id = p.id
             WHERE p.id = ? GROUP BY p.id
-            """, arguments: [payment.rawValue]) else {
+            """), arguments: [payment.rawValue]) else {
             throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
                               reason: "the payment is not in the ledger")
         }
@@ -364,10 +356,10 @@ public final class LedgerTransaction: LedgerReader {
         try guarded("add pin", record: "payment \(pin.paymentID), bill \(pin.billNumber)") {
             let existing = try pins().first { $0.paymentID == pin.paymentID && $0.billNumber == pin.billNumber }
             if existing == pin { return .unchanged }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO pins (payment_id, bill_number, amount, note, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (payment_id, bill_number) DO UPDATE SET amount = excluded.amount, note = excluded.note
-                """, arguments: [pin.paymentID.rawValue, pin.billNumber.rawValue, pin.amount?.kopecks, pin.note,
+                """).execute(arguments: [pin.paymentID.rawValue, pin.billNumber.rawValue, pin.amount?.kopecks, pin.note,
                                  (time ?? .now()).description])
             return existing == nil ? .inserted : .updated
         }
@@ -378,10 +370,8 @@ public final class LedgerTransaction: LedgerReader {
     @discardableResult
     public func removePin(paymentID: PaymentID, billNumber: BillNumber) throws -> Bool {
         try guarded("remove pin", record: "payment \(paymentID), bill \(billNumber)") {
-            try db.execute(sql: "DELETE FROM allocations WHERE payment_id = ? AND bill_number = ? AND pinned = 1",
-                           arguments: [paymentID.rawValue, billNumber.rawValue])
-            try db.execute(sql: "DELETE FROM pins WHERE payment_id = ? AND bill_number = ?",
-                           arguments: [paymentID.rawValue, billNumber.rawValue])
+            try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND bill_number = ? AND pinned = 1").execute(arguments: [paymentID.rawValue, billNumber.rawValue])
+            try db.cachedStatement(sql: "DELETE FROM pins WHERE payment_id = ? AND bill_number = ?").execute(arguments: [paymentID.rawValue, billNumber.rawValue])
             return db.changesCount > 0
         }
     }
@@ -399,7 +389,7 @@ public final class LedgerTransaction: LedgerReader {
             var counts = WriteCounts()
             for movement in movements {
                 if let existing = try self.movement(id: movement.id) {
-                    let writtenOn = try String.fetchOne(db, sql: "SELECT business_date FROM balance_movements WHERE id = ?",
+                    let writtenOn = try String.fetchOne(db.cachedStatement(sql: "SELECT business_date FROM balance_movements WHERE id = ?"),
                                                         arguments: [movement.id]) ?? ""
                     // Same movement, or one a later business day already wrote (a rerun of an
                     // earlier day does not take it back): leave it.
@@ -407,18 +397,18 @@ public final class LedgerTransaction: LedgerReader {
                         counts.add(.unchanged)
                         continue
                     }
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE balance_movements SET customer_inn = ?, date = ?, kind = ?, amount = ?, order_id = ?,
                             reference = ?, business_date = ?
                         WHERE id = ?
-                        """, arguments: movementColumns(movement) + [businessDate.iso, movement.id])
+                        """).execute(arguments: movementColumns(movement) + [businessDate.iso, movement.id])
                     counts.add(.updated)
                 } else {
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO balance_movements (customer_inn, date, kind, amount, order_id, reference,
                             business_date, id)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: movementColumns(movement) + [businessDate.iso, movement.id])
+                        """).execute(arguments: movementColumns(movement) + [businessDate.iso, movement.id])
                     counts.add(.inserted)
                 }
             }
@@ -483,15 +473,14 @@ public final class LedgerTransaction: LedgerReader {
                 var comparable = document
                 comparable.businessDate = existing.businessDate
                 if comparable == existing { return .unchanged }
-                try db.execute(sql: "DELETE FROM documents WHERE identity = ? AND correction_number = ?",
-                               arguments: [document.identity, document.correctionNumber])
+                try db.cachedStatement(sql: "DELETE FROM documents WHERE identity = ? AND correction_number = ?").execute(arguments: [document.identity, document.correctionNumber])
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO documents (identity, correction_number, kind, series, number, date, order_id, shipment_id,
                     customer_inn, file_name, file_id, content_sha256, xml, details, total_without_vat, total_vat, total,
                     status, hold_reason, business_date)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [document.identity, document.correctionNumber, document.kind.rawValue, document.series,
+                """).execute(arguments: [document.identity, document.correctionNumber, document.kind.rawValue, document.series,
                                  document.number, document.date.iso, document.orderID.rawValue,
                                  document.shipmentID?.rawValue, document.customerINN, document.fileName, document.fileID,
                                  document.contentSHA256, document.xml, document.details, document.totals.withoutVAT.kopecks,
@@ -505,11 +494,11 @@ public final class LedgerTransaction: LedgerReader {
     /// number back, so the series keeps no gap. That is possible only while it is the last
     /// number of its series and year; otherwise holding it is refused.
     private func returnUnusedNumber(of identity: String, label: String) throws {
-        let issued = try Bool.fetchOne(db, sql: """
+        let issued = try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT EXISTS (SELECT 1 FROM documents WHERE identity = ? AND status <> 'held')
-            """, arguments: [identity]) ?? false
+            """), arguments: [identity]) ?? false
         guard !issued else { return }
-        let assigned = try Row.fetchAll(db, sql: "SELECT * FROM document_numbers WHERE identity = ?", arguments: [identity])
+        let assigned = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM document_numbers WHERE identity = ?"), arguments: [identity])
             .map(assignedNumberValue)
         for number in assigned {
             guard let last = try lastNumber(series: number.series, year: number.year), last.number == number.number else {
@@ -517,8 +506,7 @@ public final class LedgerTransaction: LedgerReader {
                                   reason: "it took №\(number.number) in series \(number.series) and later numbers were "
                                       + "given since; holding it now would leave a gap")
             }
-            try db.execute(sql: "DELETE FROM document_numbers WHERE series = ? AND year = ? AND number = ?",
-                           arguments: [number.series, number.year, number.number])
+            try db.cachedStatement(sql: "DELETE FROM document_numbers WHERE series = ? AND year = ? AND number = ?").execute(arguments: [number.series, number.year, number.number])
         }
     }
 
@@ -539,8 +527,7 @@ public final class LedgerTransaction: LedgerReader {
                                   record: "document \(identity) correction \(correctionNumber)",
                                   reason: "a held document was never issued, so it cannot be corrected")
             case .issued:
-                try db.execute(sql: "UPDATE documents SET status = 'corrected' WHERE identity = ? AND correction_number = ?",
-                               arguments: [identity, correctionNumber])
+                try db.cachedStatement(sql: "UPDATE documents SET status = 'corrected' WHERE identity = ? AND correction_number = ?").execute(arguments: [identity, correctionNumber])
                 return .updated
             }
         }
@@ -555,8 +542,7 @@ public final class LedgerTransaction: LedgerReader {
     /// `.exceptions` inside the day's transaction, or with `.failed` in a separate one).
     public func startRun(businessDate: CivilDate, command: String, at time: Timestamp? = nil) throws -> Int64 {
         try guarded("start run", record: "business date \(businessDate)") {
-            try db.execute(sql: "INSERT INTO runs (business_date, command, started_at) VALUES (?, ?, ?)",
-                           arguments: [businessDate.iso, command, (time ?? .now()).description])
+            try db.cachedStatement(sql: "INSERT INTO runs (business_date, command, started_at) VALUES (?, ?, ?)").execute(arguments: [businessDate.iso, command, (time ?? .now()).description])
             return db.lastInsertedRowID
         }
     }
@@ -565,8 +551,7 @@ public final class LedgerTransaction: LedgerReader {
     public func finishRun(_ id: Int64, outcome: RunOutcome, counts: [String: Int] = [:], message: String = "",
                           at time: Timestamp? = nil) throws {
         try guarded("finish run", record: "run \(id)") {
-            try db.execute(sql: "UPDATE runs SET finished_at = ?, outcome = ?, counts = ?, message = ? WHERE id = ?",
-                           arguments: [(time ?? .now()).description, outcome.rawValue, try encodeJSON(counts), message, id])
+            try db.cachedStatement(sql: "UPDATE runs SET finished_at = ?, outcome = ?, counts = ?, message = ? WHERE id = ?").execute(arguments: [(time ?? .now()).description, outcome.rawValue, try encodeJSON(counts), message, id])
             guard db.changesCount == 1 else {
                 throw LedgerError(operation: "finish run", record: "run \(id)", reason: "no such run")
             }

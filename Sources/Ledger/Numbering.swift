@@ -52,8 +52,7 @@ extension LedgerTransaction {
             } else {
                 next = 1
             }
-            try db.execute(sql: "INSERT INTO document_numbers (series, year, number, identity, date) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [series, date.year, next, identity, date.iso])
+            try db.cachedStatement(sql: "INSERT INTO document_numbers (series, year, number, identity, date) VALUES (?, ?, ?, ?, ?)").execute(arguments: [series, date.year, next, identity, date.iso])
             return AssignedNumber(series: series, year: date.year, number: next, date: date, identity: identity)
         }
     }

@@ -75,6 +75,19 @@ public struct CustomerRecord: Hashable, Sendable {
 }
 
 /// An order as stored, with when the job saw it.
+/// An order's terms and creation time, as `LedgerReader.orderTerms(customerINN:)` reads them.
+public struct OrderTermsRecord: Hashable, Sendable {
+    public var orderID: OrderID
+    public var createdAt: Timestamp
+    public var terms: Terms
+
+    public init(orderID: OrderID, createdAt: Timestamp, terms: Terms) {
+        self.orderID = orderID
+        self.createdAt = createdAt
+        self.terms = terms
+    }
+}
+
 public struct OrderRecord: Hashable, Sendable {
     public var order: Order
     public var firstSeen: CivilDate

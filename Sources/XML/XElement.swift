@@ -113,35 +113,45 @@ public struct XElement: Sendable, Hashable {
 
     /// Rejects what libxml2 would write as ill-formed XML.
     private func check(path parentPath: String) throws(XMLError) {
-        let path = "\(parentPath)/\(name)"
+        var ancestors: [String] = []
+        try check(ancestors: &ancestors, root: parentPath)
+    }
+
+    /// The checks of `check(path:)`; the element's path is spelled out only for an error.
+    private func check(ancestors: inout [String], root: String) throws(XMLError) {
+        ancestors.append(name)
+        defer { ancestors.removeLast() }
+        func path() -> String { root + "/" + ancestors.joined(separator: "/") }
         guard name.withCString({ sxb_valid_name($0) }) == 1 else {
-            throw XMLError(kind: .build, source: path, path: path, message: "'\(name)' is not a valid XML element name")
+            throw XMLError(kind: .build, source: path(), path: path(), message: "'\(name)' is not a valid XML element name")
         }
-        var seen = Set<String>()
-        for attribute in attributes {
+        for (index, attribute) in attributes.enumerated() {
             guard attribute.name.withCString({ sxb_valid_name($0) }) == 1 else {
-                throw XMLError(kind: .build, source: path, path: path, message: "'\(attribute.name)' is not a valid XML attribute name")
+                throw XMLError(kind: .build, source: path(), path: path(), message: "'\(attribute.name)' is not a valid XML attribute name")
             }
-            guard seen.insert(attribute.name).inserted else {
-                throw XMLError(kind: .build, source: path, path: path, message: "attribute '\(attribute.name)' appears twice")
+            // Names compare by code point in XML: byte equality of their UTF-8.
+            guard !attributes[..<index].contains(where: { $0.name.utf8.elementsEqual(attribute.name.utf8) }) else {
+                throw XMLError(kind: .build, source: path(), path: path(), message: "attribute '\(attribute.name)' appears twice")
             }
             if let bad = Self.firstInvalidCharacter(attribute.value) {
-                throw XMLError(kind: .build, source: path, path: path,
+                throw XMLError(kind: .build, source: path(), path: path(),
                                message: "attribute '\(attribute.name)' holds U+\(String(bad.value, radix: 16, uppercase: true)), which XML 1.0 does not allow")
             }
         }
         if let text, let bad = Self.firstInvalidCharacter(text) {
-            throw XMLError(kind: .build, source: path, path: path,
+            throw XMLError(kind: .build, source: path(), path: path(),
                            message: "text holds U+\(String(bad.value, radix: 16, uppercase: true)), which XML 1.0 does not allow")
         }
         for child in children {
-            try child.check(path: path)
+            try child.check(ancestors: &ancestors, root: root)
         }
     }
 
     /// The first scalar outside XML 1.0's `Char` production, if any.
     static func firstInvalidCharacter(_ string: String) -> Unicode.Scalar? {
-        string.unicodeScalars.first { scalar in
+        // Fast path: only a control byte or the lead byte EF (of U+FFFE/U+FFFF) can start a bad scalar.
+        if !string.utf8.contains(where: { $0 < 0x20 && $0 != 0x9 && $0 != 0xA && $0 != 0xD || $0 == 0xEF }) { return nil }
+        return string.unicodeScalars.first { scalar in
             switch scalar.value {
             case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return false
             default: return true

@@ -52,10 +52,19 @@ public struct RuleInput: Sendable {
         self.root = root
         self.fileName = fileName
         self.format = format
+        self.elements = LocatedNode(node: root, path: "/Файл").allElements()
+        let document = LocatedNode(node: root, path: "/Файл").child("Документ")
+        self.document = document
+        self.lines = document?.child("ТаблСчФакт")?.children("СведТов") ?? []
     }
 
     var file: LocatedNode { LocatedNode(node: root, path: "/Файл") }
-    var document: LocatedNode? { file.child("Документ") }
+    /// `/Файл/Документ` (found once: most rules start there).
+    let document: LocatedNode?
+    /// `/Файл/Документ/ТаблСчФакт/СведТов[i]`, the lines (found once).
+    let lines: [LocatedNode]
+    /// Every element of the document with its path, depth first (computed once: several rules walk it).
+    let elements: [LocatedNode]
     var function: String { root.child("Документ")?[attribute: "Функция"] ?? "" }
     var isInvoice: Bool { function == "СЧФ" || function == "СЧФДОП" }
     var isAdvance: Bool {
@@ -116,9 +125,7 @@ public enum BeyondXSDRules {
                       message: message)
     }
 
-    static func lines(_ input: RuleInput) -> [LocatedNode] {
-        input.document?.child("ТаблСчФакт")?.children("СведТов") ?? []
-    }
+    static func lines(_ input: RuleInput) -> [LocatedNode] { input.lines }
 
     static func decimal(_ text: String?) -> ExactDecimal? { text.flatMap { ExactDecimal($0) } }
 
@@ -451,7 +458,7 @@ public enum BeyondXSDRules {
         id: "REQ-INN-KPP", summary: "every ИНН and КПП of every party has valid check digits / form", formats: both
     ) { input in
         var result: [RuleViolation] = []
-        for element in input.file.allElements() {
+        for element in input.elements {
             for name in ["ИННЮЛ", "ИННФЛ"] {
                 guard let value = element.attribute(name) else { continue }
                 do throws(RequisiteError) { try INN.check(value) } catch {
@@ -476,7 +483,7 @@ public enum BeyondXSDRules {
         let dateAttribute = input.format == .upd503 ? "ДатаДок" : "ДатаКСчФ"
         guard let date = header?.attribute(dateAttribute).flatMap(CivilDate.init(russian:)) else { return [] }
         var result: [RuleViolation] = []
-        for element in input.file.allElements() {
+        for element in input.elements {
             for name in ["НалСт", "НалСтДо", "НалСтПосле"] {
                 guard let text = element.attribute(name), let rate = VATRate(rawValue: text) else { continue }
                 do throws(VATRateError) { try rate.validate(on: date) } catch {
@@ -503,12 +510,13 @@ public enum BeyondXSDRules {
         id: "FIELD-LENGTH", summary: "text fields within the format's limits (НаимТов ≤ 2000, names ≤ 1000, Кварт ≤ 50/20, …)",
         formats: both
     ) { input in
-        let table = limits[input.format] ?? [:]
+        // A list, compared byte for byte: hashing Cyrillic names costs more than scanning it.
+        let table = (limits[input.format] ?? [:]).map { (name: $0.key, limit: $0.value) }
         var result: [RuleViolation] = []
-        for element in input.file.allElements() {
+        for element in input.elements {
             for attribute in element.node.attributes {
                 let (name, value) = (attribute.name, attribute.value)
-                guard let limit = table[name] else { continue }
+                guard let limit = table.first(where: { sameName($0.name, name) })?.limit else { continue }
                 if value.isEmpty || value.count > limit {
                     result.append(violation("FIELD-LENGTH", element, attribute: name,
                                             "has \(value.count) characters, allowed 1–\(limit)"))
@@ -522,14 +530,14 @@ public enum BeyondXSDRules {
         id: "DATE-FORMAT", summary: "dates are ДД.ММ.ГГГГ calendar days, times ЧЧ.ММ.СС", formats: both
     ) { input in
         var result: [RuleViolation] = []
-        for element in input.file.allElements() {
+        for element in input.elements {
             for attribute in element.node.attributes {
                 let (name, value) = (attribute.name, attribute.value)
-                if name.hasPrefix("Дата") || name == "РеквДатаДок" || name == "ДатаПРД" {
+                if name.utf8.starts(with: "Дата".utf8) || sameName(name, "РеквДатаДок") || sameName(name, "ДатаПРД") {
                     if CivilDate(russian: value) == nil {
                         result.append(violation("DATE-FORMAT", element, attribute: name, "«\(value)» is not a ДД.ММ.ГГГГ date"))
                     }
-                } else if name.hasPrefix("Врем") && !isFNSTime(value) {
+                } else if name.utf8.starts(with: "Врем".utf8) && !isFNSTime(value) {
                     result.append(violation("DATE-FORMAT", element, attribute: name, "«\(value)» is not a ЧЧ.ММ.СС time"))
                 }
             }

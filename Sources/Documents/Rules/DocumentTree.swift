@@ -41,13 +41,13 @@ public struct DocumentTree: Hashable, Sendable {
     }
 
     /// The attribute's value, if present.
-    public subscript(attribute name: String) -> String? { attributes.first { $0.name == name }?.value }
+    public subscript(attribute name: String) -> String? { attributes.first { sameName($0.name, name) }?.value }
 
     /// Children with this name, in document order.
-    public func children(_ name: String) -> [DocumentTree] { children.filter { $0.name == name } }
+    public func children(_ name: String) -> [DocumentTree] { children.filter { sameName($0.name, name) } }
 
     /// The first child with this name.
-    public func child(_ name: String) -> DocumentTree? { children.first { $0.name == name } }
+    public func child(_ name: String) -> DocumentTree? { children.first { sameName($0.name, name) } }
 
     /// Follows a path of child names (`["Документ", "СвСчФакт"]`), first match at each step.
     public func descendant(_ path: [String]) -> DocumentTree? {
@@ -55,6 +55,13 @@ public struct DocumentTree: Hashable, Sendable {
         for step in path { node = node?.child(step) }
         return node
     }
+}
+
+/// XML names are equal when their code points are (XML does not normalise names), which is
+/// byte equality of their UTF-8, and much cheaper than `String`'s canonical equivalence.
+@inline(__always)
+func sameName(_ a: String, _ b: String) -> Bool {
+    a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
 }
 
 /// A node of a tree together with its path (`/Файл/Документ/ТаблСчФакт/СведТов[2]`) for messages.
@@ -70,7 +77,13 @@ public struct LocatedNode: Sendable {
         }
     }
 
-    public func child(_ name: String) -> LocatedNode? { children(name).first }
+    /// The first child named `name` (its path carries `[1]` when the name repeats), without
+    /// building the others.
+    public func child(_ name: String) -> LocatedNode? {
+        guard let first = node.children.firstIndex(where: { sameName($0.name, name) }) else { return nil }
+        let repeats = node.children[(first + 1)...].contains { sameName($0.name, name) }
+        return LocatedNode(node: node.children[first], path: path + "/" + name + (repeats ? "[1]" : ""))
+    }
 
     public func attribute(_ name: String) -> String? { node[attribute: name] }
 
@@ -78,15 +91,37 @@ public struct LocatedNode: Sendable {
 
     /// Every element below (and including) this one, depth first.
     public func allElements() -> [LocatedNode] {
-        var result = [self]
-        var counts: [String: Int] = [:]
-        for child in node.children { counts[child.name, default: 0] += 1 }
-        var seen: [String: Int] = [:]
-        for child in node.children {
-            seen[child.name, default: 0] += 1
-            let suffix = counts[child.name, default: 0] > 1 ? "[\(seen[child.name, default: 0])]" : ""
-            result += LocatedNode(node: child, path: path + "/" + child.name + suffix).allElements()
-        }
+        var result: [LocatedNode] = []
+        collect(into: &result)
         return result
+    }
+
+    private func collect(into result: inout [LocatedNode]) {
+        result.append(self)
+        let children = node.children
+        // Sibling counts by name (an index is written only when a name repeats): linear for the
+        // short child lists documents have, a dictionary for long ones.
+        var counts: [String: Int] = [:]
+        var seen: [String: Int] = [:]
+        if children.count > 32 { for child in children { counts[child.name, default: 0] += 1 } }
+        for (position, child) in children.enumerated() {
+            let total: Int
+            let ordinal: Int
+            if children.count > 32 {
+                total = counts[child.name, default: 0]
+                seen[child.name, default: 0] += 1
+                ordinal = seen[child.name, default: 0]
+            } else {
+                var before = 0
+                var after = 0
+                for (other, sibling) in children.enumerated() where sameName(sibling.name, child.name) {
+                    if other < position { before += 1 } else if other > position { after += 1 }
+                }
+                total = before + after + 1
+                ordinal = before + 1
+            }
+            let suffix = total > 1 ? "[\(ordinal)]" : ""
+            LocatedNode(node: child, path: path + "/" + child.name + suffix).collect(into: &result)
+        }
     }
 }

@@ -16,6 +16,8 @@ public final class SchemaCatalog: Sendable {
     /// The folder searched.
     public let directory: URL
     private let cache = Mutex<[String: Result<XMLSchema, ValidationSetupError>]>([:])
+    /// The schema chosen for each kind, once found (a renderer asks for every document it checks).
+    private let chosen = Mutex<[FNSFormat: (schema: XMLSchema, file: URL)]>([:])
 
     /// A catalog over `directory`.
     /// - Throws: `ValidationSetupError` when it is not an existing folder.
@@ -46,6 +48,7 @@ public final class SchemaCatalog: Sendable {
     /// The compiled schema for `kind` (compiled on first use, then shared).
     /// - Throws: `ValidationSetupError` when no file matches or it does not compile.
     public func schema(for kind: FNSFormat) throws(ValidationSetupError) -> (schema: XMLSchema, file: URL) {
+        if let known = chosen.withLock({ $0[kind] }) { return known }
         guard let file = schemaFile(for: kind) else {
             let version = kind.schemaVersionParts.joined(separator: "_")
             throw ValidationSetupError(message: "no schema for \(kind) in '\(directory.path)' "
@@ -63,7 +66,9 @@ public final class SchemaCatalog: Sendable {
             cached[file.path] = compiled
             return compiled
         }
-        return (try result.get(), file)
+        let found = (schema: try result.get(), file: file)
+        chosen.withLock { $0[kind] = found }
+        return found
     }
 
     /// The default schema folder of `sverka validate`:

@@ -1,0 +1,58 @@
+// `sverka-bench run`: a whole business day through the job, in process.
+import Documents
+import Domain
+import Foundation
+import Generator
+import Job
+import Logging
+
+/// Generates a day of `orders` orders into a temporary folder (or uses `directory`, already
+/// generated), runs it through `JobRun.run` and prints wall, CPU, peak RSS and documents/s.
+func runBenchmark(orders: Int, seed: UInt64, date: CivilDate, directory: URL?, schemas: URL, keep: Bool) async throws {
+    let folder: URL
+    if let directory {
+        folder = directory
+    } else {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("sverka-bench-\(orders)-\(seed)-\(getpid())")
+        let started = ContinuousClock.now
+        let report = try Generator.write(GeneratorSettings(firstDay: date, ordersPerDay: orders, seed: seed, days: 1), to: folder)
+        let bytes = report.days.flatMap(\.files).map(\.bytes).reduce(0, +)
+        print("generated \(orders) orders (\(bytes / 1_000_000) MB of sources) in \(seconds(ContinuousClock.now - started) as String) → \(folder.path)")
+    }
+    defer {
+        if directory == nil && !keep { try? FileManager.default.removeItem(at: folder) }
+    }
+    let configurationFile = folder.appendingPathComponent("sverka.yaml")
+    let loaded = try ConfigurationLoader.load(path: configurationFile.path, environment: [:])
+    // A fresh ledger and output folder: the figures are those of a first run of the day.
+    try? FileManager.default.removeItem(at: loaded.outputDirectory)
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: loaded.ledgerPath.path + suffix) }
+    var logger = Logger(label: "sverka-bench")
+    logger.logLevel = .warning
+    let environment = JobEnvironment.live(configuration: loaded, environment: [:], logger: logger, schemasDirectory: schemas)
+
+    let resetWorked = resetPeakRSS()
+    let rssBefore = procStatusKilobytes("VmRSS") ?? 0
+    let clock = ContinuousClock()
+    let cpuStart = cpuSeconds()
+    let started = clock.now
+    let outcomes = try await JobRun.run(days: [date], loaded: loaded, environment: environment, command: "sverka-bench run")
+    let wall: Double = seconds(clock.now - started)
+    let cpu = cpuSeconds() - cpuStart
+    let peak = procStatusKilobytes("VmHWM") ?? 0
+    guard let outcome = outcomes.first else { return }
+    let result = outcome.result
+    let ledgerBytes = (try? FileManager.default.attributesOfItem(atPath: loaded.ledgerPath.path)[.size] as? Int) ?? 0
+    print("sverka-bench run: \(orders) orders, day \(date.iso), \(activeProcessors) CPU(s)")
+    print("  outcome: \(result.status.rawValue), exit \(outcome.exitStatus.rawValue); \(result.documents.count) documents, "
+          + "\(result.held.count) held, \(result.payments.count) payments, \(result.exceptions.count) exceptions")
+    if result.status == .failed {
+        for exception in result.exceptions { print("  ! \(exception.message)") }
+    }
+    print(String(format: "  wall %.2f s, CPU %.2f s (%.2f cores busy)", wall, cpu, cpu / max(wall, 0.001)))
+    print("  stages: " + outcome.stageSeconds.sorted { $0.key < $1.key }
+        .map { String(format: "%@ %.2f s", $0.key, $0.value) }.joined(separator: ", "))
+    print(String(format: "  documents/s: %.0f", Double(result.documents.count) / max(wall, 0.001)))
+    print("  peak RSS (VmHWM\(resetWorked ? ", reset before the run" : ", whole process")): \(megabytes(kilobytes: peak)); "
+          + "RSS before the run \(megabytes(kilobytes: rssBefore)); ledger file \(ledgerBytes / 1_000_000) MB")
+}
