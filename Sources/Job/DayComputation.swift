@@ -64,8 +64,14 @@ struct DayComputation {
         let orders = ingested.orders.map(\.order)
 
         // 1. What the sources said, idempotently.
-        for order in orders {
-            facts.customerChanges += try tx.upsertOrder(order, businessDate: day).customerChanges
+        // The orders' stored forms (JSON) are encoded on all cores a block at a time, then written in order.
+        var blockStart = 0
+        while blockStart < orders.count {
+            let block = Array(orders[blockStart..<min(orders.count, blockStart + Self.upsertBlock)])
+            blockStart += block.count
+            for prepared in try Self.prepare(block) {
+                facts.customerChanges += try tx.upsertOrder(prepared, businessDate: day).customerChanges
+            }
         }
         for payment in ingested.payments { _ = try tx.upsertPayment(payment, businessDate: day) }
         for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
@@ -80,6 +86,23 @@ struct DayComputation {
         try recordMovements(tx, orders: orders, facts: &facts)
         try creditControl(tx, orders: orders, facts: &facts)
         return facts
+    }
+
+    /// How many orders are prepared at once for the ledger (their JSON held at the same time).
+    static let upsertBlock = 1_024
+
+    /// The ledger's stored forms of `orders`, made over all cores, in the orders' order.
+    static func prepare(_ orders: [Order]) throws -> [PreparedOrder] {
+        guard !orders.isEmpty else { return [] }
+        let chunks = min(orders.count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 4)
+        let results = Mutex<[Int: Result<[PreparedOrder], any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (orders.count * chunk / chunks)..<(orders.count * (chunk + 1) / chunks)
+            let prepared = Result { try orders[range].map { try PreparedOrder($0) } }
+            results.withLock { $0[chunk] = prepared }
+        }
+        let all = results.withLock { $0 }
+        return try (0..<chunks).flatMap { chunk in try all[chunk]?.get() ?? [] }
     }
 
     // MARK: Reconciliation
@@ -194,7 +217,7 @@ struct DayComputation {
         var applied: [AppliedPayment] = []
         var prepayments: [Prepayment] = []
         for order in orders {
-            let versions = try tx.documentVersions(order: order.id).filter { $0.businessDate <= day && $0.status != .held }
+            let versions = try tx.documentVersions(order: order.id, withXML: false).filter { $0.businessDate <= day && $0.status != .held }
             var latest: [String: DocumentRecord] = [:]
             for version in versions where (latest[version.identity]?.correctionNumber ?? -1) < version.correctionNumber {
                 latest[version.identity] = version
@@ -403,7 +426,7 @@ struct DayComputation {
     /// The latest version of a document that this business day (or an earlier one) recorded: a rerun
     /// of an earlier day must not describe its movements with a later day's correction.
     private func documentAsOfDay(_ tx: LedgerTransaction, identity: String, order: OrderID) throws -> DocumentRecord? {
-        try tx.documentVersions(order: order)
+        try tx.documentVersions(order: order, withXML: false)
             .filter { $0.identity == identity && $0.businessDate <= day }
             .max { $0.correctionNumber < $1.correctionNumber }
     }
