@@ -242,23 +242,27 @@ struct DayComputation {
                 }
             }
         }
-        let plan = DocumentPlanner.plan(DocumentsInput(
-            businessDay: day, orders: orders, priorDocuments: prior, appliedPayments: applied, prepayments: prepayments,
-            configuration: documentsConfiguration))
         let ordersByID = Dictionary(orders.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let planning = BlockPlanning(day: day, orders: orders, prior: prior, applied: applied, prepayments: prepayments,
+                                     configuration: documentsConfiguration)
+        // The whole day's plan never exists at once (it is most of the day's memory): the planner
+        // decides each order on its own, so the orders are planned a block at a time to learn which
+        // documents there are and in which order, and each window is planned again for its documents.
+        let (keys, holds) = planning.keysAndHolds()
 
         // Numbers strictly increase with the document date: number in date order. The documents are
         // rendered and checked in parallel, a window at a time (the numbers they will get are worked
         // out beforehand, see `NumberForecast`), then recorded one by one in date order exactly as a
         // sequential run would: a document whose number turned out other than forecast is rendered
         // again, so the forecast only saves time and never changes a result.
-        let planned = plan.documents.sorted { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
+        let sortedKeys = keys.sorted { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
             .filter { ordersByID[$0.orderID] != nil }
         var forecast = NumberForecast(series: series)
         var windowStart = 0
-        while windowStart < planned.count {
-            let window = planned[windowStart..<min(planned.count, windowStart + Self.renderWindow)]
-            windowStart = window.endIndex
+        while windowStart < sortedKeys.count {
+            let windowKeys = sortedKeys[windowStart..<min(sortedKeys.count, windowStart + Self.renderWindow)]
+            windowStart = windowKeys.endIndex
+            let window = try planning.documents(for: Array(windowKeys))
             let prerendered = try prerender(tx, Array(window), forecast: &forecast)
             for (offset, document) in window.enumerated() {
                 guard let order = ordersByID[document.orderID] else { continue }
@@ -306,7 +310,7 @@ struct DayComputation {
                 }
             }
         }
-        for held in plan.holds {
+        for held in holds {
             guard let order = ordersByID[held.orderID] else { continue }
             let (shipmentID, date) = holdTarget(held.identityKey, order: order)
             try hold(tx, kind: held.kind, identity: held.identityKey, order: order, shipmentID: shipmentID, date: date,
@@ -542,6 +546,109 @@ struct DayComputation {
         }
         facts.ageing = Receivables.age(movements, deferralDays: deferral, asOf: day)
         facts.stopList = CreditControl.stopList(ageing: facts.ageing, accounts: accounts, asOf: day)
+    }
+}
+
+/// The day's document plan a part at a time (`DocumentPlanner.plan` decides each order from the
+/// order, its prior documents, its applied payments and its prepayments alone, so planning some
+/// orders gives exactly their documents and holds of the whole plan).
+struct BlockPlanning {
+    /// What places a planned document in the day's order, and finds it again.
+    struct Key {
+        var date: CivilDate
+        var identityKey: String
+        var correctionNumber: Int
+        var orderID: OrderID
+    }
+
+    let day: CivilDate
+    let orders: [Order]
+    let configuration: DocumentsConfiguration
+    private let ordersByID: [OrderID: Order]
+    private let priorByOrder: [OrderID: [PriorDocument]]
+    private let appliedByOrder: [OrderID: [AppliedPayment]]
+    private let prepaymentsByOrder: [OrderID: [Prepayment]]
+    /// Each advance's place among all the day's prepayments as the planner takes them.
+    private let advanceRank: [String: Int]
+
+    /// How many orders are planned at once to learn the keys.
+    static let block = 1_024
+
+    init(day: CivilDate, orders: [Order], prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment],
+         configuration: DocumentsConfiguration) {
+        self.day = day
+        self.orders = orders.sorted { $0.id < $1.id }
+        self.configuration = configuration
+        ordersByID = Dictionary(orders.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        priorByOrder = Dictionary(grouping: prior, by: \.orderID)
+        appliedByOrder = Dictionary(grouping: applied, by: \.orderID)
+        prepaymentsByOrder = Dictionary(grouping: prepayments, by: \.orderID)
+        var rank: [String: Int] = [:]
+        let ordered = prepayments.sorted { ($0.receivedOn, $0.paymentID, $0.orderID) < ($1.receivedOn, $1.paymentID, $1.orderID) }
+        for (index, prepayment) in ordered.enumerated() {
+            let key = DocumentPlanner.advanceKey(payment: prepayment.paymentID, order: prepayment.orderID)
+            if rank[key] == nil { rank[key] = index }
+        }
+        advanceRank = rank
+    }
+
+    /// The plan of `orders` alone (each order once).
+    private func plan(_ orders: [Order]) -> DocumentPlan {
+        DocumentPlanner.plan(DocumentsInput(
+            businessDay: day, orders: orders, priorDocuments: orders.flatMap { priorByOrder[$0.id] ?? [] },
+            appliedPayments: orders.flatMap { appliedByOrder[$0.id] ?? [] },
+            prepayments: orders.flatMap { prepaymentsByOrder[$0.id] ?? [] }, configuration: configuration))
+    }
+
+    /// The keys of every document of the day's plan, and its holds in the plan's order (the orders'
+    /// holds by order id, then the advances' in the order of their prepayments).
+    func keysAndHolds() -> ([Key], [DocumentHold]) {
+        var keys: [Key] = []
+        var orderHolds: [DocumentHold] = []
+        var advanceHolds: [(rank: Int, sequence: Int, hold: DocumentHold)] = []
+        var start = 0
+        while start < orders.count {
+            let block = Array(orders[start..<min(orders.count, start + Self.block)])
+            start += block.count
+            let plan = plan(block)
+            keys += plan.documents.map {
+                Key(date: $0.date, identityKey: $0.identityKey, correctionNumber: $0.correctionNumber, orderID: $0.orderID)
+            }
+            for hold in plan.holds {
+                if let rank = advanceRank[hold.identityKey], hold.identityKey.hasPrefix("ADV:") {
+                    advanceHolds.append((rank, advanceHolds.count, hold))
+                } else {
+                    orderHolds.append(hold)
+                }
+            }
+        }
+        let advances = advanceHolds.sorted { ($0.rank, $0.sequence) < ($1.rank, $1.sequence) }.map(\.hold)
+        return (keys, orderHolds + advances)
+    }
+
+    /// The planned documents of `keys`, in their order, from a plan of their orders.
+    func documents(for keys: [Key]) throws -> [PlannedDocument] {
+        var seen = Set<OrderID>()
+        let involved = keys.compactMap { key in seen.insert(key.orderID).inserted ? ordersByID[key.orderID] : nil }
+        var byKey: [String: [Int: PlannedDocument]] = [:]
+        for document in plan(involved.sorted { $0.id < $1.id }).documents {
+            byKey[document.identityKey, default: [:]][document.correctionNumber] = document
+        }
+        return try keys.map { key in
+            guard let document = byKey[key.identityKey]?[key.correctionNumber] else {
+                throw PlanningError(identity: key.identityKey, correctionNumber: key.correctionNumber)
+            }
+            return document
+        }
+    }
+
+    /// A document planned in the first pass was not planned again (the planner is not per order).
+    struct PlanningError: Error, CustomStringConvertible {
+        var identity: String
+        var correctionNumber: Int
+        var description: String {
+            "document \(identity) correction \(correctionNumber) was planned for the day but not when its orders were planned again"
+        }
     }
 }
 
