@@ -64,8 +64,14 @@ struct DayComputation {
         let orders = ingested.orders.map(\.order)
 
         // 1. What the sources said, idempotently.
-        for order in orders {
-            facts.customerChanges += try tx.upsertOrder(order, businessDate: day).customerChanges
+        // The orders' stored forms (JSON) are encoded on all cores a block at a time, then written in order.
+        var blockStart = 0
+        while blockStart < orders.count {
+            let block = Array(orders[blockStart..<min(orders.count, blockStart + Self.upsertBlock)])
+            blockStart += block.count
+            for prepared in try Self.prepare(block) {
+                facts.customerChanges += try tx.upsertOrder(prepared, businessDate: day).customerChanges
+            }
         }
         for payment in ingested.payments { _ = try tx.upsertPayment(payment, businessDate: day) }
         for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
@@ -80,6 +86,23 @@ struct DayComputation {
         try recordMovements(tx, orders: orders, facts: &facts)
         try creditControl(tx, orders: orders, facts: &facts)
         return facts
+    }
+
+    /// How many orders are prepared at once for the ledger (their JSON held at the same time).
+    static let upsertBlock = 1_024
+
+    /// The ledger's stored forms of `orders`, made over all cores, in the orders' order.
+    static func prepare(_ orders: [Order]) throws -> [PreparedOrder] {
+        guard !orders.isEmpty else { return [] }
+        let chunks = min(orders.count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 4)
+        let results = Mutex<[Int: Result<[PreparedOrder], any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (orders.count * chunk / chunks)..<(orders.count * (chunk + 1) / chunks)
+            let prepared = Result { try orders[range].map { try PreparedOrder($0) } }
+            results.withLock { $0[chunk] = prepared }
+        }
+        let all = results.withLock { $0 }
+        return try (0..<chunks).flatMap { chunk in try all[chunk]?.get() ?? [] }
     }
 
     // MARK: Reconciliation
@@ -194,7 +217,7 @@ struct DayComputation {
         var applied: [AppliedPayment] = []
         var prepayments: [Prepayment] = []
         for order in orders {
-            let versions = try tx.documentVersions(order: order.id).filter { $0.businessDate <= day && $0.status != .held }
+            let versions = try tx.documentVersions(order: order.id, withXML: false).filter { $0.businessDate <= day && $0.status != .held }
             var latest: [String: DocumentRecord] = [:]
             for version in versions where (latest[version.identity]?.correctionNumber ?? -1) < version.correctionNumber {
                 latest[version.identity] = version
@@ -219,23 +242,27 @@ struct DayComputation {
                 }
             }
         }
-        let plan = DocumentPlanner.plan(DocumentsInput(
-            businessDay: day, orders: orders, priorDocuments: prior, appliedPayments: applied, prepayments: prepayments,
-            configuration: documentsConfiguration))
         let ordersByID = Dictionary(orders.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let planning = BlockPlanning(day: day, orders: orders, prior: prior, applied: applied, prepayments: prepayments,
+                                     configuration: documentsConfiguration)
+        // The whole day's plan never exists at once (it is most of the day's memory): the planner
+        // decides each order on its own, so the orders are planned a block at a time to learn which
+        // documents there are and in which order, and each window is planned again for its documents.
+        let (keys, holds) = planning.keysAndHolds()
 
         // Numbers strictly increase with the document date: number in date order. The documents are
         // rendered and checked in parallel, a window at a time (the numbers they will get are worked
         // out beforehand, see `NumberForecast`), then recorded one by one in date order exactly as a
         // sequential run would: a document whose number turned out other than forecast is rendered
         // again, so the forecast only saves time and never changes a result.
-        let planned = plan.documents.sorted { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
+        let sortedKeys = keys.sorted { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
             .filter { ordersByID[$0.orderID] != nil }
         var forecast = NumberForecast(series: series)
         var windowStart = 0
-        while windowStart < planned.count {
-            let window = planned[windowStart..<min(planned.count, windowStart + Self.renderWindow)]
-            windowStart = window.endIndex
+        while windowStart < sortedKeys.count {
+            let windowKeys = sortedKeys[windowStart..<min(sortedKeys.count, windowStart + Self.renderWindow)]
+            windowStart = windowKeys.endIndex
+            let window = try planning.documents(for: Array(windowKeys))
             let prerendered = try prerender(tx, Array(window), forecast: &forecast)
             for (offset, document) in window.enumerated() {
                 guard let order = ordersByID[document.orderID] else { continue }
@@ -283,7 +310,7 @@ struct DayComputation {
                 }
             }
         }
-        for held in plan.holds {
+        for held in holds {
             guard let order = ordersByID[held.orderID] else { continue }
             let (shipmentID, date) = holdTarget(held.identityKey, order: order)
             try hold(tx, kind: held.kind, identity: held.identityKey, order: order, shipmentID: shipmentID, date: date,
@@ -403,7 +430,7 @@ struct DayComputation {
     /// The latest version of a document that this business day (or an earlier one) recorded: a rerun
     /// of an earlier day must not describe its movements with a later day's correction.
     private func documentAsOfDay(_ tx: LedgerTransaction, identity: String, order: OrderID) throws -> DocumentRecord? {
-        try tx.documentVersions(order: order)
+        try tx.documentVersions(order: order, withXML: false)
             .filter { $0.identity == identity && $0.businessDate <= day }
             .max { $0.correctionNumber < $1.correctionNumber }
     }
@@ -519,6 +546,109 @@ struct DayComputation {
         }
         facts.ageing = Receivables.age(movements, deferralDays: deferral, asOf: day)
         facts.stopList = CreditControl.stopList(ageing: facts.ageing, accounts: accounts, asOf: day)
+    }
+}
+
+/// The day's document plan a part at a time (`DocumentPlanner.plan` decides each order from the
+/// order, its prior documents, its applied payments and its prepayments alone, so planning some
+/// orders gives exactly their documents and holds of the whole plan).
+struct BlockPlanning {
+    /// What places a planned document in the day's order, and finds it again.
+    struct Key {
+        var date: CivilDate
+        var identityKey: String
+        var correctionNumber: Int
+        var orderID: OrderID
+    }
+
+    let day: CivilDate
+    let orders: [Order]
+    let configuration: DocumentsConfiguration
+    private let ordersByID: [OrderID: Order]
+    private let priorByOrder: [OrderID: [PriorDocument]]
+    private let appliedByOrder: [OrderID: [AppliedPayment]]
+    private let prepaymentsByOrder: [OrderID: [Prepayment]]
+    /// Each advance's place among all the day's prepayments as the planner takes them.
+    private let advanceRank: [String: Int]
+
+    /// How many orders are planned at once to learn the keys.
+    static let block = 1_024
+
+    init(day: CivilDate, orders: [Order], prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment],
+         configuration: DocumentsConfiguration) {
+        self.day = day
+        self.orders = orders.sorted { $0.id < $1.id }
+        self.configuration = configuration
+        ordersByID = Dictionary(orders.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        priorByOrder = Dictionary(grouping: prior, by: \.orderID)
+        appliedByOrder = Dictionary(grouping: applied, by: \.orderID)
+        prepaymentsByOrder = Dictionary(grouping: prepayments, by: \.orderID)
+        var rank: [String: Int] = [:]
+        let ordered = prepayments.sorted { ($0.receivedOn, $0.paymentID, $0.orderID) < ($1.receivedOn, $1.paymentID, $1.orderID) }
+        for (index, prepayment) in ordered.enumerated() {
+            let key = DocumentPlanner.advanceKey(payment: prepayment.paymentID, order: prepayment.orderID)
+            if rank[key] == nil { rank[key] = index }
+        }
+        advanceRank = rank
+    }
+
+    /// The plan of `orders` alone (each order once).
+    private func plan(_ orders: [Order]) -> DocumentPlan {
+        DocumentPlanner.plan(DocumentsInput(
+            businessDay: day, orders: orders, priorDocuments: orders.flatMap { priorByOrder[$0.id] ?? [] },
+            appliedPayments: orders.flatMap { appliedByOrder[$0.id] ?? [] },
+            prepayments: orders.flatMap { prepaymentsByOrder[$0.id] ?? [] }, configuration: configuration))
+    }
+
+    /// The keys of every document of the day's plan, and its holds in the plan's order (the orders'
+    /// holds by order id, then the advances' in the order of their prepayments).
+    func keysAndHolds() -> ([Key], [DocumentHold]) {
+        var keys: [Key] = []
+        var orderHolds: [DocumentHold] = []
+        var advanceHolds: [(rank: Int, sequence: Int, hold: DocumentHold)] = []
+        var start = 0
+        while start < orders.count {
+            let block = Array(orders[start..<min(orders.count, start + Self.block)])
+            start += block.count
+            let plan = plan(block)
+            keys += plan.documents.map {
+                Key(date: $0.date, identityKey: $0.identityKey, correctionNumber: $0.correctionNumber, orderID: $0.orderID)
+            }
+            for hold in plan.holds {
+                if let rank = advanceRank[hold.identityKey], hold.identityKey.hasPrefix("ADV:") {
+                    advanceHolds.append((rank, advanceHolds.count, hold))
+                } else {
+                    orderHolds.append(hold)
+                }
+            }
+        }
+        let advances = advanceHolds.sorted { ($0.rank, $0.sequence) < ($1.rank, $1.sequence) }.map(\.hold)
+        return (keys, orderHolds + advances)
+    }
+
+    /// The planned documents of `keys`, in their order, from a plan of their orders.
+    func documents(for keys: [Key]) throws -> [PlannedDocument] {
+        var seen = Set<OrderID>()
+        let involved = keys.compactMap { key in seen.insert(key.orderID).inserted ? ordersByID[key.orderID] : nil }
+        var byKey: [String: [Int: PlannedDocument]] = [:]
+        for document in plan(involved.sorted { $0.id < $1.id }).documents {
+            byKey[document.identityKey, default: [:]][document.correctionNumber] = document
+        }
+        return try keys.map { key in
+            guard let document = byKey[key.identityKey]?[key.correctionNumber] else {
+                throw PlanningError(identity: key.identityKey, correctionNumber: key.correctionNumber)
+            }
+            return document
+        }
+    }
+
+    /// A document planned in the first pass was not planned again (the planner is not per order).
+    struct PlanningError: Error, CustomStringConvertible {
+        var identity: String
+        var correctionNumber: Int
+        var description: String {
+            "document \(identity) correction \(correctionNumber) was planned for the day but not when its orders were planned again"
+        }
     }
 }
 

@@ -295,9 +295,9 @@ public class LedgerReader {
         try guarded("read movements", record: "movement \(base)") {
             try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM balance_movements
-                WHERE id = ? OR substr(id, 1, length(?) + 1) = ? || '@'
+                WHERE id = ? OR (id >= ? AND id < ?)
                 ORDER BY business_date, id
-                """), arguments: [base, base, base]).map { row in (try movementValue(row), try row.date("business_date")) }
+                """), arguments: [base, base + "@", base + "A"]).map { row in (try movementValue(row), try row.date("business_date")) }
         }
     }
 
@@ -371,12 +371,22 @@ public class LedgerReader {
     }
 
     /// Every version of every document of an order (originals and corrections), in recording order.
-    public func documentVersions(order: OrderID) throws -> [DocumentRecord] {
+    ///
+    /// - Parameter withXML: `false` leaves each record's `xml` `nil` and does not read the bytes
+    ///   (most of a document's row) — for callers that need only numbers, dates and details.
+    public func documentVersions(order: OrderID, withXML: Bool = true) throws -> [DocumentRecord] {
         try guarded("read documents", record: "order \(order)") {
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM documents WHERE order_id = ? ORDER BY id"),
-                             arguments: [order.rawValue]).map(documentValue)
+            let sql = withXML ? "SELECT * FROM documents WHERE order_id = ? ORDER BY id"
+                : "SELECT \(Self.documentColumnsWithoutXML) FROM documents WHERE order_id = ? ORDER BY id"
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [order.rawValue]).map(documentValue)
         }
     }
+
+    /// Every column of `documents` but `xml` (`documentValue` reads a missing `xml` as `nil`).
+    static let documentColumnsWithoutXML = """
+        id, identity, correction_number, kind, series, number, date, order_id, shipment_id, customer_inn, file_name,
+        file_id, content_sha256, details, total_without_vat, total_vat, total, status, hold_reason, business_date
+        """
 
     /// The latest version of each document of an order, in recording order.
     public func documents(order: OrderID) throws -> [DocumentRecord] {

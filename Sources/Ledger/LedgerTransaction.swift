@@ -26,10 +26,19 @@ public final class LedgerTransaction: LedgerReader {
     ///   belongs to another order.
     @discardableResult
     public func upsertOrder(_ order: Order, businessDate: CivilDate) throws -> OrderUpsert {
-        try guarded("upsert order", record: "order \(order.id)") {
-            let changes = try upsertCustomer(order.customer, from: order, businessDate: businessDate)
-            let content = try encodeJSON(order)
-            let sha = SHA256.hex(Array(content.utf8))
+        let prepared = try guarded("upsert order", record: "order \(order.id)") { try PreparedOrder(order) }
+        return try upsertOrder(prepared, businessDate: businessDate)
+    }
+
+    /// ``upsertOrder(_:businessDate:)`` with the order's stored forms already worked out
+    /// (``PreparedOrder``, which can be made for many orders at once, off the transaction).
+    @discardableResult
+    public func upsertOrder(_ prepared: PreparedOrder, businessDate: CivilDate) throws -> OrderUpsert {
+        let order = prepared.order
+        return try guarded("upsert order", record: "order \(order.id)") {
+            let changes = try upsertCustomer(order.customer, partyJSON: prepared.partyJSON, from: order, businessDate: businessDate)
+            let content = prepared.content
+            let sha = prepared.contentSHA256
             let day = businessDate.iso
             let existing = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT content_sha256, content, last_seen, updated_on FROM orders WHERE id = ?
@@ -71,7 +80,7 @@ public final class LedgerTransaction: LedgerReader {
                     """).execute(arguments: orderColumns(order) + [content, sha, day, day, day, order.id.rawValue])
                 outcome = .inserted
             }
-            try replaceOrderParts(order)
+            try replaceOrderParts(prepared)
             return OrderUpsert(outcome: outcome, customerChanges: changes)
         }
     }
@@ -83,13 +92,14 @@ public final class LedgerTransaction: LedgerReader {
     }
 
     /// Rewrites the bill, shipments and returns derived from an order's content.
-    private func replaceOrderParts(_ order: Order) throws {
+    private func replaceOrderParts(_ prepared: PreparedOrder) throws {
+        let order = prepared.order
         let id = order.id.rawValue
         try db.cachedStatement(sql: "DELETE FROM bills WHERE order_id = ?").execute(arguments: [id])
         try db.cachedStatement(sql: "INSERT INTO bills (number, order_id, date, amount, customer_inn) VALUES (?, ?, ?, ?, ?)").execute(arguments: [order.bill.number.rawValue, id, order.bill.date.iso, order.bill.amount.kopecks,
                                    order.customer.inn.value])
         try db.cachedStatement(sql: "DELETE FROM shipments WHERE order_id = ?").execute(arguments: [id])
-        for shipment in order.shipments {
+        for (shipmentIndex, shipment) in order.shipments.enumerated() {
             if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT order_id FROM shipments WHERE id = ?"),
                                                arguments: [shipment.id.rawValue]) {
                 throw LedgerError(operation: "upsert order", record: "order \(order.id)",
@@ -98,11 +108,11 @@ public final class LedgerTransaction: LedgerReader {
             try db.cachedStatement(sql: """
                 INSERT INTO shipments (id, order_id, warehouse_id, warehouse, departed_at, delivered_at, date)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [shipment.id.rawValue, id, shipment.warehouse.id.rawValue, try encodeJSON(shipment.warehouse),
+                """).execute(arguments: [shipment.id.rawValue, id, shipment.warehouse.id.rawValue, prepared.warehouseJSON[shipmentIndex],
                                  shipment.departedAt.description, shipment.deliveredAt?.description, shipment.date.iso])
-            for line in shipment.lines {
+            for (lineIndex, line) in shipment.lines.enumerated() {
                 try db.cachedStatement(sql: "INSERT INTO shipment_lines (shipment_id, line_no, quantity, vsd) VALUES (?, ?, ?, ?)").execute(arguments: [shipment.id.rawValue, line.lineNo, line.quantity.description,
-                                           try encodeJSON(line.vsd)])
+                                           prepared.vsdJSON[shipmentIndex][lineIndex]])
             }
         }
         try db.cachedStatement(sql: "DELETE FROM returns WHERE order_id = ?").execute(arguments: [id])
@@ -123,10 +133,9 @@ public final class LedgerTransaction: LedgerReader {
     }
 
     /// Inserts or refreshes a customer from an order; returns the changes of a returning customer.
-    private func upsertCustomer(_ party: Party, from order: Order, businessDate: CivilDate) throws -> [CustomerChange] {
+    private func upsertCustomer(_ party: Party, partyJSON: String, from order: Order, businessDate: CivilDate) throws -> [CustomerChange] {
         let inn = party.inn.value
         let day = businessDate.iso
-        let partyJSON = try encodeJSON(party)
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT party, source_created_at, source_order_id, last_seen FROM customers WHERE inn = ?"),
                                          arguments: [inn]) else {
             try db.cachedStatement(sql: """

@@ -354,3 +354,31 @@ extension Timestamp {
         Timestamp(epochSeconds: Int64(Date().timeIntervalSince1970.rounded(.down)))
     }
 }
+
+/// An order with the forms the ledger stores it in (its JSON content and that content's SHA-256,
+/// the customer's JSON, each shipment's warehouse and each shipment line's ВСД as JSON), worked out
+/// without the ledger: a day prepares its orders on all cores, then upserts them one by one
+/// (``LedgerTransaction/upsertOrder(_:businessDate:)-(PreparedOrder,_)``). The forms are exactly
+/// those ``LedgerTransaction/upsertOrder(_:businessDate:)-(Order,_)`` stores.
+public struct PreparedOrder: Sendable {
+    /// The order.
+    public let order: Order
+    let content: String
+    let contentSHA256: String
+    let partyJSON: String
+    /// By shipment, in the order's order.
+    let warehouseJSON: [String]
+    /// By shipment, then by line, in the order's order.
+    let vsdJSON: [[String]]
+
+    /// Encodes `order`'s stored forms.
+    /// - Throws: the encoder's error (an order of the Domain model always encodes).
+    public init(_ order: Order) throws {
+        self.order = order
+        content = try encodeJSON(order)
+        contentSHA256 = SHA256.hex(Array(content.utf8))
+        partyJSON = try encodeJSON(order.customer)
+        warehouseJSON = try order.shipments.map { try encodeJSON($0.warehouse) }
+        vsdJSON = try order.shipments.map { shipment in try shipment.lines.map { try encodeJSON($0.vsd) } }
+    }
+}

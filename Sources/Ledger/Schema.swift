@@ -9,6 +9,7 @@ enum LedgerSchema {
     static let migrations: [(name: String, sql: String)] = [
         ("v1-initial", v1),
         ("v2-document-details", v2),
+        ("v3-lookup-indexes", v3),
     ]
 
     static var migrationNames: [String] { migrations.map(\.name) }
@@ -24,6 +25,12 @@ enum LedgerSchema {
         }
         return migrator
     }
+
+    /// Indexes for lookups a day makes per document: a held document's numbers by identity
+    /// (`document_numbers` was indexed only by series and identity together).
+    static let v3 = """
+        CREATE INDEX document_numbers_by_identity ON document_numbers(identity);
+        """
 
     /// The documents stage's own record of each document (its lines, correction date, print form),
     /// kept beside the XML so that corrections, УКД and re-materialised files need nothing else.

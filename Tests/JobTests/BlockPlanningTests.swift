@@ -1,0 +1,63 @@
+import Documents
+import Domain
+import Generator
+@testable import Job
+import Testing
+
+/// The day's documents are planned a block of orders at a time and each window planned again
+/// (`BlockPlanning`): the documents, their order and the holds must be those of one plan of the day.
+@Suite("Block planning")
+struct BlockPlanningTests {
+    static let day = CivilDate(iso: "2026-11-27")!
+
+    static var configuration: DocumentsConfiguration {
+        let address = Address(regionCode: "77", region: "г. Москва", postalCode: "115114", city: "Москва",
+                              street: "Дербеневская наб.", house: "11", text: "115114, г. Москва, Дербеневская наб., д. 11")
+        let seller = Party(id: "SELLER", kind: .legal, name: "ООО «Гипермаркет Онлайн»",
+                           inn: try! INN(Requisites.innWithCheckDigits("771469832")), kpp: "771401001", address: address,
+                           edoID: "2BM-7714698320-771401001-000000000000000000001")
+        let signer = Signer(surname: "Орлова", givenName: "Марина", patronymic: "Викторовна", position: "Генеральный директор")
+        return DocumentsConfiguration(seller: seller, signer: signer, programVersion: "sverka 1.0")
+    }
+
+    @Test("blocks and windows give the whole plan's documents, in its order, and its holds in its order")
+    func sameAsOnePlan() throws {
+        // More orders than one block, so that planning takes several blocks and windows.
+        let orders = Generator.orders(day: Self.day, count: BlockPlanning.block * 2 + 300, seed: 7)
+        // A prepayment for every prepaid order, received in an order unlike the orders' ids (advances and their holds).
+        var prepayments: [Prepayment] = []
+        for (index, order) in orders.enumerated() where order.terms.payment == .prepaid {
+            prepayments.append(Prepayment(paymentID: PaymentID("pay-\((index * 7919) % 10_007)"), orderID: order.id,
+                                          number: "\(index)", receivedOn: Self.day.adding(days: -(index % 5)),
+                                          amount: order.bill.amount))
+        }
+        let applied = prepayments.map {
+            AppliedPayment(orderID: $0.orderID, paymentID: $0.paymentID, number: $0.number, date: $0.receivedOn, amount: $0.amount)
+        }
+        let whole = DocumentPlanner.plan(DocumentsInput(
+            businessDay: Self.day, orders: orders, appliedPayments: applied, prepayments: prepayments,
+            configuration: Self.configuration))
+        #expect(whole.documents.count > BlockPlanning.block)
+        #expect(!whole.holds.isEmpty)
+
+        let planning = BlockPlanning(day: Self.day, orders: orders, prior: [], applied: applied, prepayments: prepayments,
+                                     configuration: Self.configuration)
+        let (keys, holds) = planning.keysAndHolds()
+        #expect(holds == whole.holds)
+        let order: (BlockPlanning.Key, BlockPlanning.Key) -> Bool = {
+            ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber)
+        }
+        let sortedKeys = keys.sorted(by: order)
+        var windowed: [PlannedDocument] = []
+        var start = 0
+        while start < sortedKeys.count {
+            let window = Array(sortedKeys[start..<min(sortedKeys.count, start + 500)])
+            start += window.count
+            windowed += try planning.documents(for: window)
+        }
+        let expected = whole.documents.sorted {
+            ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber)
+        }
+        #expect(windowed == expected)
+    }
+}
