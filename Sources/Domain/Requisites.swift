@@ -111,9 +111,7 @@ public enum Requisites {
     /// 000–002) are keyed like correspondent accounts.
     public static func checkAccount(_ account: String, bik: String) throws(RequisiteError) {
         try checkBIK(bik)
-        let isSettlementCentre = ["000", "001", "002"].contains(String(bik.suffix(3)))
-        let prefix = isSettlementCentre ? "0" + String(bik.dropFirst(4).prefix(2)) : String(bik.suffix(3))
-        try checkAccountKey(account, prefix: prefix, field: "расчётный счёт")
+        try checkAccountKey(account, prefix: settlementKeyPrefix(bik: bik), field: "расчётный счёт")
     }
 
     /// A correspondent account (корр. счёт): 20 digits, starting `30101`, keyed with `0` + the 5th and 6th digits of the БИК.
@@ -125,15 +123,27 @@ public enum Requisites {
         try checkAccountKey(account, prefix: "0" + String(bik.dropFirst(4).prefix(2)), field: "корр. счёт")
     }
 
-    private static func checkAccountKey(_ account: String, prefix: String, field: String) throws(RequisiteError) {
-        let digits = try requisiteDigits(account, field: field, counts: [20])
+    /// The three digits written before a settlement account for its key: the БИК's last three, or,
+    /// at a cash settlement centre (БИК ending 000–002), `0` + the БИК's 5th and 6th digits.
+    private static func settlementKeyPrefix(bik: String) -> String {
+        let isSettlementCentre = ["000", "001", "002"].contains(String(bik.suffix(3)))
+        return isSettlementCentre ? "0" + String(bik.dropFirst(4).prefix(2)) : String(bik.suffix(3))
+    }
+
+    /// The weighted sum (weights 7, 1, 3, each product's last digit) of the 23-digit key string;
+    /// the account is valid when it ends in 0.
+    private static func keySum(_ digits: String) -> Int {
         let weights = [7, 1, 3]
         var sum = 0
-        for (index, character) in (prefix + account).enumerated() {
-            guard let digit = character.wholeNumberValue else { continue }
-            sum += digit * weights[index % 3] % 10
+        for (index, character) in digits.enumerated() {
+            sum += (character.wholeNumberValue ?? 0) * weights[index % 3] % 10
         }
-        guard sum % 10 == 0 else {
+        return sum
+    }
+
+    private static func checkAccountKey(_ account: String, prefix: String, field: String) throws(RequisiteError) {
+        let digits = try requisiteDigits(account, field: field, counts: [20])
+        guard keySum(prefix + account) % 10 == 0 else {
             throw RequisiteError(field: field, value: account,
                                  reason: "control key (digit 9 = \(digits[8])) does not match the БИК")
         }
@@ -143,14 +153,8 @@ public enum Requisites {
     public static func accountWithKey(_ account: String, bik: String) -> String {
         var chars = Array(account)
         guard chars.count == 20 else { return account }
-        let isSettlementCentre = ["000", "001", "002"].contains(String(bik.suffix(3)))
-        let prefix = isSettlementCentre ? "0" + String(bik.dropFirst(4).prefix(2)) : String(bik.suffix(3))
         chars[8] = "0"
-        let weights = [7, 1, 3]
-        var sum = 0
-        for (index, character) in (prefix + String(chars)).enumerated() {
-            sum += (character.wholeNumberValue ?? 0) * weights[index % 3] % 10
-        }
+        let sum = keySum(settlementKeyPrefix(bik: bik) + String(chars))
         // The key's weight is 3 (position 11 of the 23-digit string): find k with (sum + 3k mod 10) ≡ 0.
         for key in 0...9 where (sum + key * 3 % 10) % 10 == 0 {
             chars[8] = Character(String(key))
