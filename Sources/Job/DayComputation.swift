@@ -116,34 +116,36 @@ struct DayComputation {
         let ingestedIDs = Set(ingested.payments.map(\.id))
         // Re-matched from scratch: the day's payments, and earlier ones that have nothing
         // allocated or whose automatic allocations were all made by this business day.
-        var rematch: [Payment] = ingested.payments
+        var rematch: [Payment] = []
         var credit: [OpenPayment] = []
         var existingAutomatic: [PaymentID: [Allocation]] = [:]
         var pinned: [PaymentID: [Allocation]] = [:]
+        /// Keeps what the ledger already holds for the payment: its remainder is credit.
+        func keep(_ payment: Payment, _ records: [AllocationRecord]) {
+            credit.append(OpenPayment(payment, existingAllocations: records.map(\.allocation)))
+            existingAutomatic[payment.id] = records.filter { !$0.pinned }.map(\.allocation)
+        }
         for payment in ingested.payments {
-            pinned[payment.id] = try tx.allocations(payment: payment.id).filter(\.pinned).map(\.allocation)
+            let records = try tx.allocations(payment: payment.id)
+            // A rerun of an earlier day keeps what later days decided for its payments.
+            if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
+                keep(payment, records)
+            } else {
+                rematch.append(payment)
+                pinned[payment.id] = records.filter(\.pinned).map(\.allocation)
+            }
         }
         for balance in try tx.unallocatedPayments()
         where !ingestedIDs.contains(balance.payment.id) && balance.payment.receivedOn <= day {
             let payment = balance.payment
             if isPayout(payment) { continue } // checked on its own day, never allocated
             let records = try tx.allocations(payment: payment.id)
-            let automatic = records.filter { !$0.pinned }
-            if records.isEmpty || (records.allSatisfy { !$0.pinned } && automatic.allSatisfy { $0.businessDate == day }) {
+            if records.allSatisfy({ !$0.pinned && $0.businessDate == day }) {
                 rematch.append(payment)
                 pinned[payment.id] = []
             } else {
-                credit.append(OpenPayment(payment, existingAllocations: records.map(\.allocation)))
-                existingAutomatic[payment.id] = automatic.map(\.allocation)
+                keep(payment, records)
             }
-        }
-        // A rerun of an earlier day keeps what later days decided for its payments.
-        rematch.removeAll { payment in
-            let records = (try? tx.allocations(payment: payment.id)) ?? []
-            guard records.contains(where: { !$0.pinned && $0.businessDate > day }) else { return false }
-            credit.append(OpenPayment(payment, existingAllocations: records.map(\.allocation)))
-            existingAutomatic[payment.id] = records.filter { !$0.pinned }.map(\.allocation)
-            return true
         }
         let rematchIDs = Set(rematch.map(\.id))
         var bills: [Reconcile.OpenBill] = []

@@ -34,7 +34,7 @@ struct FailedRerunTests {
         #expect(runs.first?.outcome == .failed)
         #expect(runs.dropFirst().first?.outcome == .ok)
 
-        // `sverka status` calls a run that never finished and holds no lock "interrupted".
+        // Both runs finished (one ok, one failed): neither is shown as interrupted.
         let status = try StatusReport.gather(ledger: Ledger(path: sandbox.ledgerPath))
         #expect(!status.render().contains("interrupted"))
     }
