@@ -50,6 +50,27 @@ struct FieldChecker {
         return value
     }
 
+    /// Whether an element of a list is an object; otherwise the problem is recorded at `path`.
+    mutating func isObject(_ item: JSONValue, at path: String) -> Bool {
+        guard item.isObject else {
+            add(path, "must be an object, got \(item.typeName)")
+            return false
+        }
+        return true
+    }
+
+    /// Records a key (an id, a line number) that an earlier element of `list` already has:
+    /// `<field>: <label> X repeats list[i]`.
+    mutating func unique<Key: Hashable & CustomStringConvertible>(_ key: Key?, at index: Int, seen: inout [Key: Int],
+                                                                   field: String, label: String, list: String) {
+        guard let key else { return }
+        if let other = seen[key] {
+            add(field, "\(label) \(key) repeats \(list)[\(other)]")
+        } else {
+            seen[key] = index
+        }
+    }
+
     mutating func array(_ parent: JSONValue, _ key: String, _ prefix: String, required: Bool = true) -> [JSONValue]? {
         guard let value = member(parent, key, prefix, required: required) else { return nil }
         guard let items = value.arrayValue else {

@@ -445,18 +445,9 @@ struct OrderValidator {
         var numbers: [Int: Int] = [:]
         for (index, item) in items.enumerated() {
             let path = "lines[\(index)]"
-            guard item.isObject else {
-                checker.add(path, "must be an object, got \(item.typeName)")
-                continue
-            }
+            guard checker.isObject(item, at: path) else { continue }
             let lineNo = checker.integer(item, "line_no", path, minimum: 1)
-            if let lineNo {
-                if let other = numbers[lineNo] {
-                    checker.add(path + ".line_no", "line_no \(lineNo) repeats lines[\(other)]")
-                } else {
-                    numbers[lineNo] = index
-                }
-            }
+            checker.unique(lineNo, at: index, seen: &numbers, field: path + ".line_no", label: "line_no", list: "lines")
             let sku = checker.string(item, "sku", path)
             let name = checker.string(item, "name", path)
             let gtin = checker.string(item, "gtin", path, required: false)
@@ -532,18 +523,9 @@ struct OrderValidator {
         var shippedTotal: [Int: ExactDecimal] = [:]
         for (index, item) in items.enumerated() {
             let path = "shipments[\(index)]"
-            guard item.isObject else {
-                checker.add(path, "must be an object, got \(item.typeName)")
-                continue
-            }
+            guard checker.isObject(item, at: path) else { continue }
             let id = checker.string(item, "id", path)
-            if let id {
-                if let other = ids[id] {
-                    checker.add(path + ".id", "shipment id \(id) repeats shipments[\(other)]")
-                } else {
-                    ids[id] = index
-                }
-            }
+            checker.unique(id, at: index, seen: &ids, field: path + ".id", label: "shipment id", list: "shipments")
             let warehouse = checker.object(item, "warehouse", path).flatMap { self.warehouse($0, path + ".warehouse") }
             let departedAt = checker.timestamp(item, "departed_at", path)
             let deliveredAt = checker.timestamp(item, "delivered_at", path, required: false)
@@ -556,10 +538,7 @@ struct OrderValidator {
                 if lineItems.isEmpty { checker.add(path + ".lines", "a shipment needs at least one line") }
                 for (lineIndex, lineItem) in lineItems.enumerated() {
                     let linePath = "\(path).lines[\(lineIndex)]"
-                    guard lineItem.isObject else {
-                        checker.add(linePath, "must be an object, got \(lineItem.typeName)")
-                        continue
-                    }
+                    guard checker.isObject(lineItem, at: linePath) else { continue }
                     let lineNo = checker.integer(lineItem, "line_no", linePath, minimum: 1)
                     let quantity = checker.decimal(lineItem, "quantity", linePath)
                     var vsd: [String] = []
@@ -634,18 +613,9 @@ struct OrderValidator {
         var takenOffTotal: [Int: ExactDecimal] = [:]
         for (index, item) in items.enumerated() {
             let path = "returns[\(index)]"
-            guard item.isObject else {
-                checker.add(path, "must be an object, got \(item.typeName)")
-                continue
-            }
+            guard checker.isObject(item, at: path) else { continue }
             let id = checker.string(item, "id", path)
-            if let id {
-                if let other = ids[id] {
-                    checker.add(path + ".id", "return id \(id) repeats returns[\(other)]")
-                } else {
-                    ids[id] = index
-                }
-            }
+            checker.unique(id, at: index, seen: &ids, field: path + ".id", label: "return id", list: "returns")
             let shipmentText = checker.string(item, "shipment_id", path)
             var shipment: Shipment?
             if let shipmentText, shipments != nil {
@@ -672,10 +642,7 @@ struct OrderValidator {
                 if lineItems.isEmpty { checker.add(path + ".lines", "a return needs at least one line") }
                 for (lineIndex, lineItem) in lineItems.enumerated() {
                     let linePath = "\(path).lines[\(lineIndex)]"
-                    guard lineItem.isObject else {
-                        checker.add(linePath, "must be an object, got \(lineItem.typeName)")
-                        continue
-                    }
+                    guard checker.isObject(lineItem, at: linePath) else { continue }
                     let lineNo = checker.integer(lineItem, "line_no", linePath, minimum: 1)
                     let quantity = checker.decimal(lineItem, "quantity", linePath)
                     guard let lineNo, let quantity else { continue }

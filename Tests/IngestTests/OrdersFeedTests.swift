@@ -217,10 +217,30 @@ struct OrdersFeedTests {
             "\"line_no\": 2,\n          \"sku\": \"200511\"", with: "\"line_no\": 1,\n          \"sku\": \"200511\"")
         let record = try #require(try read(duplicate).quarantined.first)
         #expect(record.diagnostic.field == "lines[1].line_no")
+        #expect(record.diagnostic.message.contains("line_no 1 repeats lines[0]"), "\(record.diagnostic.message)")
         let unknown = try feed27().replacingOnce(
             "\"line_no\": 3,\n              \"quantity\": \"6\"\n            }\n          ]\n        }\n      ],",
             with: "\"line_no\": 4,\n              \"quantity\": \"6\"\n            }\n          ]\n        }\n      ],")
         #expect(try #require(try read(unknown).quarantined.first).diagnostic.field == "shipments[1].lines[1].line_no")
+    }
+
+    @Test func aShipmentIdTwiceInOneOrderAndANonObjectLineAreQuarantinedWithTheirPaths() throws {
+        // ORD-2026-000124 ships from two warehouses: give the second shipment the first one's id.
+        let twice = try feed27().replacingOnce("\"id\": \"SH-9003\"", with: "\"id\": \"SH-9002\"")
+        let reading = try read(twice)
+        let record = try #require(reading.quarantined.first)
+        #expect(record.diagnostic.record == "page 1, order ORD-2026-000124")
+        #expect(reading.quarantined.count == 1 && reading.orders.count == 9)
+        let all = reading.diagnostics.map(\.description) + [record.diagnostic.description]
+        #expect(all.contains { $0.contains("shipments[1].id") && $0.contains("shipment id SH-9002 repeats shipments[0]") },
+                "\(all)")
+
+        // A line that is not an object is named by its index, and the order is quarantined.
+        let bareLine = try feed27().replacingOnce(
+            "{\n          \"line_no\": 2,\n          \"sku\": \"200511\"", with: "42, {\n          \"line_no\": 2,\n          \"sku\": \"200511\"")
+        let bare = try #require(try read(bareLine).quarantined.first)
+        #expect(bare.diagnostic.description.contains("lines[1]") && bare.diagnostic.description.contains("must be an object, got"),
+                "\(bare.diagnostic.description)")
     }
 
     @Test func aSoleTraderHasATwelveDigitINNAndNoKPP() throws {
