@@ -50,3 +50,24 @@ public struct Payment: Hashable, Sendable, Codable {
         self.raw = raw
     }
 }
+
+extension Payment {
+    /// The payer's ИНН as a key: spaces removed; `nil` when missing or a placeholder of zeros
+    /// (banks write `0` or `0000000000` for a payer without one).
+    public var payerKey: String? {
+        guard let text = payerINN else { return nil }
+        if !text.isEmpty, text.utf8.allSatisfy({ $0 &- 48 < 10 }) {
+            return text.utf8.contains { $0 != 48 } ? text : nil
+        }
+        let trimmed = text.filter { !$0.isWhitespace }
+        guard !trimmed.isEmpty, trimmed.contains(where: { $0 != "0" }) else { return nil }
+        return trimmed
+    }
+
+    /// Whether this is the payment provider's payout to us: a bank payment whose payer is the
+    /// provider. Payouts are checked against the provider's payments and never allocated to bills.
+    public func isPayout(providerINN: String?) -> Bool {
+        guard source.isBank, let providerINN, !providerINN.isEmpty else { return false }
+        return payerKey == providerINN
+    }
+}

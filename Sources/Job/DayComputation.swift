@@ -107,10 +107,7 @@ struct DayComputation {
 
     // MARK: Reconciliation
 
-    private func isPayout(_ payment: Payment) -> Bool {
-        guard let providerINN else { return false }
-        return payment.source.isBank && payment.payerINN == providerINN
-    }
+    private func isPayout(_ payment: Payment) -> Bool { payment.isPayout(providerINN: providerINN) }
 
     private func reconcile(_ tx: LedgerTransaction, facts: inout DayFacts) throws {
         let ingestedIDs = Set(ingested.payments.map(\.id))

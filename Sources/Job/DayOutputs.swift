@@ -282,8 +282,7 @@ struct LedgerSnapshot {
     func name(of inn: String) -> String { names[inn] ?? inn }
 
     func isPayout(_ payment: Payment, configuration: Configuration) -> Bool {
-        guard let provider = configuration.sources.invoicebox?.providerINN else { return false }
-        return payment.source.isBank && payment.payerINN == provider
+        payment.isPayout(providerINN: configuration.sources.invoicebox?.providerINN)
     }
 }
 

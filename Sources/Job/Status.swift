@@ -28,7 +28,7 @@ public struct StatusReport: Sendable {
             }
             return StatusReport(lockHolder: holder.map(\.description), runs: runs,
                                 unallocatedPayments: try reader.unallocatedPayments().filter { balance in
-                                    !(providerINN != nil && balance.payment.source.isBank && balance.payment.payerINN == providerINN)
+                                    !balance.payment.isPayout(providerINN: providerINN)
                                 },
                                 heldDocuments: held, quarantined: quarantined)
         }

@@ -210,19 +210,7 @@ struct MatchingEngine {
     }
 
     private func isPayout(_ payment: Payment) -> Bool {
-        guard payment.source.isBank, let provider = configuration.providerINN, !provider.isEmpty else { return false }
-        return MatchingEngine.cleanINN(payment.payerINN) == provider
-    }
-
-    /// The payer's ИНН, or `nil` when missing or a placeholder of zeros.
-    static func cleanINN(_ text: String?) -> String? {
-        guard let text else { return nil }
-        if !text.isEmpty, text.utf8.allSatisfy({ $0 &- 48 < 10 }) {
-            return text.utf8.contains { $0 != 48 } ? text : nil
-        }
-        let trimmed = text.filter { !$0.isWhitespace }
-        guard !trimmed.isEmpty, trimmed.contains(where: { $0 != "0" }) else { return nil }
-        return trimmed
+        payment.isPayout(providerINN: configuration.providerINN)
     }
 
     private func isKnownCustomer(_ inn: String) -> Bool {
@@ -378,7 +366,7 @@ struct MatchingEngine {
     /// A payment already allocated (earlier, or by a pin): what is left is the customer's credit.
     private mutating func settleRemainderAsCredit(payment index: Int) {
         let payment = payments[index].payment
-        if let payer = MatchingEngine.cleanINN(payment.payerINN), isKnownCustomer(payer) {
+        if let payer = payment.payerKey, isKnownCustomer(payer) {
             creditINN[index] = payer
         }
         if remaining[index] > 0, creditINN[index] == nil {
@@ -393,7 +381,7 @@ struct MatchingEngine {
 
     private mutating func matchAutomatically(payment index: Int) {
         let payment = payments[index].payment
-        let payer = MatchingEngine.cleanINN(payment.payerINN)
+        let payer = payment.payerKey
         if let payer, isKnownCustomer(payer) { creditINN[index] = payer }
 
         if payment.source == .invoicebox, matchProvider(payment: index, payer: payer) { return }
