@@ -41,6 +41,26 @@ struct DayFacts: Sendable {
     var customerNames: [String: String] = [:]
     var customersTouched: Set<String> = []
     var documentsIssued: Int = 0
+    /// Documents rendered while recorded because no rendering ahead had their number (0 when the
+    /// forecast was right; the log shows it).
+    var renderedWhileRecording: Int = 0
+}
+
+/// How the day's write takes its work in parts. The parts change only how much is in memory and
+/// what runs at the same time, never a result (tests run days with tiny parts to show it).
+struct DayBatching: Sendable {
+    /// How many orders are prepared at once for the ledger (their JSON held at the same time);
+    /// the next block is prepared while one is written.
+    var upsertBlock: Int
+    /// How many documents are rendered ahead of recording (the next window is rendered while one
+    /// is recorded): enough to keep every core busy, few enough that their bytes stay a small part
+    /// of the memory.
+    var renderWindow: Int
+    /// Forecast every window again from the ledger after the previous one is recorded, as when a
+    /// window was recorded otherwise than forecast (tests use it to take that path on purpose).
+    var reforecastEveryWindow = false
+
+    static let standard = DayBatching(upsertBlock: 1_024, renderWindow: 1_024)
 }
 
 /// One business day's changes to the ledger, computed and written in ONE transaction:
@@ -53,6 +73,7 @@ struct DayComputation {
     let ingested: IngestResult
     let renderer: DocumentRenderer
     let documentsConfiguration: DocumentsConfiguration
+    var batching = DayBatching.standard
 
     var configuration: Configuration { loaded.configuration }
     var series: String { configuration.numbering.series ?? configuration.seller.inn }
@@ -65,12 +86,20 @@ struct DayComputation {
 
         // 1. What the sources said, idempotently.
         // The orders' stored forms (JSON) are encoded on all cores a block at a time, then written in order.
-        var blockStart = 0
-        while blockStart < orders.count {
-            let block = Array(orders[blockStart..<min(orders.count, blockStart + Self.upsertBlock)])
-            blockStart += block.count
-            for prepared in try Self.prepare(block) {
-                facts.customerChanges += try tx.upsertOrder(prepared, businessDate: day).customerChanges
+        // The next block is prepared while this one is written.
+        let blocks = stride(from: 0, to: orders.count, by: batching.upsertBlock).map {
+            Array(orders[$0..<min(orders.count, $0 + batching.upsertBlock)])
+        }
+        func preparing(_ block: [Order]) -> Background<Result<[PreparedOrder], any Error>> {
+            Background { Result { try Self.prepare(block) } }
+        }
+        var next = blocks.first.map(preparing)
+        for index in blocks.indices {
+            guard let current = next else { break }
+            let prepared = try current.wait().get()
+            next = index + 1 < blocks.count ? preparing(blocks[index + 1]) : nil
+            for order in prepared {
+                facts.customerChanges += try tx.upsertOrder(order, businessDate: day).customerChanges
             }
         }
         for payment in ingested.payments { _ = try tx.upsertPayment(payment, businessDate: day) }
@@ -88,8 +117,6 @@ struct DayComputation {
         return facts
     }
 
-    /// How many orders are prepared at once for the ledger (their JSON held at the same time).
-    static let upsertBlock = 1_024
 
     /// The ledger's stored forms of `orders`, made over all cores, in the orders' order.
     static func prepare(_ orders: [Order]) throws -> [PreparedOrder] {
@@ -256,57 +283,35 @@ struct DayComputation {
         // again, so the forecast only saves time and never changes a result.
         let sortedKeys = keys.sorted { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
             .filter { ordersByID[$0.orderID] != nil }
+        // Pipelined: while window k is recorded on this thread, window k + 1 is rendered on the other
+        // cores with the numbers the forecast expects (the forecast carries the numbers it gave from
+        // one window to the next, so it does not need window k in the ledger to forecast k + 1).
+        let windows = stride(from: 0, to: sortedKeys.count, by: batching.renderWindow).map {
+            Array(sortedKeys[$0..<min(sortedKeys.count, $0 + batching.renderWindow)])
+        }
         var forecast = NumberForecast(series: series)
-        var windowStart = 0
-        while windowStart < sortedKeys.count {
-            let windowKeys = sortedKeys[windowStart..<min(sortedKeys.count, windowStart + Self.renderWindow)]
-            windowStart = windowKeys.endIndex
-            let window = try planning.documents(for: Array(windowKeys))
-            let prerendered = try prerender(tx, Array(window), forecast: &forecast)
-            for (offset, document) in window.enumerated() {
-                guard let order = ordersByID[document.orderID] else { continue }
-                let number: Int
-                if document.correctionNumber > 0 {
-                    guard let original = try tx.assignedNumber(for: document.identityKey, series: series) else {
-                        try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
-                                 shipmentID: document.shipmentID, date: document.date,
-                                 reasons: ["the corrected document's original has no number in series \(series)"])
-                        continue
-                    }
-                    number = original.number
-                } else {
-                    do {
-                        number = try tx.number(for: document.identityKey, date: document.date, series: series).number
-                    } catch let error as NumberingError {
-                        try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
-                                 shipmentID: document.shipmentID, date: document.date, reasons: [error.description])
-                        continue
-                    }
-                }
-                let outcome = prerendered[offset].flatMap { $0.number == number ? $0.outcome : nil }
-                    ?? renderer.render(document, number: DocumentNumber(prefix + String(number)))
-                switch outcome {
-                case .emitted(let rendered):
-                    let details = StoredDocumentDetails(
-                        lines: document.lineRecords, correctionDate: correctionDate(of: document), paperOnly: document.paperOnly,
-                        printForm: rendered.printForm, printFormName: rendered.printForm == nil ? nil : rendered.printFormName,
-                        buyerName: order.customer.name)
-                    let record = DocumentRecord(
-                        identity: document.identityKey, correctionNumber: document.correctionNumber, kind: document.kind,
-                        series: series, number: number, date: document.date, orderID: document.orderID,
-                        shipmentID: document.shipmentID, customerINN: order.customer.inn.value, fileName: rendered.fileName,
-                        fileID: rendered.fileID, xml: Data(rendered.xml), details: try details.encoded(),
-                        totals: totals(of: document), status: .issued, businessDate: day)
-                    _ = try tx.recordDocument(record)
-                    if document.correctionNumber > 0 {
-                        try tx.markCorrected(identity: document.identityKey, correctionNumber: document.correctionNumber - 1)
-                    }
-                    facts.documentsIssued += 1
-                case .held(let held):
-                    try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
-                             shipmentID: document.shipmentID, date: document.date, reasons: held.reasons,
-                             correctionNumber: document.correctionNumber)
-                }
+        var current: PreparedWindow? = nil
+        if let first = windows.first {
+            let documents = try planning.documents(for: first)
+            let started = try startRendering(tx, documents, ordersByID: ordersByID, forecast: &forecast)
+            current = try finishRendering(tx, started, base: nil, forecast: &forecast)
+        }
+        for index in windows.indices {
+            guard let window = current else { break }
+            let expected = forecast // what the ledger should say once this window is recorded
+            var next: StartedWindow?
+            if index + 1 < windows.count {
+                next = try startRendering(tx, try planning.documents(for: windows[index + 1]), ordersByID: ordersByID,
+                                          forecast: &forecast)
+            }
+            try record(tx, window, ordersByID: ordersByID, facts: &facts)
+            if let next {
+                // A window recorded otherwise than forecast (a number refused) leaves the forecast behind:
+                // the next window is forecast again from the ledger, and what moved is rendered again.
+                let agrees = try expected.agreesWithLedger(tx) && !batching.reforecastEveryWindow
+                current = try finishRendering(tx, next, base: agrees ? nil : NumberForecast(series: series), forecast: &forecast)
+            } else {
+                current = nil
             }
         }
         for held in holds {
@@ -317,36 +322,131 @@ struct DayComputation {
         }
     }
 
-    /// How many documents are rendered ahead of recording: enough to keep every core busy,
-    /// few enough that their bytes stay a small part of the memory.
-    static let renderWindow = 1_024
 
-    /// Renders a window of documents in parallel with the numbers they are expected to get:
-    /// a first pass with the numbers as if every document passed; when some are held (a held
-    /// document takes no number), the documents whose number that moves are rendered again.
-    /// `nil` for a document that will not be rendered (it will be held for its number).
-    private func prerender(_ tx: LedgerTransaction, _ window: [PlannedDocument],
-                          forecast: inout NumberForecast) throws -> [(number: Int, outcome: RenderOutcome)?] {
+    /// A window of documents whose rendering runs in the background with forecast numbers.
+    struct StartedWindow {
+        var documents: [PlannedDocument]
+        var buyerNames: [String]
+        var first: [Int: Int]
+        var forecastBefore: NumberForecast
+        var rendering: Background<[Int: RenderedWithDetails]>
+    }
+
+    /// A window ready to record: each document's forecast number and what rendering gave with it
+    /// (`nil`: not rendered ahead, it will be held for its number or rendered while recorded).
+    struct PreparedWindow {
+        var documents: [PlannedDocument]
+        var prerendered: [(number: Int, outcome: RenderedWithDetails)?]
+    }
+
+    /// Forecasts the numbers of `window` as if every document passed and starts rendering it on
+    /// all cores; `forecast` moves past the window.
+    private func startRendering(_ tx: LedgerTransaction, _ window: [PlannedDocument], ordersByID: [OrderID: Order],
+                                forecast: inout NumberForecast) throws -> StartedWindow {
+        let before = forecast
         let first = try forecast.numbers(for: window, held: [], tx)
-        var outcomes = ParallelRendering.render(window.indices.compactMap { index in
-            first[index].map { (index, window[index], DocumentNumber(prefix + String($0))) }
-        }, renderer: renderer)
+        let names = window.map { ordersByID[$0.orderID]?.customer.name ?? "" }
+        let jobs = window.indices.compactMap { index in
+            first[index].map { RenderJob(index: index, document: window[index], number: DocumentNumber(prefix + String($0)),
+                                         buyerName: names[index]) }
+        }
+        return StartedWindow(documents: window, buyerNames: names, first: first, forecastBefore: before,
+                             rendering: Background { [renderer, self] in
+                                 ParallelRendering.render(jobs, renderer: renderer, computation: self)
+                             })
+    }
+
+    /// Waits for a window's rendering. When some documents are held (a held document takes no
+    /// number), or the forecast must start again from `base` (the ledger), the window is forecast
+    /// again and the documents whose number moved are rendered again.
+    private func finishRendering(_ tx: LedgerTransaction, _ started: StartedWindow, base: NumberForecast?,
+                                 forecast: inout NumberForecast) throws -> PreparedWindow {
+        var outcomes = started.rendering.wait()
         let held = Set(outcomes.compactMap { index, outcome in
-            if case .held = outcome { return index } else { return nil }
+            if case .held = outcome.outcome { return index } else { return nil }
         })
-        var numbers = first
-        if !held.isEmpty {
-            numbers = try forecast.numbers(for: window, held: held, tx)
-            let again = ParallelRendering.render(window.indices.compactMap { index in
-                guard let number = numbers[index], number != first[index] else { return nil }
-                return (index, window[index], DocumentNumber(prefix + String(number)))
-            }, renderer: renderer)
+        var numbers = started.first
+        if !held.isEmpty || base != nil {
+            forecast = base ?? started.forecastBefore
+            numbers = try forecast.numbers(for: started.documents, held: held, tx)
+            let again = ParallelRendering.render(started.documents.indices.compactMap { index in
+                guard let number = numbers[index], number != started.first[index] else { return nil }
+                return RenderJob(index: index, document: started.documents[index], number: DocumentNumber(prefix + String(number)),
+                                 buyerName: started.buyerNames[index])
+            }, renderer: renderer, computation: self)
             for (index, outcome) in again { outcomes[index] = outcome }
         }
-        return window.indices.map { index in
+        return PreparedWindow(documents: started.documents, prerendered: started.documents.indices.map { index in
             guard let number = numbers[index], let outcome = outcomes[index] else { return nil }
             return (number, outcome)
+        })
+    }
+
+    /// Records a window one document at a time in date order, exactly as a sequential run would:
+    /// a document whose number turns out other than forecast is rendered again here.
+    private func record(_ tx: LedgerTransaction, _ window: PreparedWindow, ordersByID: [OrderID: Order],
+                        facts: inout DayFacts) throws {
+        for (offset, document) in window.documents.enumerated() {
+            guard let order = ordersByID[document.orderID] else { continue }
+            let number: Int
+            if document.correctionNumber > 0 {
+                guard let original = try tx.assignedNumber(for: document.identityKey, series: series) else {
+                    try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
+                             shipmentID: document.shipmentID, date: document.date,
+                             reasons: ["the corrected document's original has no number in series \(series)"])
+                    continue
+                }
+                number = original.number
+            } else {
+                do {
+                    number = try tx.number(for: document.identityKey, date: document.date, series: series).number
+                } catch let error as NumberingError {
+                    try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
+                             shipmentID: document.shipmentID, date: document.date, reasons: [error.description])
+                    continue
+                }
+            }
+            let ahead = window.prerendered[offset].flatMap { $0.number == number ? $0.outcome : nil }
+            if ahead == nil { facts.renderedWhileRecording += 1 }
+            let outcome = ahead
+                ?? renderWithDetails(document, number: DocumentNumber(prefix + String(number)), buyerName: order.customer.name)
+            switch outcome.outcome {
+            case .emitted(let rendered):
+                // (details not encoded ahead are encoded here, where an error stops the day)
+                let details = try outcome.details ?? storedDetails(document, rendered, buyerName: order.customer.name).encoded()
+                let record = DocumentRecord(
+                    identity: document.identityKey, correctionNumber: document.correctionNumber, kind: document.kind,
+                    series: series, number: number, date: document.date, orderID: document.orderID,
+                    shipmentID: document.shipmentID, customerINN: order.customer.inn.value, fileName: rendered.fileName,
+                    fileID: rendered.fileID, xml: Data(rendered.xml), details: details,
+                    totals: totals(of: document), status: .issued, businessDate: day)
+                _ = try tx.recordDocument(record)
+                if document.correctionNumber > 0 {
+                    try tx.markCorrected(identity: document.identityKey, correctionNumber: document.correctionNumber - 1)
+                }
+                facts.documentsIssued += 1
+            case .held(let held):
+                try hold(tx, kind: document.kind, identity: document.identityKey, order: order,
+                         shipmentID: document.shipmentID, date: document.date, reasons: held.reasons,
+                         correctionNumber: document.correctionNumber)
+            }
         }
+    }
+
+    /// Renders one document and, when emitted, encodes the details the ledger keeps beside it
+    /// (`nil` if they cannot be encoded: the recording step encodes them again and reports why).
+    func renderWithDetails(_ document: PlannedDocument, number: DocumentNumber, buyerName: String) -> RenderedWithDetails {
+        let outcome = renderer.render(document, number: number)
+        guard case .emitted(let rendered) = outcome else { return RenderedWithDetails(outcome: outcome, details: nil) }
+        return RenderedWithDetails(outcome: outcome, details: try? storedDetails(document, rendered, buyerName: buyerName).encoded())
+    }
+
+    /// What the ledger keeps beside an emitted document.
+    func storedDetails(_ document: PlannedDocument, _ rendered: RenderedDocument, buyerName: String) -> StoredDocumentDetails {
+        StoredDocumentDetails(
+            lines: document.lineRecords, correctionDate: correctionDate(of: document), paperOnly: document.paperOnly,
+            printForm: rendered.printForm, printFormName: rendered.printForm == nil ? nil : rendered.printFormName,
+            buyerName: buyerName)
     }
 
     private func paymentDocumentNumber(_ payment: Payment) -> String {
@@ -653,10 +753,18 @@ struct BlockPlanning {
 
 /// The numbers the documents of a window will get when recorded in order, worked out from the
 /// ledger without writing to it (`LedgerTransaction.number(for:date:series:)` decides for real).
+///
+/// It carries, from one window to the next, the last number it expects in each year and the
+/// numbers it expects identities to get, so the next window can be forecast before the previous one
+/// is recorded. `agreesWithLedger` checks that expectation after a window is recorded.
 struct NumberForecast {
     let series: String
     /// The numbers identities already hold in the series (looked up once each).
     private var assigned: [String: Int?] = [:]
+    /// The last number (and its date) expected in each year once the windows forecast so far are recorded.
+    private var last: [Int: (number: Int, date: CivilDate)?] = [:]
+    /// Numbers expected for identities during the day (not yet in the ledger when forecast).
+    private var given: [String: Int] = [:]
 
     init(series: String) { self.series = series }
 
@@ -665,8 +773,6 @@ struct NumberForecast {
     /// year — unless its date is before the year's last number (it will be held: `nil`). A document
     /// in `held` gets the number it would be rendered with but takes none from the ones after it.
     mutating func numbers(for window: [PlannedDocument], held: Set<Int>, _ tx: LedgerTransaction) throws -> [Int: Int] {
-        var last: [Int: (number: Int, date: CivilDate)?] = [:]
-        var given: [String: Int] = [:]
         var result: [Int: Int] = [:]
         for (index, document) in window.enumerated() {
             if let number = try given[document.identityKey] ?? existing(document.identityKey, tx) {
@@ -690,28 +796,78 @@ struct NumberForecast {
         return result
     }
 
+    /// Whether the ledger's last number of every year forecast so far is the one expected.
+    func agreesWithLedger(_ tx: LedgerTransaction) throws -> Bool {
+        for (year, expected) in last {
+            let actual = try tx.lastNumber(series: series, year: year)
+            if actual?.number != expected?.number || actual?.date != expected?.date { return false }
+        }
+        return true
+    }
+
     private mutating func existing(_ identity: String, _ tx: LedgerTransaction) throws -> Int? {
         if let known = assigned[identity] { return known }
         let number = try tx.assignedNumber(for: identity, series: series)?.number
-        // Only a number already in the ledger is remembered: one given during the day is not yet there.
+        // Only a number already in the ledger is remembered: one given during the day is in `given`.
         if number != nil { assigned[identity] = number }
         return number
     }
 }
 
+/// A document to render with the number it is expected to get.
+struct RenderJob: Sendable {
+    var index: Int
+    var document: PlannedDocument
+    var number: DocumentNumber
+    var buyerName: String
+}
+
+/// What rendering gave, with the details JSON the ledger keeps beside an emitted document.
+struct RenderedWithDetails: Sendable {
+    var outcome: RenderOutcome
+    var details: Data?
+}
+
 /// Renders documents over all cores with the renderer's one compiled schema (each call has its
 /// own parser and validation context). The result of each is what `render` gives alone.
 enum ParallelRendering {
-    static func render(_ jobs: [(index: Int, document: PlannedDocument, number: DocumentNumber)],
-                       renderer: DocumentRenderer) -> [Int: RenderOutcome] {
+    static func render(_ jobs: [RenderJob], renderer: DocumentRenderer,
+                       computation: DayComputation) -> [Int: RenderedWithDetails] {
         guard !jobs.isEmpty else { return [:] }
         let chunks = min(jobs.count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 8)
-        let results = Mutex<[Int: RenderOutcome]>([:])
+        let results = Mutex<[Int: RenderedWithDetails]>([:])
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let range = (jobs.count * chunk / chunks)..<(jobs.count * (chunk + 1) / chunks)
-            let rendered = jobs[range].map { ($0.index, renderer.render($0.document, number: $0.number)) }
+            let rendered = jobs[range].map { job in
+                // Details that cannot be encoded are left for the recording step, which reports the error.
+                (job.index, computation.renderWithDetails(job.document, number: job.number, buyerName: job.buyerName))
+            }
             results.withLock { all in for (index, outcome) in rendered { all[index] = outcome } }
         }
         return results.withLock { $0 }
+    }
+}
+
+/// Work started on a thread of its own (it may itself use every core); `wait()` gives its result.
+/// Lets the day's single writer record one block while the next is prepared.
+final class Background<Value: Sendable>: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let result = Mutex<Value?>(nil)
+
+    init(_ work: @escaping @Sendable () -> Value) {
+        let thread = Thread { [self] in
+            let value = work()
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Blocks until the work is done; call once.
+    func wait() -> Value {
+        done.wait()
+        guard let value = result.withLock({ $0.take() }) else { preconditionFailure("Background.wait() called twice") }
+        return value
     }
 }

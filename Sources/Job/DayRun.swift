@@ -31,6 +31,8 @@ public struct DayRunner: Sendable {
     public let loaded: LoadedConfiguration
     public let environment: JobEnvironment
     public let ledger: Ledger
+    /// The parts the day's write takes its work in (tests make them tiny).
+    var batching = DayBatching.standard
 
     public init(loaded: LoadedConfiguration, environment: JobEnvironment, ledger: Ledger) {
         self.loaded = loaded
@@ -100,7 +102,7 @@ public struct DayRunner: Sendable {
                 configuration: try documentsConfiguration(), schemas: environment.schemasDirectory,
                 officialSchemas: configuration.edo.officialSchemas.map { loaded.resolve($0) })
             let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, renderer: renderer,
-                                             documentsConfiguration: renderer.configuration)
+                                             documentsConfiguration: renderer.configuration, batching: batching)
             facts = try ledger.write { tx in try computation.perform(tx) }
             endStage("ledger")
         } catch {
@@ -129,6 +131,7 @@ public struct DayRunner: Sendable {
             logger.info("business day \(day.iso): \(result.status.rawValue)", metadata: [
                 "documents": "\(result.documents.count)", "held": "\(result.held.count)",
                 "exceptions": "\(result.exceptions.count)", "seconds": "\(String(format: "%.2f", duration))",
+                "rendered_while_recording": "\(facts.renderedWhileRecording)",
                 "stages": "\(stageSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))s" }.joined(separator: ", "))",
             ])
             return DayRunOutcome(result: result, exitStatus: status, dayFolder: dayFolder, report: report,
