@@ -67,15 +67,20 @@ struct JSONByteRange {
 /// place of their members' bytes. A container written to while another value is being encoded
 /// (only possible when `encode(to:)` keeps containers around) turns rewriting in place off, so
 /// nothing another container still points at is overwritten.
+///
+/// One encoding runs on one thread and no access to these properties overlaps another, so
+/// they skip the runtime's exclusivity checks (a third of the time otherwise).
 final class JSONSink {
-    var out: [UInt8] = []
+    @exclusivity(unchecked) var out: [UInt8] = []
     /// Where a container's members are copied while it rewrites itself.
-    var scratch: [UInt8] = []
+    @exclusivity(unchecked) var scratch: [UInt8] = []
+    /// Member order while a container rewrites itself.
+    @exclusivity(unchecked) var order: [Int] = []
     let escapesSlashes: Bool
     /// The nesting level of the `encode(to:)` now running.
-    var level = 0
+    @exclusivity(unchecked) var level = 0
     /// False once a container was written out of turn: containers then append, never truncate.
-    var rewritesInPlace = true
+    @exclusivity(unchecked) var rewritesInPlace = true
     /// The first misuse seen (containers' non-throwing methods cannot throw it themselves).
     var failure: EncodingError?
 
@@ -210,15 +215,18 @@ final class JSONSink {
     /// is complete and nothing else wrote since `base`), the frame's output replaces those bytes.
     func close(_ frame: JSONFrame, base: Int, truncate: Bool) -> JSONByteRange {
         frame.closed = true
-        for index in frame.entries.indices {
-            if let nested = frame.entries[index].nested {
-                let range = close(nested, base: out.count, truncate: false)
-                frame.entries[index].start = range.start
-                frame.entries[index].end = range.end
-                frame.entries[index].nested = nil
-            }
+        for (index, nested) in frame.nested {
+            let range = close(nested, base: out.count, truncate: false)
+            frame.entries[index].start = range.start
+            frame.entries[index].end = range.end
         }
-        if frame.isObject { frame.sortAndDeduplicate() }
+        frame.nested.removeAll()
+        if frame.isObject {
+            frame.sortedOrder(into: &order)
+        } else {
+            order.removeAll(keepingCapacity: true)
+            order.append(contentsOf: frame.entries.indices)
+        }
         let inPlace = truncate && rewritesInPlace
         var regionStart = inPlace ? base : out.count
         if !inPlace {
@@ -235,7 +243,8 @@ final class JSONSink {
         out.append(frame.isObject ? 0x7B : 0x5B)
         scratch.withUnsafeBufferPointer { members in
             var first = true
-            for entry in frame.entries {
+            for index in order {
+                let entry = frame.entries[index]
                 if first { first = false } else { out.append(0x2C) }
                 if frame.isObject {
                     writeString(entry.key)
@@ -256,7 +265,6 @@ final class JSONFrame {
         var key: String
         var start: Int
         var end: Int
-        var nested: JSONFrame?
     }
 
     static let maximumDepth = 512
@@ -268,8 +276,10 @@ final class JSONFrame {
     let depth: Int
     /// The coding path below the owning encoder's.
     let path: [any CodingKey]
-    var entries: [Entry] = []
-    var closed = false
+    @exclusivity(unchecked) var entries: [Entry] = []
+    /// Members that are nested containers not written yet, by index into `entries`.
+    @exclusivity(unchecked) var nested: [(index: Int, frame: JSONFrame)] = []
+    @exclusivity(unchecked) var closed = false
 
     init(isObject: Bool, level: Int, depth: Int, path: [any CodingKey]) {
         self.isObject = isObject
@@ -278,72 +288,120 @@ final class JSONFrame {
         self.path = path
     }
 
-    /// Sorts members by the UTF-8 bytes of their keys; of members with equal keys (equal as
-    /// Swift strings are) the last one written stays, under the first one's spelling.
-    func sortAndDeduplicate() {
-        guard entries.count > 1 else { return }
-        let asciiOnly = entries.allSatisfy { entry in entry.key.utf8.allSatisfy { $0 < 0x80 } }
-        if !asciiOnly {
-            var positions: [String: Int] = [:]
-            var unique: [Entry] = []
-            for entry in entries {
-                if let position = positions[entry.key] {
-                    unique[position].start = entry.start
-                    unique[position].end = entry.end
-                    unique[position].nested = entry.nested
-                } else {
-                    positions[entry.key] = unique.count
-                    unique.append(entry)
-                }
-            }
-            entries = unique
+    /// Adds a member; its bytes are `start..<end` of the output.
+    @inline(__always)
+    func append(key: String, start: Int, end: Int) {
+        entries.append(Entry(key: key, start: start, end: end))
+    }
+
+    /// Adds a nested container as a member (written when this frame is).
+    func append(key: String, nested frame: JSONFrame) {
+        nested.append((entries.count, frame))
+        entries.append(Entry(key: key, start: 0, end: 0))
+    }
+
+    /// Inserts an array element at `index` (where `superEncoder()` was asked for).
+    func insert(start: Int, end: Int, at index: Int) {
+        let index = min(index, entries.count)
+        for position in nested.indices where nested[position].index >= index { nested[position].index += 1 }
+        entries.insert(Entry(key: "", start: start, end: end), at: index)
+    }
+
+    /// The nested frame of the last member under `key`, and whether there is such a member.
+    func member(forKey key: String) -> (exists: Bool, frame: JSONFrame?) {
+        guard let index = entries.lastIndex(where: { $0.key == key }) else { return (false, nil) }
+        return (true, nested.last { $0.index == index }?.frame)
+    }
+
+    /// Writes into `order` the indices of the members to write: sorted by the UTF-8 bytes of
+    /// their keys; of members with equal keys (equal as Swift strings are) the last one written,
+    /// under the first one's spelling.
+    func sortedOrder(into order: inout [Int]) {
+        order.removeAll(keepingCapacity: true)
+        let count = entries.count
+        guard count > 1 else {
+            order.append(contentsOf: entries.indices)
+            return
         }
-        // Stable insertion sort: short lists, often nearly sorted.
-        var sorted = true
-        for index in 1..<entries.count where !JSONFrame.precedesOrEquals(entries[index - 1].key, entries[index].key) {
-            sorted = false
+        var asciiOnly = true
+        for entry in entries where !JSONFrame.isASCII(entry.key) {
+            asciiOnly = false
             break
         }
-        if !sorted {
-            if entries.count <= 32 {
-                for index in 1..<entries.count {
-                    let entry = entries[index]
-                    var position = index
-                    while position > 0 && JSONFrame.precedes(entry.key, entries[position - 1].key) {
-                        entries[position] = entries[position - 1]
-                        position -= 1
-                    }
-                    entries[position] = entry
+        if !asciiOnly {
+            // Keys equal as Swift strings (canonical equivalence) are one key, as in a Dictionary.
+            var positions: [String: Int] = [:]
+            for index in entries.indices {
+                let key = entries[index].key
+                if let position = positions[key] {
+                    entries[position].start = entries[index].start
+                    entries[position].end = entries[index].end
+                    entries[index].start = -1
+                } else {
+                    positions[key] = index
                 }
-            } else {
-                let order = entries.indices.sorted { left, right in
-                    let a = entries[left].key, b = entries[right].key
-                    if JSONFrame.precedes(a, b) { return true }
-                    if JSONFrame.precedes(b, a) { return false }
-                    return left < right
+            }
+            for index in entries.indices where entries[index].start >= 0 { order.append(index) }
+        } else {
+            order.append(contentsOf: entries.indices)
+        }
+        // Stable insertion sort of indices: short lists.
+        if order.count <= 32 {
+            for position in 1..<order.count {
+                let index = order[position]
+                var slot = position
+                while slot > 0 && JSONFrame.compare(entries[index].key, entries[order[slot - 1]].key) < 0 {
+                    order[slot] = order[slot - 1]
+                    slot -= 1
                 }
-                entries = order.map { entries[$0] }
+                order[slot] = index
+            }
+        } else {
+            order.sort { left, right in
+                let comparison = JSONFrame.compare(entries[left].key, entries[right].key)
+                return comparison != 0 ? comparison < 0 : left < right
             }
         }
         if asciiOnly {
-            var index = entries.count - 1
-            while index > 0 {
-                if entries[index - 1].key.utf8.elementsEqual(entries[index].key.utf8) {
-                    entries.remove(at: index - 1)
+            // Equal keys are now adjacent, in the order written: keep the last of each run.
+            var kept = 0
+            for position in order.indices {
+                if position + 1 < order.count && JSONFrame.compare(entries[order[position]].key, entries[order[position + 1]].key) == 0 {
+                    continue
                 }
-                index -= 1
+                order[kept] = order[position]
+                kept += 1
             }
+            order.removeLast(order.count - kept)
         }
     }
 
     @inline(__always)
-    static func precedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+    static func isASCII(_ key: String) -> Bool {
+        if let ascii = key.utf8.withContiguousStorageIfAvailable({ bytes in bytes.allSatisfy { $0 < 0x80 } }) { return ascii }
+        return key.utf8.allSatisfy { $0 < 0x80 }
     }
 
+    /// Compares two keys by their UTF-8 bytes.
     @inline(__always)
-    static func precedesOrEquals(_ a: String, _ b: String) -> Bool {
-        !b.utf8.lexicographicallyPrecedes(a.utf8)
+    static func compare(_ a: String, _ b: String) -> Int {
+        let fast = a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right in compare(left, right) }
+        }
+        if let fast, let result = fast { return result }
+        if a.utf8.lexicographicallyPrecedes(b.utf8) { return -1 }
+        return b.utf8.lexicographicallyPrecedes(a.utf8) ? 1 : 0
+    }
+
+    static func compare(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = min(left.count, right.count)
+        var index = 0
+        while index < common {
+            let a = left[index], b = right[index]
+            if a != b { return a < b ? -1 : 1 }
+            index += 1
+        }
+        return left.count == right.count ? 0 : (left.count < right.count ? -1 : 1)
     }
 }
 
@@ -380,16 +438,18 @@ class JSONValueEncoder: Encoder, SingleValueEncodingContainer {
     }
 
     let sink: JSONSink
-    let parent: JSONValueEncoder?
+    @exclusivity(unchecked) var parent: JSONValueEncoder?
     /// The path between the parent encoder's and this one's key (a nested container's keys).
-    let extraPath: [any CodingKey]
-    let key: (any CodingKey)?
-    let level: Int
+    @exclusivity(unchecked) var extraPath: [any CodingKey]
+    @exclusivity(unchecked) var key: (any CodingKey)?
+    @exclusivity(unchecked) var level: Int
     /// Containers enclosing this value.
-    let depth: Int
+    @exclusivity(unchecked) var depth: Int
     /// Where this value's bytes begin.
-    let base: Int
-    var content = Content.none
+    @exclusivity(unchecked) var base: Int
+    @exclusivity(unchecked) var content = Content.none
+    /// A finished child encoder kept for the next child (children are encoded one at a time).
+    @exclusivity(unchecked) var spareChild: JSONValueEncoder?
 
     init(sink: JSONSink, parent: JSONValueEncoder?, extraPath: [any CodingKey], key: (any CodingKey)?, level: Int, depth: Int) {
         self.sink = sink
@@ -472,12 +532,34 @@ class JSONValueEncoder: Encoder, SingleValueEncodingContainer {
 
     /// Encodes `value` as a member of a container of `frame`'s and returns its bytes.
     func encodeChild<T: Encodable>(_ value: T, key: (any CodingKey)?, extraPath: [any CodingKey], depth: Int) throws -> JSONByteRange {
-        let child = JSONValueEncoder(sink: sink, parent: self, extraPath: extraPath, key: key, level: sink.level + 1, depth: depth)
+        var child: JSONValueEncoder
+        if let spare = spareChild {
+            spareChild = nil
+            spare.parent = self
+            spare.extraPath = extraPath
+            spare.key = key
+            spare.level = sink.level + 1
+            spare.depth = depth
+            spare.base = sink.out.count
+            spare.content = .none
+            child = spare
+        } else {
+            child = JSONValueEncoder(sink: sink, parent: self, extraPath: extraPath, key: key, level: sink.level + 1, depth: depth)
+        }
         let outer = sink.level
         sink.level = child.level
         defer { sink.level = outer }
         try value.encode(to: child)
-        if let range = child.finish() { return range }
+        let range = child.finish()
+        if isKnownUniquelyReferenced(&child) {
+            // Nothing kept the encoder: reuse it, without the references that would make a cycle.
+            child.parent = nil
+            child.key = nil
+            child.extraPath = []
+            child.content = .none
+            spareChild = child
+        }
+        if let range { return range }
         let start = sink.out.count
         sink.out.append(contentsOf: [0x7B, 0x7D])
         return JSONByteRange(start: start, end: start + 2)
@@ -559,10 +641,9 @@ final class JSONReferencingEncoder: JSONValueEncoder {
             range = sink.close(frame, base: base, truncate: false)
         }
         if target.isObject {
-            target.entries.append(JSONFrame.Entry(key: targetKey, start: range.start, end: range.end, nested: nil))
+            target.append(key: targetKey, start: range.start, end: range.end)
         } else {
-            let index = min(targetIndex, target.entries.count)
-            target.entries.insert(JSONFrame.Entry(key: "", start: range.start, end: range.end, nested: nil), at: index)
+            target.insert(start: range.start, end: range.end, at: targetIndex)
         }
     }
 }
@@ -582,7 +663,7 @@ struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let sink = encoder.sink
         let start = sink.out.count
         try write()
-        frame.entries.append(JSONFrame.Entry(key: key.stringValue, start: start, end: sink.out.count, nested: nil))
+        frame.append(key: key.stringValue, start: start, end: sink.out.count)
     }
 
     mutating func encodeNil(forKey key: Key) throws { put(key) { encoder.sink.writeNull() } }
@@ -613,24 +694,23 @@ struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         guard !frame.closed else { return }
         encoder.noteWrite(level: frame.level)
         let range = try encoder.encodeChild(value, key: key, extraPath: frame.path, depth: frame.depth)
-        frame.entries.append(JSONFrame.Entry(key: key.stringValue, start: range.start, end: range.end, nested: nil))
+        frame.append(key: key.stringValue, start: range.start, end: range.end)
     }
 
     /// The frame already nested under `key` when it is of the wanted kind (re-opened, as
     /// `JSONEncoder` does), else a new one.
     private func nestedFrame(forKey key: Key, isObject: Bool) -> JSONFrame {
         let name = key.stringValue
-        if let existing = frame.entries.lastIndex(where: { $0.key == name }) {
-            if let nested = frame.entries[existing].nested, nested.isObject == isObject {
+        let existing = frame.member(forKey: name)
+        if existing.exists {
+            if let nested = existing.frame, nested.isObject == isObject {
                 return nested
             }
             encoder.sink.fail("A nested container was requested for key \"\(name)\", which already holds an encoded value.",
                               path: codingPath + [key])
         }
         let nested = encoder.makeFrame(isObject: isObject, depth: frame.depth + 1, path: frame.path + [key])
-        if !frame.closed {
-            frame.entries.append(JSONFrame.Entry(key: name, start: 0, end: 0, nested: nested))
-        }
+        if !frame.closed { frame.append(key: name, nested: nested) }
         return nested
     }
 
@@ -665,7 +745,7 @@ struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
         let sink = encoder.sink
         let start = sink.out.count
         try write()
-        frame.entries.append(JSONFrame.Entry(key: "", start: start, end: sink.out.count, nested: nil))
+        frame.append(key: "", start: start, end: sink.out.count)
     }
 
     private var indexKey: JSONIndexKey { JSONIndexKey(index: frame.entries.count) }
@@ -698,18 +778,18 @@ struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
         guard !frame.closed else { return }
         encoder.noteWrite(level: frame.level)
         let range = try encoder.encodeChild(value, key: indexKey, extraPath: frame.path, depth: frame.depth)
-        frame.entries.append(JSONFrame.Entry(key: "", start: range.start, end: range.end, nested: nil))
+        frame.append(key: "", start: range.start, end: range.end)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let nested = encoder.makeFrame(isObject: true, depth: frame.depth + 1, path: frame.path + [indexKey])
-        if !frame.closed { frame.entries.append(JSONFrame.Entry(key: "", start: 0, end: 0, nested: nested)) }
+        if !frame.closed { frame.append(key: "", nested: nested) }
         return KeyedEncodingContainer(JSONKeyedContainer<NestedKey>(encoder: encoder, frame: nested))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let nested = encoder.makeFrame(isObject: false, depth: frame.depth + 1, path: frame.path + [indexKey])
-        if !frame.closed { frame.entries.append(JSONFrame.Entry(key: "", start: 0, end: 0, nested: nested)) }
+        if !frame.closed { frame.append(key: "", nested: nested) }
         return JSONUnkeyedContainer(encoder: encoder, frame: nested)
     }
 
