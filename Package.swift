@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "XMLTests", dependencies: ["XML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport", propertyBased], swiftSettings: swiftSettings),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Domain", "TestSupport", grdb, propertyBased], swiftSettings: swiftSettings),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Domain", "Generator", "TestSupport", grdb, propertyBased], swiftSettings: swiftSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Domain", "HTTP", "XML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Domain", "TestSupport", propertyBased], swiftSettings: swiftSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Domain", "XML", "TestSupport"], exclude: ["Golden"], swiftSettings: swiftSettings),

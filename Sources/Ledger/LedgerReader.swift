@@ -550,11 +550,11 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, column: String) th
     }
 }
 
+/// The stored JSON form of `value`: exactly `JSONEncoder`'s bytes with
+/// `[.sortedKeys, .withoutEscapingSlashes]` (reruns compare them and hash orders'), written by
+/// ``SortedJSONEncoder``.
 func encodeJSON<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let data = try encoder.encode(value)
-    return String(decoding: data, as: UTF8.self)
+    try SortedJSONEncoder(escapesSlashes: false).encodeString(value)
 }
 
 extension Row {
