@@ -20,10 +20,9 @@ struct StoredDocumentDetails: Codable, Equatable {
         return try? JSONDecoder().decode(StoredDocumentDetails.self, from: data)
     }
 
+    /// The bytes `JSONEncoder` writes with `.sortedKeys` (the ledger's stored form), written faster.
     func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
+        Data(try SortedJSONEncoder().encode(self))
     }
 }
 
