@@ -183,6 +183,7 @@ public enum OrdersFeed {
         var reading = OrdersFeedReading(businessDate: day, pages: first.pages, orders: [], quarantined: [], diagnostics: [])
         var seen: [OrderID: FeedOrder] = [:]
         var shipmentOwner: [ShipmentID: OrderID] = [:]
+        var interner = OrderInterner()
         for page in pages {
             reading.quarantined += page.quarantined
             reading.diagnostics += page.diagnostics
@@ -217,7 +218,9 @@ public enum OrdersFeed {
                 }
                 for shipment in order.shipments { shipmentOwner[shipment.id] = order.id }
                 seen[order.id] = feedOrder
-                reading.orders.append(feedOrder)
+                var shared = feedOrder
+                shared.order = interner.share(order)
+                reading.orders.append(shared)
             }
         }
         return reading
@@ -693,5 +696,28 @@ struct OrderValidator {
             }
         }
         return checker.problems.count == before ? returns : nil
+    }
+}
+
+/// Makes equal parts of the day's orders share one copy: a customer's requisites repeat in each of
+/// its orders, a warehouse (name, address, КПП) in each shipment, a product's name in each line.
+/// Only storage is shared (Swift strings and arrays are values), never a value changed: a day of
+/// many orders then holds each repeated part once.
+struct OrderInterner {
+    private var parties = Set<Party>()
+    private var warehouses = Set<Warehouse>()
+    private var names = Set<String>()
+
+    mutating func share(_ order: Order) -> Order {
+        var order = order
+        order.customer = parties.insert(order.customer).memberAfterInsert
+        if let consignee = order.consignee { order.consignee = parties.insert(consignee).memberAfterInsert }
+        for index in order.shipments.indices {
+            order.shipments[index].warehouse = warehouses.insert(order.shipments[index].warehouse).memberAfterInsert
+        }
+        for index in order.lines.indices {
+            order.lines[index].name = names.insert(order.lines[index].name).memberAfterInsert
+        }
+        return order
     }
 }

@@ -267,8 +267,8 @@ struct DayComputation {
                 }
             }
         }
-        let ordersByID = Dictionary(orders.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let planning = BlockPlanning(day: day, orders: orders, prior: prior, applied: applied, prepayments: prepayments,
+        let ordersByID = OrdersByID(orders)
+        let planning = BlockPlanning(day: day, orders: ordersByID, prior: prior, applied: applied, prepayments: prepayments,
                                      configuration: documentsConfiguration)
         // The whole day's plan never exists at once (it is most of the day's memory): the planner
         // decides each order on its own, so the orders are planned a block at a time to learn which
@@ -340,7 +340,7 @@ struct DayComputation {
 
     /// Forecasts the numbers of `window` as if every document passed and starts rendering it on
     /// all cores; `forecast` moves past the window.
-    private func startRendering(_ tx: LedgerTransaction, _ window: [PlannedDocument], ordersByID: [OrderID: Order],
+    private func startRendering(_ tx: LedgerTransaction, _ window: [PlannedDocument], ordersByID: OrdersByID,
                                 forecast: inout NumberForecast) throws -> StartedWindow {
         let before = forecast
         let first = try forecast.numbers(for: window, held: [], tx)
@@ -383,7 +383,7 @@ struct DayComputation {
 
     /// Records a window one document at a time in date order, exactly as a sequential run would:
     /// a document whose number turns out other than forecast is rendered again here.
-    private func record(_ tx: LedgerTransaction, _ window: PreparedWindow, ordersByID: [OrderID: Order],
+    private func record(_ tx: LedgerTransaction, _ window: PreparedWindow, ordersByID: OrdersByID,
                         facts: inout DayFacts) throws {
         for (offset, document) in window.documents.enumerated() {
             guard let order = ordersByID[document.orderID] else { continue }
@@ -647,6 +647,27 @@ struct DayComputation {
     }
 }
 
+/// The day's orders found by id without copying them: an `Order` is ~750 bytes inline, so a
+/// dictionary of orders (or a sorted copy) costs that much per order of the day again.
+struct OrdersByID {
+    let orders: [Order]
+    private let positions: [OrderID: Int]
+
+    /// The first order of each id is the one found (the feed's reader already read each id once).
+    init(_ orders: [Order]) {
+        self.orders = orders
+        var positions: [OrderID: Int] = [:]
+        positions.reserveCapacity(orders.count)
+        for (index, order) in orders.enumerated() where positions[order.id] == nil { positions[order.id] = index }
+        self.positions = positions
+    }
+
+    subscript(id: OrderID) -> Order? { positions[id].map { orders[$0] } }
+
+    /// The position of each order found by id, in id order.
+    var positionsInIDOrder: [Int] { positions.sorted { $0.key < $1.key }.map(\.value) }
+}
+
 /// The day's document plan a part at a time (`DocumentPlanner.plan` decides each order from the
 /// order, its prior documents, its applied payments and its prepayments alone, so planning some
 /// orders gives exactly their documents and holds of the whole plan).
@@ -660,9 +681,10 @@ struct BlockPlanning {
     }
 
     let day: CivilDate
-    let orders: [Order]
     let configuration: DocumentsConfiguration
-    private let ordersByID: [OrderID: Order]
+    private let ordersByID: OrdersByID
+    /// Positions of the orders in `ordersByID.orders`, by order id.
+    private let sortedPositions: [Int]
     private let priorByOrder: [OrderID: [PriorDocument]]
     private let appliedByOrder: [OrderID: [AppliedPayment]]
     private let prepaymentsByOrder: [OrderID: [Prepayment]]
@@ -674,10 +696,16 @@ struct BlockPlanning {
 
     init(day: CivilDate, orders: [Order], prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment],
          configuration: DocumentsConfiguration) {
+        self.init(day: day, orders: OrdersByID(orders), prior: prior, applied: applied, prepayments: prepayments,
+                  configuration: configuration)
+    }
+
+    init(day: CivilDate, orders: OrdersByID, prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment],
+         configuration: DocumentsConfiguration) {
         self.day = day
-        self.orders = orders.sorted { $0.id < $1.id }
         self.configuration = configuration
-        ordersByID = Dictionary(orders.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        ordersByID = orders
+        sortedPositions = orders.positionsInIDOrder
         priorByOrder = Dictionary(grouping: prior, by: \.orderID)
         appliedByOrder = Dictionary(grouping: applied, by: \.orderID)
         prepaymentsByOrder = Dictionary(grouping: prepayments, by: \.orderID)
@@ -705,8 +733,8 @@ struct BlockPlanning {
         var orderHolds: [DocumentHold] = []
         var advanceHolds: [(rank: Int, sequence: Int, hold: DocumentHold)] = []
         var start = 0
-        while start < orders.count {
-            let block = Array(orders[start..<min(orders.count, start + Self.block)])
+        while start < sortedPositions.count {
+            let block = sortedPositions[start..<min(sortedPositions.count, start + Self.block)].map { ordersByID.orders[$0] }
             start += block.count
             let plan = plan(block)
             keys += plan.documents.map {
