@@ -63,7 +63,7 @@ public struct DocumentRenderer: Sendable {
         guard reasons.isEmpty else { return hold(reasons) }
         let bytes: [UInt8]
         do throws(XMLError) {
-            bytes = try tree.element.serialized()
+            bytes = try tree.serialized()
         } catch {
             return hold(["XML: \(error.description)"])
         }
