@@ -17,14 +17,17 @@ import CXMLBridge
 /// child), child elements, `endElement`; then `finish`. What libxml2 would write as ill-formed XML
 /// (an invalid name, a duplicate attribute, a character XML 1.0 does not allow) is refused with an
 /// `XMLError` of kind `.build` whose path names the element (`/Файл/Документ`).
-public struct XMLByteWriter: Sendable {
-    private struct OpenElement: Sendable {
+public struct XMLByteWriter: ~Copyable {
+    private struct OpenElement {
         var name: String
+        /// Where the encoded name sits in the output (copied for the end tag).
+        var nameStart: Int
+        var nameLength: Int
         /// This element holds text: it switched indentation off for itself and its descendants.
         var switchedFormattingOff: Bool
     }
 
-    private var bytes: [UInt8]
+    private var bytes: ByteBuffer
     private let indent: Bool
     /// libxml2's `ctxt->format`: off inside an element that holds text.
     private var formatting: Bool
@@ -32,8 +35,11 @@ public struct XMLByteWriter: Sendable {
     /// The innermost element's start tag still waits for its `>` (or `/>`).
     private var startTagOpen = false
     private var rootWritten = false
-    /// Attribute names of the innermost element, for the duplicate check.
-    private var attributeNames: [String] = []
+    /// Where the encoded attribute names of the innermost element sit in the output, for the
+    /// duplicate check (windows-1251 with `&#N;` for the rest is one-to-one on valid names).
+    private var attributeNames: [(start: Int, length: Int)] = []
+
+    deinit { bytes.deallocate() }
 
     /// The encoding name written in the declaration.
     public static let encoding = "windows-1251"
@@ -45,9 +51,8 @@ public struct XMLByteWriter: Sendable {
     public init(indent: Bool = true, capacity: Int = 4_096) {
         self.indent = indent
         self.formatting = indent
-        bytes = []
-        bytes.reserveCapacity(max(capacity, 64))
-        bytes.append(contentsOf: #"<?xml version="1.0" encoding="windows-1251"?>"#.utf8)
+        bytes = ByteBuffer(capacity: max(capacity, 64))
+        bytes.append(#"<?xml version="1.0" encoding="windows-1251"?>"#)
         bytes.append(0x0A)
     }
 
@@ -58,10 +63,12 @@ public struct XMLByteWriter: Sendable {
         } else {
             closeStartTag()
         }
-        open.append(OpenElement(name: name, switchedFormattingOff: false))
-        if open.count > 1, formatting { writeIndent(level: open.count - 1) }
+        if !open.isEmpty, formatting { writeIndent(level: open.count) }
         bytes.append(0x3C)  // <
-        guard Self.appendName(name, to: &bytes) else {
+        let start = bytes.count
+        let valid = Self.appendName(name, to: &bytes)
+        open.append(OpenElement(name: name, nameStart: start, nameLength: bytes.count - start, switchedFormattingOff: false))
+        guard valid else {
             throw buildError("'\(name)' is not a valid XML element name")
         }
         startTagOpen = true
@@ -72,14 +79,16 @@ public struct XMLByteWriter: Sendable {
     public mutating func attribute(_ name: String, _ value: String) throws(XMLError) {
         guard startTagOpen else { throw misuse(name, "attribute '\(name)' comes after the element's content") }
         bytes.append(0x20)
+        let start = bytes.count
         guard Self.appendName(name, to: &bytes) else {
             throw buildError("'\(name)' is not a valid XML attribute name")
         }
-        // Names compare by code point in XML: byte equality of their UTF-8.
-        guard !attributeNames.contains(where: { $0.utf8.count == name.utf8.count && $0.utf8.elementsEqual(name.utf8) }) else {
+        // Names compare by code point in XML, and equal names have equal encodings.
+        let length = bytes.count - start
+        for earlier in attributeNames where bytes.equal(earlier.start, start, length: earlier.length, length) {
             throw buildError("attribute '\(name)' appears twice")
         }
-        attributeNames.append(name)
+        attributeNames.append((start, length))
         bytes.append(0x3D)  // =
         bytes.append(0x22)  // "
         if let bad = Self.appendEscaped(value, attribute: true, to: &bytes) {
@@ -114,7 +123,7 @@ public struct XMLByteWriter: Sendable {
             if formatting, !open.isEmpty { writeIndent(level: open.count) }
             bytes.append(0x3C)
             bytes.append(0x2F)
-            _ = Self.appendName(element.name, to: &bytes)
+            bytes.appendCopy(of: element.nameStart, length: element.nameLength)
             bytes.append(0x3E)
         }
         if element.switchedFormattingOff { formatting = indent }
@@ -126,7 +135,7 @@ public struct XMLByteWriter: Sendable {
     public consuming func finish() throws(XMLError) -> [UInt8] {
         guard open.isEmpty else { throw misuse(open.last?.name ?? "", "element '\(open.last?.name ?? "")' is not closed") }
         guard rootWritten else { throw misuse("", "the document has no root element") }
-        return bytes
+        return bytes.array()
     }
 
     // MARK: Writing
@@ -139,8 +148,7 @@ public struct XMLByteWriter: Sendable {
     }
 
     private mutating func writeIndent(level: Int) {
-        let spaces = 2 * min(level, 30)
-        for _ in 0..<spaces { bytes.append(0x20) }
+        bytes.appendSpaces(2 * min(level, 30))
     }
 
     private func path() -> String {
@@ -165,34 +173,35 @@ public struct XMLByteWriter: Sendable {
 
     /// Appends a name as windows-1251 when it is a valid XML name (libxml2's `xmlValidateName`).
     /// ASCII and Russian names are checked here; any other name is asked of libxml2.
-    static func appendName(_ name: String, to bytes: inout [UInt8]) -> Bool {
+    static func appendName(_ name: String, to bytes: inout ByteBuffer) -> Bool {
         let fast = withUTF8(name) { utf8 -> Bool in
             guard let first = utf8.first else { return false }
             guard isASCIINameStart(first) || first == 0xD0 || first == 0xD1 else { return false }
+            bytes.reserve(utf8.count)
             let start = bytes.count
             var index = 0
             while index < utf8.count {
                 let byte = utf8[index]
                 if byte < 0x80 {
                     guard isASCIINameCharacter(byte), index > 0 || isASCIINameStart(byte) else {
-                        bytes.removeSubrange(start...)
+                        bytes.truncate(to: start)
                         return false
                     }
-                    bytes.append(byte)
+                    bytes.put(byte)
                     index += 1
                     continue
                 }
                 // А…п (D0 90…D0 BF), Ё (D0 81), р…я (D1 80…D1 8F), ё (D1 91): letters in every XML edition.
-                guard index + 1 < utf8.count else { bytes.removeSubrange(start...); return false }
+                guard index + 1 < utf8.count else { bytes.truncate(to: start); return false }
                 let next = utf8[index + 1]
                 let scalar = (UInt32(byte & 0x1F) << 6) | UInt32(next & 0x3F)
                 let letter = (byte == 0xD0 && (next >= 0x90 && next <= 0xBF || next == 0x81))
                     || (byte == 0xD1 && (next >= 0x80 && next <= 0x8F || next == 0x91))
                 guard letter, let encoded = WindowsCP1251.byte(for: scalar) else {
-                    bytes.removeSubrange(start...)
+                    bytes.truncate(to: start)
                     return false
                 }
-                bytes.append(encoded)
+                bytes.put(encoded)
                 index += 2
             }
             return true
@@ -212,7 +221,8 @@ public struct XMLByteWriter: Sendable {
 
     /// A valid XML name (the check `appendName` makes), without writing it.
     static func isValidName(_ name: String) -> Bool {
-        var scratch: [UInt8] = []
+        var scratch = ByteBuffer(capacity: 64)
+        defer { scratch.deallocate() }
         return appendName(name, to: &scratch)
     }
 
@@ -231,20 +241,22 @@ public struct XMLByteWriter: Sendable {
     /// Appends `string` escaped for text or an attribute value; returns the first scalar XML 1.0
     /// does not allow, if any (the output is then incomplete and must be dropped).
     @inline(__always)
-    static func appendEscaped(_ string: String, attribute: Bool, to bytes: inout [UInt8]) -> UInt32? {
+    static func appendEscaped(_ string: String, attribute: Bool, to bytes: inout ByteBuffer) -> UInt32? {
         appendEscaped(string, escaping: attribute ? .attribute : .text, to: &bytes)
     }
 
-    static func appendEscaped(_ string: String, escaping: Escaping, to bytes: inout [UInt8]) -> UInt32? {
+    static func appendEscaped(_ string: String, escaping: Escaping, to bytes: inout ByteBuffer) -> UInt32? {
         withUTF8(string) { utf8 -> UInt32? in
             var index = 0
             let count = utf8.count
+            // At most 6 bytes per UTF-8 byte (`&quot;`; `&#1114111;` for 4 bytes): no check per byte below.
+            bytes.reserve(6 * count)
             while index < count {
                 let byte = utf8[index]
                 if byte < 0x80 {
                     index += 1
                     if byte >= 0x3F || (byte >= 0x20 && byte != 0x26 && byte != 0x3C && byte != 0x3E && byte != 0x22) {
-                        bytes.append(byte)
+                        bytes.put(byte)
                         continue
                     }
                     switch byte {
@@ -272,7 +284,7 @@ public struct XMLByteWriter: Sendable {
                     index += 4
                 }
                 if let encoded = WindowsCP1251.byte(for: scalar) {
-                    bytes.append(encoded)
+                    bytes.put(encoded)
                 } else {
                     if scalar == 0xFFFE || scalar == 0xFFFF { return scalar }
                     appendReference(scalar, to: &bytes)
@@ -298,12 +310,12 @@ public struct XMLByteWriter: Sendable {
     }
 
     @inline(__always)
-    private static func append(_ literal: StaticString, to bytes: inout [UInt8]) {
-        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    private static func append(_ literal: StaticString, to bytes: inout ByteBuffer) {
+        bytes.append(literal)
     }
 
     /// `&#N;` in decimal, as libxml2's encoder writes a character the encoding lacks.
-    private static func appendReference(_ scalar: UInt32, to bytes: inout [UInt8]) {
+    private static func appendReference(_ scalar: UInt32, to bytes: inout ByteBuffer) {
         bytes.append(0x26)
         bytes.append(0x23)
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0)
@@ -318,5 +330,83 @@ public struct XMLByteWriter: Sendable {
             for position in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[position]) }
         }
         bytes.append(0x3B)
+    }
+}
+
+/// A growable byte buffer: `put` writes without a check after `reserve` made room. Its owner
+/// calls `deallocate` (no reference counting on the hot path).
+struct ByteBuffer {
+    private var pointer: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        pointer = .allocate(capacity: self.capacity)
+    }
+
+    /// Frees the memory; the buffer must not be used afterwards.
+    func deallocate() { pointer.deallocate() }
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    private mutating func grow(to needed: Int) {
+        let newCapacity = max(needed, 2 * capacity)
+        let newPointer = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newPointer.initialize(from: pointer, count: count)
+        pointer.deallocate()
+        pointer = newPointer
+        capacity = newCapacity
+    }
+
+    /// Writes a byte into room made by `reserve`.
+    @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        pointer[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        put(byte)
+    }
+
+    mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { bytes in
+            reserve(bytes.count)
+            for byte in bytes { put(byte) }
+        }
+    }
+
+    mutating func appendSpaces(_ spaces: Int) {
+        reserve(spaces)
+        for _ in 0..<spaces { put(0x20) }
+    }
+
+    /// Whether the `length1` bytes at `start1` equal the `length2` bytes at `start2`.
+    func equal(_ start1: Int, _ start2: Int, length length1: Int, _ length2: Int) -> Bool {
+        guard length1 == length2 else { return false }
+        for offset in 0..<length1 where pointer[start1 + offset] != pointer[start2 + offset] { return false }
+        return true
+    }
+
+    /// Appends a copy of `length` bytes already written at `start`.
+    mutating func appendCopy(of start: Int, length: Int) {
+        reserve(length)
+        for offset in 0..<length { put(pointer[start + offset]) }
+    }
+
+    /// Drops what was written after `count` bytes.
+    mutating func truncate(to count: Int) {
+        self.count = min(count, self.count)
+    }
+
+    func array() -> [UInt8] {
+        Array(UnsafeBufferPointer(start: pointer, count: count))
     }
 }

@@ -57,6 +57,10 @@ public struct RuleInput: Sendable {
         let document = file.child("Документ")
         self.document = document
         self.lines = document?.child("ТаблСчФакт")?.children("СведТов") ?? []
+        let function = document?.attribute("Функция") ?? ""
+        self.function = function
+        self.isInvoice = sameName(function, "СЧФ") || sameName(function, "СЧФДОП")
+        self.isAdvance = document?.child("СвСчФакт")?.child("ДопСвФХЖ1")?.attribute("СпОбстФСЧФ").map { sameName($0, "2") } ?? false
     }
 
     var file: LocatedNode { LocatedNode(node: root, path: "/Файл") }
@@ -69,11 +73,12 @@ public struct RuleInput: Sendable {
     /// The walk's elements as located nodes.
     var elements: ElementWalk.Elements { walk.elements }
 
-    var function: String { root.child("Документ")?[attribute: "Функция"] ?? "" }
-    var isInvoice: Bool { function == "СЧФ" || function == "СЧФДОП" }
-    var isAdvance: Bool {
-        root.descendant(["Документ", "СвСчФакт", "ДопСвФХЖ1"])?[attribute: "СпОбстФСЧФ"] == "2"
-    }
+    /// `Документ/@Функция` (empty when absent).
+    let function: String
+    /// Функция СЧФ or СЧФДОП.
+    let isInvoice: Bool
+    /// `СвСчФакт/ДопСвФХЖ1/@СпОбстФСЧФ` = 2: an advance invoice.
+    let isAdvance: Bool
 }
 
 /// A check the XSD cannot express. Each has its own identifier and message; a document that

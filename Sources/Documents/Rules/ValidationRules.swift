@@ -27,9 +27,9 @@ extension DocumentTree {
 
     private func write(to writer: inout XMLByteWriter) throws(XMLError) {
         try writer.startElement(name)
-        for attribute in attributes { try writer.attribute(attribute.name, attribute.value) }
+        for index in attributes.indices { try writer.attribute(attributes[index].name, attributes[index].value) }
         try writer.text(text)
-        for child in children { try child.write(to: &writer) }
+        for index in children.indices { try children[index].write(to: &writer) }
         try writer.endElement()
     }
 }
