@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the rules that look at every attribute of a document know about an attribute name.
 struct AttributeInfo: Sendable {
     enum Kind: UInt8, Sendable {
@@ -62,7 +64,7 @@ struct AttributeNames: Sendable {
         return bytes.withUnsafeBufferPointer { all in
             for index in range {
                 let offset = entries[index].offset
-                if UnsafeBufferPointer(rebasing: all[offset..<(offset + length)]).elementsEqual(utf8) { return entries[index].info }
+                if sameBytes(all.baseAddress.map { $0 + offset }, utf8.baseAddress, length) { return entries[index].info }
             }
             return nil
         }
@@ -72,6 +74,7 @@ struct AttributeNames: Sendable {
     private static let timePrefix = Array("Врем".utf8)
 
     private static func byPrefix(_ utf8: UnsafeBufferPointer<UInt8>) -> AttributeInfo? {
+        guard utf8.count >= 8, utf8[0] == 0xD0 else { return nil }  // Д and В are D0 94 and D0 92
         if utf8.starts(with: datePrefix) { return AttributeInfo(kind: .date) }
         if utf8.starts(with: timePrefix) { return AttributeInfo(kind: .time) }
         return nil
@@ -94,4 +97,12 @@ struct AttributeNames: Sendable {
         }
         return AttributeNames(table.map { (name: $0.key, info: $0.value) })
     }()
+}
+
+/// `count` bytes at `first` and `second` are equal.
+@inline(__always)
+func sameBytes(_ first: UnsafePointer<UInt8>?, _ second: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+    guard count > 0 else { return true }
+    guard let first, let second else { return false }
+    return memcmp(first, second, count) == 0
 }

@@ -350,7 +350,7 @@ public enum BeyondXSDRules {
             let number = line.attribute("НомСтр") ?? "?"
             guard let total = money(line.attribute("СтТовУчНал")) else { continue }
             let rate = line.attribute("НалСт").flatMap(VATRate.init(rawValue:))
-            let vatText = line.child("СумНал")?.child("СумНал")?.node.text
+            let vatText = line.node.child("СумНал")?.child("СумНал")?.text
             let vat = vatText.flatMap { money($0) } ?? .zero
             if let rate, vatText != nil || rate == .exempt {
                 let expected = LineAmounts.vat(includedIn: total, rate: rate)
@@ -391,7 +391,7 @@ public enum BeyondXSDRules {
         }
         compare("СтТовУчНалВсего", "СтТовУчНал")
         compare("СтТовБезНДСВсего", "СтТовБезНДС")
-        let vatSum = rows.compactMap { $0.child("СумНал")?.child("СумНал").flatMap { money($0.node.text) } }.sum()
+        let vatSum = rows.compactMap { $0.node.child("СумНал")?.child("СумНал").flatMap { money($0.text) } }.sum()
         if let statedNode = total.child("СумНалВсего")?.child("СумНал"), let stated = money(statedNode.node.text), stated != vatSum {
             result.append(violation("ARITH-TOTALS", statedNode, "СумНалВсего \(stated) ≠ sum of lines \(vatSum)"))
         }

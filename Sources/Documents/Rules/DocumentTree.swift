@@ -64,7 +64,7 @@ func sameName(_ a: String, _ b: String) -> Bool {
     let count = a.utf8.count
     guard count == b.utf8.count else { return false }
     let fast = a.utf8.withContiguousStorageIfAvailable { first in
-        b.utf8.withContiguousStorageIfAvailable { second in first.elementsEqual(second) }
+        b.utf8.withContiguousStorageIfAvailable { second in sameBytes(first.baseAddress, second.baseAddress, count) }
     }
     if let fast, let equal = fast { return equal }
     return a.utf8.elementsEqual(b.utf8)
@@ -95,7 +95,7 @@ public struct LocatedNode: Sendable {
             case .walk(let walk, let index):
                 let entry = walk.entries[index]
                 guard entry.parent >= 0 else { return walk.rootTrail.spelled }
-                return Trail.walk(walk, entry.parent).spelled + LocatedNode.step(walk.entries[entry.parent].node.children, entry.index)
+                return Trail.walk(walk, entry.parent).spelled + LocatedNode.step(walk.node(at: entry.parent).children, entry.index)
             }
         }
     }
@@ -156,7 +156,6 @@ public struct LocatedNode: Sendable {
 /// what a path needs, without any string.
 final class ElementWalk: Sendable {
     struct Entry: Sendable {
-        let node: DocumentTree
         /// The parent's entry, −1 for the root.
         let parent: Int
         /// The position among the parent's children.
@@ -167,13 +166,13 @@ final class ElementWalk: Sendable {
     struct KnownAttribute: Sendable {
         /// The element's entry.
         let position: Int
-        /// The attribute's index in the element.
-        let index: Int
+        let attribute: DocumentTree.Attribute
         let info: AttributeInfo
     }
 
     /// How the walk's root was reached.
     let rootTrail: LocatedNode.Trail
+    let root: DocumentTree
     let entries: [Entry]
     /// The attributes with a known name, in document order (classified once for all rules).
     let known: [KnownAttribute]
@@ -181,31 +180,41 @@ final class ElementWalk: Sendable {
     /// Walks the tree below (and including) `root`.
     init(root: LocatedNode) {
         rootTrail = root.trail
+        self.root = root.node
         var entries: [Entry] = []
+        var known: [KnownAttribute] = []
+        let names = AttributeNames.rules
         func visit(_ node: DocumentTree, parent: Int, index: Int) {
             let position = entries.count
-            entries.append(Entry(node: node, parent: parent, index: index))
-            for (childIndex, child) in node.children.enumerated() { visit(child, parent: position, index: childIndex) }
+            entries.append(Entry(parent: parent, index: index))
+            for attribute in node.attributes {
+                let info = names.info(attribute.name)
+                if info.kind != .other || info.limitUPD != 0 || info.limitUKD != 0 {
+                    known.append(KnownAttribute(position: position, attribute: attribute, info: info))
+                }
+            }
+            for childIndex in node.children.indices { visit(node.children[childIndex], parent: position, index: childIndex) }
         }
         visit(root.node, parent: -1, index: 0)
         self.entries = entries
-        let names = AttributeNames.rules
-        var known: [KnownAttribute] = []
-        for position in entries.indices {
-            for (index, attribute) in entries[position].node.attributes.enumerated() {
-                let info = names.info(attribute.name)
-                if info.kind != .other || info.limitUPD != 0 || info.limitUKD != 0 {
-                    known.append(KnownAttribute(position: position, index: index, info: info))
-                }
-            }
-        }
         self.known = known
     }
 
-    /// The attribute a known entry stands for.
-    func attribute(_ known: KnownAttribute) -> DocumentTree.Attribute {
-        entries[known.position].node.attributes[known.index]
+    /// The element of entry `position` (found from the root: for messages and `allElements`).
+    func node(at position: Int) -> DocumentTree {
+        var steps: [Int] = []
+        var current = position
+        while entries[current].parent >= 0 {
+            steps.append(entries[current].index)
+            current = entries[current].parent
+        }
+        var node = root
+        for step in steps.reversed() { node = node.children[step] }
+        return node
     }
+
+    /// The attribute a known entry stands for.
+    func attribute(_ known: KnownAttribute) -> DocumentTree.Attribute { known.attribute }
 
     /// Element-wide violations reported in a fixed order of kinds within each element (`rank`),
     /// elements in document order, as the rules always reported them.
@@ -241,7 +250,7 @@ final class ElementWalk: Sendable {
         var startIndex: Int { 0 }
         var endIndex: Int { walk.entries.count }
         subscript(position: Int) -> LocatedNode {
-            LocatedNode(node: walk.entries[position].node, trail: .walk(walk, position))
+            LocatedNode(node: walk.node(at: position), trail: .walk(walk, position))
         }
     }
 }
