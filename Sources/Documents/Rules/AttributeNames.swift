@@ -24,6 +24,8 @@ struct AttributeNames: Sendable {
     /// Sorted by byte length: (offset in `bytes`, info); `firstOfLength[n] ..< firstOfLength[n + 1]`
     /// are the names of `n` bytes.
     private let entries: [(offset: Int, info: AttributeInfo)]
+    /// `fingerprint` of each entry's name: compared before the bytes.
+    private let fingerprints: [UInt64]
     private let firstOfLength: [Int]
 
     init(_ names: [(name: String, info: AttributeInfo)]) {
@@ -43,6 +45,9 @@ struct AttributeNames: Sendable {
         }
         self.bytes = bytes
         self.entries = entries
+        self.fingerprints = sorted.map { pair in
+            Array(pair.name.utf8).withUnsafeBufferPointer { Self.fingerprint($0) }
+        }
         self.firstOfLength = firstOfLength
     }
 
@@ -61,13 +66,30 @@ struct AttributeNames: Sendable {
         guard length + 1 < firstOfLength.count else { return nil }
         let range = firstOfLength[length]..<firstOfLength[length + 1]
         guard !range.isEmpty else { return nil }
+        let print = Self.fingerprint(utf8)
         return bytes.withUnsafeBufferPointer { all in
-            for index in range {
+            for index in range where fingerprints[index] == print {
                 let offset = entries[index].offset
                 if sameBytes(all.baseAddress.map { $0 + offset }, utf8.baseAddress, length) { return entries[index].info }
             }
             return nil
         }
+    }
+
+    /// The first and the last (up to) eight bytes folded into one word: names of the same length
+    /// that differ there are told apart without comparing them byte by byte.
+    @inline(__always)
+    static func fingerprint(_ utf8: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard let base = utf8.baseAddress else { return 0 }
+        let count = utf8.count
+        if count >= 8 {
+            let head = UnsafeRawPointer(base).loadUnaligned(as: UInt64.self)
+            let tail = UnsafeRawPointer(base + (count - 8)).loadUnaligned(as: UInt64.self)
+            return head ^ (tail << 1 | tail >> 63)
+        }
+        var word: UInt64 = 0
+        for index in 0..<count { word |= UInt64(base[index]) << (8 * UInt64(index)) }
+        return word
     }
 
     private static let datePrefix = Array("Дата".utf8)

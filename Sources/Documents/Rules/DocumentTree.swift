@@ -36,8 +36,13 @@ public struct DocumentTree: Hashable, Sendable {
     /// An element whose optional attributes are left out when `nil`: `["КПП": kpp]`.
     public init(_ name: String, _ attributes: KeyValuePairs<String, String?> = [:], children: [DocumentTree] = [],
                 text: String = "") {
-        self.init(name: name, attributes: attributes.compactMap { pair in pair.value.map { Attribute(pair.key, $0) } },
-                  children: children, text: text)
+        // One allocation of the right size (compactMap would grow the array step by step).
+        var present: [Attribute] = []
+        present.reserveCapacity(attributes.count)
+        for (key, value) in attributes {
+            if let value { present.append(Attribute(key, value)) }
+        }
+        self.init(name: name, attributes: present, children: children, text: text)
     }
 
     /// The attribute's value, if present.
