@@ -58,12 +58,13 @@ public struct DocumentRenderer: Sendable {
         var reasons = DocumentRenderer.modelProblems(document, configuration: configuration)
         let (tree, problems) = TreeBuilder.tree(for: document, number: number, configuration: configuration)
         reasons += problems
-        let fileID = FileNaming.fileID(for: document, configuration: configuration)
+        // TreeBuilder wrote FileNaming.fileID as Файл/@ИдФайл: not computed a second time.
+        let fileID = tree[attribute: "ИдФайл"] ?? FileNaming.fileID(for: document, configuration: configuration)
         reasons += FNSRule.run(on: tree, fileName: fileID).map(\.description)
         guard reasons.isEmpty else { return hold(reasons) }
         let bytes: [UInt8]
         do throws(XMLError) {
-            bytes = try tree.element.serialized()
+            bytes = try tree.serialized()
         } catch {
             return hold(["XML: \(error.description)"])
         }

@@ -15,7 +15,7 @@ public struct XAttribute: Sendable, Hashable {
 }
 
 /// An element of an XML tree to write: a `Sendable` value built in memory and
-/// serialised through libxml2's tree API.
+/// serialised natively to windows-1251 (`XMLByteWriter`) or through libxml2's tree API.
 ///
 /// Attributes and children are written in insertion order. An element holds
 /// either text, child elements, or both (text is then written first). Names
@@ -65,6 +65,9 @@ public struct XElement: Sendable, Hashable {
     /// `<?xml version="1.0" encoding="windows-1251"?>` (or the given encoding).
     /// Deterministic: the same tree always gives the same bytes.
     ///
+    /// windows-1251 is written natively (`XMLByteWriter`), byte-identical to libxml2's output;
+    /// any other encoding goes through libxml2 (`serializedWithLibXML2`).
+    ///
     /// - Parameters:
     ///   - encoding: output encoding known to libxml2.
     ///   - indent: pretty-print child elements with two-space indentation.
@@ -72,6 +75,25 @@ public struct XElement: Sendable, Hashable {
     ///   character XML 1.0 does not allow (e.g. U+0001); `.serialization` when
     ///   libxml2 cannot write the encoding.
     public func serialized(encoding: String = XElement.windows1251, indent: Bool = true) throws(XMLError) -> [UInt8] {
+        guard encoding == XElement.windows1251 else { return try serializedWithLibXML2(encoding: encoding, indent: indent) }
+        var writer = XMLByteWriter(indent: indent)
+        try write(to: &writer)
+        return try writer.finish()
+    }
+
+    /// Writes this element and its descendants to `writer`.
+    public func write(to writer: inout XMLByteWriter) throws(XMLError) {
+        try writer.startElement(name)
+        for attribute in attributes { try writer.attribute(attribute.name, attribute.value) }
+        if let text { try writer.text(text) }
+        for child in children { try child.write(to: &writer) }
+        try writer.endElement()
+    }
+
+    /// The document as libxml2 writes it (`xmlDocDumpFormatMemoryEnc`) in any encoding it knows:
+    /// the reference the native windows-1251 writer is compared with. Same checks and errors as
+    /// `serialized(encoding:indent:)`.
+    public func serializedWithLibXML2(encoding: String = XElement.windows1251, indent: Bool = true) throws(XMLError) -> [UInt8] {
         ensureLibXML2()
         try check(path: "")
         guard let document = sxb_wdoc_new() else {
@@ -122,11 +144,11 @@ public struct XElement: Sendable, Hashable {
         ancestors.append(name)
         defer { ancestors.removeLast() }
         func path() -> String { root + "/" + ancestors.joined(separator: "/") }
-        guard name.withCString({ sxb_valid_name($0) }) == 1 else {
+        guard XMLByteWriter.isValidName(name) else {
             throw XMLError(kind: .build, source: path(), path: path(), message: "'\(name)' is not a valid XML element name")
         }
         for (index, attribute) in attributes.enumerated() {
-            guard attribute.name.withCString({ sxb_valid_name($0) }) == 1 else {
+            guard XMLByteWriter.isValidName(attribute.name) else {
                 throw XMLError(kind: .build, source: path(), path: path(), message: "'\(attribute.name)' is not a valid XML attribute name")
             }
             // Names compare by code point in XML: byte equality of their UTF-8.
@@ -149,13 +171,6 @@ public struct XElement: Sendable, Hashable {
 
     /// The first scalar outside XML 1.0's `Char` production, if any.
     static func firstInvalidCharacter(_ string: String) -> Unicode.Scalar? {
-        // Fast path: only a control byte or the lead byte EF (of U+FFFE/U+FFFF) can start a bad scalar.
-        if !string.utf8.contains(where: { $0 < 0x20 && $0 != 0x9 && $0 != 0xA && $0 != 0xD || $0 == 0xEF }) { return nil }
-        return string.unicodeScalars.first { scalar in
-            switch scalar.value {
-            case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return false
-            default: return true
-            }
-        }
+        XMLByteWriter.firstInvalidScalar(string).flatMap(Unicode.Scalar.init)
     }
 }

@@ -181,4 +181,45 @@ struct RuleTests {
         #expect(report.schemaName == "ON_NKORSCHFDOPPR_sverka_05_01.xsd")
         #expect(report.isValid, "\(report.issues)")
     }
+
+    /// Broken documents whose violations are pinned word for word: paths with sibling indices
+    /// (`СведТов[2]`), attributes, element-wide rules (ИНН/КПП order, lengths, dates, rates), in the
+    /// order the rules report them. Paths are spelled only for violations now; they must not change.
+    static func pinnedViolations() throws -> [String] {
+        let (tree, _) = try Self.upd()
+        let table = ["Документ", "ТаблСчФакт", "СведТов"]
+        var broken = Self.edit(tree, table, index: 1, Self.setAttribute("НаимТов", String(repeating: "С", count: 2001)))
+        broken = Self.edit(broken, table, index: 1, Self.setAttribute("СтТовБезНДС", "1.00"))
+        broken = Self.edit(broken, table, index: 0, Self.setAttribute("КолТов", "0"))
+        broken = Self.edit(broken, ["Документ", "СвСчФакт", "СвПокуп", "ИдСв", "СвЮЛУч"], Self.setAttribute("КПП", "50270100"))
+        broken = Self.edit(broken, ["Документ", "СвСчФакт", "СвПокуп", "ИдСв", "СвЮЛУч"], Self.setAttribute("ИННЮЛ", "5027012349"))
+        broken = Self.edit(broken, ["Документ"], Self.setAttribute("ВремИнфПр", "06:10:00"))
+        broken = Self.edit(broken, ["Документ", "СвСчФакт", "СвПрод", "Адрес", "АдрРФ"], Self.setAttribute("Кварт", ""))
+        broken = Self.edit(broken, ["Документ", "СвСчФакт"], Self.setAttribute("ДатаДок", "27.11.2025"))
+        broken = Self.edit(broken, ["Документ", "ТаблСчФакт", "ВсегоОпл", "СумНалВсего", "СумНал"]) { $0.text = "0.01" }
+        return FNSRule.run(on: broken, fileName: "other").map(\.description)
+    }
+
+    @Test("violations keep their exact paths and messages")
+    func pinnedPathsAndMessages() throws {
+        let actual = try Self.pinnedViolations()
+        #expect(actual == Self.pinned)
+    }
+
+    /// Recorded from the rules as they were before paths became lazy.
+    static let pinned: [String] = [
+        "[FILE-NAME] /Файл/@ИдФайл: file name «other» differs from ИдФайл «ON_NSCHFDOPPR_2BM-5027012340-502701001-000000000000000000017_2BM-7714698320-771401001-000000000000000000001_20261127_C2C355B1-F9C5-8B6B-BFE0-DC3170C9FC80_0_0_0_0_0_00»",
+        "[FNS-QUANTITY-POSITIVE] /Файл/Документ/ТаблСчФакт/СведТов[1]/@КолТов: must be a number greater than 0 (got «0»)",
+        "[ARITH-LINE] /Файл/Документ/ТаблСчФакт/СведТов[1]/@ЦенаТов: строка 1: 0 × 599.90947075209 = 0.00 ≠ 861.47",
+        "[ARITH-LINE] /Файл/Документ/ТаблСчФакт/СведТов[2]/@СтТовБезНДС: строка 2: 1.00 + НДС 259.65 ≠ 1439.88",
+        "[ARITH-LINE] /Файл/Документ/ТаблСчФакт/СведТов[2]/@ЦенаТов: строка 2: 12 × 98.3525 = 1180.23 ≠ 1.00",
+        "[ARITH-TOTALS] /Файл/Документ/ТаблСчФакт/ВсегоОпл/@СтТовБезНДСВсего: 2041.70 ≠ sum of lines 862.47",
+        "[ARITH-TOTALS] /Файл/Документ/ТаблСчФакт/ВсегоОпл/СумНалВсего/СумНал: СумНалВсего 0.01 ≠ sum of lines 345.80",
+        "[REQ-INN-KPP] /Файл/Документ/СвСчФакт/СвПокуп/ИдСв/СвЮЛУч/@ИННЮЛ: ИНН '5027012349': check digit is 9, expected 8",
+        "[REQ-INN-KPP] /Файл/Документ/СвСчФакт/СвПокуп/ИдСв/СвЮЛУч/@КПП: КПП '50270100': must be 9 characters, got 8",
+        "[VAT-RATE-DATE] /Файл/Документ/ТаблСчФакт/СведТов[2]/@НалСт: VAT rate 22% applies from 01.01.2026; the document is dated 27.11.2025",
+        "[FIELD-LENGTH] /Файл/Документ/СвСчФакт/СвПрод/Адрес/АдрРФ/@Кварт: has 0 characters, allowed 1–50",
+        "[FIELD-LENGTH] /Файл/Документ/ТаблСчФакт/СведТов[2]/@НаимТов: has 2001 characters, allowed 1–2000",
+        "[DATE-FORMAT] /Файл/Документ/@ВремИнфПр: «06:10:00» is not a ЧЧ.ММ.СС time",
+    ]
 }

@@ -52,10 +52,15 @@ public struct RuleInput: Sendable {
         self.root = root
         self.fileName = fileName
         self.format = format
-        self.elements = LocatedNode(node: root, path: "/Файл").allElements()
-        let document = LocatedNode(node: root, path: "/Файл").child("Документ")
+        let file = LocatedNode(node: root, path: "/Файл")
+        self.walk = ElementWalk(root: file)
+        let document = file.child("Документ")
         self.document = document
         self.lines = document?.child("ТаблСчФакт")?.children("СведТов") ?? []
+        let function = document?.attribute("Функция") ?? ""
+        self.function = function
+        self.isInvoice = sameName(function, "СЧФ") || sameName(function, "СЧФДОП")
+        self.isAdvance = document?.child("СвСчФакт")?.child("ДопСвФХЖ1")?.attribute("СпОбстФСЧФ").map { sameName($0, "2") } ?? false
     }
 
     var file: LocatedNode { LocatedNode(node: root, path: "/Файл") }
@@ -63,13 +68,17 @@ public struct RuleInput: Sendable {
     let document: LocatedNode?
     /// `/Файл/Документ/ТаблСчФакт/СведТов[i]`, the lines (found once).
     let lines: [LocatedNode]
-    /// Every element of the document with its path, depth first (computed once: several rules walk it).
-    let elements: [LocatedNode]
-    var function: String { root.child("Документ")?[attribute: "Функция"] ?? "" }
-    var isInvoice: Bool { function == "СЧФ" || function == "СЧФДОП" }
-    var isAdvance: Bool {
-        root.descendant(["Документ", "СвСчФакт", "ДопСвФХЖ1"])?[attribute: "СпОбстФСЧФ"] == "2"
-    }
+    /// Every element of the document, depth first (walked once: several rules use it).
+    let walk: ElementWalk
+    /// The walk's elements as located nodes.
+    var elements: ElementWalk.Elements { walk.elements }
+
+    /// `Документ/@Функция` (empty when absent).
+    let function: String
+    /// Функция СЧФ or СЧФДОП.
+    let isInvoice: Bool
+    /// `СвСчФакт/ДопСвФХЖ1/@СпОбстФСЧФ` = 2: an advance invoice.
+    let isAdvance: Bool
 }
 
 /// A check the XSD cannot express. Each has its own identifier and message; a document that
@@ -341,7 +350,7 @@ public enum BeyondXSDRules {
             let number = line.attribute("НомСтр") ?? "?"
             guard let total = money(line.attribute("СтТовУчНал")) else { continue }
             let rate = line.attribute("НалСт").flatMap(VATRate.init(rawValue:))
-            let vatText = line.child("СумНал")?.child("СумНал")?.node.text
+            let vatText = line.node.child("СумНал")?.child("СумНал")?.text
             let vat = vatText.flatMap { money($0) } ?? .zero
             if let rate, vatText != nil || rate == .exempt {
                 let expected = LineAmounts.vat(includedIn: total, rate: rate)
@@ -382,7 +391,7 @@ public enum BeyondXSDRules {
         }
         compare("СтТовУчНалВсего", "СтТовУчНал")
         compare("СтТовБезНДСВсего", "СтТовБезНДС")
-        let vatSum = rows.compactMap { $0.child("СумНал")?.child("СумНал").flatMap { money($0.node.text) } }.sum()
+        let vatSum = rows.compactMap { $0.node.child("СумНал")?.child("СумНал").flatMap { money($0.text) } }.sum()
         if let statedNode = total.child("СумНалВсего")?.child("СумНал"), let stated = money(statedNode.node.text), stated != vatSum {
             result.append(violation("ARITH-TOTALS", statedNode, "СумНалВсего \(stated) ≠ sum of lines \(vatSum)"))
         }
@@ -457,21 +466,18 @@ public enum BeyondXSDRules {
     static let requisites = FNSRule(
         id: "REQ-INN-KPP", summary: "every ИНН and КПП of every party has valid check digits / form", formats: both
     ) { input in
-        var result: [RuleViolation] = []
-        for element in input.elements {
-            for name in ["ИННЮЛ", "ИННФЛ"] {
-                guard let value = element.attribute(name) else { continue }
-                do throws(RequisiteError) { try INN.check(value) } catch {
-                    result.append(violation("REQ-INN-KPP", element, attribute: name, error.description))
+        input.walk.ranked([.innLegal, .innPerson, .kpp]) { attribute, kind, element in
+            if kind == .kpp {
+                do throws(RequisiteError) { try Requisites.checkKPP(attribute.value) } catch {
+                    return violation("REQ-INN-KPP", element(), attribute: "КПП", error.description)
+                }
+            } else {
+                do throws(RequisiteError) { try INN.check(attribute.value) } catch {
+                    return violation("REQ-INN-KPP", element(), attribute: attribute.name, error.description)
                 }
             }
-            if let kpp = element.attribute("КПП") {
-                do throws(RequisiteError) { try Requisites.checkKPP(kpp) } catch {
-                    result.append(violation("REQ-INN-KPP", element, attribute: "КПП", error.description))
-                }
-            }
+            return nil
         }
-        return result
     }
 
     static let vatRateDate = FNSRule(
@@ -482,16 +488,13 @@ public enum BeyondXSDRules {
         let header = input.format == .upd503 ? document.child("СвСчФакт") : document.child("СвКСчФ")
         let dateAttribute = input.format == .upd503 ? "ДатаДок" : "ДатаКСчФ"
         guard let date = header?.attribute(dateAttribute).flatMap(CivilDate.init(russian:)) else { return [] }
-        var result: [RuleViolation] = []
-        for element in input.elements {
-            for name in ["НалСт", "НалСтДо", "НалСтПосле"] {
-                guard let text = element.attribute(name), let rate = VATRate(rawValue: text) else { continue }
-                do throws(VATRateError) { try rate.validate(on: date) } catch {
-                    result.append(violation("VAT-RATE-DATE", element, attribute: name, error.description))
-                }
+        return input.walk.ranked([.rate, .rateBefore, .rateAfter]) { attribute, _, element in
+            guard let rate = VATRate(rawValue: attribute.value) else { return nil }
+            do throws(VATRateError) { try rate.validate(on: date) } catch {
+                return violation("VAT-RATE-DATE", element(), attribute: attribute.name, error.description)
             }
+            return nil
         }
-        return result
     }
 
     /// Character limits of the fields sverka writes, per format (the XSD's, restated so that a
@@ -510,17 +513,16 @@ public enum BeyondXSDRules {
         id: "FIELD-LENGTH", summary: "text fields within the format's limits (НаимТов ≤ 2000, names ≤ 1000, Кварт ≤ 50/20, …)",
         formats: both
     ) { input in
-        // A list, compared byte for byte: hashing Cyrillic names costs more than scanning it.
-        let table = (limits[input.format] ?? [:]).map { (name: $0.key, limit: $0.value) }
         var result: [RuleViolation] = []
-        for element in input.elements {
-            for attribute in element.node.attributes {
-                let (name, value) = (attribute.name, attribute.value)
-                guard let limit = table.first(where: { sameName($0.name, name) })?.limit else { continue }
-                if value.isEmpty || value.count > limit {
-                    result.append(violation("FIELD-LENGTH", element, attribute: name,
-                                            "has \(value.count) characters, allowed 1–\(limit)"))
-                }
+        let walk = input.walk
+        for known in walk.known {
+            let limit = known.info.limit(input.format)
+            guard limit > 0 else { continue }
+            let attribute = walk.attribute(known)
+            // A value of at most `limit` bytes has at most `limit` characters: count them only beyond.
+            if attribute.value.isEmpty || attribute.value.utf8.count > limit && attribute.value.count > limit {
+                result.append(violation("FIELD-LENGTH", walk.elements[known.position], attribute: attribute.name,
+                                        "has \(attribute.value.count) characters, allowed 1–\(limit)"))
             }
         }
         return result
@@ -530,16 +532,17 @@ public enum BeyondXSDRules {
         id: "DATE-FORMAT", summary: "dates are ДД.ММ.ГГГГ calendar days, times ЧЧ.ММ.СС", formats: both
     ) { input in
         var result: [RuleViolation] = []
-        for element in input.elements {
-            for attribute in element.node.attributes {
-                let (name, value) = (attribute.name, attribute.value)
-                if name.utf8.starts(with: "Дата".utf8) || sameName(name, "РеквДатаДок") || sameName(name, "ДатаПРД") {
-                    if CivilDate(russian: value) == nil {
-                        result.append(violation("DATE-FORMAT", element, attribute: name, "«\(value)» is not a ДД.ММ.ГГГГ date"))
-                    }
-                } else if name.utf8.starts(with: "Врем".utf8) && !isFNSTime(value) {
-                    result.append(violation("DATE-FORMAT", element, attribute: name, "«\(value)» is not a ЧЧ.ММ.СС time"))
+        let walk = input.walk
+        for known in walk.known where known.info.kind == .date || known.info.kind == .time {
+            let attribute = walk.attribute(known)
+            if known.info.kind == .date {
+                if CivilDate(russian: attribute.value) == nil {
+                    result.append(violation("DATE-FORMAT", walk.elements[known.position], attribute: attribute.name,
+                                            "«\(attribute.value)» is not a ДД.ММ.ГГГГ date"))
                 }
+            } else if !isFNSTime(attribute.value) {
+                result.append(violation("DATE-FORMAT", walk.elements[known.position], attribute: attribute.name,
+                                        "«\(attribute.value)» is not a ЧЧ.ММ.СС time"))
             }
         }
         return result
