@@ -24,42 +24,37 @@ struct DayOutputs {
         let snapshot = try ledger.read { reader in try LedgerSnapshot(reader: reader, day: day, facts: facts, ingested: ingested) }
 
         // 1. Documents, placed atomically: read from the ledger a batch at a time (a day's XML is
-        // never in memory all at once), each batch's files written by several threads (most of the
-        // time goes to waiting for fsync), then signed and listed in recording order.
+        // never in memory all at once); each batch's details decoded and XML hashed on all cores,
+        // its files written and made durable together (`AtomicFile.write(batch:)`), then signed
+        // and listed in recording order.
         var manifest: [ManifestEntry] = []
         var documentEntries: [RunResult.DocumentEntry] = []
         var documentRows: [DocumentRow] = []
-        var held: [DocumentRecord] = []
+        var held: [HeldDocument] = []
         let signer = configuration.edo.signCommand.map { DocumentSigner(arguments: $0) }
         let folder = self.folder
+        // Without a signer, the day's files are staged batch after batch and placed together at
+        // the end (one wait for the disk); a signer signs files in place, so each batch is placed first.
+        let staging = AtomicFile.Staging(threads: ParallelFiles.writers, durability: ParallelFiles.durability)
         try ledger.read { reader in
-            try reader.forEachDocumentBatch(businessDate: day) { batch in
-                held += batch.filter { $0.status == .held }
-                let placed = batch.filter { $0.status != .held && $0.xml != nil && $0.fileName != nil && $0.number != nil }
-                let files = placed.map { record in
-                    (record, StoredDocumentDetails.decode(record.details))
+            try reader.forEachPlacedDocumentBatch(businessDate: day, detailPaths: OutputDocument.detailPaths) { batch in
+                held += batch.lazy.map(\.record).filter { $0.status == .held }.map(HeldDocument.init)
+                let placed = batch.compactMap { OutputDocument($0, folder: folder) }
+                do throws(EDOError) {
+                    try staging.stage(placed.flatMap(\.files))
+                    if signer != nil { try staging.commit() }
+                } catch {
+                    staging.discard()
+                    throw error
                 }
-                try ParallelFiles.write(files.flatMap { record, details -> [(bytes: [UInt8], url: URL)] in
-                    guard let xml = record.xml, let fileName = record.fileName else { return [] }
-                    let paperOnly = details?.paperOnly ?? false
-                    var out = [(Array(xml), folder.appendingPathComponent((paperOnly ? "archive/" : "edo/") + fileName))]
-                    if let html = details?.printForm, let name = details?.printFormName {
-                        out.append((Array(html.utf8), folder.appendingPathComponent("archive/" + name)))
-                    }
-                    return out
-                })
-                for (record, details) in files {
-                    guard let xml = record.xml, let fileName = record.fileName, let number = record.number else { continue }
-                    let paperOnly = details?.paperOnly ?? false
-                    let relative = (paperOnly ? "archive/" : "edo/") + fileName
-                    let url = folder.appendingPathComponent(relative)
-                    var printForm: String?
-                    if details?.printForm != nil, let name = details?.printFormName {
-                        printForm = "archive/" + name
-                    }
+                for document in placed {
+                    let record = document.record
+                    guard let number = record.number else { continue }
+                    let paperOnly = document.paperOnly
+                    let relative = document.relativePath
                     var signature: String?
                     if let signer {
-                        let signed = try signer.sign(url)
+                        let signed = try signer.sign(folder.appendingPathComponent(relative))
                         signature = (paperOnly ? "archive/" : "edo/") + signed.lastPathComponent
                     }
                     let kind: DocumentKind = record.kind == .upd && record.correctionNumber > 0 ? .updCorrection : record.kind
@@ -67,7 +62,8 @@ struct DayOutputs {
                     manifest.append(ManifestEntry(
                         file: relative, kind: kind, number: numberText, date: record.date, buyerINN: record.customerINN,
                         totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
-                        sha256: SHA256.hex(xml), signature: signature, paperOnly: paperOnly, printForm: printForm))
+                        sha256: document.sha256, signature: signature, paperOnly: paperOnly,
+                        printForm: document.printFormPath))
                     documentEntries.append(RunResult.DocumentEntry(
                         file: relative, kind: kind, number: numberText, date: record.date, orderID: record.orderID,
                         shipmentID: record.shipmentID, customerINN: record.customerINN, totalWithoutVAT: record.totals.withoutVAT,
@@ -75,11 +71,17 @@ struct DayOutputs {
                     documentRows.append(DocumentRow(
                         kind: kind, number: DocumentNumber(numberText), date: record.date,
                         correctionNumber: record.correctionNumber > 0 ? record.correctionNumber : nil, orderID: record.orderID,
-                        buyerName: details?.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
+                        buyerName: document.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
                         totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
                         fileName: relative, paperOnly: paperOnly))
                 }
             }
+        }
+        do throws(EDOError) {
+            try staging.commit()
+        } catch {
+            staging.discard()
+            throw error
         }
         try AtomicFile.write(try Manifest(businessDate: day, files: manifest).encoded(),
                              to: folder.appendingPathComponent("manifest.json"))
@@ -222,9 +224,9 @@ struct DayOutputs {
         let templates = configuration.reports.templates.map { loaded.resolve($0) }
         let csv = CSVOptions(decimalSeparator: configuration.reports.csvDecimalSeparator == "." ? .point : .comma)
         let report = try DayReport.render(input, options: DayReportOptions(csv: csv, templatesDirectory: templates))
-        for file in report.files {
-            try AtomicFile.write(file.bytes, to: folder.appendingPathComponent("reports/" + file.name))
-        }
+        try AtomicFile.write(batch: report.files.map {
+            AtomicFile.BatchFile(url: folder.appendingPathComponent("reports/" + $0.name), bytes: $0.bytes)
+        }, threads: 1, durability: ParallelFiles.durability)
         reportURL = folder.appendingPathComponent("reports/" + report.html.name)
 
         // 7. run.json last: its presence says the day's files are all in place.
@@ -286,49 +288,69 @@ struct LedgerSnapshot {
     }
 }
 
-/// Writes files atomically (`AtomicFile`) from several threads at once: each write waits for
-/// its fsyncs, and the disk serves many waiting writers in one go.
+/// How the outputs place the day's files (`AtomicFile.Staging`): this many writer threads (the
+/// bytes go to the page cache; the disk is waited for once, at commit) and one `syncfs` per commit.
 enum ParallelFiles {
-    static let writers = 16
+    static let writers = 4
+    static let durability: AtomicFile.BatchDurability = .fileSystem
+}
 
-    static func write(_ files: [(bytes: [UInt8], url: URL)]) throws {
-        guard !files.isEmpty else { return }
-        let state = State()
-        let group = DispatchGroup()
-        for _ in 0..<min(writers, files.count) {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
-                while let index = state.claim(below: files.count) {
-                    do throws(EDOError) {
-                        _ = try AtomicFile.write(files[index].bytes, to: files[index].url)
-                    } catch {
-                        state.fail(error)
-                    }
-                }
-            }
-            thread.start()
-        }
-        group.wait()
-        if let error = state.failure { throw error }
+/// A held document, as the outputs list it (without its details).
+struct HeldDocument: Sendable {
+    var identity: String
+    var kind: DocumentKind
+    var orderID: OrderID
+    var shipmentID: ShipmentID?
+    var customerINN: String
+    var holdReason: String?
+
+    init(_ record: DocumentRecord) {
+        identity = record.identity
+        kind = record.kind
+        orderID = record.orderID
+        shipmentID = record.shipmentID
+        customerINN = record.customerINN
+        holdReason = record.holdReason
     }
+}
 
-    /// The next file to write, and the first failure (after which no new file is started).
-    private final class State: Sendable {
-        private let next = Mutex(0)
-        private let firstFailure = Mutex<EDOError?>(nil)
+/// One issued document ready to be placed: its files, its path and the hash of its XML.
+struct OutputDocument: Sendable {
+    /// What the outputs read of a document's details (`StoredDocumentDetails`): the rest
+    /// (its lines) is never decoded.
+    static let detailPaths = ["$.paperOnly", "$.printForm", "$.printFormName", "$.buyerName"]
 
-        func claim(below count: Int) -> Int? {
-            guard firstFailure.withLock({ $0 == nil }) else { return nil }
-            return next.withLock { value -> Int? in
-                guard value < count else { return nil }
-                defer { value += 1 }
-                return value
-            }
+    var record: DocumentRecord
+    var paperOnly: Bool
+    var buyerName: String?
+    /// `edo/NAME.xml` or `archive/NAME.xml`.
+    var relativePath: String
+    /// `archive/NAME.html` for a paper-only buyer's printable form.
+    var printFormPath: String?
+    /// Lower-case hex SHA-256 of the XML (the one stored with it in the ledger).
+    var sha256: String
+    var files: [AtomicFile.BatchFile]
+
+    /// `nil` for a held version, or one without its XML, file name or number.
+    init?(_ placed: LedgerReader.PlacedDocument, folder: URL) {
+        let record = placed.record
+        guard record.status != .held, let xml = record.xml, let fileName = record.fileName, record.number != nil else {
+            return nil
         }
-
-        func fail(_ error: EDOError) { firstFailure.withLock { if $0 == nil { $0 = error } } }
-
-        var failure: EDOError? { firstFailure.withLock { $0 } }
+        let values = placed.detailValues
+        func value(_ index: Int) -> String? { index < values.count ? values[index] : nil }
+        paperOnly = value(0) == "1"
+        buyerName = value(3)
+        relativePath = (paperOnly ? "archive/" : "edo/") + fileName
+        let bytes = [UInt8](xml)
+        sha256 = placed.contentSHA256 ?? SHA256.hex(bytes)
+        files = [AtomicFile.BatchFile(url: folder.appendingPathComponent(relativePath), bytes: bytes)]
+        if let html = value(1), let name = value(2) {
+            printFormPath = "archive/" + name
+            files.append(AtomicFile.BatchFile(url: folder.appendingPathComponent("archive/" + name), bytes: Array(html.utf8)))
+        }
+        // What the listing keeps of the record: its XML is in `files`.
+        self.record = record
+        self.record.xml = nil
     }
 }
