@@ -161,8 +161,10 @@ public struct IngestResult: Sendable {
 
 /// Reads one business day from every configured source.
 ///
-/// Sources are read one after another; one that fails (cannot be fetched after the HTTP
-/// client's retries, a page that is not JSON, a truncated statement, an XXE payload) is
+/// Sources are fetched and read at the same time (the orders feed while the statements are read);
+/// their results are combined in one fixed order — orders, ИнвойсБокс, banks as configured — so
+/// the result does not depend on which finished first. One that fails (cannot be fetched after the
+/// HTTP client's retries, a page that is not JSON, a truncated statement, an XXE payload) is
 /// reported in `outcomes` with a clear error naming the source, the URL without secrets
 /// and why — it does not stop the others, and the result says the day is incomplete.
 ///
@@ -171,7 +173,45 @@ public struct IngestResult: Sendable {
 ///   - sources: what to read.
 ///   - client: makes the HTTP client for a source, given the source's bearer token (nil
 ///     when it has none), e.g. `{ token in .live(configuration.with(bearerToken: token)) }`.
-public func ingest(day: CivilDate, sources: DaySources, client: @Sendable (Credential?) -> HTTPClient) async -> IngestResult {
+public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Sendable (Credential?) -> HTTPClient) async -> IngestResult {
+    async let ordersRead: SourceRead<OrdersFeedReading>? = {
+        guard let orders = sources.orders else { return nil }
+        var fetcher = Fetcher(source: SourceName.ordersFeed, template: orders.url, day: day)
+        do throws(SourceError) {
+            let reading = try await fetcher.orders(orders, client: client)
+            return SourceRead(outcome: fetcher.outcome(.ok, records: reading.orders.count + reading.quarantined.count),
+                              reading: reading)
+        } catch {
+            return SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil)
+        }
+    }()
+    async let providerRead: SourceRead<InvoiceboxReading>? = {
+        guard let provider = sources.invoicebox else { return nil }
+        var fetcher = Fetcher(source: SourceName.invoicebox, template: provider.url, day: day, pageSize: provider.pageSize)
+        do throws(SourceError) {
+            let reading = try await fetcher.invoicebox(provider, client: client)
+            return SourceRead(outcome: fetcher.outcome(.ok, records: reading.recordCount), reading: reading)
+        } catch {
+            return SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil)
+        }
+    }()
+    let bankReads = await withTaskGroup(of: (Int, SourceRead<BankStatementReading>).self) { group in
+        for (index, bank) in sources.banks.enumerated() {
+            group.addTask {
+                var fetcher = Fetcher(source: bank.sourceName, template: bank.url, day: day)
+                do throws(SourceError) {
+                    let reading = try await fetcher.bank(bank, client: client)
+                    return (index, SourceRead(outcome: fetcher.outcome(.ok, records: reading.documentCount), reading: reading))
+                } catch {
+                    return (index, SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil))
+                }
+            }
+        }
+        var reads: [(Int, SourceRead<BankStatementReading>)] = []
+        for await read in group { reads.append(read) }
+        return reads.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
     var result = IngestResult(day: day, orders: [], payments: [], quarantined: [], diagnostics: [], outcomes: [])
     var paymentIDs: Set<PaymentID> = []
     func add(_ payments: [Payment], from source: String) {
@@ -184,44 +224,37 @@ public func ingest(day: CivilDate, sources: DaySources, client: @Sendable (Crede
             }
         }
     }
-
-    if let orders = sources.orders {
-        var fetcher = Fetcher(source: SourceName.ordersFeed, template: orders.url, day: day)
-        do {
-            let reading = try await fetcher.orders(orders, client: client)
+    if let read = await ordersRead {
+        if let reading = read.reading {
             result.orders = reading.orders
             result.quarantined += reading.quarantined
             result.diagnostics += reading.diagnostics
-            result.outcomes.append(fetcher.outcome(.ok, records: reading.orders.count + reading.quarantined.count))
-        } catch {
-            result.outcomes.append(fetcher.outcome(.failed(error), records: 0))
         }
+        result.outcomes.append(read.outcome)
     }
-    if let provider = sources.invoicebox {
-        var fetcher = Fetcher(source: SourceName.invoicebox, template: provider.url, day: day, pageSize: provider.pageSize)
-        do {
-            let reading = try await fetcher.invoicebox(provider, client: client)
+    if let read = await providerRead {
+        if let reading = read.reading {
             add(reading.payments, from: SourceName.invoicebox)
             result.quarantined += reading.quarantined
             result.diagnostics += reading.diagnostics
-            result.outcomes.append(fetcher.outcome(.ok, records: reading.recordCount))
-        } catch {
-            result.outcomes.append(fetcher.outcome(.failed(error), records: 0))
         }
+        result.outcomes.append(read.outcome)
     }
-    for bank in sources.banks {
-        var fetcher = Fetcher(source: bank.sourceName, template: bank.url, day: day)
-        do {
-            let reading = try await fetcher.bank(bank, client: client)
-            add(reading.payments, from: bank.sourceName)
+    for read in bankReads {
+        if let reading = read.reading {
+            add(reading.payments, from: read.outcome.source)
             result.quarantined += reading.quarantined
             result.diagnostics += reading.diagnostics
-            result.outcomes.append(fetcher.outcome(.ok, records: reading.documentCount))
-        } catch {
-            result.outcomes.append(fetcher.outcome(.failed(error), records: 0))
         }
+        result.outcomes.append(read.outcome)
     }
     return result
+}
+
+/// What reading one source gave: its outcome and, when read, its records.
+private struct SourceRead<Reading: Sendable>: Sendable {
+    var outcome: SourceOutcome
+    var reading: Reading?
 }
 
 /// Fetches one source's pages and hands them to its reader.
