@@ -52,6 +52,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // glibc's malloc_trim (malloc.h is not in Swift's Glibc module).
+        .systemLibrary(name: "CMalloc"),
 
         // MARK: Libraries, one per stage
         .target(name: "XML", dependencies: ["CXMLBridge"], swiftSettings: swiftSettings),
@@ -71,7 +73,7 @@ let package = Package(
         .target(name: "Generator", dependencies: ["Domain"], swiftSettings: swiftSettings),
         .target(
             name: "Job",
-            dependencies: ["Domain", "XML", "HTTP", "Ledger", "Ingest", "Reconcile", "Documents", "EDO", "Reports", logging, yams],
+            dependencies: ["CMalloc", "Domain", "XML", "HTTP", "Ledger", "Ingest", "Reconcile", "Documents", "EDO", "Reports", logging, yams],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

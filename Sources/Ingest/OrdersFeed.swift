@@ -4,20 +4,63 @@ import Foundation
 import Synchronization
 
 /// An order read from the feed, with the JSON it was read from (kept for the audit trail).
+///
+/// The JSON is not copied out of the page when the order is read: `raw` spells it from the page's
+/// bytes when asked (only a quarantined copy needs it), so a day's feed is in memory once, not twice.
+/// Setting `raw` replaces it and lets the page go (the job sets it to "" once the ledger has the order).
 public struct FeedOrder: Hashable, Sendable {
     /// The validated order.
     public var order: Order
-    /// The order's JSON exactly as the feed sent it.
-    public var raw: String
     /// The page it was on (1-based).
     public var page: Int
+    private var storedRaw: String?
+    private var source: PageSlice?
+
+    /// The order's JSON exactly as the feed sent it.
+    public var raw: String {
+        get { storedRaw ?? source?.text ?? "" }
+        set {
+            storedRaw = newValue
+            source = nil
+        }
+    }
 
     /// An order read from `page`.
     public init(order: Order, raw: String, page: Int) {
         self.order = order
-        self.raw = raw
         self.page = page
+        self.storedRaw = raw
     }
+
+    /// An order read from `page`, its JSON at `range` of the page's `bytes`.
+    init(order: Order, bytes: PageBytes, range: Range<Int>, page: Int) {
+        self.order = order
+        self.page = page
+        self.source = PageSlice(bytes: bytes, range: range)
+    }
+
+    public static func == (lhs: FeedOrder, rhs: FeedOrder) -> Bool {
+        lhs.order == rhs.order && lhs.page == rhs.page && lhs.raw == rhs.raw
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(order)
+        hasher.combine(page)
+        hasher.combine(raw)
+    }
+}
+
+/// A page's bytes, shared by the orders read from it (never changed after reading).
+final class PageBytes: Sendable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+}
+
+/// Where an order's JSON is in its page.
+struct PageSlice: Sendable {
+    let bytes: PageBytes
+    let range: Range<Int>
+    var text: String { String(decoding: bytes.bytes[range], as: UTF8.self) }
 }
 
 /// One page of the orders feed, read and checked against the contract (docs/orders-feed.md).
@@ -123,32 +166,35 @@ public enum OrdersFeed {
     /// Parses and checks the orders at `ranges` of `bytes`, in parallel, in their order.
     static func readItems(_ bytes: [UInt8], ranges: [Range<Int>], page: Int, day: CivilDate) -> [ItemReading] {
         guard !ranges.isEmpty else { return [] }
+        let shared = PageBytes(bytes)
         let chunks = min(ranges.count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 8)
         let results = Mutex<[Int: [ItemReading]]>([:])
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let span = (ranges.count * chunk / chunks)..<(ranges.count * (chunk + 1) / chunks)
-            let read = span.map { readItem(bytes, range: ranges[$0], index: $0, page: page, day: day) }
+            let read = span.map { readItem(shared, range: ranges[$0], index: $0, page: page, day: day) }
             results.withLock { $0[chunk] = read }
         }
         return results.withLock { all in (0..<chunks).flatMap { all[$0] ?? [] } }
     }
 
-    private static func readItem(_ bytes: [UInt8], range: Range<Int>, index: Int, page: Int, day: CivilDate) -> ItemReading {
+    private static func readItem(_ shared: PageBytes, range: Range<Int>, index: Int, page: Int, day: CivilDate) -> ItemReading {
         let source = SourceName.ordersFeed
+        let bytes = shared.bytes
         let item: JSONValue
         do {
             item = try JSONParser.parse(bytes, range: range)
         } catch {
             return ItemReading(syntaxError: error)
         }
-        let raw = String(decoding: bytes[item.range], as: UTF8.self)
         let id = item["id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         let record = "page \(page), order \(id ?? "#\(index + 1) (no id)")"
         var validator = OrderValidator(record: record)
         let order = validator.validate(item)
         if let order, validator.checker.problems.isEmpty {
-            return ItemReading(order: FeedOrder(order: order, raw: raw, page: page), warnings: validator.warnings)
+            return ItemReading(order: FeedOrder(order: order, bytes: shared, range: item.range, page: page),
+                               warnings: validator.warnings)
         }
+        let raw = String(decoding: bytes[item.range], as: UTF8.self)
         let problems = validator.checker.problems.isEmpty
             ? [ContractProblem(field: "", reason: "could not be read")]
             : validator.checker.problems

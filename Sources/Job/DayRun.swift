@@ -85,8 +85,10 @@ public struct DayRunner: Sendable {
         }
         var ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
         // The JSON of each valid order is not needed past reading (the ledger keeps the order's
-        // content): let it go, it is as large as the feed (quarantined records keep theirs).
+        // content): let it go — with it the feed's pages — and give back what reading freed
+        // (quarantined records keep theirs).
         for index in ingested.orders.indices { ingested.orders[index].raw = "" }
+        FreedMemory.release()
         endStage("ingest")
         let sourceEntries = ingested.outcomes.map(Self.sourceEntry)
         for outcome in ingested.outcomes { logger.info("\(outcome.description)") }
@@ -105,6 +107,7 @@ public struct DayRunner: Sendable {
                                              documentsConfiguration: renderer.configuration, batching: batching)
             facts = try ledger.write { tx in try computation.perform(tx) }
             endStage("ledger")
+            FreedMemory.release()
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: sourceEntries,
                           message: "the day's write was rolled back, nothing changed: \(error)")
