@@ -419,7 +419,7 @@ struct DayComputation {
                     shipmentID: document.shipmentID, customerINN: order.customer.inn.value, fileName: rendered.fileName,
                     fileID: rendered.fileID, xml: Data(rendered.xml), details: details,
                     totals: totals(of: document), status: .issued, businessDate: day)
-                _ = try tx.recordDocument(record)
+                _ = try tx.recordDocument(record, xmlSHA256: outcome.xmlSHA256)
                 if document.correctionNumber > 0 {
                     try tx.markCorrected(identity: document.identityKey, correctionNumber: document.correctionNumber - 1)
                 }
@@ -437,7 +437,8 @@ struct DayComputation {
     func renderWithDetails(_ document: PlannedDocument, number: DocumentNumber, buyerName: String) -> RenderedWithDetails {
         let outcome = renderer.render(document, number: number)
         guard case .emitted(let rendered) = outcome else { return RenderedWithDetails(outcome: outcome, details: nil) }
-        return RenderedWithDetails(outcome: outcome, details: try? storedDetails(document, rendered, buyerName: buyerName).encoded())
+        return RenderedWithDetails(outcome: outcome, details: try? storedDetails(document, rendered, buyerName: buyerName).encoded(),
+                                   xmlSHA256: SHA256.hex(rendered.xml))
     }
 
     /// What the ledger keeps beside an emitted document.
@@ -853,6 +854,8 @@ struct RenderJob: Sendable {
 struct RenderedWithDetails: Sendable {
     var outcome: RenderOutcome
     var details: Data?
+    /// The SHA-256 of an emitted document's XML (the ledger keeps it; the manifest lists it).
+    var xmlSHA256: String?
 }
 
 /// Renders documents over all cores with the renderer's one compiled schema (each call has its

@@ -86,6 +86,8 @@ struct DayOutputs {
         try AtomicFile.write(try Manifest(businessDate: day, files: manifest).encoded(),
                              to: folder.appendingPathComponent("manifest.json"))
 
+        FreedMemory.release() // the batches of documents read and written are gone
+
         // 2. Held documents.
         let heldEntries = held.map {
             RunResult.HeldEntry(orderID: $0.orderID, shipmentID: $0.shipmentID, reason: $0.holdReason ?? "held")

@@ -444,8 +444,12 @@ public final class LedgerTransaction: LedgerReader {
     ///   (same bytes) changes nothing; different bytes for an issued version are refused:
     ///   an issued document is corrected by a new version, never rewritten.
     /// - `.corrected` is not recorded directly: use ``markCorrected(identity:correctionNumber:)``.
+    ///
+    /// `xmlSHA256` is the SHA-256 of `document.xml` when the caller already has it (the job hashes
+    /// each document where it renders it, on every core); otherwise it is computed here.
     @discardableResult
-    public func recordDocument(_ document: DocumentRecord) throws -> UpsertOutcome {
+    public func recordDocument(_ document: DocumentRecord, xmlSHA256: String? = nil) throws -> UpsertOutcome {
+        assert(xmlSHA256 == nil || xmlSHA256 == document.contentSHA256, "the given SHA-256 is not the XML's")
         let label = "document \(document.identity) correction \(document.correctionNumber)"
         return try guarded("record document", record: label) {
             func refuse(_ reason: String) -> LedgerError {
@@ -492,7 +496,7 @@ public final class LedgerTransaction: LedgerReader {
                 """).execute(arguments: [document.identity, document.correctionNumber, document.kind.rawValue, document.series,
                                  document.number, document.date.iso, document.orderID.rawValue,
                                  document.shipmentID?.rawValue, document.customerINN, document.fileName, document.fileID,
-                                 document.contentSHA256, document.xml, document.details, document.totals.withoutVAT.kopecks,
+                                 xmlSHA256 ?? document.contentSHA256, document.xml, document.details, document.totals.withoutVAT.kopecks,
                                  document.totals.vat.kopecks, document.totals.withVAT.kopecks, document.status.rawValue,
                                  document.holdReason, document.businessDate.iso])
             return existing == nil ? .inserted : .updated
