@@ -54,17 +54,54 @@ public struct CSVTable: Sendable, Hashable {
 
     /// The file's text (without the BOM).
     public var text: String {
-        var out = ""
-        for row in [header] + rows {
-            out += row.map(quote).joined(separator: String(options.fieldSeparator))
-            out += "\r\n"
-        }
-        return out
+        var out: [UInt8] = []
+        write(into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The file's bytes: the optional BOM, then UTF-8 text.
     public var bytes: [UInt8] {
-        (options.byteOrderMark ? [0xEF, 0xBB, 0xBF] : []) + Array(text.utf8)
+        var out: [UInt8] = options.byteOrderMark ? [0xEF, 0xBB, 0xBF] : []
+        write(into: &out)
+        return out
+    }
+
+    /// Appends the rows as UTF-8, CRLF after each. A field with no byte that could need quoting or
+    /// formula-neutralising is copied straight; any other goes through `quote` (Character by Character),
+    /// so the bytes are those of `quote` for every field.
+    func write(into out: inout [UInt8]) {
+        var separator = String(options.fieldSeparator)
+        let separatorBytes = separator.withUTF8 { Array($0) }
+        let separatorLead = separatorBytes.first ?? 0x3B
+        out.reserveCapacity(out.count + (rows.count + 1) * max(header.count, 1) * 24)
+        func field(_ raw: String) {
+            var raw = raw
+            let copied = raw.withUTF8 { utf8 -> Bool in
+                if let first = utf8.first,
+                   first == 0x3D || first == 0x2B || first == 0x40 || first == 0x09 || first == 0x0D || first == 0x2D {
+                    return false
+                }
+                for byte in utf8 where byte == 0x22 || byte == 0x0A || byte == 0x0D || byte == separatorLead {
+                    return false
+                }
+                out.append(contentsOf: utf8)
+                return true
+            }
+            if !copied {
+                var quoted = quote(raw)
+                quoted.withUTF8 { out.append(contentsOf: $0) }
+            }
+        }
+        func row(_ fields: [String]) {
+            for (index, value) in fields.enumerated() {
+                if index > 0 { out.append(contentsOf: separatorBytes) }
+                field(value)
+            }
+            out.append(0x0D)
+            out.append(0x0A)
+        }
+        row(header)
+        for fields in rows { row(fields) }
     }
 
     /// A text field Excel would run as a formula (`=HYPERLINK(…)` in a payer's name from a bank

@@ -42,13 +42,24 @@ public enum DayReport {
     public static func render(_ input: DayReportInput, templates: ReportTemplates, csv options: CSVOptions = .excel)
         throws(ReportError) -> DayReportOutput {
         let totals = DayReportTotals(input)
-        let html = try templates.render(DayView(input, totals: totals), template: "day")
+        let html = try htmlBytes(DayView(input, totals: totals), templates: templates)
         let date = input.businessDate.iso
         let tables = csvTables(input, options: options)
         return DayReportOutput(
-            html: ReportFile(name: "day-\(date).html", bytes: Array(html.utf8)),
+            html: ReportFile(name: "day-\(date).html", bytes: html),
             csv: tables.map { ReportFile(name: "\($0.name)-\(date).csv", bytes: $0.table.bytes) },
             totals: totals)
+    }
+
+    /// The day's HTML: written directly when the day's templates are the bundled ones, else by mustache.
+    static func htmlBytes(_ view: DayView, templates: ReportTemplates) throws(ReportError) -> [UInt8] {
+        if let style = templates.directDayStyle { return DayHTML.render(view, style: style) }
+        return try mustacheHTML(view, templates: templates)
+    }
+
+    /// The day's HTML rendered by mustache, whatever the templates (the reference for the direct writer).
+    static func mustacheHTML(_ view: DayView, templates: ReportTemplates) throws(ReportError) -> [UInt8] {
+        Array(try templates.render(view, template: "day").utf8)
     }
 
     /// The CSV registers by name (`payments`, `allocations`, `exceptions`, `documents`, `weighed`,

@@ -28,6 +28,9 @@ public struct ReportTemplates: Sendable {
     public static let names = ["day", "day-style", "bar-chart", "act", "act-style"]
 
     let library: MustacheLibrary
+    /// The text of the bundled `day-style` when the day's templates (`day`, `day-style`, `bar-chart`)
+    /// are exactly the bundled files `DayHTML` writes directly; `nil` sends the day through mustache.
+    let directDayStyle: String?
     /// Where each template came from (`bundled` or the override file's path), by name.
     public let origins: [String: String]
 
@@ -39,10 +42,13 @@ public struct ReportTemplates: Sendable {
     public init(overrideDirectory: URL? = nil) throws(ReportError) {
         var library = MustacheLibrary()
         var origins: [String: String] = [:]
+        var bundledTexts: [String: String] = [:]
         if let bundled = ReportTemplates.bundledDirectory {
             for (name, url) in try ReportTemplates.files(in: bundled) {
-                library.register(try ReportTemplates.parse(url), named: name)
+                let text = try ReportTemplates.read(url)
+                library.register(try ReportTemplates.parse(text, url: url), named: name)
                 origins[name] = "bundled"
+                bundledTexts[name] = text
             }
         }
         if let overrideDirectory {
@@ -52,7 +58,7 @@ public struct ReportTemplates: Sendable {
                 throw ReportError(item: overrideDirectory.path, reason: "the templates directory does not exist")
             }
             for (name, url) in try ReportTemplates.files(in: overrideDirectory) {
-                library.register(try ReportTemplates.parse(url), named: name)
+                library.register(try ReportTemplates.parse(try ReportTemplates.read(url), url: url), named: name)
                 origins[name] = url.path
             }
         }
@@ -64,7 +70,20 @@ public struct ReportTemplates: Sendable {
         }
         self.library = library
         self.origins = origins
+        if ["day", "day-style", "bar-chart"].allSatisfy({ origins[$0] == "bundled" }),
+           let day = bundledTexts["day"], DayHTML.fingerprint(day) == DayHTML.dayFingerprint,
+           let chart = bundledTexts["bar-chart"], DayHTML.fingerprint(chart) == DayHTML.barChartFingerprint,
+           let style = bundledTexts["day-style"], !style.contains("{{") {
+            directDayStyle = style
+        } else {
+            directDayStyle = nil
+        }
     }
+
+    /// Whether the day report is written directly (the bundled day templates, unchanged) rather than
+    /// rendered by mustache (an operator's `day`, `day-style` or `bar-chart`). Both give the same bytes
+    /// for the bundled templates.
+    public var writesDayDirectly: Bool { directDayStyle != nil }
 
     /// The name of the resource folder SwiftPM builds beside the executable.
     public static let resourceBundleName = "sverka_Reports.resources"
@@ -112,13 +131,15 @@ public struct ReportTemplates: Sendable {
         }
     }
 
-    private static func parse(_ url: URL) throws(ReportError) -> MustacheTemplate {
-        let text: String
+    private static func read(_ url: URL) throws(ReportError) -> String {
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            return try String(contentsOf: url, encoding: .utf8)
         } catch {
             throw ReportError(item: url.path, reason: "cannot read the template as UTF-8: \(error.localizedDescription)")
         }
+    }
+
+    private static func parse(_ text: String, url: URL) throws(ReportError) -> MustacheTemplate {
         do {
             return try MustacheTemplate(string: text)
         } catch {

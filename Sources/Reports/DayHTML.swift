@@ -1,0 +1,338 @@
+// The bundled day template (`day.mustache` with its partials `day-style` and `bar-chart`) written
+// straight into bytes. Mustache spent most of a large day's report on per-row section rendering and
+// escaping; this writer produces the very same bytes (same text, same escaping, same whitespace:
+// mustache drops the lines that hold only a section tag) without building Strings per row.
+// `ReportTemplates` uses it only when the day's templates are the bundled files this code was written
+// from (checked by fingerprint); an operator's templates, or edited bundled ones, go through mustache.
+// `ReportsTests` compares both paths byte for byte.
+
+enum DayHTML {
+    /// FNV-1a 64 of the bundled `day.mustache` and `bar-chart.mustache` this writer reproduces.
+    static let dayFingerprint: UInt64 = 0xd6e5_8204_a449_df19
+    static let barChartFingerprint: UInt64 = 0x7544_2969_b76f_7a06
+
+    /// FNV-1a, 64 bits, over the UTF-8 bytes of `text`.
+    static func fingerprint(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    /// The day's HTML; `style` is the text of the bundled `day-style` template (no tags, copied as is).
+    static func render(_ view: DayView, style: String) -> [UInt8] {
+        var w = ByteBuffer(capacity: estimatedSize(view) + style.utf8.count)
+        w.raw(#"<!DOCTYPE html>\#n<html lang="ru">\#n<head>\#n<meta charset="utf-8">\#n<meta name="viewport" content="width=device-width, initial-scale=1">\#n<title>"#)
+        w.escaped(view.title); w.raw(" — "); w.escaped(view.seller); w.raw("</title>\n")
+        w.raw(style)
+        w.raw(#"</head>\#n<body>\#n<header class="report">\#n  <div>\#n    <h1>"#)
+        w.escaped(view.title)
+        w.raw(#"</h1>\#n    <div class="seller">"#)
+        w.escaped(view.seller); w.raw(", ИНН "); w.escaped(view.sellerINN)
+        if let kpp = view.sellerKPP { w.raw(", КПП "); w.escaped(kpp) }
+        w.raw(#"</div>\#n  </div>\#n  <div class="run">\#n    <span class="badge "#)
+        w.escaped(view.outcomeClass); w.raw(#"" id="run-status">"#); w.escaped(view.outcome)
+        w.raw(#"</span>\#n    <div class="meta">"#)
+        if let runTimes = view.runTimes { w.raw("Запуск "); w.escaped(runTimes); w.raw(". ") }
+        if let generatedAt = view.generatedAt { w.raw("Сформирован "); w.escaped(generatedAt) }
+        w.raw("</div>\n  </div>\n</header>\n")
+        if view.hasNotes {
+            w.raw(#"<ul class="notes">"#)
+            for note in view.notes { w.raw("<li>"); w.escaped(note); w.raw("</li>") }
+            w.raw("</ul>")
+        }
+        w.raw(#"\#n\#n<section class="summary" id="summary">\#n  <h2>Сводка</h2>\#n  <div class="cards">\#n"#)
+        for card in view.cards {
+            w.raw(#"    <div class="card"#)
+            if card.alert { w.raw(" alert") }
+            w.raw(#"">\#n      <div class="title">"#); w.escaped(card.title)
+            w.raw(#"</div>\#n      <div class="value">"#); w.escaped(card.value)
+            w.raw(#"</div>\#n      <div class="detail">"#); w.escaped(card.detail)
+            w.raw("</div>\n    </div>\n")
+        }
+        w.raw(#"  </div>\#n  <div class="charts">\#n    "#)
+        barChart(view.moneyChart, &w)
+        w.raw("\n    ")
+        barChart(view.ageingChart, &w)
+        w.raw("\n  </div>\n")
+        if view.hasSources {
+            w.raw(#"  <h3>Источники</h3>\#n  <table class="sources">\#n    <thead><tr><th>Источник</th><th>Что прочитано</th><th>Состояние</th><th class="num">Записей</th><th class="num">В карантине</th><th>Примечание</th></tr></thead>\#n    <tbody>\#n"#)
+            for source in view.sources {
+                w.raw("      <tr")
+                if source.failed { w.raw(#" class="alert""#) }
+                w.raw("><td>"); w.escaped(source.label)
+                w.raw(#"</td><td class="small">"#); w.escaped(source.origin)
+                w.raw(#"</td><td class="status">"#); w.escaped(source.state)
+                w.raw(#"</td><td class="num">"#); w.int(source.read)
+                w.raw(#"</td><td class="num">"#); w.int(source.quarantined)
+                w.raw(#"</td><td class="wrap">"#); w.escaped(source.message)
+                w.raw("</td></tr>\n")
+            }
+            w.raw("    </tbody>\n  </table>\n")
+        }
+        w.raw(#"</section>\#n\#n<section class="register" id="exceptions">\#n  <h2>К разбору <span class="count">("#)
+        w.int(view.exceptionCount)
+        w.raw(")</span></h2>\n  ")
+        if view.nothingToResolve {
+            w.raw(#"<p class="ok-note">Разбирать нечего: все платежи разнесены, документы выпущены, записи прочитаны.</p>"#)
+        }
+        w.raw("\n")
+        exceptions(view, &w)
+        w.raw("</section>\n\n")
+        payments(view, &w)
+        documents(view, &w)
+        weighed(view, &w)
+        returns(view, &w)
+        receivables(view, &w)
+        w.raw("<footer>"); w.escaped(view.seller); w.raw(" · "); w.escaped(view.title)
+        w.raw(" · суммы в рублях; итоги посчитаны по строкам отчёта.</footer>\n</body>\n</html>\n")
+        return w.bytes
+    }
+
+    /// A rough size of the page, so the buffer grows a few times at most.
+    static func estimatedSize(_ view: DayView) -> Int {
+        16_384 + view.payments.count * 900 + view.documents.count * 700 + view.exceptions.count * 400
+            + view.held.count * 400 + view.quarantined.count * 600 + view.weighed.count * 500
+            + view.returns.count * 500 + view.receivables.count * 700
+    }
+
+    /// `bar-chart.mustache` with the chart as context.
+    static func barChart(_ chart: BarChart, _ w: inout ByteBuffer) {
+        w.raw(#"<figure class="chart">\#n  <figcaption>"#); w.escaped(chart.title); w.raw("</figcaption>\n  ")
+        if chart.isEmpty { w.raw(#"<p class="empty">Нет данных</p>"#) }
+        w.raw("\n")
+        if !chart.isEmpty {
+            w.raw(#"  <svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label=""#); w.escaped(chart.title)
+            w.raw(#"" width=""#); w.int(chart.width); w.raw(#"" height=""#); w.int(chart.height)
+            w.raw(#"" viewBox="0 0 "#); w.int(chart.width); w.raw(" "); w.int(chart.height); w.raw("\">\n")
+            for bar in chart.bars {
+                w.raw(#"    <g>\#n      <text x=""#); w.int(chart.labelWidth)
+                w.raw(#"" y=""#); w.int(bar.textY); w.raw(#"" text-anchor="end" class="bar-label">"#); w.escaped(bar.label)
+                w.raw(#"</text>\#n      <rect x=""#); w.int(chart.barX); w.raw(#"" y=""#); w.int(bar.y)
+                w.raw(#"" width=""#); w.int(bar.width); w.raw(#"" height=""#); w.int(chart.barHeight)
+                w.raw(#"" rx="2" fill=""#); w.escaped(bar.color)
+                w.raw(#""></rect>\#n      <text x=""#); w.int(bar.amountX); w.raw(#"" y=""#); w.int(bar.textY)
+                w.raw(#"" class="bar-amount">"#); w.escaped(bar.amount); w.raw("</text>\n    </g>\n")
+            }
+            w.raw("  </svg>\n")
+        }
+        w.raw("</figure>\n")
+    }
+
+    static func exceptions(_ view: DayView, _ w: inout ByteBuffer) {
+        if view.hasExceptions {
+            w.raw(#"  <h3>Платежи и выплаты</h3>\#n  <table class="exceptions">\#n    <thead><tr><th>Вид</th><th>Ссылка</th><th class="num">Сумма</th><th>Описание</th><th>Возможные счета и заказы</th></tr></thead>\#n    <tbody>\#n"#)
+            for row in view.exceptions {
+                w.raw("      <tr><td>"); w.escaped(row.kind)
+                w.raw(#"</td><td class="small">"#); w.escaped(row.reference)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.amount)
+                w.raw(#"</td><td class="wrap">"#); w.escaped(row.message)
+                w.raw(#"</td><td class="wrap">"#)
+                for candidate in row.candidates { w.raw("<div>"); w.escaped(candidate); w.raw("</div>") }
+                if row.candidates.isEmpty { w.raw(#"<span class="small">нет</span>"#) }
+                w.raw("</td></tr>\n")
+            }
+            w.raw(#"    </tbody>\#n    <tfoot><tr><td colspan="2">Итого</td><td class="num" id="total-exceptions">"#)
+            w.escaped(view.totals.exceptionAmount)
+            w.raw(#"</td><td colspan="2"></td></tr></tfoot>\#n  </table>\#n"#)
+        }
+        if view.hasHeld {
+            w.raw(#"  <h3>Задержанные документы</h3>\#n  <table class="exceptions">\#n    <thead><tr><th>Документ</th><th>Заказ</th><th>Основание</th><th>Покупатель</th><th class="num">Сумма</th><th>Причина</th></tr></thead>\#n    <tbody>\#n"#)
+            for row in view.held {
+                w.raw("      <tr><td>"); w.escaped(row.kind)
+                w.raw("</td><td>"); w.escaped(row.order)
+                w.raw(#"</td><td class="small">"#); w.escaped(row.reference)
+                w.raw("</td><td>"); w.escaped(row.buyer)
+                if let inn = row.buyerINN { w.raw(#"<div class="small">ИНН "#); w.escaped(inn); w.raw("</div>") }
+                w.raw(#"</td><td class="num">"#); w.escaped(row.amount)
+                w.raw(#"</td><td class="wrap">"#); w.escaped(row.reason)
+                w.raw("</td></tr>\n")
+            }
+            w.raw(#"    </tbody>\#n    <tfoot><tr><td colspan="4">Итого</td><td class="num" id="total-held">"#)
+            w.escaped(view.totals.heldAmount)
+            w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
+        }
+        if view.hasQuarantined {
+            w.raw(#"  <h3>Записи в карантине</h3>\#n  <table class="exceptions">\#n    <thead><tr><th>Источник</th><th>Запись</th><th>Поле</th><th>Причина и запись как прочитана</th></tr></thead>\#n    <tbody>\#n"#)
+            for row in view.quarantined {
+                w.raw("      <tr><td>"); w.escaped(row.source)
+                w.raw(#"</td><td class="small">"#); w.escaped(row.record)
+                w.raw(#"</td><td class="small">"#); w.escaped(row.field)
+                w.raw(#"</td><td class="wrap">"#); w.escaped(row.message)
+                w.raw(#"<pre class="raw">"#); w.escaped(row.raw)
+                w.raw("</pre></td></tr>\n")
+            }
+            w.raw("    </tbody>\n  </table>\n")
+        }
+    }
+
+    static func payments(_ view: DayView, _ w: inout ByteBuffer) {
+        w.raw(#"<section class="register" id="payments">\#n  <h2>Реестр платежей <span class="count">("#)
+        w.int(view.paymentCount)
+        w.raw(")</span></h2>\n  ")
+        if !view.hasPayments { w.raw(#"<p class="empty">Платежей за день нет.</p>"#) }
+        w.raw("\n")
+        if view.hasPayments {
+            w.raw(#"  <table class="payments">\#n    <thead><tr><th>Дата</th><th>Источник</th><th>Плательщик</th><th>Назначение</th><th class="num">Сумма</th><th>Куда разнесено и по какому правилу</th><th class="num">Не разнесено</th><th>Статус</th></tr></thead>\#n    <tbody>\#n"#)
+            for row in view.payments {
+                w.raw("      <tr")
+                if row.unmatched { w.raw(#" class="alert""#) }
+                w.raw(">\n        <td>"); w.escaped(row.date)
+                if let number = row.documentNumber { w.raw(#"<div class="small">п/п № "#); w.escaped(number); w.raw("</div>") }
+                w.raw("</td>\n        <td>"); w.escaped(row.source)
+                w.raw(#"<div class="small">"#); w.escaped(row.id)
+                w.raw("</div></td>\n        <td>"); w.escaped(row.payer)
+                if let inn = row.payerINN { w.raw(#"<div class="small">ИНН "#); w.escaped(inn); w.raw("</div>") }
+                w.raw(#"</td>\#n        <td class="wrap small">"#); w.escaped(row.purpose)
+                w.raw(#"</td>\#n        <td class="num">"#); w.escaped(row.amount)
+                w.raw("</td>\n        <td>")
+                if row.allocations.isEmpty { w.raw(#"<span class="red">—</span>"#) }
+                w.raw(#"<ul class="allocs">"#)
+                for allocation in row.allocations {
+                    w.raw("<li>счёт "); w.escaped(allocation.bill); w.raw(" · "); w.escaped(allocation.order)
+                    w.raw(" — <b>"); w.escaped(allocation.amount); w.raw(#"</b> <span class="rule">"#)
+                    w.escaped(allocation.rule); w.raw("</span></li>")
+                }
+                w.raw(#"</ul></td>\#n        <td class="num">"#)
+                if row.hasUnallocated { w.escaped(row.unallocated) }
+                w.raw(#"</td>\#n        <td class="status">"#); w.escaped(row.status)
+                w.raw("</td>\n      </tr>\n")
+            }
+            w.raw(#"    </tbody>\#n    <tfoot><tr><td colspan="4">Итого</td><td class="num" id="total-payments">"#)
+            w.escaped(view.totals.moneyIn)
+            w.raw(#"</td><td>разнесено <span id="total-allocated">"#); w.escaped(view.totals.allocated)
+            w.raw(#"</span></td><td class="num" id="total-unallocated">"#); w.escaped(view.totals.unallocated)
+            w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
+        }
+        w.raw("</section>\n\n")
+    }
+
+    static func documents(_ view: DayView, _ w: inout ByteBuffer) {
+        w.raw(#"<section class="register" id="documents">\#n  <h2>Выпущенные документы <span class="count">("#)
+        w.int(view.documentCount)
+        w.raw(")</span></h2>\n  ")
+        if !view.hasDocuments { w.raw(#"<p class="empty">Документов за день не выпущено.</p>"#) }
+        w.raw("\n")
+        if view.hasDocuments {
+            w.raw(#"  <table class="documents">\#n    <thead><tr><th>Документ</th><th>Номер</th><th>Дата</th><th>Покупатель</th><th class="num">Без НДС</th><th class="num">НДС</th><th class="num">Всего</th><th>Файл</th></tr></thead>\#n    <tbody>\#n"#)
+            for row in view.documents {
+                w.raw("      <tr>\n        <td>"); w.escaped(row.kind)
+                if let correction = row.correction { w.raw(#" <span class="small">"#); w.escaped(correction); w.raw("</span>") }
+                if row.paperOnly { w.raw(#" <span class="tag">на бумаге</span>"#) }
+                w.raw("</td>\n        <td>"); w.escaped(row.number)
+                if let order = row.order { w.raw(#"<div class="small">заказ "#); w.escaped(order); w.raw("</div>") }
+                w.raw("</td>\n        <td>"); w.escaped(row.date)
+                w.raw("</td>\n        <td>"); w.escaped(row.buyer)
+                w.raw(#"<div class="small">ИНН "#); w.escaped(row.buyerINN)
+                w.raw(#"</div></td>\#n        <td class="num">"#); w.escaped(row.withoutVAT)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.vat)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.total)
+                w.raw(#"</td>\#n        <td class="small wrap">"#); w.escaped(row.file)
+                w.raw("</td>\n      </tr>\n")
+            }
+            w.raw(#"    </tbody>\#n    <tfoot><tr><td colspan="4">Итого</td><td class="num" id="total-documents-net">"#)
+            w.escaped(view.totals.documentsWithoutVAT)
+            w.raw(#"</td><td class="num" id="total-documents-vat">"#); w.escaped(view.totals.documentsVAT)
+            w.raw(#"</td><td class="num" id="total-documents">"#); w.escaped(view.totals.documentsTotal)
+            w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
+        }
+        w.raw("</section>\n\n")
+    }
+
+    static func weighed(_ view: DayView, _ w: inout ByteBuffer) {
+        w.raw(#"<section class="register" id="weighed">\#n  <h2>Весовой товар: корректировки <span class="count">("#)
+        w.int(view.weighedCount)
+        w.raw(")</span></h2>\n  ")
+        if !view.hasWeighed { w.raw(#"<p class="empty">Корректировок по весу за день нет.</p>"#) }
+        w.raw("\n")
+        if view.hasWeighed {
+            w.raw(#"  <table class="weighed">\#n    <thead><tr><th>Заказ</th><th>Счёт</th><th>Покупатель</th><th class="num">Сумма счёта</th><th class="num">Отгружено на сумму</th><th class="num">Разница</th><th>Как учтено</th></tr></thead>\#n    <tbody>\#n"#)
+            for row in view.weighed {
+                w.raw("      <tr><td>"); w.escaped(row.order)
+                w.raw("</td><td>"); w.escaped(row.bill)
+                w.raw("</td><td>"); w.escaped(row.customer)
+                w.raw(#"<div class="small">ИНН "#); w.escaped(row.customerINN)
+                w.raw(#"</div></td><td class="num">"#); w.escaped(row.billAmount)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.shippedValue)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.difference)
+                w.raw("</td><td>"); w.escaped(row.treatment)
+                w.raw("</td></tr>\n")
+            }
+            w.raw(#"    </tbody>\#n    <tfoot><tr><td colspan="3">Итого</td><td class="num" id="total-weighed-bills">"#)
+            w.escaped(view.totals.weighedBillAmount)
+            w.raw(#"</td><td class="num" id="total-weighed-shipped">"#); w.escaped(view.totals.weighedShippedValue)
+            w.raw(#"</td><td class="num" id="total-weighed-difference">"#); w.escaped(view.totals.weighedDifference)
+            w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
+        }
+        w.raw("</section>\n\n")
+    }
+
+    static func returns(_ view: DayView, _ w: inout ByteBuffer) {
+        w.raw(#"<section class="register" id="returns">\#n  <h2>Возвраты <span class="count">("#)
+        w.int(view.returnCount)
+        w.raw(")</span></h2>\n  ")
+        if !view.hasReturns { w.raw(#"<p class="empty">Возвратов за день нет.</p>"#) }
+        w.raw("\n")
+        if view.hasReturns {
+            w.raw(#"  <table class="returns">\#n    <thead><tr><th>Заказ</th><th>Возврат</th><th>Этап</th><th>Дата</th><th>Покупатель</th><th>Причина</th><th class="num">Сумма</th><th>Документ</th></tr></thead>\#n    <tbody>\#n"#)
+            for row in view.returns {
+                w.raw("      <tr><td>"); w.escaped(row.order)
+                w.raw(#"</td><td class="small">"#); w.escaped(row.returnID)
+                w.raw("</td><td>"); w.escaped(row.stage)
+                w.raw("</td><td>"); w.escaped(row.date)
+                w.raw("</td><td>"); w.escaped(row.customer)
+                w.raw(#"</td><td class="wrap">"#); w.escaped(row.reason)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.amount)
+                w.raw("</td><td>"); w.escaped(row.document)
+                if let file = row.file { w.raw(#"<div class="small">"#); w.escaped(file); w.raw("</div>") }
+                w.raw("</td></tr>\n")
+            }
+            w.raw(#"    </tbody>\#n    <tfoot><tr><td colspan="6">Итого</td><td class="num" id="total-returns">"#)
+            w.escaped(view.totals.returnsAmount)
+            w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
+        }
+        w.raw("</section>\n\n")
+    }
+
+    static func receivables(_ view: DayView, _ w: inout ByteBuffer) {
+        w.raw(#"<section class="register" id="receivables">\#n  <h2>Дебиторская задолженность <span class="count">("#)
+        w.int(view.receivableCount)
+        w.raw(")</span></h2>\n  ")
+        if !view.hasReceivables { w.raw(#"<p class="empty">Задолженности покупателей нет.</p>"#) }
+        w.raw("\n")
+        if view.hasReceivables {
+            w.raw(#"  <table class="receivables">\#n    <thead><tr><th>Покупатель</th><th class="num">Лимит</th><th class="num">Сальдо</th><th class="num">Срок не наступил</th><th class="num">1–30 дн.</th><th class="num">31–60 дн.</th><th class="num">61–90 дн.</th><th class="num">&gt; 90 дн.</th><th class="num">Просрочено</th><th>Стоп-лист</th></tr></thead>\#n    <tbody>\#n"#)
+            for row in view.receivables {
+                w.raw("      <tr")
+                if row.onStopList { w.raw(#" class="alert""#) }
+                w.raw("><td>"); w.escaped(row.customer)
+                w.raw(#"<div class="small">ИНН "#); w.escaped(row.inn)
+                w.raw(#"</div></td><td class="num">"#); w.escaped(row.creditLimit)
+                w.raw(#"</td><td class="num"#)
+                if row.overLimit { w.raw(" red") }
+                w.raw("\">"); w.escaped(row.balance)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.notDue)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.d1to30)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.d31to60)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.d61to90)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.over90)
+                w.raw(#"</td><td class="num">"#); w.escaped(row.overdue)
+                w.raw(#"</td><td class="status wrap">"#); w.escaped(row.stopList)
+                w.raw("</td></tr>\n")
+            }
+            w.raw(#"    </tbody>\#n    <tfoot><tr><td>Итого</td><td class="num" id="total-credit-limit">"#)
+            w.escaped(view.totals.creditLimit)
+            w.raw(#"</td><td class="num" id="total-balance">"#); w.escaped(view.totals.balance)
+            w.raw(#"</td><td class="num" id="total-not-due">"#); w.escaped(view.totals.notDue)
+            w.raw(#"</td><td class="num">"#); w.escaped(view.totals.d1to30)
+            w.raw(#"</td><td class="num">"#); w.escaped(view.totals.d31to60)
+            w.raw(#"</td><td class="num">"#); w.escaped(view.totals.d61to90)
+            w.raw(#"</td><td class="num">"#); w.escaped(view.totals.over90)
+            w.raw(#"</td><td class="num" id="total-overdue">"#); w.escaped(view.totals.overdue)
+            w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
+        }
+        w.raw("</section>\n\n")
+    }
+}
