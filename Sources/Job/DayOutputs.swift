@@ -33,53 +33,58 @@ struct DayOutputs {
         var held: [HeldDocument] = []
         let signer = configuration.edo.signCommand.map { DocumentSigner(arguments: $0) }
         let folder = self.folder
-        // Without a signer, the day's files are staged batch after batch and placed together at
-        // the end (one wait for the disk); a signer signs files in place, so each batch is placed first.
+        // Without a signer, the day's files are staged batch after batch — each batch written in the
+        // background while the next is read from the ledger (at most one batch waits: the day's XML is
+        // never all in memory) — and placed together at the end (one wait for the disk); a signer
+        // signs files in place, so each batch is placed first.
         let staging = AtomicFile.Staging(threads: ParallelFiles.writers, durability: ParallelFiles.durability)
-        try ledger.read { reader in
-            try reader.forEachPlacedDocumentBatch(businessDate: day, detailPaths: OutputDocument.detailPaths) { batch in
-                held += batch.lazy.map(\.record).filter { $0.status == .held }.map(HeldDocument.init)
-                let placed = batch.compactMap { OutputDocument($0, folder: folder) }
-                do throws(EDOError) {
-                    try staging.stage(placed.flatMap(\.files))
-                    if signer != nil { try staging.commit() }
-                } catch {
-                    staging.discard()
-                    throw error
-                }
-                for document in placed {
-                    let record = document.record
-                    guard let number = record.number else { continue }
-                    let paperOnly = document.paperOnly
-                    let relative = document.relativePath
-                    var signature: String?
-                    if let signer {
-                        let signed = try signer.sign(folder.appendingPathComponent(relative))
-                        signature = (paperOnly ? "archive/" : "edo/") + signed.lastPathComponent
+        let background = signer == nil ? BackgroundStaging(staging) : nil
+        do {
+            try ledger.read { reader in
+                try reader.forEachPlacedDocumentBatch(businessDate: day, detailPaths: OutputDocument.detailPaths) { batch in
+                    held += batch.lazy.map(\.record).filter { $0.status == .held }.map(HeldDocument.init)
+                    let placed = batch.compactMap { OutputDocument($0, folder: folder) }
+                    if let background {
+                        try background.stage(placed.flatMap(\.files))
+                    } else {
+                        try staging.stage(placed.flatMap(\.files))
+                        try staging.commit()
                     }
-                    let kind: DocumentKind = record.kind == .upd && record.correctionNumber > 0 ? .updCorrection : record.kind
-                    let numberText = (configuration.numbering.prefix ?? "") + String(number)
-                    manifest.append(ManifestEntry(
-                        file: relative, kind: kind, number: numberText, date: record.date, buyerINN: record.customerINN,
-                        totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
-                        sha256: document.sha256, signature: signature, paperOnly: paperOnly,
-                        printForm: document.printFormPath))
-                    documentEntries.append(RunResult.DocumentEntry(
-                        file: relative, kind: kind, number: numberText, date: record.date, orderID: record.orderID,
-                        shipmentID: record.shipmentID, customerINN: record.customerINN, totalWithoutVAT: record.totals.withoutVAT,
-                        vat: record.totals.vat, total: record.totals.withVAT, paperOnly: paperOnly))
-                    documentRows.append(DocumentRow(
-                        kind: kind, number: DocumentNumber(numberText), date: record.date,
-                        correctionNumber: record.correctionNumber > 0 ? record.correctionNumber : nil, orderID: record.orderID,
-                        buyerName: document.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
-                        totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
-                        fileName: relative, paperOnly: paperOnly))
+                    for document in placed {
+                        let record = document.record
+                        guard let number = record.number else { continue }
+                        let paperOnly = document.paperOnly
+                        let relative = document.relativePath
+                        var signature: String?
+                        if let signer {
+                            let signed = try signer.sign(folder.appendingPathComponent(relative))
+                            signature = (paperOnly ? "archive/" : "edo/") + signed.lastPathComponent
+                        }
+                        let kind: DocumentKind = record.kind == .upd && record.correctionNumber > 0 ? .updCorrection : record.kind
+                        let numberText = (configuration.numbering.prefix ?? "") + String(number)
+                        manifest.append(ManifestEntry(
+                            file: relative, kind: kind, number: numberText, date: record.date, buyerINN: record.customerINN,
+                            totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
+                            sha256: document.sha256, signature: signature, paperOnly: paperOnly,
+                            printForm: document.printFormPath))
+                        documentEntries.append(RunResult.DocumentEntry(
+                            file: relative, kind: kind, number: numberText, date: record.date, orderID: record.orderID,
+                            shipmentID: record.shipmentID, customerINN: record.customerINN, totalWithoutVAT: record.totals.withoutVAT,
+                            vat: record.totals.vat, total: record.totals.withVAT, paperOnly: paperOnly))
+                        documentRows.append(DocumentRow(
+                            kind: kind, number: DocumentNumber(numberText), date: record.date,
+                            correctionNumber: record.correctionNumber > 0 ? record.correctionNumber : nil, orderID: record.orderID,
+                            buyerName: document.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
+                            totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
+                            fileName: relative, paperOnly: paperOnly))
+                    }
                 }
             }
-        }
-        do throws(EDOError) {
+            try background?.finish()
             try staging.commit()
         } catch {
+            // Nothing half-done stays: queued batches are drained, staged temporaries removed.
+            _ = try? background?.finish()
             staging.discard()
             throw error
         }
@@ -234,6 +239,44 @@ struct DayOutputs {
         // 7. run.json last: its presence says the day's files are all in place.
         try AtomicFile.write(try result.encoded(), to: folder.appendingPathComponent("run.json"))
         return (result, reportURL)
+    }
+}
+
+/// `AtomicFile.Staging` driven from one background queue: `stage` hands a batch over and returns
+/// once the previous batch is written, so reading the next batch overlaps writing this one and at
+/// most one batch waits. `finish()` waits for the last and reports the first failure.
+///
+/// `@unchecked Sendable`: the staging is touched only on the serial queue until `finish()` has
+/// drained it; the failure is behind a mutex.
+final class BackgroundStaging: @unchecked Sendable {
+    private let staging: AtomicFile.Staging
+    private let queue = DispatchQueue(label: "sverka.outputs.staging")
+    private let slot = DispatchSemaphore(value: 1)
+    private let failure = Mutex<EDOError?>(nil)
+
+    init(_ staging: AtomicFile.Staging) { self.staging = staging }
+
+    /// Queues `files` for staging after waiting for the batch before (throws that batch's failure).
+    func stage(_ files: [AtomicFile.BatchFile]) throws(EDOError) {
+        slot.wait()
+        if let error = failure.withLock({ $0 }) {
+            slot.signal()
+            throw error
+        }
+        queue.async { [self] in
+            defer { slot.signal() }
+            do throws(EDOError) {
+                try staging.stage(files)
+            } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
+            }
+        }
+    }
+
+    /// Waits until every queued batch is staged; throws the first failure.
+    func finish() throws(EDOError) {
+        queue.sync {}
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 }
 
