@@ -821,18 +821,27 @@ struct BlockPlanning {
     /// The keys of every document of the day's plan, and its holds in the plan's order (the orders'
     /// holds by order id, then the advances' in the order of their prepayments).
     func keysAndHolds() -> ([Key], [DocumentHold]) {
+        // The blocks are planned on all cores (each plan is dropped once its keys and holds are
+        // taken), then taken in order exactly as one block after the other.
+        let starts = Array(stride(from: 0, to: sortedPositions.count, by: Self.block))
+        let results = Mutex<[Int: (keys: [Key], holds: [DocumentHold])]>([:])
+        DispatchQueue.concurrentPerform(iterations: starts.count) { index in
+            let start = starts[index]
+            let block = sortedPositions[start..<min(sortedPositions.count, start + Self.block)].map { ordersByID.orders[$0] }
+            let plan = plan(block)
+            let keys = plan.documents.map {
+                Key(date: $0.date, identityKey: $0.identityKey, correctionNumber: $0.correctionNumber, orderID: $0.orderID)
+            }
+            results.withLock { $0[index] = (keys, plan.holds) }
+        }
+        let planned = results.withLock { $0 }
         var keys: [Key] = []
         var orderHolds: [DocumentHold] = []
         var advanceHolds: [(rank: Int, sequence: Int, hold: DocumentHold)] = []
-        var start = 0
-        while start < sortedPositions.count {
-            let block = sortedPositions[start..<min(sortedPositions.count, start + Self.block)].map { ordersByID.orders[$0] }
-            start += block.count
-            let plan = plan(block)
-            keys += plan.documents.map {
-                Key(date: $0.date, identityKey: $0.identityKey, correctionNumber: $0.correctionNumber, orderID: $0.orderID)
-            }
-            for hold in plan.holds {
+        for index in starts.indices {
+            guard let block = planned[index] else { continue }
+            keys += block.keys
+            for hold in block.holds {
                 if let rank = advanceRank[hold.identityKey], hold.identityKey.hasPrefix("ADV:") {
                     advanceHolds.append((rank, advanceHolds.count, hold))
                 } else {
