@@ -79,6 +79,9 @@ struct DayComputation {
     var prefix: String { configuration.numbering.prefix ?? "" }
     var providerINN: String? { configuration.sources.invoicebox?.providerINN }
 
+    /// How many orders' (or payments', customers') rows the writing thread reads with one batch of queries.
+    static let readBlock = 1_024
+
     func perform(_ tx: LedgerTransaction) throws -> DayFacts {
         var facts = DayFacts()
         let orders = ingested.orders.map(\.order)
@@ -105,7 +108,7 @@ struct DayComputation {
         for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
 
         // 2. Payments to bills.
-        try reconcile(tx, facts: &facts)
+        try reconcile(tx, orders: orders, facts: &facts)
 
         // 3. Documents.
         try issueDocuments(tx, orders: orders, facts: &facts)
@@ -135,7 +138,7 @@ struct DayComputation {
 
     private func isPayout(_ payment: Payment) -> Bool { payment.isPayout(providerINN: providerINN) }
 
-    private func reconcile(_ tx: LedgerTransaction, facts: inout DayFacts) throws {
+    private func reconcile(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
         let ingestedIDs = Set(ingested.payments.map(\.id))
         // Re-matched from scratch: the day's payments, and earlier ones that have nothing
         // allocated or whose automatic allocations were all made by this business day.
@@ -148,8 +151,9 @@ struct DayComputation {
             credit.append(OpenPayment(payment, existingAllocations: records.map(\.allocation)))
             existingAutomatic[payment.id] = records.filter { !$0.pinned }.map(\.allocation)
         }
+        let ingestedAllocations = try tx.allocations(payments: ingested.payments.map(\.id))
         for payment in ingested.payments {
-            let records = try tx.allocations(payment: payment.id)
+            let records = ingestedAllocations[payment.id] ?? []
             // A rerun of an earlier day keeps what later days decided for its payments.
             if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
                 keep(payment, records)
@@ -158,11 +162,11 @@ struct DayComputation {
                 pinned[payment.id] = records.filter(\.pinned).map(\.allocation)
             }
         }
-        for balance in try tx.unallocatedPayments()
-        where !ingestedIDs.contains(balance.payment.id) && balance.payment.receivedOn <= day {
-            let payment = balance.payment
-            if isPayout(payment) { continue } // checked on its own day, never allocated
-            let records = try tx.allocations(payment: payment.id)
+        let earlierOpen = try tx.unallocatedPayments().map(\.payment)
+            .filter { !ingestedIDs.contains($0.id) && $0.receivedOn <= day && !isPayout($0) } // a payout is checked on its own day, never allocated
+        let earlierAllocations = try tx.allocations(payments: earlierOpen.map(\.id))
+        for payment in earlierOpen {
+            let records = earlierAllocations[payment.id] ?? []
             if records.allSatisfy({ !$0.pinned && $0.businessDate == day }) {
                 rematch.append(payment)
                 pinned[payment.id] = []
@@ -172,10 +176,11 @@ struct DayComputation {
         }
         let rematchIDs = Set(rematch.map(\.id))
         var bills: [Reconcile.OpenBill] = []
-        var orderCache: [OrderID: Order] = Dictionary(ingested.orders.map { ($0.order.id, $0.order) }, uniquingKeysWith: { a, _ in a })
+        let dayOrders = OrdersByID(orders)
+        var orderCache: [OrderID: Order] = [:]
         for bill in try tx.openBills(excludingAutomaticAllocationsOf: rematchIDs) {
             let order: Order
-            if let cached = orderCache[bill.orderID] {
+            if let cached = dayOrders[bill.orderID] ?? orderCache[bill.orderID] {
                 order = cached
             } else if let record = try tx.order(bill.orderID), record.firstSeen <= day {
                 // (a bill first seen on a later day did not exist yet for this day)
@@ -241,8 +246,18 @@ struct DayComputation {
         var prior: [PriorDocument] = []
         var applied: [AppliedPayment] = []
         var prepayments: [Prepayment] = []
-        for order in orders {
-            let versions = try tx.documentVersions(order: order.id, withXML: false).filter { $0.businessDate <= day && $0.status != .held }
+        // Read a block of orders at a time: their documents, allocations and the allocations' payments.
+        var blockVersions: [OrderID: [DocumentRecord]] = [:]
+        var blockAllocations: [OrderID: [AllocationRecord]] = [:]
+        var blockPayments: [PaymentID: Payment] = [:]
+        for (position, order) in orders.enumerated() {
+            if position % Self.readBlock == 0 {
+                let ids = orders[position..<min(orders.count, position + Self.readBlock)].map(\.id)
+                blockVersions = try tx.documentVersions(orders: ids)
+                blockAllocations = try tx.allocations(orders: ids)
+                blockPayments = try tx.payments(ids: blockAllocations.values.flatMap { $0.map(\.allocation.paymentID) })
+            }
+            let versions = (blockVersions[order.id] ?? []).filter { $0.businessDate <= day && $0.status != .held }
             var latest: [String: DocumentRecord] = [:]
             for version in versions where (latest[version.identity]?.correctionNumber ?? -1) < version.correctionNumber {
                 latest[version.identity] = version
@@ -256,8 +271,8 @@ struct DayComputation {
                     correctionNumber: record.correctionNumber, correctionDate: details?.correctionDate,
                     status: record.status, lines: details?.lines ?? []))
             }
-            for allocation in try tx.allocations(order: order.id) {
-                guard let payment = try tx.payment(allocation.allocation.paymentID) else { continue }
+            for allocation in blockAllocations[order.id] ?? [] {
+                guard let payment = blockPayments[allocation.allocation.paymentID] else { continue }
                 let number = paymentDocumentNumber(payment)
                 applied.append(AppliedPayment(orderID: order.id, paymentID: payment.id, number: number,
                                               date: payment.receivedOn, amount: allocation.allocation.amount))
@@ -291,8 +306,7 @@ struct DayComputation {
         var forecast = NumberForecast(series: series)
         var current: PreparedWindow? = nil
         if let first = windows.first {
-            let documents = try planning.documents(for: first)
-            let started = try startRendering(tx, documents, ordersByID: ordersByID, forecast: &forecast)
+            let started = try startRendering(tx, first, planning: planning, ordersByID: ordersByID, forecast: &forecast)
             current = try finishRendering(tx, started, base: nil, forecast: &forecast)
         }
         for index in windows.indices {
@@ -300,7 +314,7 @@ struct DayComputation {
             let expected = forecast // what the ledger should say once this window is recorded
             var next: StartedWindow?
             if index + 1 < windows.count {
-                next = try startRendering(tx, try planning.documents(for: windows[index + 1]), ordersByID: ordersByID,
+                next = try startRendering(tx, windows[index + 1], planning: planning, ordersByID: ordersByID,
                                           forecast: &forecast)
             }
             try record(tx, window, ordersByID: ordersByID, facts: &facts)
@@ -322,13 +336,19 @@ struct DayComputation {
     }
 
 
-    /// A window of documents whose rendering runs in the background with forecast numbers.
+    /// A window of documents whose planning and rendering run in the background with forecast numbers.
     struct StartedWindow {
-        var documents: [PlannedDocument]
-        var buyerNames: [String]
+        var keys: [BlockPlanning.Key]
         var first: [Int: Int]
         var forecastBefore: NumberForecast
-        var rendering: Background<[Int: RenderedWithDetails]>
+        var rendering: Background<Result<RenderedWindow, any Error>>
+    }
+
+    /// A window's documents planned, with their buyers' names and what rendering with forecast numbers gave.
+    struct RenderedWindow: Sendable {
+        var documents: [PlannedDocument]
+        var buyerNames: [String]
+        var outcomes: [Int: RenderedWithDetails]
     }
 
     /// A window ready to record: each document's forecast number and what rendering gave with it
@@ -338,20 +358,27 @@ struct DayComputation {
         var prerendered: [(number: Int, outcome: RenderedWithDetails)?]
     }
 
-    /// Forecasts the numbers of `window` as if every document passed and starts rendering it on
-    /// all cores; `forecast` moves past the window.
-    private func startRendering(_ tx: LedgerTransaction, _ window: [PlannedDocument], ordersByID: OrdersByID,
-                                forecast: inout NumberForecast) throws -> StartedWindow {
+    /// Forecasts the numbers of the window `keys` as if every document passed and starts planning
+    /// and rendering it on the other cores; `forecast` moves past the window.
+    private func startRendering(_ tx: LedgerTransaction, _ keys: [BlockPlanning.Key], planning: BlockPlanning,
+                                ordersByID: OrdersByID, forecast: inout NumberForecast) throws -> StartedWindow {
         let before = forecast
-        let first = try forecast.numbers(for: window, held: [], tx)
-        let names = window.map { ordersByID[$0.orderID]?.customer.name ?? "" }
-        let jobs = window.indices.compactMap { index in
-            first[index].map { RenderJob(index: index, document: window[index], number: DocumentNumber(prefix + String($0)),
-                                         buyerName: names[index]) }
-        }
-        return StartedWindow(documents: window, buyerNames: names, first: first, forecastBefore: before,
-                             rendering: Background { [renderer, self] in
-                                 ParallelRendering.render(jobs, renderer: renderer, computation: self)
+        let first = try forecast.numbers(for: keys, held: [], tx)
+        return StartedWindow(keys: keys, first: first, forecastBefore: before,
+                             rendering: Background { [renderer, prefix, self] in
+                                 Result {
+                                     let window = try planning.documents(for: keys)
+                                     let names = window.map { ordersByID[$0.orderID]?.customer.name ?? "" }
+                                     let jobs = window.indices.compactMap { index in
+                                         first[index].map {
+                                             RenderJob(index: index, document: window[index],
+                                                       number: DocumentNumber(prefix + String($0)), buyerName: names[index])
+                                         }
+                                     }
+                                     return RenderedWindow(documents: window, buyerNames: names,
+                                                           outcomes: ParallelRendering.render(jobs, renderer: renderer,
+                                                                                              computation: self))
+                                 }
                              })
     }
 
@@ -360,22 +387,23 @@ struct DayComputation {
     /// again and the documents whose number moved are rendered again.
     private func finishRendering(_ tx: LedgerTransaction, _ started: StartedWindow, base: NumberForecast?,
                                  forecast: inout NumberForecast) throws -> PreparedWindow {
-        var outcomes = started.rendering.wait()
+        let rendered = try started.rendering.wait().get()
+        var outcomes = rendered.outcomes
         let held = Set(outcomes.compactMap { index, outcome in
             if case .held = outcome.outcome { return index } else { return nil }
         })
         var numbers = started.first
         if !held.isEmpty || base != nil {
             forecast = base ?? started.forecastBefore
-            numbers = try forecast.numbers(for: started.documents, held: held, tx)
-            let again = ParallelRendering.render(started.documents.indices.compactMap { index in
+            numbers = try forecast.numbers(for: started.keys, held: held, tx)
+            let again = ParallelRendering.render(rendered.documents.indices.compactMap { index in
                 guard let number = numbers[index], number != started.first[index] else { return nil }
-                return RenderJob(index: index, document: started.documents[index], number: DocumentNumber(prefix + String(number)),
-                                 buyerName: started.buyerNames[index])
+                return RenderJob(index: index, document: rendered.documents[index], number: DocumentNumber(prefix + String(number)),
+                                 buyerName: rendered.buyerNames[index])
             }, renderer: renderer, computation: self)
             for (index, outcome) in again { outcomes[index] = outcome }
         }
-        return PreparedWindow(documents: started.documents, prerendered: started.documents.indices.map { index in
+        return PreparedWindow(documents: rendered.documents, prerendered: rendered.documents.indices.map { index in
             guard let number = numbers[index], let outcome = outcomes[index] else { return nil }
             return (number, outcome)
         })
@@ -511,9 +539,10 @@ struct DayComputation {
     /// document is corrected, a payment attributed anew): the first business day writes `base`;
     /// a later day that sees another value writes the difference as `base@<day>`, dated that day.
     /// Nothing a day recorded is ever rewritten by a later one, so each day's figures stay as they were.
-    private func staged(_ tx: LedgerTransaction, base: String, value: Money, customer: String, date: CivilDate,
-                        kind: BalanceMovement.Kind, orderID: OrderID?, reference: String) throws -> BalanceMovement? {
-        let history = try tx.movementHistory(base: base)
+    private func staged(_ histories: [String: [(movement: BalanceMovement, businessDate: CivilDate)]], base: String,
+                        value: Money, customer: String, date: CivilDate,
+                        kind: BalanceMovement.Kind, orderID: OrderID?, reference: String) -> BalanceMovement? {
+        let history = histories[base] ?? []
         let earlier = history.filter { $0.businessDate < day }
         if earlier.isEmpty {
             return BalanceMovement(id: base, customerINN: customer, date: date, kind: kind, amount: value,
@@ -528,81 +557,128 @@ struct DayComputation {
 
     /// The latest version of a document that this business day (or an earlier one) recorded: a rerun
     /// of an earlier day must not describe its movements with a later day's correction.
-    private func documentAsOfDay(_ tx: LedgerTransaction, identity: String, order: OrderID) throws -> DocumentRecord? {
-        try tx.documentVersions(order: order, withXML: false)
+    /// `versions`: every version of the documents of the document's order.
+    private func documentAsOfDay(_ versions: [DocumentRecord], identity: String) -> DocumentRecord? {
+        versions
             .filter { $0.identity == identity && $0.businessDate <= day }
             .max { $0.correctionNumber < $1.correctionNumber }
     }
 
+    /// Returns after delivery of `shipment` that lower its value on this day, in the order they happened.
+    private func returnsAfterDelivery(of shipment: Shipment, in order: Order) -> [Return] {
+        order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) })
+            .filter { $0.shipmentID == shipment.id && $0.stage == .afterDelivery && $0.at.moscowDate <= day }
+    }
+
     private func recordMovements(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
         var movements: [BalanceMovement] = []
-        for order in orders where order.status != .cancelled {
-            let inn = order.customer.inn.value
-            facts.customersTouched.insert(inn)
-            facts.customerNames[inn] = order.customer.name
-            for shipment in order.shipments where shipment.date <= day {
-                let amount = Self.value(of: shipment.lines.map { ($0.lineNo, $0.quantity) }, in: order)
-                let document = try documentAsOfDay(tx, identity: "UPD:\(shipment.id)", order: order.id)
-                var reference = "Отгрузка \(shipment.id) от \(shipment.date.russian)"
-                if let document, let number = document.number {
-                    reference = "УПД № \(prefix)\(number) от \(document.date.russian)"
-                        + (document.correctionNumber > 0 ? ", испр. \(document.correctionNumber)" : "")
+        // A block of orders at a time: their documents and the histories of their movements are read at once.
+        var start = 0
+        while start < orders.count {
+            let block = orders[start..<min(orders.count, start + Self.readBlock)]
+            start += block.count
+            var bases: [String] = []
+            var shipping: [OrderID] = []
+            for order in block where order.status != .cancelled {
+                let shipments = order.shipments.filter { $0.date <= day }
+                if !shipments.isEmpty { shipping.append(order.id) }
+                for shipment in shipments {
+                    bases.append("shipment:\(shipment.id)")
+                    bases += returnsAfterDelivery(of: shipment, in: order).map { "return:\($0.id)" }
                 }
-                if let movement = try staged(tx, base: "shipment:\(shipment.id)", value: amount, customer: inn,
+            }
+            let versionsByOrder = try tx.documentVersions(orders: shipping)
+            let histories = try tx.movementHistories(bases: bases)
+            for order in block where order.status != .cancelled {
+                let inn = order.customer.inn.value
+                facts.customersTouched.insert(inn)
+                facts.customerNames[inn] = order.customer.name
+                let versions = versionsByOrder[order.id] ?? []
+                for shipment in order.shipments where shipment.date <= day {
+                    let amount = Self.value(of: shipment.lines.map { ($0.lineNo, $0.quantity) }, in: order)
+                    let document = documentAsOfDay(versions, identity: "UPD:\(shipment.id)")
+                    var reference = "Отгрузка \(shipment.id) от \(shipment.date.russian)"
+                    if let document, let number = document.number {
+                        reference = "УПД № \(prefix)\(number) от \(document.date.russian)"
+                            + (document.correctionNumber > 0 ? ", испр. \(document.correctionNumber)" : "")
+                    }
+                    if let movement = staged(histories, base: "shipment:\(shipment.id)", value: amount, customer: inn,
                                              date: shipment.date, kind: .shipment, orderID: order.id, reference: reference) {
-                    movements.append(movement)
-                }
-                // Returns after delivery lower the value, line by line, in the order they happened.
-                var current = Dictionary(shipment.lines.map { ($0.lineNo, $0.quantity) }, uniquingKeysWith: { a, _ in a })
-                for ret in order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) })
-                where ret.shipmentID == shipment.id && ret.stage == .afterDelivery && ret.at.moscowDate <= day {
-                    let before = Self.value(of: current.map { ($0.key, $0.value) }, in: order)
-                    for line in ret.lines { current[line.lineNo] = (current[line.lineNo] ?? .zero) - line.quantity }
-                    let after = Self.value(of: current.map { ($0.key, $0.value) }, in: order)
-                    let ukd = try documentAsOfDay(tx, identity: "UKD:\(ret.id)", order: order.id)
-                    let reference = ukd?.number.map { "УКД № \(prefix)\($0) от \(ukd?.date.russian ?? "")" }
-                        ?? "Возврат \(ret.id) от \(ret.at.moscowDate.russian)"
-                    if let movement = try staged(tx, base: "return:\(ret.id)", value: after - before, customer: inn,
+                        movements.append(movement)
+                    }
+                    // Returns after delivery lower the value, line by line, in the order they happened.
+                    var current = Dictionary(shipment.lines.map { ($0.lineNo, $0.quantity) }, uniquingKeysWith: { a, _ in a })
+                    for ret in returnsAfterDelivery(of: shipment, in: order) {
+                        let before = Self.value(of: current.map { ($0.key, $0.value) }, in: order)
+                        for line in ret.lines { current[line.lineNo] = (current[line.lineNo] ?? .zero) - line.quantity }
+                        let after = Self.value(of: current.map { ($0.key, $0.value) }, in: order)
+                        let ukd = documentAsOfDay(versions, identity: "UKD:\(ret.id)")
+                        let reference = ukd?.number.map { "УКД № \(prefix)\($0) от \(ukd?.date.russian ?? "")" }
+                            ?? "Возврат \(ret.id) от \(ret.at.moscowDate.russian)"
+                        if let movement = staged(histories, base: "return:\(ret.id)", value: after - before, customer: inn,
                                                  date: ret.at.moscowDate, kind: .adjustment, orderID: order.id,
                                                  reference: reference) {
-                        movements.append(movement)
+                            movements.append(movement)
+                        }
                     }
                 }
             }
         }
         // Payments: one movement per payment and customer it paid for; the rest is the payer's credit.
         let known = try tx.customerINNs()
-        for id in facts.touchedPayments {
-            guard let payment = try tx.payment(id), !isPayout(payment) else { continue }
-            var perCustomer: [String: Money] = [:]
-            var allocated = Money.zero
-            for record in try tx.allocations(payment: id) {
-                let customer = try tx.customerINN(ofOrder: record.allocation.orderID) ?? payment.payerINN ?? ""
-                perCustomer[customer, default: .zero] += record.allocation.amount
-                allocated += record.allocation.amount
+        start = 0
+        while start < facts.touchedPayments.count {
+            let block = Array(facts.touchedPayments[start..<min(facts.touchedPayments.count, start + Self.readBlock)])
+            start += block.count
+            let payments = try tx.payments(ids: block)
+            let allocationsByPayment = try tx.allocations(payments: block)
+            let customerOfOrder = try tx.customerINNs(ofOrders: allocationsByPayment.values.flatMap { $0.map(\.allocation.orderID) })
+            var planned: [(id: PaymentID, payment: Payment, reference: String, amounts: [(customer: String, amount: Money)])] = []
+            for id in block {
+                guard let payment = payments[id], !isPayout(payment) else { continue }
+                var perCustomer: [String: Money] = [:]
+                var allocated = Money.zero
+                for record in allocationsByPayment[id] ?? [] {
+                    let customer = customerOfOrder[record.allocation.orderID] ?? payment.payerINN ?? ""
+                    perCustomer[customer, default: .zero] += record.allocation.amount
+                    allocated += record.allocation.amount
+                }
+                let remainder = payment.amount - allocated
+                if remainder.isPositive, let payer = payment.payerINN, known.contains(payer) {
+                    perCustomer[payer, default: .zero] += remainder
+                }
+                let reference = payment.documentNumber.map { "Оплата (п/п № \($0) от \((payment.documentDate ?? payment.receivedOn).russian))" }
+                    ?? "Оплата через ИнвойсБокс от \(payment.receivedOn.russian)"
+                planned.append((id, payment, reference, perCustomer.sorted(by: { $0.key < $1.key })
+                    .filter { !$0.key.isEmpty }.map { ($0.key, $0.value) }))
             }
-            let remainder = payment.amount - allocated
-            if remainder.isPositive, let payer = payment.payerINN, known.contains(payer) {
-                perCustomer[payer, default: .zero] += remainder
-            }
-            let reference = payment.documentNumber.map { "Оплата (п/п № \($0) от \((payment.documentDate ?? payment.receivedOn).russian))" }
-                ?? "Оплата через ИнвойсБокс от \(payment.receivedOn.russian)"
-            for (customer, amount) in perCustomer.sorted(by: { $0.key < $1.key }) where !customer.isEmpty {
-                facts.customersTouched.insert(customer)
-                if let movement = try staged(tx, base: "payment:\(id):\(customer)", value: -amount, customer: customer,
-                                             date: payment.receivedOn, kind: .payment, orderID: nil, reference: reference) {
-                    movements.append(movement)
+            let histories = try tx.movementHistories(bases: planned.flatMap { item in
+                item.amounts.map { "payment:\(item.id):\($0.customer)" }
+            })
+            for item in planned {
+                for (customer, amount) in item.amounts {
+                    facts.customersTouched.insert(customer)
+                    if let movement = staged(histories, base: "payment:\(item.id):\(customer)", value: -amount, customer: customer,
+                                             date: item.payment.receivedOn, kind: .payment, orderID: nil, reference: item.reference) {
+                        movements.append(movement)
+                    }
                 }
             }
         }
         // Weighed goods: a prepaid order paid more than its shipped value.
+        func isWeighedPrepaid(_ order: Order) -> Bool {
+            order.status != .cancelled && order.terms.payment == .prepaid && order.lines.contains(where: \.weighed)
+                && !order.shipments.isEmpty
+        }
+        var weighedIDs: [OrderID] = []
+        for order in orders where isWeighedPrepaid(order) { weighedIDs.append(order.id) }
+        let weighedAllocations = try tx.allocations(orders: weighedIDs)
         var settlements: [PrepaidSettlementInput] = []
-        for order in orders where order.status != .cancelled && order.terms.payment == .prepaid
-            && order.lines.contains(where: \.weighed) && !order.shipments.isEmpty {
+        for order in orders where isWeighedPrepaid(order) {
             let shipped = order.shipments.map { shipment in
                 Self.value(of: shipment.lines.map { ($0.lineNo, $0.quantity) }, in: order)
             }.sum()
-            let paid = try tx.allocations(order: order.id).map(\.allocation.amount).sum()
+            let paid = (weighedAllocations[order.id] ?? []).map(\.allocation.amount).sum()
             guard paid.isPositive else { continue }
             settlements.append(PrepaidSettlementInput(
                 orderID: order.id, billNumber: order.bill.number, customerINN: order.customer.inn.value,
@@ -611,10 +687,11 @@ struct DayComputation {
         }
         let report = WeighedGoods.settle(settlements, treatment: configuration.policies.weighedDifference == .refund ? .refund : .customerCredit)
         facts.settlements = report
+        let settlementHistories = try tx.movementHistories(bases: report.movements.map(\.id))
         for movement in report.movements {
-            if let staged = try staged(tx, base: movement.id, value: movement.amount, customer: movement.customerINN,
-                                       date: movement.date, kind: movement.kind, orderID: movement.orderID,
-                                       reference: movement.reference) {
+            if let staged = staged(settlementHistories, base: movement.id, value: movement.amount, customer: movement.customerINN,
+                                   date: movement.date, kind: movement.kind, orderID: movement.orderID,
+                                   reference: movement.reference) {
                 movements.append(staged)
             }
         }
@@ -625,23 +702,37 @@ struct DayComputation {
         var deferral: [OrderID: Int] = [:]
         var accounts: [CreditAccount] = []
         var movements: [BalanceMovement] = []
-        let start = CivilDate(year: 2000, month: 1, day: 1)!
-        for inn in facts.customersTouched.sorted() {
-            // Terms from the orders' columns; only the latest order's content is decoded (for the name).
-            let customerOrders = try tx.orderTerms(customerINN: inn)
-            for record in customerOrders {
-                deferral[record.orderID] = record.terms.payment == .postpaid ? record.terms.deferralDays : 0
+        let start2000 = CivilDate(year: 2000, month: 1, day: 1)!
+        let customers = facts.customersTouched.sorted()
+        var start = 0
+        while start < customers.count {
+            // A block of customers at a time: their orders' terms, latest names and movements read at once.
+            let block = Array(customers[start..<min(customers.count, start + Self.readBlock)])
+            start += block.count
+            let termsByCustomer = try tx.orderTerms(customerINNs: block)
+            var latestByCustomer: [String: OrderTermsRecord] = [:]
+            for (inn, records) in termsByCustomer {
+                latestByCustomer[inn] = records.max(by: { ($0.createdAt, $0.orderID) < ($1.createdAt, $1.orderID) })
             }
-            if let latest = customerOrders.max(by: { ($0.createdAt, $0.orderID) < ($1.createdAt, $1.orderID) }) {
-                facts.creditLimits[inn] = latest.terms.creditLimit
-                if let name = try tx.order(latest.orderID)?.order.customer.name { facts.customerNames[inn] = name }
-                if latest.terms.payment == .postpaid {
-                    accounts.append(CreditAccount(customerINN: inn, creditLimit: latest.terms.creditLimit, openOrders: .zero))
+            let names = try tx.customerNames(ofOrders: latestByCustomer.values.map(\.orderID))
+            let entries = try tx.movements(customerINNs: block, from: start2000, through: day, knownOn: day)
+            for inn in block {
+                // Terms from the orders' columns; only the latest order's customer name is read from its content.
+                let customerOrders = termsByCustomer[inn] ?? []
+                for record in customerOrders {
+                    deferral[record.orderID] = record.terms.payment == .postpaid ? record.terms.deferralDays : 0
                 }
-            } else if let customer = try tx.customer(inn: inn) {
-                facts.customerNames[inn] = customer.party.name
+                if let latest = latestByCustomer[inn] {
+                    facts.creditLimits[inn] = latest.terms.creditLimit
+                    if let name = names[latest.orderID] { facts.customerNames[inn] = name }
+                    if latest.terms.payment == .postpaid {
+                        accounts.append(CreditAccount(customerINN: inn, creditLimit: latest.terms.creditLimit, openOrders: .zero))
+                    }
+                } else if let customer = try tx.customer(inn: inn) {
+                    facts.customerNames[inn] = customer.party.name
+                }
+                movements += entries[inn] ?? []
             }
-            movements += try tx.statement(customerINN: inn, from: start, through: day, knownOn: day).entries
         }
         facts.ageing = Receivables.age(movements, deferralDays: deferral, asOf: day)
         facts.stopList = CreditControl.stopList(ageing: facts.ageing, accounts: accounts, asOf: day)
@@ -730,18 +821,27 @@ struct BlockPlanning {
     /// The keys of every document of the day's plan, and its holds in the plan's order (the orders'
     /// holds by order id, then the advances' in the order of their prepayments).
     func keysAndHolds() -> ([Key], [DocumentHold]) {
+        // The blocks are planned on all cores (each plan is dropped once its keys and holds are
+        // taken), then taken in order exactly as one block after the other.
+        let starts = Array(stride(from: 0, to: sortedPositions.count, by: Self.block))
+        let results = Mutex<[Int: (keys: [Key], holds: [DocumentHold])]>([:])
+        DispatchQueue.concurrentPerform(iterations: starts.count) { index in
+            let start = starts[index]
+            let block = sortedPositions[start..<min(sortedPositions.count, start + Self.block)].map { ordersByID.orders[$0] }
+            let plan = plan(block)
+            let keys = plan.documents.map {
+                Key(date: $0.date, identityKey: $0.identityKey, correctionNumber: $0.correctionNumber, orderID: $0.orderID)
+            }
+            results.withLock { $0[index] = (keys, plan.holds) }
+        }
+        let planned = results.withLock { $0 }
         var keys: [Key] = []
         var orderHolds: [DocumentHold] = []
         var advanceHolds: [(rank: Int, sequence: Int, hold: DocumentHold)] = []
-        var start = 0
-        while start < sortedPositions.count {
-            let block = sortedPositions[start..<min(sortedPositions.count, start + Self.block)].map { ordersByID.orders[$0] }
-            start += block.count
-            let plan = plan(block)
-            keys += plan.documents.map {
-                Key(date: $0.date, identityKey: $0.identityKey, correctionNumber: $0.correctionNumber, orderID: $0.orderID)
-            }
-            for hold in plan.holds {
+        for index in starts.indices {
+            guard let block = planned[index] else { continue }
+            keys += block.keys
+            for hold in block.holds {
                 if let rank = advanceRank[hold.identityKey], hold.identityKey.hasPrefix("ADV:") {
                     advanceHolds.append((rank, advanceHolds.count, hold))
                 } else {
@@ -800,10 +900,18 @@ struct NumberForecast {
     /// a correction its original's, a document already numbered its own, a new one the next of its
     /// year — unless its date is before the year's last number (it will be held: `nil`). A document
     /// in `held` gets the number it would be rendered with but takes none from the ones after it.
-    mutating func numbers(for window: [PlannedDocument], held: Set<Int>, _ tx: LedgerTransaction) throws -> [Int: Int] {
+    mutating func numbers(for window: [BlockPlanning.Key], held: Set<Int>, _ tx: LedgerTransaction) throws -> [Int: Int] {
         var result: [Int: Int] = [:]
+        // The numbers the window's identities already hold, read at once (the ledger does not change meanwhile).
+        let unknown = window.map(\.identityKey).filter { given[$0] == nil && assigned[$0] == nil }
+        let found = try tx.assignedNumbers(for: unknown, series: series)
+        var absent = Set<String>()
+        for identity in unknown {
+            if let number = found[identity] { assigned[identity] = number.number } else { absent.insert(identity) }
+        }
         for (index, document) in window.enumerated() {
-            if let number = try given[document.identityKey] ?? existing(document.identityKey, tx) {
+            if let number = try given[document.identityKey]
+                ?? (absent.contains(document.identityKey) ? nil : existing(document.identityKey, tx)) {
                 result[index] = number
                 continue
             }

@@ -80,7 +80,7 @@ public final class LedgerTransaction: LedgerReader {
                     """).execute(arguments: orderColumns(order) + [content, sha, day, day, day, order.id.rawValue])
                 outcome = .inserted
             }
-            try replaceOrderParts(prepared)
+            try replaceOrderParts(prepared, isNew: outcome == .inserted)
             return OrderUpsert(outcome: outcome, customerChanges: changes)
         }
     }
@@ -91,14 +91,16 @@ public final class LedgerTransaction: LedgerReader {
          order.terms.creditLimit.kopecks, order.providerOrderID?.rawValue, order.createdAt.description]
     }
 
-    /// Rewrites the bill, shipments and returns derived from an order's content.
-    private func replaceOrderParts(_ prepared: PreparedOrder) throws {
+    /// Rewrites the bill, shipments and returns derived from an order's content. `isNew`: the
+    /// order was just inserted, so no row refers to it yet (the parts' `order_id` references
+    /// `orders`, foreign keys enforced) and there is nothing to delete.
+    private func replaceOrderParts(_ prepared: PreparedOrder, isNew: Bool) throws {
         let order = prepared.order
         let id = order.id.rawValue
-        try db.cachedStatement(sql: "DELETE FROM bills WHERE order_id = ?").execute(arguments: [id])
+        if !isNew { try db.cachedStatement(sql: "DELETE FROM bills WHERE order_id = ?").execute(arguments: [id]) }
         try db.cachedStatement(sql: "INSERT INTO bills (number, order_id, date, amount, customer_inn) VALUES (?, ?, ?, ?, ?)").execute(arguments: [order.bill.number.rawValue, id, order.bill.date.iso, order.bill.amount.kopecks,
                                    order.customer.inn.value])
-        try db.cachedStatement(sql: "DELETE FROM shipments WHERE order_id = ?").execute(arguments: [id])
+        if !isNew { try db.cachedStatement(sql: "DELETE FROM shipments WHERE order_id = ?").execute(arguments: [id]) }
         for (shipmentIndex, shipment) in order.shipments.enumerated() {
             if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT order_id FROM shipments WHERE id = ?"),
                                                arguments: [shipment.id.rawValue]) {
@@ -115,7 +117,7 @@ public final class LedgerTransaction: LedgerReader {
                                            prepared.vsdJSON[shipmentIndex][lineIndex]])
             }
         }
-        try db.cachedStatement(sql: "DELETE FROM returns WHERE order_id = ?").execute(arguments: [id])
+        if !isNew { try db.cachedStatement(sql: "DELETE FROM returns WHERE order_id = ?").execute(arguments: [id]) }
         for item in order.returns {
             if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT order_id FROM returns WHERE id = ?"),
                                                arguments: [item.id.rawValue]) {
