@@ -108,10 +108,11 @@ struct DayComputation {
         for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
 
         // 2. Payments to bills.
-        try reconcile(tx, orders: orders, facts: &facts)
+        let ordersByID = OrdersByID(orders)
+        try reconcile(tx, orders: ordersByID, facts: &facts)
 
         // 3. Documents.
-        try issueDocuments(tx, orders: orders, facts: &facts)
+        try issueDocuments(tx, orders: ordersByID, facts: &facts)
 
         // 4. Balance movements, weighed goods, credit control.
         try recordMovements(tx, orders: orders, facts: &facts)
@@ -138,7 +139,7 @@ struct DayComputation {
 
     private func isPayout(_ payment: Payment) -> Bool { payment.isPayout(providerINN: providerINN) }
 
-    private func reconcile(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
+    private func reconcile(_ tx: LedgerTransaction, orders dayOrders: OrdersByID, facts: inout DayFacts) throws {
         let ingestedIDs = Set(ingested.payments.map(\.id))
         // Re-matched from scratch: the day's payments, and earlier ones that have nothing
         // allocated or whose automatic allocations were all made by this business day.
@@ -176,7 +177,6 @@ struct DayComputation {
         }
         let rematchIDs = Set(rematch.map(\.id))
         var bills: [Reconcile.OpenBill] = []
-        let dayOrders = OrdersByID(orders)
         var orderCache: [OrderID: Order] = [:]
         for bill in try tx.openBills(excludingAutomaticAllocationsOf: rematchIDs) {
             let order: Order
@@ -242,7 +242,8 @@ struct DayComputation {
 
     // MARK: Documents
 
-    private func issueDocuments(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
+    private func issueDocuments(_ tx: LedgerTransaction, orders ordersByID: OrdersByID, facts: inout DayFacts) throws {
+        let orders = ordersByID.orders
         var prior: [PriorDocument] = []
         var applied: [AppliedPayment] = []
         var prepayments: [Prepayment] = []
@@ -282,7 +283,6 @@ struct DayComputation {
                 }
             }
         }
-        let ordersByID = OrdersByID(orders)
         let planning = BlockPlanning(day: day, orders: ordersByID, prior: prior, applied: applied, prepayments: prepayments,
                                      configuration: documentsConfiguration)
         // The whole day's plan never exists at once (it is most of the day's memory): the planner
