@@ -168,14 +168,29 @@ enum DayHTML {
         }
     }
 
-    static func payments(_ view: DayView, _ w: inout ByteBuffer) {
-        w.raw(#"<section class="register" id="payments">\#n  <h2>Реестр платежей <span class="count">("#)
-        w.int(view.paymentCount)
+    /// One register as `day.mustache` spells each: `<section class="register" id=…>`, its title with
+    /// the count, the empty day's sentence, or the table (`<table class=id>` with its head, then
+    /// `body` writes the rows and closes the table).
+    static func register(id: String, title: String, count: Int, hasRows: Bool, empty: String, head: String,
+                         _ w: inout ByteBuffer, body: (inout ByteBuffer) -> Void) {
+        w.raw(#"<section class="register" id=""#); w.raw(id)
+        w.raw(#"">\#n  <h2>"#); w.raw(title); w.raw(#" <span class="count">("#)
+        w.int(count)
         w.raw(")</span></h2>\n  ")
-        if !view.hasPayments { w.raw(#"<p class="empty">Платежей за день нет.</p>"#) }
+        if !hasRows { w.raw(#"<p class="empty">"#); w.raw(empty); w.raw("</p>") }
         w.raw("\n")
-        if view.hasPayments {
-            w.raw(#"  <table class="payments">\#n    <thead><tr><th>Дата</th><th>Источник</th><th>Плательщик</th><th>Назначение</th><th class="num">Сумма</th><th>Куда разнесено и по какому правилу</th><th class="num">Не разнесено</th><th>Статус</th></tr></thead>\#n    <tbody>\#n"#)
+        if hasRows {
+            w.raw(#"  <table class=""#); w.raw(id); w.raw(#"">\#n    <thead>"#); w.raw(head)
+            w.raw(#"</thead>\#n    <tbody>\#n"#)
+            body(&w)
+        }
+        w.raw("</section>\n\n")
+    }
+
+    static func payments(_ view: DayView, _ w: inout ByteBuffer) {
+        register(id: "payments", title: "Реестр платежей", count: view.paymentCount, hasRows: view.hasPayments,
+                 empty: "Платежей за день нет.",
+                 head: #"<tr><th>Дата</th><th>Источник</th><th>Плательщик</th><th>Назначение</th><th class="num">Сумма</th><th>Куда разнесено и по какому правилу</th><th class="num">Не разнесено</th><th>Статус</th></tr>"#, &w) { w in
             for row in view.payments {
                 w.raw("      <tr")
                 if row.unmatched { w.raw(#" class="alert""#) }
@@ -206,17 +221,11 @@ enum DayHTML {
             w.raw(#"</span></td><td class="num" id="total-unallocated">"#); w.escaped(view.totals.unallocated)
             w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
         }
-        w.raw("</section>\n\n")
     }
 
     static func documents(_ view: DayView, _ w: inout ByteBuffer) {
-        w.raw(#"<section class="register" id="documents">\#n  <h2>Выпущенные документы <span class="count">("#)
-        w.int(view.documentCount)
-        w.raw(")</span></h2>\n  ")
-        if !view.hasDocuments { w.raw(#"<p class="empty">Документов за день не выпущено.</p>"#) }
-        w.raw("\n")
-        if view.hasDocuments {
-            w.raw(#"  <table class="documents">\#n    <thead><tr><th>Документ</th><th>Номер</th><th>Дата</th><th>Покупатель</th><th class="num">Без НДС</th><th class="num">НДС</th><th class="num">Всего</th><th>Файл</th></tr></thead>\#n    <tbody>\#n"#)
+        register(id: "documents", title: "Выпущенные документы", count: view.documentCount, hasRows: view.hasDocuments, empty: "Документов за день не выпущено.",
+                 head: #"<tr><th>Документ</th><th>Номер</th><th>Дата</th><th>Покупатель</th><th class="num">Без НДС</th><th class="num">НДС</th><th class="num">Всего</th><th>Файл</th></tr>"#, &w) { w in
             for row in view.documents {
                 w.raw("      <tr>\n        <td>"); w.escaped(row.kind)
                 if let correction = row.correction { w.raw(#" <span class="small">"#); w.escaped(correction); w.raw("</span>") }
@@ -238,17 +247,11 @@ enum DayHTML {
             w.raw(#"</td><td class="num" id="total-documents">"#); w.escaped(view.totals.documentsTotal)
             w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
         }
-        w.raw("</section>\n\n")
     }
 
     static func weighed(_ view: DayView, _ w: inout ByteBuffer) {
-        w.raw(#"<section class="register" id="weighed">\#n  <h2>Весовой товар: корректировки <span class="count">("#)
-        w.int(view.weighedCount)
-        w.raw(")</span></h2>\n  ")
-        if !view.hasWeighed { w.raw(#"<p class="empty">Корректировок по весу за день нет.</p>"#) }
-        w.raw("\n")
-        if view.hasWeighed {
-            w.raw(#"  <table class="weighed">\#n    <thead><tr><th>Заказ</th><th>Счёт</th><th>Покупатель</th><th class="num">Сумма счёта</th><th class="num">Отгружено на сумму</th><th class="num">Разница</th><th>Как учтено</th></tr></thead>\#n    <tbody>\#n"#)
+        register(id: "weighed", title: "Весовой товар: корректировки", count: view.weighedCount, hasRows: view.hasWeighed, empty: "Корректировок по весу за день нет.",
+                 head: #"<tr><th>Заказ</th><th>Счёт</th><th>Покупатель</th><th class="num">Сумма счёта</th><th class="num">Отгружено на сумму</th><th class="num">Разница</th><th>Как учтено</th></tr>"#, &w) { w in
             for row in view.weighed {
                 w.raw("      <tr><td>"); w.escaped(row.order)
                 w.raw("</td><td>"); w.escaped(row.bill)
@@ -266,17 +269,11 @@ enum DayHTML {
             w.raw(#"</td><td class="num" id="total-weighed-difference">"#); w.escaped(view.totals.weighedDifference)
             w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
         }
-        w.raw("</section>\n\n")
     }
 
     static func returns(_ view: DayView, _ w: inout ByteBuffer) {
-        w.raw(#"<section class="register" id="returns">\#n  <h2>Возвраты <span class="count">("#)
-        w.int(view.returnCount)
-        w.raw(")</span></h2>\n  ")
-        if !view.hasReturns { w.raw(#"<p class="empty">Возвратов за день нет.</p>"#) }
-        w.raw("\n")
-        if view.hasReturns {
-            w.raw(#"  <table class="returns">\#n    <thead><tr><th>Заказ</th><th>Возврат</th><th>Этап</th><th>Дата</th><th>Покупатель</th><th>Причина</th><th class="num">Сумма</th><th>Документ</th></tr></thead>\#n    <tbody>\#n"#)
+        register(id: "returns", title: "Возвраты", count: view.returnCount, hasRows: view.hasReturns, empty: "Возвратов за день нет.",
+                 head: #"<tr><th>Заказ</th><th>Возврат</th><th>Этап</th><th>Дата</th><th>Покупатель</th><th>Причина</th><th class="num">Сумма</th><th>Документ</th></tr>"#, &w) { w in
             for row in view.returns {
                 w.raw("      <tr><td>"); w.escaped(row.order)
                 w.raw(#"</td><td class="small">"#); w.escaped(row.returnID)
@@ -293,17 +290,11 @@ enum DayHTML {
             w.escaped(view.totals.returnsAmount)
             w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
         }
-        w.raw("</section>\n\n")
     }
 
     static func receivables(_ view: DayView, _ w: inout ByteBuffer) {
-        w.raw(#"<section class="register" id="receivables">\#n  <h2>Дебиторская задолженность <span class="count">("#)
-        w.int(view.receivableCount)
-        w.raw(")</span></h2>\n  ")
-        if !view.hasReceivables { w.raw(#"<p class="empty">Задолженности покупателей нет.</p>"#) }
-        w.raw("\n")
-        if view.hasReceivables {
-            w.raw(#"  <table class="receivables">\#n    <thead><tr><th>Покупатель</th><th class="num">Лимит</th><th class="num">Сальдо</th><th class="num">Срок не наступил</th><th class="num">1–30 дн.</th><th class="num">31–60 дн.</th><th class="num">61–90 дн.</th><th class="num">&gt; 90 дн.</th><th class="num">Просрочено</th><th>Стоп-лист</th></tr></thead>\#n    <tbody>\#n"#)
+        register(id: "receivables", title: "Дебиторская задолженность", count: view.receivableCount, hasRows: view.hasReceivables, empty: "Задолженности покупателей нет.",
+                 head: #"<tr><th>Покупатель</th><th class="num">Лимит</th><th class="num">Сальдо</th><th class="num">Срок не наступил</th><th class="num">1–30 дн.</th><th class="num">31–60 дн.</th><th class="num">61–90 дн.</th><th class="num">&gt; 90 дн.</th><th class="num">Просрочено</th><th>Стоп-лист</th></tr>"#, &w) { w in
             for row in view.receivables {
                 w.raw("      <tr")
                 if row.onStopList { w.raw(#" class="alert""#) }
@@ -333,6 +324,5 @@ enum DayHTML {
             w.raw(#"</td><td class="num" id="total-overdue">"#); w.escaped(view.totals.overdue)
             w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
         }
-        w.raw("</section>\n\n")
     }
 }
