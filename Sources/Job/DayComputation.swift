@@ -40,6 +40,11 @@ struct DayFacts: Sendable {
     var customerNames: [String: String] = [:]
     var customersTouched: Set<String> = []
     var documentsIssued: Int = 0
+    /// Wall seconds of each step of the day's write (`orders`, `payments`, `reconcile`,
+    /// `documents`, `movements`, `credit`), for the day's log line and the benchmark.
+    var stepSeconds: [String: Double] = [:]
+    /// When the last step ended (what the write takes after it is the commit).
+    var computedAt: ContinuousClock.Instant?
     /// Documents rendered while recorded because no rendering ahead had their number (0 when the
     /// forecast was right; the log shows it).
     var renderedWhileRecording: Int = 0
@@ -69,7 +74,11 @@ struct DayComputation {
     let day: CivilDate
     let runID: Int64
     let loaded: LoadedConfiguration
+    /// The payments, quarantined records and diagnostics the sources gave (its `orders` are empty:
+    /// the day's orders are `orders`, held once).
     let ingested: IngestResult
+    /// The day's valid orders, in the feed's order.
+    let orders: [Order]
     let renderer: DocumentRenderer
     let documentsConfiguration: DocumentsConfiguration
     var batching = DayBatching.standard
@@ -84,7 +93,14 @@ struct DayComputation {
 
     func perform(_ tx: LedgerTransaction) throws -> DayFacts {
         var facts = DayFacts()
-        let orders = ingested.orders.map(\.order)
+        let clock = ContinuousClock()
+        var stepStart = clock.now
+        func endStep(_ name: String) {
+            let now = clock.now
+            let elapsed = now - stepStart
+            facts.stepSeconds[name] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            stepStart = now
+        }
 
         // 1. What the sources said, idempotently.
         // The orders' stored forms (JSON) are encoded on all cores a block at a time, then written in order.
@@ -104,19 +120,26 @@ struct DayComputation {
                 facts.customerChanges += try tx.upsertOrder(order, businessDate: day).customerChanges
             }
         }
+        endStep("orders")
         for payment in ingested.payments { _ = try tx.upsertPayment(payment, businessDate: day) }
         for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
+        endStep("payments")
 
         // 2. Payments to bills.
         let ordersByID = OrdersByID(orders)
         try reconcile(tx, orders: ordersByID, facts: &facts)
+        endStep("reconcile")
 
         // 3. Documents.
         try issueDocuments(tx, orders: ordersByID, facts: &facts)
+        endStep("documents")
 
         // 4. Balance movements, weighed goods, credit control.
         try recordMovements(tx, orders: orders, facts: &facts)
+        endStep("movements")
         try creditControl(tx, orders: orders, facts: &facts)
+        endStep("credit")
+        facts.computedAt = stepStart
         return facts
     }
 

@@ -19,9 +19,9 @@ struct DayOutputs {
 
     var configuration: Configuration { loaded.configuration }
 
-    func write(ingested: IngestResult, facts: DayFacts, sources: [RunResult.SourceEntry], ledger: Ledger,
+    func write(ingested: IngestResult, orders: [Order], facts: DayFacts, sources: [RunResult.SourceEntry], ledger: Ledger,
                started: Date) throws -> (RunResult, URL?) {
-        let snapshot = try ledger.read { reader in try LedgerSnapshot(reader: reader, day: day, facts: facts, ingested: ingested) }
+        let snapshot = try ledger.read { reader in try LedgerSnapshot(reader: reader, day: day, facts: facts, ingested: ingested, orders: orders) }
 
         // 1. Documents, placed atomically: read from the ledger a batch at a time (a day's XML is
         // never in memory all at once); each batch's details decoded and XML hashed on all cores,
@@ -289,7 +289,7 @@ struct LedgerSnapshot {
     var quarantined: [QuarantinedRecord]
     var returns: [ReturnRow]
 
-    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, ingested: IngestResult) throws {
+    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, ingested: IngestResult, orders: [Order]) throws {
         var seen = Set<PaymentID>()
         var payments: [(Payment, [Allocation])] = []
         let ids = ingested.payments.map(\.id) + facts.touchedPayments
@@ -309,8 +309,7 @@ struct LedgerSnapshot {
         self.names = names
         quarantined = try reader.quarantined(on: day)
         var returns: [ReturnRow] = []
-        for feedOrder in ingested.orders {
-            let order = feedOrder.order
+        for order in orders {
             for ret in order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) }) where ret.at.moscowDate <= day {
                 let identity = ret.stage == .afterDelivery ? "UKD:\(ret.id)" : "UPD:\(ret.shipmentID)"
                 let document = try reader.document(identity: identity)

@@ -87,7 +87,10 @@ public struct DayRunner: Sendable {
         // The JSON of each valid order is not needed past reading (the ledger keeps the order's
         // content): let it go — with it the feed's pages — and give back what reading freed
         // (quarantined records keep theirs).
-        for index in ingested.orders.indices { ingested.orders[index].raw = "" }
+        // The orders themselves are held once from here on, without their pages and page numbers.
+        let orders = ingested.orders.map(\.order)
+        let orderCount = ingested.orders.count
+        ingested.orders = []
         FreedMemory.release()
         endStage("ingest")
         let sourceEntries = ingested.outcomes.map(Self.sourceEntry)
@@ -103,9 +106,15 @@ public struct DayRunner: Sendable {
             let renderer = try DocumentRenderer(
                 configuration: try documentsConfiguration(), schemas: environment.schemasDirectory,
                 officialSchemas: configuration.edo.officialSchemas.map { loaded.resolve($0) })
-            let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, renderer: renderer,
+            let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, orders: orders, renderer: renderer,
                                              documentsConfiguration: renderer.configuration, batching: batching)
             facts = try ledger.write { tx in try computation.perform(tx) }
+            for (step, seconds) in facts.stepSeconds { stageSeconds["ledger." + step] = seconds }
+            if let computed = facts.computedAt {
+                // The commit, and SQLite's checkpoint after it.
+                let elapsed = clock.now - computed
+                stageSeconds["ledger.commit"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            }
             endStage("ledger")
             FreedMemory.release()
         } catch {
@@ -115,12 +124,12 @@ public struct DayRunner: Sendable {
 
         do {
             let outputs = DayOutputs(day: day, folder: dayFolder, loaded: loaded, environment: environment)
-            let (result, report) = try outputs.write(ingested: ingested, facts: facts, sources: sourceEntries,
+            let (result, report) = try outputs.write(ingested: ingested, orders: orders, facts: facts, sources: sourceEntries,
                                                      ledger: ledger, started: started)
             endStage("outputs")
             let status: ExitStatus = result.status == .ok ? .success : .exceptions
             let counts = [
-                "orders": ingested.orders.count, "payments": ingested.payments.count,
+                "orders": orderCount, "payments": ingested.payments.count,
                 "quarantined": ingested.quarantined.count, "documents": result.documents.count,
                 "held": result.held.count, "exceptions": result.exceptions.count,
             ]
