@@ -7,7 +7,7 @@ import Foundation
 /// `init` returns (no API of this type changes it), libxml2 documents a
 /// compiled schema as shareable between threads, and every `validate` call
 /// creates its own validation context (with its own dictionary and error
-/// handler) and works on a document owned by the calling task. The schema is
+/// handler) and works on a document, or a parser context, owned by the calling task. The schema is
 /// freed only in `deinit`, when no task can hold it any more.
 public final class XMLSchema: @unchecked Sendable {
     /// The path the schema was compiled from.
