@@ -206,6 +206,7 @@ static long sxb_line_of(xmlNodePtr node) {
 typedef struct sxb_parse_state {
     sxb_issues *issues;
     int rejected;
+    void *stream;  /* the streaming validation of sxb_schema_validate_bytes, or NULL */
 } sxb_parse_state;
 
 static sxb_parse_state *sxb_state_of(void *sax_context) {
@@ -285,7 +286,7 @@ sxb_doc *sxb_doc_parse(const char *bytes, size_t length, int *rejected, sxb_issu
         sxb_issues_add(issues, 3, 0, 0, 0, 0, "Cannot create a parser context", NULL);
         return NULL;
     }
-    sxb_parse_state state = { issues, 0 };
+    sxb_parse_state state = { issues, 0, NULL };
     /* No NOENT (no entity substitution), no DTDLOAD/DTDATTR/DTDVALID, no HUGE, no RECOVER. */
     xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                                 XML_PARSE_BIG_LINES);
@@ -533,6 +534,384 @@ int sxb_schema_validate(const sxb_schema *schema, sxb_doc *doc, sxb_issues *issu
     return status;
 }
 
+/* ---- XSD while parsing (no tree) ---------------------------------------- */
+
+/*
+ * sxb_schema_validate_bytes parses with the same parser settings and safety
+ * callbacks as sxb_doc_parse, but builds no tree: its own SAX handler feeds
+ * libxml2's streaming validator (xmlSchemaSAXPlug with no user handler, whose
+ * callbacks this layer calls itself, so it decides what the validator sees and
+ * when). Everything the tree path would change before validation is mirrored
+ * here, so that the issues are the tree path's:
+ *  - adjacent character data is coalesced as the tree builder merges text
+ *    nodes (one text push per text node, not one per parser chunk);
+ *  - attributes defaulted from an internal DTD subset are dropped (the tree
+ *    builder drops them without XML_PARSE_DTDATTR);
+ *  - an element or attribute with an undeclared prefix is named by its QName
+ *    in no namespace, as the tree builder names it;
+ *  - an issue is located at the element open when libxml2 reports it (the
+ *    element whose node the tree validator would report: its own start line,
+ *    column 0), and its path is the tree's path, rebuilt from an element stack:
+ *    an index appears only where same-named siblings exist, which is known
+ *    only when the parent closes, so the elements issues refer to are kept as
+ *    records and the paths are written at the end;
+ *  - a document that is not accepted gives its parse issues only, as the tree
+ *    path gives them (validation never ran there).
+ */
+
+typedef struct sxb_name_count {
+    const xmlChar *name;  /* dictionary strings of the parser context */
+    const xmlChar *uri;
+    int count;
+} sxb_name_count;
+
+/* One open element; levels are reused for the next element at the same depth. */
+typedef struct sxb_open_element {
+    const xmlChar *name;
+    const xmlChar *prefix;
+    const xmlChar *uri;
+    long line;
+    int index;             /* 1-based among preceding same-named siblings, plus one */
+    long record;           /* record of this element, -1 until an issue needs it */
+    sxb_name_count *counts;  /* children seen so far, by name */
+    size_t count_used, count_capacity;
+} sxb_open_element;
+
+/* An element an issue refers to (or an ancestor of one). */
+typedef struct sxb_record {
+    const xmlChar *name;
+    const xmlChar *prefix;
+    const xmlChar *uri;
+    int index;
+    int total;             /* same-named siblings in all; known when the parent closes */
+    long parent;
+    long first_child;      /* records of children, linked through next_sibling */
+    long next_sibling;
+} sxb_record;
+
+typedef struct sxb_stream {
+    xmlSAXHandlerPtr validator_sax;
+    void *validator_data;
+    sxb_open_element *levels;
+    size_t level_capacity;
+    long depth;            /* index of the innermost open element, -1 outside the root */
+    sxb_record *records;
+    size_t record_count, record_capacity;
+    sxb_issues issues;     /* validity issues, paths still to write */
+    long *issue_records;   /* record of each stored issue (-1: none) */
+    size_t issue_record_capacity;
+    xmlChar *text;         /* character data not yet given to the validator */
+    size_t text_length, text_capacity;
+    int text_kind;         /* 0 none, 1 text, 2 CDATA */
+    int failed;            /* out of memory in this layer */
+    int failed_paths;      /* some issue has no record (out of memory) */
+} sxb_stream;
+
+static sxb_stream *sxb_stream_of(void *sax_context) {
+    sxb_parse_state *state = sxb_state_of(sax_context);
+    return state != NULL ? (sxb_stream *)state->stream : NULL;
+}
+
+static void sxb_stream_fail(void *sax_context, sxb_stream *stream) {
+    if (stream->failed) return;
+    stream->failed = 1;
+    sxb_parse_state *state = sxb_state_of(sax_context);
+    if (state != NULL) {
+        sxb_issues_add(state->issues, 3, 0, 0, 0, 0, "Out of memory while validating", NULL);
+    }
+    xmlStopParser((xmlParserCtxtPtr)sax_context);
+}
+
+static int sxb_grow(void **items, size_t *capacity, size_t needed, size_t size) {
+    if (needed <= *capacity) return 1;
+    size_t grown = *capacity == 0 ? 16 : *capacity * 2;
+    while (grown < needed) grown *= 2;
+    void *bigger = realloc(*items, grown * size);
+    if (bigger == NULL) return 0;
+    *items = bigger;
+    *capacity = grown;
+    return 1;
+}
+
+/* Gives pending character data to the validator as one push, as one tree node would be. */
+static void sxb_stream_flush_text(sxb_stream *stream) {
+    int kind = stream->text_kind;
+    if (kind == 0) return;
+    stream->text_kind = 0;
+    int length = stream->text_length > INT_MAX ? INT_MAX : (int)stream->text_length;
+    stream->text_length = 0;
+    const xmlChar *text = stream->text != NULL ? stream->text : BAD_CAST "";
+    if (kind == 1) {
+        if (stream->validator_sax->characters != NULL)
+            stream->validator_sax->characters(stream->validator_data, text, length);
+    } else if (stream->validator_sax->cdataBlock != NULL) {
+        stream->validator_sax->cdataBlock(stream->validator_data, text, length);
+    }
+}
+
+static void sxb_stream_append_text(void *context, int kind, const xmlChar *text, int length) {
+    sxb_stream *stream = sxb_stream_of(context);
+    if (stream == NULL || stream->failed || length < 0) return;
+    /* Text and CDATA are different tree nodes; adjacent pieces of one kind are one node. */
+    if (stream->text_kind != 0 && stream->text_kind != kind) sxb_stream_flush_text(stream);
+    if (!sxb_grow((void **)&stream->text, &stream->text_capacity,
+                  stream->text_length + (size_t)length + 1, 1)) {
+        sxb_stream_fail(context, stream);
+        return;
+    }
+    if (length > 0) memcpy(stream->text + stream->text_length, text, (size_t)length);
+    stream->text_length += (size_t)length;
+    stream->text[stream->text_length] = 0;
+    stream->text_kind = kind;
+}
+
+static void sxb_stream_characters(void *context, const xmlChar *text, int length) {
+    sxb_stream_append_text(context, 1, text, length);
+}
+
+static void sxb_stream_cdata(void *context, const xmlChar *text, int length) {
+    sxb_stream_append_text(context, 2, text, length);
+}
+
+/* Comments and processing instructions separate text nodes; the validator ignores them. */
+static void sxb_stream_comment(void *context, const xmlChar *value) {
+    (void)value;
+    sxb_stream *stream = sxb_stream_of(context);
+    if (stream != NULL) sxb_stream_flush_text(stream);
+}
+
+static void sxb_stream_pi(void *context, const xmlChar *target, const xmlChar *data) {
+    (void)target; (void)data;
+    sxb_stream *stream = sxb_stream_of(context);
+    if (stream != NULL) sxb_stream_flush_text(stream);
+}
+
+static void sxb_stream_start_element(void *context, const xmlChar *localname, const xmlChar *prefix,
+                                     const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+                                     int nb_attributes, int nb_defaulted, const xmlChar **attributes) {
+    xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)context;
+    sxb_stream *stream = sxb_stream_of(context);
+    if (stream == NULL || stream->failed) return;
+    sxb_stream_flush_text(stream);
+
+    /* The tree builder names an element with an undeclared prefix by its QName, in no namespace. */
+    if (prefix != NULL && uri == NULL) {
+        const xmlChar *qname = xmlDictQLookup(ctxt->dict, prefix, localname);
+        if (qname == NULL) { sxb_stream_fail(context, stream); return; }
+        localname = qname;
+        prefix = NULL;
+    }
+
+    long depth = stream->depth + 1;
+    if ((size_t)depth >= stream->level_capacity) {
+        size_t old_capacity = stream->level_capacity;
+        if (!sxb_grow((void **)&stream->levels, &stream->level_capacity, (size_t)depth + 1, sizeof(sxb_open_element))) {
+            sxb_stream_fail(context, stream);
+            return;
+        }
+        memset(stream->levels + old_capacity, 0, (stream->level_capacity - old_capacity) * sizeof(sxb_open_element));
+    }
+    int index = 1;
+    if (depth > 0) {
+        sxb_open_element *parent = &stream->levels[depth - 1];
+        size_t i = 0;
+        while (i < parent->count_used &&
+               !(xmlStrEqual(parent->counts[i].name, localname) && xmlStrEqual(parent->counts[i].uri, uri))) {
+            i++;
+        }
+        if (i == parent->count_used) {
+            if (!sxb_grow((void **)&parent->counts, &parent->count_capacity, i + 1, sizeof(sxb_name_count))) {
+                sxb_stream_fail(context, stream);
+                return;
+            }
+            parent->counts[i].name = localname;
+            parent->counts[i].uri = uri;
+            parent->counts[i].count = 0;
+            parent->count_used++;
+        }
+        index = ++parent->counts[i].count;
+    }
+    sxb_open_element *level = &stream->levels[depth];
+    level->name = localname;
+    level->prefix = prefix;
+    level->uri = uri;
+    level->line = ctxt->input != NULL ? ctxt->input->line : 0;
+    level->index = index;
+    level->record = -1;
+    level->count_used = 0;
+    stream->depth = depth;
+
+    /* The tree builder drops attributes defaulted from the DTD (no XML_PARSE_DTDATTR). */
+    int given = nb_attributes - nb_defaulted;
+    if (given < 0) given = 0;
+    const xmlChar **passed = attributes;
+    const xmlChar **renamed = NULL;
+    for (int i = 0; i < given; i++) {
+        if (attributes[i * 5 + 1] != NULL && attributes[i * 5 + 2] == NULL) {
+            /* An attribute with an undeclared prefix: the tree names it by its QName. */
+            if (renamed == NULL) {
+                renamed = malloc((size_t)given * 5 * sizeof(xmlChar *));
+                if (renamed == NULL) { sxb_stream_fail(context, stream); return; }
+                memcpy(renamed, attributes, (size_t)given * 5 * sizeof(xmlChar *));
+                passed = renamed;
+            }
+            const xmlChar *qname = xmlDictQLookup(ctxt->dict, attributes[i * 5 + 1], attributes[i * 5]);
+            if (qname == NULL) { free(renamed); sxb_stream_fail(context, stream); return; }
+            renamed[i * 5] = qname;
+            renamed[i * 5 + 1] = NULL;
+        }
+    }
+    if (stream->validator_sax->startElementNs != NULL) {
+        stream->validator_sax->startElementNs(stream->validator_data, localname, prefix, uri,
+                                              nb_namespaces, namespaces, given, 0, passed);
+    }
+    free(renamed);
+}
+
+static int sxb_child_total(const sxb_open_element *level, const sxb_record *child) {
+    for (size_t i = 0; i < level->count_used; i++) {
+        if (xmlStrEqual(level->counts[i].name, child->name) && xmlStrEqual(level->counts[i].uri, child->uri))
+            return level->counts[i].count;
+    }
+    return child->index;
+}
+
+static void sxb_stream_end_element(void *context, const xmlChar *localname, const xmlChar *prefix,
+                                   const xmlChar *uri) {
+    sxb_stream *stream = sxb_stream_of(context);
+    if (stream == NULL || stream->failed) return;
+    sxb_stream_flush_text(stream);
+    if (stream->depth < 0) return;
+    sxb_open_element *level = &stream->levels[stream->depth];
+    /* The names the validator was given at the start (a QName for an undeclared prefix). */
+    (void)localname; (void)prefix; (void)uri;
+    /* The validator's end-of-element issues still refer to this element: it is popped after. */
+    if (stream->validator_sax->endElementNs != NULL)
+        stream->validator_sax->endElementNs(stream->validator_data, level->name, level->prefix, level->uri);
+    if (level->record >= 0) {
+        /* All children are known: their records learn how many same-named siblings they have. */
+        for (long child = stream->records[level->record].first_child; child >= 0;
+             child = stream->records[child].next_sibling) {
+            stream->records[child].total = sxb_child_total(level, &stream->records[child]);
+        }
+    }
+    stream->depth--;
+}
+
+/* The record of the open element at `depth`, made (with its ancestors') on first use. */
+static long sxb_stream_pin(sxb_stream *stream, long depth) {
+    if (depth < 0) return -1;
+    sxb_open_element *level = &stream->levels[depth];
+    if (level->record >= 0) return level->record;
+    long parent = sxb_stream_pin(stream, depth - 1);
+    if (depth > 0 && parent < 0) return -1;
+    if (!sxb_grow((void **)&stream->records, &stream->record_capacity, stream->record_count + 1,
+                  sizeof(sxb_record))) {
+        return -1;
+    }
+    long id = (long)stream->record_count++;
+    sxb_record *record = &stream->records[id];
+    record->name = level->name;
+    record->prefix = level->prefix;
+    record->uri = level->uri;
+    record->index = level->index;
+    record->total = depth == 0 ? 1 : level->index;  /* the root is alone */
+    record->parent = parent;
+    record->first_child = -1;
+    record->next_sibling = -1;
+    if (parent >= 0) {
+        record->next_sibling = stream->records[parent].first_child;
+        stream->records[parent].first_child = id;
+    }
+    level->record = id;
+    return id;
+}
+
+static void sxb_stream_schema_error(void *user, xmlErrorPtr error) {
+    sxb_stream *stream = (sxb_stream *)user;
+    if (stream == NULL || error == NULL) return;
+    long record = sxb_stream_pin(stream, stream->depth);
+    /* The tree validator reports the element's node: its start line, no column. */
+    long line = stream->depth >= 0 ? stream->levels[stream->depth].line : error->line;
+    int column = stream->depth >= 0 ? 0 : error->int2;
+    size_t before = stream->issues.count;
+    sxb_issues_add(&stream->issues, sxb_level(error->level), error->domain, error->code,
+                   line, column, error->message, NULL);
+    if (stream->issues.count == before) return;
+    if (!sxb_grow((void **)&stream->issue_records, &stream->issue_record_capacity, stream->issues.count,
+                  sizeof(long))) {
+        /* Out of memory for the bookkeeping: the issue is kept, without its path. */
+        stream->failed_paths = 1;
+        return;
+    }
+    stream->issue_records[before] = record;
+}
+
+/* The tree's path of a record: /name or /prefix:name, [index] where siblings share the name. */
+static char *sxb_record_path(const sxb_stream *stream, long record) {
+    if (record < 0) return NULL;
+    size_t length = 1;
+    for (long r = record; r >= 0; r = stream->records[r].parent) {
+        const sxb_record *item = &stream->records[r];
+        length += 1 + (size_t)xmlStrlen(item->name) + 24;
+        if (item->prefix != NULL) length += (size_t)xmlStrlen(item->prefix) + 1;
+    }
+    char *path = malloc(length);
+    if (path == NULL) return NULL;
+    /* Written from the leaf backwards into the end of the buffer, then moved to the front. */
+    size_t end = length - 1;
+    path[end] = 0;
+    for (long r = record; r >= 0; r = stream->records[r].parent) {
+        const sxb_record *item = &stream->records[r];
+        char index[32] = "";
+        if (item->total > 1) snprintf(index, sizeof index, "[%d]", item->index);
+        size_t index_length = strlen(index);
+        size_t name_length = (size_t)xmlStrlen(item->name);
+        size_t prefix_length = item->prefix != NULL ? (size_t)xmlStrlen(item->prefix) + 1 : 0;
+        end -= index_length;
+        memcpy(path + end, index, index_length);
+        end -= name_length;
+        memcpy(path + end, item->name, name_length);
+        if (prefix_length > 0) {
+            end -= 1;
+            path[end] = ':';
+            end -= prefix_length - 1;
+            memcpy(path + end, item->prefix, prefix_length - 1);
+        }
+        end -= 1;
+        path[end] = '/';
+    }
+    memmove(path, path + end, length - end);
+    return path;
+}
+
+static void sxb_issues_move(sxb_issues *from, sxb_issues *to) {
+    for (size_t i = 0; i < from->count; i++) {
+        sxb_issue *item = &from->items[i];
+        if (to == NULL || to->count >= SXB_MAX_ISSUES ||
+            !sxb_grow((void **)&to->items, &to->capacity, to->count + 1, sizeof(sxb_issue))) {
+            if (to != NULL) to->dropped++;
+            free(item->message);
+            free(item->path);
+            continue;
+        }
+        to->items[to->count++] = *item;
+    }
+    if (to != NULL) to->dropped += from->dropped;
+    free(from->items);
+    from->items = NULL;
+    from->count = from->capacity = from->dropped = 0;
+}
+
+static void sxb_stream_free(sxb_stream *stream) {
+    for (size_t i = 0; i < stream->level_capacity; i++) free(stream->levels[i].counts);
+    free(stream->levels);
+    free(stream->records);
+    free(stream->issue_records);
+    free(stream->text);
+    sxb_issues_free(&stream->issues);
+}
+
 /* ---- Building and serialising ------------------------------------------ */
 
 sxb_wdoc *sxb_wdoc_new(void) { return (sxb_wdoc *)xmlNewDoc(BAD_CAST "1.0"); }
@@ -588,4 +967,102 @@ int sxb_wdoc_serialize(sxb_wdoc *doc, const char *encoding, int indent, char **b
 
 int sxb_valid_name(const char *name) {
     return name != NULL && xmlValidateName(BAD_CAST name, 0) == 0;
+}
+
+int sxb_schema_validate_bytes(const sxb_schema *schema, const char *bytes, size_t length,
+                              int *rejected, sxb_issues *issues) {
+    *rejected = 0;
+    if (bytes == NULL || length == 0) {
+        sxb_issues_add(issues, 3, 0, 0, 1, 1, "Document is empty", NULL);
+        return SXB_NOT_ACCEPTED;
+    }
+    if (length > INT_MAX) {
+        *rejected = 1;
+        sxb_issues_add(issues, 3, 0, 0, 0, 0, "Document is too large", NULL);
+        return SXB_NOT_ACCEPTED;
+    }
+    xmlSchemaValidCtxtPtr validator = xmlSchemaNewValidCtxt((xmlSchemaPtr)schema);
+    if (validator == NULL) {
+        sxb_issues_add(issues, 3, 0, 0, 0, 0, "Cannot create a schema validation context", NULL);
+        return -1;
+    }
+    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(bytes, (int)length);
+    if (ctxt == NULL) {
+        xmlSchemaFreeValidCtxt(validator);
+        sxb_issues_add(issues, 3, 0, 0, 0, 0, "Cannot create a parser context", NULL);
+        return SXB_NOT_ACCEPTED;
+    }
+    sxb_stream stream;
+    memset(&stream, 0, sizeof stream);
+    stream.depth = -1;
+    sxb_issues parse_issues = { NULL, 0, 0, 0 };
+    sxb_parse_state state = { &parse_issues, 0, &stream };
+    /* The options of sxb_doc_parse: no NOENT, no DTDLOAD/DTDATTR/DTDVALID, no HUGE, no RECOVER. */
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                XML_PARSE_BIG_LINES);
+    ctxt->_private = &state;
+    /* No tree-building callback at all: only this layer's, and the same safety callbacks. */
+    xmlSAXHandlerPtr sax = ctxt->sax;
+    memset(sax, 0, sizeof *sax);
+    sax->initialized = XML_SAX2_MAGIC;
+    sax->serror = sxb_parser_error;
+    sax->entityDecl = sxb_entity_decl;
+    sax->internalSubset = sxb_internal_subset;  /* records nothing without a document */
+    sax->externalSubset = sxb_external_subset;
+    sax->resolveEntity = sxb_resolve_entity;
+    sax->startElementNs = sxb_stream_start_element;
+    sax->endElementNs = sxb_stream_end_element;
+    sax->characters = sxb_stream_characters;
+    sax->ignorableWhitespace = sxb_stream_characters;
+    sax->cdataBlock = sxb_stream_cdata;
+    sax->comment = sxb_stream_comment;
+    sax->processingInstruction = sxb_stream_pi;
+
+    int status = 0;
+    xmlSchemaSetValidStructuredErrors(validator, sxb_stream_schema_error, &stream);
+    /* With no user handler the plug hands back the validator's own callbacks, called above. */
+    xmlSAXHandlerPtr validator_sax = NULL;
+    void *validator_data = NULL;
+    xmlSchemaSAXPlugPtr plug = xmlSchemaSAXPlug(validator, &validator_sax, &validator_data);
+    if (plug == NULL || validator_sax == NULL) {
+        sxb_issues_add(issues, 3, 0, 0, 0, 0, "Cannot start the streaming schema validation", NULL);
+        status = -1;
+    } else {
+        stream.validator_sax = validator_sax;
+        stream.validator_data = validator_data;
+        xmlParseDocument(ctxt);
+        int valid = xmlSchemaIsValid(validator);
+        status = valid == 1 ? 0 : (valid == 0 ? 1 : -1);
+    }
+    if (plug != NULL) xmlSchemaSAXUnplug(plug);
+    xmlSchemaFreeValidCtxt(validator);
+
+    if (status != -1) {
+        int accepted = ctxt->wellFormed && !state.rejected && !stream.failed;
+        if (accepted) {
+            for (size_t i = 0; i < stream.issues.count; i++) {
+                long record = (stream.failed_paths || i >= stream.issue_record_capacity) ? -1 : stream.issue_records[i];
+                stream.issues.items[i].path = sxb_record_path(&stream, record);
+            }
+            sxb_issues_move(&stream.issues, issues);
+            sxb_issues_free(&parse_issues);
+        } else {
+            /* As sxb_doc_parse: the parse issues only, at least one error among them. */
+            int has_error = 0;
+            for (size_t i = 0; i < parse_issues.count; i++) {
+                if (parse_issues.items[i].level >= 2) has_error = 1;
+            }
+            if (!has_error) {
+                sxb_issues_add(&parse_issues, 3, 0, 0, 0, 0, "Document is not well-formed", NULL);
+            }
+            sxb_issues_move(&parse_issues, issues);
+            status = SXB_NOT_ACCEPTED;
+        }
+    }
+    *rejected = state.rejected;
+    sxb_issues_free(&parse_issues);
+    sxb_stream_free(&stream);
+    ctxt->_private = NULL;
+    xmlFreeParserCtxt(ctxt);
+    return status;
 }

@@ -30,8 +30,7 @@ public final class XDocument {
     public init(bytes: [UInt8], fileName: String, maxBytes: Int = XDocument.defaultMaxBytes) throws(XMLError) {
         ensureLibXML2()
         guard bytes.count <= maxBytes else {
-            throw XMLError(kind: .rejected, source: fileName,
-                           message: "document is \(bytes.count) bytes, more than the limit of \(maxBytes) bytes")
+            throw Self.sizeLimitError(byteCount: bytes.count, maxBytes: maxBytes, fileName: fileName)
         }
         var raw = sxb_issues()
         var rejected: Int32 = 0
@@ -47,6 +46,12 @@ public final class XDocument {
         self.handle = parsed
         self.fileName = fileName
         self.declaredEncoding = takeString(sxb_doc_declared_encoding(parsed))
+    }
+
+    /// The error for bytes over the size limit (also what `XMLSchema.validate(bytes:…)` reports).
+    static func sizeLimitError(byteCount: Int, maxBytes: Int, fileName: String) -> XMLError {
+        XMLError(kind: .rejected, source: fileName,
+                 message: "document is \(byteCount) bytes, more than the limit of \(maxBytes) bytes")
     }
 
     /// Parses `data`; see `init(bytes:fileName:maxBytes:)`.

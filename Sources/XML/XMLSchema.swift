@@ -7,7 +7,7 @@ import Foundation
 /// `init` returns (no API of this type changes it), libxml2 documents a
 /// compiled schema as shareable between threads, and every `validate` call
 /// creates its own validation context (with its own dictionary and error
-/// handler) and works on a document owned by the calling task. The schema is
+/// handler) and works on a document, or a parser context, owned by the calling task. The schema is
 /// freed only in `deinit`, when no task can hold it any more.
 public final class XMLSchema: @unchecked Sendable {
     /// The path the schema was compiled from.
@@ -44,23 +44,42 @@ public final class XMLSchema: @unchecked Sendable {
         let name = fileName ?? document.fileName
         var raw = sxb_issues()
         let status = sxb_schema_validate(handle, document.handle, &raw)
-        var issues = takeIssues(&raw, file: name, minimumLevel: 2)
+        return issues(&raw, status: status, file: name)
+    }
+
+    /// Parses and validates bytes in one pass, without building a tree: the same
+    /// issues as parsing them into an `XDocument` (same limits and rejections) and
+    /// validating that with `validate(_:fileName:)`, at about two thirds of the
+    /// cost. A document that cannot be parsed gives its parse errors (kind
+    /// `.fatal`) as issues, exactly as `XDocument(bytes:fileName:maxBytes:)` throws them.
+    public func validate(bytes: [UInt8], fileName: String, maxBytes: Int = XDocument.defaultMaxBytes) -> [XMLIssue] {
+        ensureLibXML2()
+        guard bytes.count <= maxBytes else {
+            return XDocument.sizeLimitError(byteCount: bytes.count, maxBytes: maxBytes, fileName: fileName).issues
+        }
+        var raw = sxb_issues()
+        var rejected: Int32 = 0
+        let status = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                sxb_schema_validate_bytes(handle, chars.baseAddress, chars.count, &rejected, &raw)
+            }
+        }
+        guard status != SXB_NOT_ACCEPTED else {
+            let parseIssues = takeIssues(&raw, file: fileName, minimumLevel: 2)
+            return XMLError(kind: rejected != 0 ? .rejected : .notWellFormed, source: fileName, issues: parseIssues).issues
+        }
+        return issues(&raw, status: status, file: fileName)
+    }
+
+    /// The validator's issues (errors and fatal errors), or one saying the document is
+    /// invalid when libxml2 reported a failure without a diagnostic.
+    private func issues(_ raw: inout sxb_issues, status: Int32, file: String) -> [XMLIssue] {
+        var issues = takeIssues(&raw, file: file, minimumLevel: 2)
         if status != 0, issues.isEmpty {
-            issues.append(XMLIssue(file: name, line: 0, message: status < 0
+            issues.append(XMLIssue(file: file, line: 0, message: status < 0
                 ? "internal error of the schema validator"
                 : "the document is not valid against \(URL(fileURLWithPath: path).lastPathComponent)"))
         }
         return issues
-    }
-
-    /// Parses and validates bytes. A document that cannot be parsed gives its
-    /// parse errors (kind `.fatal`) as issues.
-    public func validate(bytes: [UInt8], fileName: String, maxBytes: Int = XDocument.defaultMaxBytes) -> [XMLIssue] {
-        do {
-            let document = try XDocument(bytes: bytes, fileName: fileName, maxBytes: maxBytes)
-            return validate(document)
-        } catch {
-            return error.issues
-        }
     }
 }

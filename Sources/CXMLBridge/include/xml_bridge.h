@@ -129,6 +129,20 @@ void sxb_schema_free(sxb_schema *schema);
 /// Returns 0 when valid, >0 when invalid, -1 on an internal error.
 int sxb_schema_validate(const sxb_schema *schema, sxb_doc *doc, sxb_issues *issues);
 
+/// What sxb_schema_validate_bytes returns when the bytes are not accepted as a document.
+#define SXB_NOT_ACCEPTED (-2)
+
+/// Parses `length` bytes exactly as sxb_doc_parse does (same options, same
+/// rejections) and validates them against `schema` while parsing, without
+/// building a tree. Safe to call from several threads at once with the same
+/// schema. Returns 0 when valid, >0 when invalid (`issues` then holds what
+/// sxb_schema_validate reports for the parsed tree: same messages, lines and
+/// element paths), -1 on an internal error, or SXB_NOT_ACCEPTED when the bytes
+/// are not accepted: `issues` then holds what sxb_doc_parse reports and
+/// `*rejected` is set as there.
+int sxb_schema_validate_bytes(const sxb_schema *schema, const char *bytes, size_t length,
+                              int *rejected, sxb_issues *issues);
+
 /* ---- Building and serialising ------------------------------------------ */
 
 typedef struct sxb_wdoc sxb_wdoc;
