@@ -8,8 +8,9 @@ public protocol BodySink: AnyObject {
     /// The next piece of the body, in order. The bytes are only valid during the call.
     func receive(_ chunk: UnsafeRawBufferPointer) throws
 
-    /// An attempt that already delivered bytes failed and the request is tried again: forget
-    /// everything received so far. Called before each retry attempt (never before the first).
+    /// The request is tried again after a failed attempt (which may have delivered part of a
+    /// body): forget everything received so far. Called before each retry attempt, never before
+    /// the first.
     func restart() throws
 }
 
@@ -21,10 +22,12 @@ public final class BufferingSink: BodySink {
     /// An empty sink.
     public init() {}
 
+    /// Appends the chunk.
     public func receive(_ chunk: UnsafeRawBufferPointer) throws {
         bytes.append(contentsOf: chunk)
     }
 
+    /// Forgets the bytes received.
     public func restart() throws {
         bytes.removeAll(keepingCapacity: true)
     }

@@ -106,8 +106,10 @@ private struct Retrier: Sendable {
                 throw sinkError
             case let .response(status, headers, body, effectiveURL, redirectURL):
                 if (200...299).contains(status) {
+                    // Streamed, the body went to the sink.
                     return HTTPResponse(
-                        status: status, headers: headers, body: body, effectiveURL: effectiveURL, attempts: attempt
+                        status: status, headers: headers, body: sink == nil ? body : [], effectiveURL: effectiveURL,
+                        attempts: attempt
                     )
                 }
                 var detail: String?
