@@ -397,7 +397,9 @@ extension OrdersFeed {
                     return
                 }
                 diagnostics += item.warnings
-                if let order = item.order {
+                if let read = item.order {
+                    // Repeated parts shared now, so the copies parsing made go with the block.
+                    let order = combiner.interner.share(read)
                     let verdict = combiner.admit(order, page: page)
                     let raw = keepsEveryRaw || verdict.quarantines ? String(decoding: buffer[block[offset]], as: UTF8.self) : ""
                     orders.append(FeedOrder(order: order, raw: raw, page: page))
@@ -520,7 +522,8 @@ struct ValueScan {
 /// Combining a day's orders in feed order: an id seen again is read once when the copies are the
 /// same and quarantined when they differ; an order using a shipment id of an earlier order is
 /// quarantined. `OrdersFeed.combine` decides with it, and the page reader asks it in advance which
-/// copies will be quarantined (only those keep their JSON).
+/// copies will be quarantined (only those keep their JSON); the reader also shares the orders'
+/// repeated parts with its `interner` as it reads them.
 struct FeedCombiner {
     /// What combining decides for one order.
     enum Verdict {
@@ -539,6 +542,8 @@ struct FeedCombiner {
 
     private var seen: [OrderID: (order: Order, page: Int)] = [:]
     private var shipmentOwner: [ShipmentID: OrderID] = [:]
+    /// Shares the repeated parts of the day's orders (used by the page reader as it reads).
+    var interner = OrderInterner()
 
     /// Decides for the next order (on `page`) and remembers it when read.
     mutating func admit(_ order: Order, page: Int) -> Verdict {

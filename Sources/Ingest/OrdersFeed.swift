@@ -129,6 +129,12 @@ public enum OrdersFeed {
     /// - Throws: `SourceError` when the pages contradict each other (different `pages`, a page
     ///   missing or repeated).
     public static func combine(_ pages: [OrdersFeedPage], day: CivilDate) throws(SourceError) -> OrdersFeedReading {
+        try combine(pages, day: day, sharing: true)
+    }
+
+    /// `combine`; `sharing` false when the pages' orders already share their repeated parts (read
+    /// by a `PageReader`, which shares them as it reads, and no second copy is made here).
+    static func combine(_ pages: [OrdersFeedPage], day: CivilDate, sharing: Bool) throws(SourceError) -> OrdersFeedReading {
         let source = SourceName.ordersFeed
         guard let first = pages.first else {
             throw SourceError(source: source, reason: "no page was read")
@@ -164,7 +170,7 @@ public enum OrdersFeed {
                     reading.quarantined.append(quarantine([problem], source: source, record: record, key: key, raw: feedOrder.raw))
                 case .accepted:
                     var shared = feedOrder
-                    shared.order = interner.share(order)
+                    if sharing { shared.order = interner.share(order) }
                     reading.orders.append(shared)
                 }
             }
@@ -175,7 +181,7 @@ public enum OrdersFeed {
     /// Reads a file source: one document holding the whole day (`page` = `pages` = 1).
     public static func read(_ bytes: [UInt8], day: CivilDate) throws(SourceError) -> OrdersFeedReading {
         let page = try readPage(bytes, day: day, expectedPage: 1)
-        return try combine([page], day: day)
+        return try combine([page], day: day, sharing: false)
     }
 }
 

@@ -349,7 +349,7 @@ private struct Fetcher {
             page += 1
         }
         do {
-            return try OrdersFeed.combine(pages, day: day)
+            return try OrdersFeed.combine(pages, day: day, sharing: false)
         } catch {
             throw failure(error, url: template.url(day: day))
         }

@@ -290,6 +290,19 @@ struct PageReaderTests {
             #expect(result.orders == expected.orders)
             #expect(result.quarantined == expected.quarantined)
             #expect(result.diagnostics == expected.diagnostics)
+            // The orders share their repeated parts as read (no second copy is made when combining).
+            var firstName: [Party: UnsafeRawPointer?] = [:]
+            var repeats = 0
+            for order in result.orders.map(\.order) {
+                let storage = order.customer.name.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+                if let first = firstName[order.customer] {
+                    repeats += 1
+                    #expect(first == storage && storage != nil, "\(order.id)")
+                } else {
+                    firstName[order.customer] = storage
+                }
+            }
+            #expect(repeats > 10)
 
             let failed = await ingest(day: Self.day, sources: try sources("/broken"), client: SourcesTests.client)
             let failure = try #require(failed.failures.first)
