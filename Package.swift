@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport", propertyBased], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Domain", "Generator", "TestSupport", grdb, propertyBased], swiftSettings: swiftSettings),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Domain", "HTTP", "XML", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Domain", "HTTP", "XML", "Generator", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Domain", "TestSupport", propertyBased], swiftSettings: swiftSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Domain", "XML", "Generator", "TestSupport"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "EDOTests", dependencies: ["EDO", "Domain", "TestSupport"], swiftSettings: swiftSettings),

@@ -8,9 +8,39 @@ public struct HTTPClient: Sendable {
     /// The live client throws for every final status outside 200...299.
     public var send: @Sendable (HTTPRequest) async throws -> HTTPResponse
 
-    /// A client from a send function.
+    /// The streaming send, when the client has one (the live client); otherwise `stream(_:into:)`
+    /// sends with `send` and gives the sink the whole body at once.
+    var streamBody: (@Sendable (HTTPRequest, SinkHandle) async throws -> HTTPResponse)?
+
+    /// A client from a send function. Its `stream(_:into:)` sends with `send` and gives the sink
+    /// the whole body at once, so a test double needs only `send`.
     public init(send: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
         self.send = send
+    }
+
+    /// A client from a send function and a streaming one (see `stream(_:into:)`).
+    public init(
+        send: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse,
+        stream: @escaping @Sendable (HTTPRequest, any BodySink) async throws -> HTTPResponse
+    ) {
+        self.send = send
+        self.streamBody = { request, handle in try await stream(request, handle.sink) }
+    }
+
+    /// Sends `request` and hands the body of its final 2xx response to `sink` as it arrives
+    /// (`sink.restart()` before each retry); returns the response with an empty `body`.
+    ///
+    /// The live client streams from libcurl's write callback; any other final status is
+    /// buffered and thrown as `HTTPError`, as `send` does. The size limit holds over the whole
+    /// body; retries, stall detection, cancellation and redirects are those of `send`. An error
+    /// the sink throws aborts the transfer and is thrown as is, not retried.
+    public func stream(_ request: HTTPRequest, into sink: any BodySink) async throws -> HTTPResponse {
+        let handle = SinkHandle(sink: sink)
+        if let streamBody { return try await streamBody(request, handle) }
+        var response = try await send(request)
+        try response.body.withUnsafeBytes { try handle.sink.receive($0) }
+        response.body = []
+        return response
     }
 
     /// `GET url`.
@@ -42,7 +72,9 @@ public struct HTTPClient: Sendable {
         onRetry: @escaping @Sendable (HTTPError, Duration) -> Void = { _, _ in }
     ) -> HTTPClient {
         let retrier = Retrier(configuration: configuration, sleep: sleep, jitter: jitter, now: now, onRetry: onRetry)
-        return HTTPClient { request in try await retrier.send(request) }
+        var client = HTTPClient { request in try await retrier.send(request, into: nil) }
+        client.streamBody = { request, handle in try await retrier.send(request, into: handle) }
+        return client
     }
 }
 
@@ -54,7 +86,8 @@ private struct Retrier: Sendable {
     let now: @Sendable () -> Date
     let onRetry: @Sendable (HTTPError, Duration) -> Void
 
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    /// Sends with retries; with a sink, the final 2xx body goes to it (restarted before each retry).
+    func send(_ request: HTTPRequest, into sink: SinkHandle?) async throws -> HTTPResponse {
         let settings = configuration.applying(request.overrides)
         let secrets = settings.secrets + request.headers.values(for: "Authorization")
         let maxAttempts = max(1, settings.retry.maxAttempts)
@@ -62,16 +95,21 @@ private struct Retrier: Sendable {
         while true {
             attempt += 1
             try Task.checkCancellation()
-            let outcome = await Self.attempt(request, settings)
+            if attempt > 1, let sink { try sink.sink.restart() }
+            let outcome = await Self.attempt(request, settings, sink: sink)
             let error: HTTPError
             var retryAfter: Duration?
             switch outcome {
             case .cancelled:
                 throw CancellationError()
+            case .sinkFailed(let sinkError):
+                throw sinkError
             case let .response(status, headers, body, effectiveURL, redirectURL):
                 if (200...299).contains(status) {
+                    // Streamed, the body went to the sink.
                     return HTTPResponse(
-                        status: status, headers: headers, body: body, effectiveURL: effectiveURL, attempts: attempt
+                        status: status, headers: headers, body: sink == nil ? body : [], effectiveURL: effectiveURL,
+                        attempts: attempt
                     )
                 }
                 var detail: String?
@@ -115,12 +153,12 @@ private struct Retrier: Sendable {
     }
 
     /// Runs one attempt on a dedicated thread; cancelling the task aborts the transfer.
-    static func attempt(_ request: HTTPRequest, _ settings: HTTPConfiguration) async -> AttemptOutcome {
+    static func attempt(_ request: HTTPRequest, _ settings: HTTPConfiguration, sink: SinkHandle?) async -> AttemptOutcome {
         let cancellation = CancellationFlag()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let thread = Thread {
-                    continuation.resume(returning: performAttempt(request, configuration: settings, cancellation: cancellation))
+                    continuation.resume(returning: performAttempt(request, configuration: settings, cancellation: cancellation, sink: sink))
                 }
                 thread.name = "sverka-http"
                 thread.start()

@@ -9,6 +9,8 @@ enum AttemptOutcome: Sendable {
     case failure(kind: HTTPError.Kind, curlCode: Int?, message: String?, detail: String?)
     /// The awaiting task was cancelled.
     case cancelled
+    /// The body sink threw: the transfer was aborted.
+    case sinkFailed(any Error)
 }
 
 /// The protocols libcurl may use, and those a redirect may lead to.
@@ -21,6 +23,17 @@ private final class TransferContext {
     var headers = HTTPHeaders()
     let limit: Int
     var exceeded = false
+    /// Body bytes received, streamed or buffered (the limit holds over all of them).
+    var received = 0
+
+    /// Where a final 2xx body goes as it arrives (nil: buffered in `body`).
+    let sink: (any BodySink)?
+    /// Whether the transfer is HTTP(S) (a status line says whether a body is streamed); other
+    /// schemes (file, sftp) have no status: their body is streamed.
+    let isHTTP: Bool
+    /// The status of the latest status line.
+    var status = 0
+    var sinkError: (any Error)?
 
     let cancellation: CancellationFlag
     var cancelled = false
@@ -31,8 +44,10 @@ private final class TransferContext {
     var windowBytes: Int64 = 0
     var stalled = false
 
-    init(limit: Int, stall: StallPolicy, cancellation: CancellationFlag) {
+    init(limit: Int, stall: StallPolicy, cancellation: CancellationFlag, sink: (any BodySink)?, isHTTP: Bool) {
         self.limit = limit
+        self.sink = sink
+        self.isHTTP = isHTTP
         self.stall = stall
         self.cancellation = cancellation
         let components = stall.window.components
@@ -64,9 +79,19 @@ private let writeBody: curl_write_callback = { buffer, size, count, userData in
     guard let context = context(userData) else { return 0 }
     let length = size * count
     guard length > 0, let buffer else { return length }
-    if context.body.count + length > context.limit {
+    if context.received + length > context.limit {
         context.exceeded = true
         return 0
+    }
+    context.received += length
+    if let sink = context.sink, !context.isHTTP || (200...299).contains(context.status) {
+        do {
+            try sink.receive(UnsafeRawBufferPointer(start: UnsafeRawPointer(buffer), count: length))
+        } catch {
+            context.sinkError = error
+            return 0
+        }
+        return length
     }
     buffer.withMemoryRebound(to: UInt8.self, capacity: length) {
         context.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
@@ -84,6 +109,8 @@ private let writeHeader: curl_write_callback = { buffer, size, count, userData i
     if line.hasPrefix("HTTP/") {
         // A new response (after a redirect or a 100 Continue): keep only the last one's headers.
         context.headers = HTTPHeaders()
+        let fields = line.split(separator: " ", maxSplits: 2)
+        context.status = fields.count > 1 ? Int(fields[1]) ?? 0 : 0
     } else if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].trimmingCharacters(in: .whitespaces)
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
@@ -120,7 +147,8 @@ private func milliseconds(_ duration: Duration) -> Int {
 func performAttempt(
     _ request: HTTPRequest,
     configuration: HTTPConfiguration,
-    cancellation: CancellationFlag
+    cancellation: CancellationFlag,
+    sink: SinkHandle? = nil
 ) -> AttemptOutcome {
     guard let easy = CurlEasy() else {
         return .failure(kind: .other, curlCode: nil, message: nil, detail: "libcurl could not be initialised")
@@ -128,7 +156,9 @@ func performAttempt(
     let context = TransferContext(
         limit: max(0, configuration.maxResponseBytes),
         stall: configuration.stall,
-        cancellation: cancellation
+        cancellation: cancellation,
+        sink: sink?.sink,
+        isHTTP: ["http", "https"].contains(scheme(of: request.url))
     )
     return withExtendedLifetime(context) {
         let contextPointer = Unmanaged.passUnretained(context).toOpaque()
@@ -158,6 +188,7 @@ func performAttempt(
 
         let code = easy.perform()
         if context.cancelled || cancellation.isCancelled { return .cancelled }
+        if let sinkError = context.sinkError { return .sinkFailed(sinkError) }
         if context.exceeded || code == CURLE_FILESIZE_EXCEEDED {
             return .failure(
                 kind: .tooLarge,

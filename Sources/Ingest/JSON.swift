@@ -64,7 +64,7 @@ struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
-    private static let maximumDepth = 200
+    static let maximumDepth = 200
 
     /// Parses one JSON document (surrounding whitespace allowed, a UTF-8 BOM skipped).
     static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
@@ -77,102 +77,30 @@ struct JSONParser {
         return value
     }
 
-    /// Parses a document whose top level is an object, except the elements of its first member
-    /// `key` when that is an array: they are only delimited (their brackets and strings followed),
-    /// the member's value is an empty array, and their byte ranges are returned, to be parsed one by
-    /// one with `parse(_:range:)` (so a large page never exists as one tree).
-    static func parse(_ bytes: [UInt8], deferringElementsOf key: String) throws(JSONSyntaxError) -> (root: JSONValue, deferred: [Range<Int>]) {
-        var parser = JSONParser(bytes: bytes)
-        parser.deferredKey = key
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
-        parser.skipWhitespace()
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw parser.error("unexpected text after the end of the document") }
-        return (value, parser.deferred ?? [])
-    }
-
-    /// Parses the one value that lies exactly in `range` of `bytes` (a range `parse(_:deferringElementsOf:)`
-    /// returned); errors give their line and column in the whole of `bytes`.
-    static func parse(_ bytes: [UInt8], range: Range<Int>) throws(JSONSyntaxError) -> JSONValue {
+    /// Parses the one value that lies exactly in `range` of `bytes`, `depth` levels deep in its
+    /// document (for the nesting limit); errors give their line and column counted from `bytes[0]`.
+    static func parse(_ bytes: [UInt8], range: Range<Int>, depth: Int) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.index = range.lowerBound
-        parser.depth = 2 // the envelope object and its array
+        parser.depth = depth
         let value = try parser.parseValue()
         guard parser.index == range.upperBound else { throw parser.error("unexpected text after a value") }
         return value
     }
 
-    private var deferredKey: String?
-    private var deferred: [Range<Int>]?
+    /// Parses the rest of a document from `offset` (its last value, then only whitespace); errors
+    /// give their line and column counted from `bytes[0]`.
+    static func parseDocument(_ bytes: [UInt8], from offset: Int) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
+        parser.index = offset
+        parser.skipWhitespace()
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw parser.error("unexpected text after the end of the document") }
+        return value
+    }
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
-
-    /// Moves past one value, following only what delimits it: brackets, strings and their escapes.
-    /// (The value is parsed in full later; this only finds where it ends.)
-    private mutating func skipValue() throws(JSONSyntaxError) {
-        var nesting = 0
-        repeat {
-            guard index < bytes.count else { throw error("unexpected end of input") }
-            switch bytes[index] {
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                nesting += 1
-                guard depth + nesting <= JSONParser.maximumDepth else {
-                    throw error("nested deeper than \(JSONParser.maximumDepth) levels")
-                }
-                index += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                guard nesting > 0 else { throw error("unexpected character") }
-                nesting -= 1
-                index += 1
-            case UInt8(ascii: "\""):
-                index += 1
-                while true {
-                    guard index < bytes.count else { throw error("unterminated string") }
-                    let byte = bytes[index]
-                    index += byte == UInt8(ascii: "\\") ? 2 : 1
-                    if byte == UInt8(ascii: "\"") { break }
-                }
-            case UInt8(ascii: ","), UInt8(ascii: ":"), 0x20, 0x09, 0x0A, 0x0D:
-                guard nesting > 0 else { return }
-                index += 1
-            default:
-                index += 1
-            }
-        } while nesting > 0 || (index < bytes.count && ![UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]))
-    }
-
-    /// The elements of a deferred array: each delimited, its range kept.
-    private mutating func deferArray() throws(JSONSyntaxError) -> JSONValue {
-        let start = index
-        try enter()
-        index += 1
-        var ranges: [Range<Int>] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            deferred = ranges
-            return JSONValue(kind: .array([]), range: start..<index)
-        }
-        while true {
-            skipWhitespace()
-            let from = index
-            try skipValue()
-            ranges.append(from..<index)
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input in an array") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            guard bytes[index] == UInt8(ascii: "]") else { throw error("expected ',' or ']'") }
-            index += 1
-            depth -= 1
-            deferred = ranges
-            return JSONValue(kind: .array([]), range: start..<index)
-        }
-    }
 
     private func error(_ message: String) -> JSONSyntaxError {
         var line = 1
@@ -253,12 +181,7 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            let value: JSONValue
-            if depth == 1, deferred == nil, let deferredKey, key == deferredKey, index < bytes.count, bytes[index] == UInt8(ascii: "[") {
-                value = try deferArray()
-            } else {
-                value = try parseValue()
-            }
+            let value = try parseValue()
             members.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an object") }

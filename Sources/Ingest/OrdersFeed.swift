@@ -3,64 +3,27 @@ import Domain
 import Foundation
 import Synchronization
 
-/// An order read from the feed, with the JSON it was read from (kept for the audit trail).
-///
-/// The JSON is not copied out of the page when the order is read: `raw` spells it from the page's
-/// bytes when asked (only a quarantined copy needs it), so a day's feed is in memory once, not twice.
-/// Setting `raw` replaces it and lets the page go (the job sets it to "" once the ledger has the order).
+/// An order read from the feed.
 public struct FeedOrder: Hashable, Sendable {
     /// The validated order.
     public var order: Order
     /// The page it was on (1-based).
     public var page: Int
-    private var storedRaw: String?
-    private var source: PageSlice?
-
-    /// The order's JSON exactly as the feed sent it.
-    public var raw: String {
-        get { storedRaw ?? source?.text ?? "" }
-        set {
-            storedRaw = newValue
-            source = nil
-        }
-    }
+    /// The order's JSON exactly as the feed sent it, when it is kept; empty otherwise.
+    ///
+    /// Reading keeps it only for a copy that `OrdersFeed.combine` quarantines (a later copy of an
+    /// order id with different content, or an order using an earlier order's shipment id), whose
+    /// quarantined record needs it, and for every order of a page read without the day's earlier
+    /// pages (see `OrdersFeed.PageReader`). A valid order's content is in `order` (and the ledger);
+    /// not keeping its JSON means a day's feed is never held in memory.
+    public var raw: String
 
     /// An order read from `page`.
     public init(order: Order, raw: String, page: Int) {
         self.order = order
         self.page = page
-        self.storedRaw = raw
+        self.raw = raw
     }
-
-    /// An order read from `page`, its JSON at `range` of the page's `bytes`.
-    init(order: Order, bytes: PageBytes, range: Range<Int>, page: Int) {
-        self.order = order
-        self.page = page
-        self.source = PageSlice(bytes: bytes, range: range)
-    }
-
-    public static func == (lhs: FeedOrder, rhs: FeedOrder) -> Bool {
-        lhs.order == rhs.order && lhs.page == rhs.page && lhs.raw == rhs.raw
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(order)
-        hasher.combine(page)
-        hasher.combine(raw)
-    }
-}
-
-/// A page's bytes, shared by the orders read from it (never changed after reading).
-final class PageBytes: Sendable {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-}
-
-/// Where an order's JSON is in its page.
-struct PageSlice: Sendable {
-    let bytes: PageBytes
-    let range: Range<Int>
-    var text: String { String(decoding: bytes.bytes[range], as: UTF8.self) }
 }
 
 /// One page of the orders feed, read and checked against the contract (docs/orders-feed.md).
@@ -95,94 +58,51 @@ public struct OrdersFeedReading: Hashable, Sendable {
 
 /// The reader of the shop's B2B orders feed (contract: docs/orders-feed.md). Pure: bytes in, values out.
 public enum OrdersFeed {
-    /// Reads one page.
+    /// Reads one page whose bytes are all at hand: `PageReader` fed them at once.
     ///
     /// - Parameters:
     ///   - bytes: the page as received (UTF-8 JSON).
     ///   - day: the business day requested; the envelope's `business_date` must equal it.
     ///   - expectedPage: the page requested (`page=N`), when known; the envelope must say the same.
+    ///   - earlier: the day's pages before this one (see `PageReader.init(day:expectedPage:after:)`).
     /// - Throws: `SourceError` when the page is not JSON or its envelope is wrong: the source fails.
     ///   A bad order does not throw; it is quarantined and the others are read.
-    public static func readPage(_ bytes: [UInt8], day: CivilDate, expectedPage: Int? = nil) throws(SourceError) -> OrdersFeedPage {
-        let source = SourceName.ordersFeed
-        // The orders are delimited first and then read one by one, over all cores, so a page of any
-        // size never exists as one JSON tree; a syntax error still fails the page as a whole.
-        let root: JSONValue
-        let ranges: [Range<Int>]
-        do {
-            (root, ranges) = try JSONParser.parse(bytes, deferringElementsOf: "orders")
-        } catch {
-            throw SourceError(source: source, line: error.line, reason: "the page is \(error.description)")
-        }
-        let items = Self.readItems(bytes, ranges: ranges, page: root["page"].flatMap { value -> Int? in
-            if case .number(let text) = value.kind { return Int(text) } else { return nil }
-        } ?? 0, day: day)
-        if let syntax = items.lazy.compactMap(\.syntaxError).first {
-            throw SourceError(source: source, line: syntax.line, reason: "the page is \(syntax.description)")
-        }
-        guard root.isObject else {
-            throw SourceError(source: source, reason: "the page must be a JSON object (the envelope), got \(root.typeName)")
-        }
-        var envelope = FieldChecker()
-        let businessDate = envelope.date(root, "business_date", "")
-        let page = envelope.integer(root, "page", "", minimum: 1)
-        let pages = envelope.integer(root, "pages", "", minimum: 1)
-        let orderList = envelope.array(root, "orders", "")
-        if let problem = envelope.problems.first {
-            throw SourceError(source: source, reason: "envelope: \(problem)")
-        }
-        guard let businessDate, let page, let pages, orderList != nil else {
-            throw SourceError(source: source, reason: "envelope: incomplete")
-        }
-        guard businessDate == day else {
-            throw SourceError(source: source,
-                              reason: "envelope: business_date is \(businessDate), but the day requested is \(day)")
-        }
-        guard page <= pages else {
-            throw SourceError(source: source, reason: "envelope: page \(page) of \(pages) does not exist (page > pages)")
-        }
-        if let expectedPage, expectedPage != page {
-            throw SourceError(source: source, reason: "envelope: page \(expectedPage) was requested but the response says page \(page)")
-        }
-
-        var result = OrdersFeedPage(businessDate: businessDate, page: page, pages: pages, orders: [],
-                                    quarantined: [], diagnostics: [])
-        for item in items {
-            result.diagnostics += item.warnings
-            if let order = item.order { result.orders.append(order) }
-            if let record = item.quarantined { result.quarantined.append(record) }
-        }
-        return result
+    public static func readPage(_ bytes: [UInt8], day: CivilDate, expectedPage: Int? = nil,
+                                after earlier: [OrdersFeedPage]? = nil) throws(SourceError) -> OrdersFeedPage {
+        var reader = PageReader(day: day, expectedPage: expectedPage, after: earlier)
+        try reader.feed(bytes)
+        return try reader.finish()
     }
 
     /// What reading one order of a page gave.
     struct ItemReading: Sendable {
-        var order: FeedOrder?
+        var order: Order?
         var quarantined: QuarantinedRecord?
         var warnings: [Diagnostic] = []
         var syntaxError: JSONSyntaxError?
+        /// The order's id, when it has a non-empty string one.
+        var id: String?
     }
 
-    /// Parses and checks the orders at `ranges` of `bytes`, in parallel, in their order.
-    static func readItems(_ bytes: [UInt8], ranges: [Range<Int>], page: Int, day: CivilDate) -> [ItemReading] {
+    /// Parses and checks the orders at `ranges` of `bytes` (the first being the page's order
+    /// number `firstIndex`, from 0), in parallel, in their order.
+    static func readItems(_ bytes: [UInt8], ranges: [Range<Int>], firstIndex: Int, page: Int, day: CivilDate) -> [ItemReading] {
         guard !ranges.isEmpty else { return [] }
-        let shared = PageBytes(bytes)
         let chunks = min(ranges.count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 8)
         let results = Mutex<[Int: [ItemReading]]>([:])
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let span = (ranges.count * chunk / chunks)..<(ranges.count * (chunk + 1) / chunks)
-            let read = span.map { readItem(shared, range: ranges[$0], index: $0, page: page, day: day) }
+            let read = span.map { readItem(bytes, range: ranges[$0], index: firstIndex + $0, page: page, day: day) }
             results.withLock { $0[chunk] = read }
         }
         return results.withLock { all in (0..<chunks).flatMap { all[$0] ?? [] } }
     }
 
-    private static func readItem(_ shared: PageBytes, range: Range<Int>, index: Int, page: Int, day: CivilDate) -> ItemReading {
+    private static func readItem(_ bytes: [UInt8], range: Range<Int>, index: Int, page: Int, day: CivilDate) -> ItemReading {
         let source = SourceName.ordersFeed
-        let bytes = shared.bytes
         let item: JSONValue
         do {
-            item = try JSONParser.parse(bytes, range: range)
+            item = try JSONParser.parse(bytes, range: range, depth: 2) // in the envelope object and its array
         } catch {
             return ItemReading(syntaxError: error)
         }
@@ -191,8 +111,7 @@ public enum OrdersFeed {
         var validator = OrderValidator(record: record)
         let order = validator.validate(item)
         if let order, validator.checker.problems.isEmpty {
-            return ItemReading(order: FeedOrder(order: order, bytes: shared, range: item.range, page: page),
-                               warnings: validator.warnings)
+            return ItemReading(order: order, warnings: validator.warnings, id: id)
         }
         let raw = String(decoding: bytes[item.range], as: UTF8.self)
         let problems = validator.checker.problems.isEmpty
@@ -200,7 +119,7 @@ public enum OrdersFeed {
             : validator.checker.problems
         let key = "\(source):\(day.iso):\(id ?? "page\(page)#\(index + 1)"):\(fingerprint(raw))"
         return ItemReading(quarantined: quarantine(problems, source: source, record: record, key: key, raw: raw),
-                           warnings: validator.warnings)
+                           warnings: validator.warnings, id: id)
     }
 
     /// Combines the pages of one day: an order id seen twice is read once when both copies are
@@ -210,6 +129,12 @@ public enum OrdersFeed {
     /// - Throws: `SourceError` when the pages contradict each other (different `pages`, a page
     ///   missing or repeated).
     public static func combine(_ pages: [OrdersFeedPage], day: CivilDate) throws(SourceError) -> OrdersFeedReading {
+        try combine(pages, day: day, sharing: true)
+    }
+
+    /// `combine`; `sharing` false when the pages' orders already share their repeated parts (read
+    /// by a `PageReader`, which shares them as it reads, and no second copy is made here).
+    static func combine(_ pages: [OrdersFeedPage], day: CivilDate, sharing: Bool) throws(SourceError) -> OrdersFeedReading {
         let source = SourceName.ordersFeed
         guard let first = pages.first else {
             throw SourceError(source: source, reason: "no page was read")
@@ -227,8 +152,7 @@ public enum OrdersFeed {
             throw SourceError(source: source, reason: "read \(pages.count) of \(first.pages) pages")
         }
         var reading = OrdersFeedReading(businessDate: day, pages: first.pages, orders: [], quarantined: [], diagnostics: [])
-        var seen: [OrderID: FeedOrder] = [:]
-        var shipmentOwner: [ShipmentID: OrderID] = [:]
+        var combiner = FeedCombiner()
         var interner = OrderInterner()
         for page in pages {
             reading.quarantined += page.quarantined
@@ -236,37 +160,19 @@ public enum OrdersFeed {
             for feedOrder in page.orders {
                 let order = feedOrder.order
                 let record = "page \(feedOrder.page), order \(order.id)"
-                if let earlier = seen[order.id] {
-                    if earlier.order == order {
-                        reading.diagnostics.append(Diagnostic(
-                            severity: .warning, kind: "duplicate-record", source: source, record: record,
-                            message: "order \(order.id) appears again (first on page \(earlier.page)) with the same content; read once"))
-                    } else {
-                        let problem = ContractProblem(
-                            field: "id", reason: "order \(order.id) appears again (first on page \(earlier.page)) with different content")
-                        let key = "\(source):\(day.iso):\(order.id):\(fingerprint(feedOrder.raw))"
-                        reading.quarantined.append(quarantine([problem], source: source, record: record, key: key, raw: feedOrder.raw))
-                    }
-                    continue
-                }
-                var clash: ContractProblem?
-                for (index, shipment) in order.shipments.enumerated() {
-                    if let owner = shipmentOwner[shipment.id], owner != order.id {
-                        clash = ContractProblem(field: "shipments[\(index)].id",
-                                                reason: "shipment \(shipment.id) already belongs to order \(owner)")
-                        break
-                    }
-                }
-                if let clash {
+                switch combiner.admit(order, page: feedOrder.page) {
+                case .sameAgain(let firstPage):
+                    reading.diagnostics.append(Diagnostic(
+                        severity: .warning, kind: "duplicate-record", source: source, record: record,
+                        message: "order \(order.id) appears again (first on page \(firstPage)) with the same content; read once"))
+                case .conflict(let problem):
                     let key = "\(source):\(day.iso):\(order.id):\(fingerprint(feedOrder.raw))"
-                    reading.quarantined.append(quarantine([clash], source: source, record: record, key: key, raw: feedOrder.raw))
-                    continue
+                    reading.quarantined.append(quarantine([problem], source: source, record: record, key: key, raw: feedOrder.raw))
+                case .accepted:
+                    var shared = feedOrder
+                    if sharing { shared.order = interner.share(order) }
+                    reading.orders.append(shared)
                 }
-                for shipment in order.shipments { shipmentOwner[shipment.id] = order.id }
-                seen[order.id] = feedOrder
-                var shared = feedOrder
-                shared.order = interner.share(order)
-                reading.orders.append(shared)
             }
         }
         return reading
@@ -275,7 +181,7 @@ public enum OrdersFeed {
     /// Reads a file source: one document holding the whole day (`page` = `pages` = 1).
     public static func read(_ bytes: [UInt8], day: CivilDate) throws(SourceError) -> OrdersFeedReading {
         let page = try readPage(bytes, day: day, expectedPage: 1)
-        return try combine([page], day: day)
+        return try combine([page], day: day, sharing: false)
     }
 }
 

@@ -287,10 +287,18 @@ private struct Fetcher {
     }
 
     mutating func fetch(page: Int, client: HTTPClient) async throws(SourceError) -> (url: String, body: [UInt8]) {
+        try await fetch(page: page) { url in try await client.get(url).body }
+    }
+
+    /// Fetches a page with `get`, its errors reported as this source's.
+    mutating func fetch<Body>(page: Int, _ get: (String) async throws -> Body) async throws(SourceError) -> (url: String, body: Body) {
         let url = template.url(day: day, page: page, pageSize: pageSize)
         requests += 1
         do {
-            return (url, try await client.get(url).body)
+            return (url, try await get(url))
+        } catch let error as SourceError {
+            // The body's reader failed while the page arrived.
+            throw failure(error, url: url)
         } catch let error as HTTPError {
             // `GET <url>: HTTP 500 after 3 attempts` → the part after the URL; the URL is the location.
             let prefix = "\(error.method) \(error.url): "
@@ -317,15 +325,19 @@ private struct Fetcher {
         -> OrdersFeedReading {
         let client = try makeClient(feed.token, makeHTTP)
         var pages: [OrdersFeedPage] = []
+        var combiner = FeedCombiner()
         var page = 1
         while true {
-            let (url, body) = try await fetch(page: page, client: client)
+            // The page is read as it arrives: its bytes are never all in memory.
+            let sink = PageSink(OrdersFeed.PageReader(day: day, expectedPage: template.isPaged ? page : nil, combiner: combiner))
+            let (url, _) = try await fetch(page: page) { url in try await client.stream(.get(url), into: sink) }
             let read: OrdersFeedPage
             do {
-                read = try OrdersFeed.readPage(body, day: day, expectedPage: template.isPaged ? page : nil)
+                read = try sink.reader.finish()
             } catch {
                 throw failure(error, url: url)
             }
+            combiner = sink.reader.combiner
             if let first = pages.first, read.pages != first.pages {
                 throw failure(SourceError(source: source, reason: "page \(page) says there are \(read.pages) pages, page 1 said \(first.pages)"), url: url)
             }
@@ -337,7 +349,7 @@ private struct Fetcher {
             page += 1
         }
         do {
-            return try OrdersFeed.combine(pages, day: day)
+            return try OrdersFeed.combine(pages, day: day, sharing: false)
         } catch {
             throw failure(error, url: template.url(day: day))
         }
@@ -393,5 +405,24 @@ private struct Fetcher {
         } catch {
             throw failure(error, url: url)
         }
+    }
+}
+
+/// Feeds a page of the orders feed to its reader as it arrives; a retry starts the page again.
+private final class PageSink: BodySink {
+    private let start: OrdersFeed.PageReader
+    var reader: OrdersFeed.PageReader
+
+    init(_ reader: OrdersFeed.PageReader) {
+        start = reader
+        self.reader = reader
+    }
+
+    func receive(_ chunk: UnsafeRawBufferPointer) throws {
+        try reader.feed(chunk)
+    }
+
+    func restart() throws {
+        reader = start
     }
 }

@@ -64,10 +64,16 @@ struct OrdersFeedTests {
         #expect(shipment.lines[0].quantity == ExactDecimal("1.436")!)
         #expect(shipment.lines[0].vsd == ["6f1c2e7a-3b0d-4f7e-9a51-0c2d3e4f5a6b"])
         #expect(shipment.date == Fixture.day27)
-        // The raw record is the order's own JSON, verbatim.
-        let raw = try #require(reading.orders.first { $0.order.id == "ORD-2026-000123" }?.raw)
-        #expect(raw.hasPrefix("{") && raw.hasSuffix("}"))
-        #expect(raw.contains("\"ORD-2026-000123\"") && !raw.contains("ORD-2026-000124"))
+        // A valid order keeps no JSON (only a quarantined copy needs it: see the duplicates below).
+        #expect(reading.orders.allSatisfy { $0.raw.isEmpty })
+    }
+
+    /// The JSON of the order `id` in a feed's text, verbatim.
+    static func orderJSON(_ feed: String, id: String) throws -> String {
+        let bytes = Array(feed.utf8)
+        let orders = try #require(try JSONParser.parse(bytes)["orders"]?.arrayValue)
+        let order = try #require(orders.first { $0["id"]?.stringValue == id })
+        return String(decoding: bytes[order.range], as: UTF8.self)
     }
 
     @Test func soleTraderWithTwoShipmentsReturnsAndCancellation() throws {
@@ -312,21 +318,33 @@ struct OrdersFeedTests {
     // MARK: Duplicates across pages
 
     @Test func anOrderOnTwoPagesIsReadOnce() throws {
-        let reading = try read(feed27())
-        let o123 = try #require(reading.orders.first { $0.order.id == "ORD-2026-000123" })
-        func page(_ number: Int, _ raw: String) throws -> OrdersFeedPage {
-            let text = #"{"business_date": "2026-11-27", "page": \#(number), "pages": 2, "orders": [\#(raw)]}"#
-            return try OrdersFeed.readPage(Array(text.utf8), day: day, expectedPage: number)
+        let o123 = try Self.orderJSON(feed27(), id: "ORD-2026-000123")
+        func text(_ number: Int, _ raw: String) -> [UInt8] {
+            Array(#"{"business_date": "2026-11-27", "page": \#(number), "pages": 2, "orders": [\#(raw)]}"#.utf8)
         }
-        let same = try OrdersFeed.combine([page(1, o123.raw), page(2, o123.raw)], day: day)
+        let first = try OrdersFeed.readPage(text(1, o123), day: day, expectedPage: 1)
+        #expect(first.orders.map(\.raw) == [""])
+        let same = try OrdersFeed.combine(
+            [first, OrdersFeed.readPage(text(2, o123), day: day, expectedPage: 2, after: [first])], day: day)
         #expect(same.orders.count == 1)
         #expect(same.quarantined.isEmpty)
         #expect(same.diagnostics.map(\.kind) == ["duplicate-record"])
-        let changed = try o123.raw.replacingOnce("\"number\": \"123\"", with: "\"number\": \"123-A\"")
-        let different = try OrdersFeed.combine([page(1, o123.raw), page(2, changed)], day: day)
+        let changed = try o123.replacingOnce("\"number\": \"123\"", with: "\"number\": \"123-A\"")
+        // Knowing page 1, page 2's reader keeps the JSON of the copy combining will quarantine, only;
+        // not knowing it, every order's.
+        let second = try OrdersFeed.readPage(text(2, changed), day: day, expectedPage: 2, after: [first])
+        #expect(second.orders.map(\.raw) == [changed])
+        #expect(try OrdersFeed.readPage(text(2, o123), day: day, expectedPage: 2, after: [first]).orders.map(\.raw) == [""])
+        #expect(try OrdersFeed.readPage(text(2, o123), day: day, expectedPage: 2).orders.map(\.raw) == [o123])
+        let different = try OrdersFeed.combine([first, second], day: day)
         #expect(different.orders.count == 1)
-        #expect(different.quarantined.first?.diagnostic.field == "id")
-        #expect(different.quarantined.first?.diagnostic.record == "page 2, order ORD-2026-000123")
+        #expect(different.orders.allSatisfy { $0.raw.isEmpty })
+        let record = try #require(different.quarantined.first)
+        #expect(record.diagnostic.field == "id")
+        #expect(record.diagnostic.record == "page 2, order ORD-2026-000123")
+        // The quarantined copy's JSON is verbatim.
+        #expect(record.raw == changed)
+        #expect(record.key == "orders-feed:2026-11-27:ORD-2026-000123:\(fingerprint(changed))")
     }
 
     @Test func aShipmentIdUsedByTwoOrdersQuarantinesTheLater() throws {
@@ -335,5 +353,6 @@ struct OrdersFeedTests {
         let record = try #require(reading.quarantined.first)
         #expect(record.diagnostic.record == "page 1, order ORD-2026-000128")
         #expect(record.diagnostic.field == "shipments[0].id")
+        #expect(record.raw == (try Self.orderJSON(text, id: "ORD-2026-000128")))
     }
 }

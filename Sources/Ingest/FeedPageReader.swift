@@ -1,0 +1,565 @@
+import Dispatch
+import Domain
+import Foundation
+import Synchronization
+
+extension OrdersFeed {
+    /// Reads one page of the orders feed as its bytes arrive, never holding the whole page.
+    ///
+    /// Feed it the page in chunks of any size (`feed(_:)`), then call `finish()`. It follows the
+    /// envelope object (its keys in any order: `orders` may come before or after `business_date`,
+    /// `page` and `pages`), cuts each element of `orders` out as it completes, and reads the orders a
+    /// block at a time over all cores, keeping only what was read: the bytes held are one block's
+    /// and the token being read. `finish()` checks the envelope and gives the page exactly as
+    /// `readPage` does (the same `SourceError`s; a syntax error anywhere fails the page as a whole,
+    /// with its line).
+    ///
+    /// A valid order keeps no JSON (`FeedOrder.raw` is empty) unless `combine` will quarantine it —
+    /// a later copy of an id with different content, or an order using an earlier order's shipment
+    /// id — which the reader recognises while the order's bytes are at hand, from the day's earlier
+    /// pages. Without them (`after: nil` on a page other than the first) it keeps every order's JSON.
+    public struct PageReader {
+        /// The day requested.
+        let day: CivilDate
+        /// The page requested, when known.
+        let expectedPage: Int?
+        /// How many orders are read together.
+        let blockSize: Int
+        /// The day's orders so far, to know which copies `combine` will quarantine.
+        private(set) var combiner: FeedCombiner
+        /// Whether every valid order keeps its JSON (the day's earlier pages are unknown).
+        private let keepsEveryRaw: Bool
+
+        /// The bytes not yet done with; `buffer[0]` is at `origin` of the page.
+        private var buffer: [UInt8] = []
+        private var origin = TextPosition()
+        /// The next byte of `buffer` to look at.
+        private var position = 0
+        private var state = State.bom
+        /// Where the token being delimited (a member name or value, an order) starts in `buffer`.
+        private var tokenStart = 0
+        private var scan = ValueScan()
+
+        /// The envelope's members read so far (`orders` as an empty array).
+        private var members: [(key: String, value: JSONValue)] = []
+        private var key = ""
+        private var ordersFound = false
+
+        /// Orders delimited but not read yet, as ranges of `buffer`.
+        private var block: [Range<Int>] = []
+        private var blockBytes = 0
+        /// Orders delimited so far (for the labels of those without an id).
+        private var itemCount = 0
+        /// The page number the records are labelled with (fixed when the first order is read).
+        private var labelPage: Int?
+
+        private var orders: [FeedOrder] = []
+        private var quarantined: [(record: QuarantinedRecord, id: String?, index: Int)] = []
+        private var diagnostics: [Diagnostic] = []
+        private var itemSyntaxError: JSONSyntaxError?
+        private var failure: SourceError?
+        private var result: OrdersFeedPage?
+
+        /// The most bytes held at once so far (the buffer's capacity), for tests of the memory shape.
+        private(set) var peakRetainedBytes = 0
+
+        /// A reader of one page.
+        ///
+        /// - Parameters:
+        ///   - day: the business day requested; the envelope's `business_date` must equal it.
+        ///   - expectedPage: the page requested (`page=N`), when known; the envelope must say the same.
+        ///   - earlier: the day's pages before this one, in order (`[]` for the first page), so that
+        ///     only the copies `combine` will quarantine keep their JSON; nil when unknown (then a
+        ///     page other than the first keeps every order's JSON).
+        public init(day: CivilDate, expectedPage: Int? = nil, after earlier: [OrdersFeedPage]? = nil) {
+            var combiner = FeedCombiner()
+            for page in earlier ?? [] {
+                for order in page.orders { _ = combiner.admit(order.order, page: order.page) }
+            }
+            self.init(day: day, expectedPage: expectedPage, combiner: combiner,
+                      keepsEveryRaw: earlier == nil && expectedPage != 1)
+        }
+
+        /// A reader of one page after the pages `combiner` has seen.
+        init(day: CivilDate, expectedPage: Int?, combiner: FeedCombiner, keepsEveryRaw: Bool = false, blockSize: Int = 1024) {
+            self.day = day
+            self.expectedPage = expectedPage
+            self.combiner = combiner
+            self.keepsEveryRaw = keepsEveryRaw
+            self.blockSize = max(1, blockSize)
+        }
+
+        /// The next bytes of the page.
+        /// - Throws: `SourceError` as soon as the envelope is not valid JSON (the page fails).
+        public mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(SourceError) {
+            if let failure { throw failure }
+            // A large chunk is taken a piece at a time, so that what is held stays one block's bytes.
+            var offset = 0
+            while offset < chunk.count {
+                let end = min(chunk.count, offset + Self.pieceSize)
+                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[offset..<end]))
+                offset = end
+                do {
+                    try advance(final: false)
+                } catch {
+                    throw fail(error)
+                }
+                compact()
+            }
+        }
+
+        /// The next bytes of the page.
+        /// - Throws: `SourceError` as soon as the envelope is not valid JSON (the page fails).
+        public mutating func feed(_ chunk: [UInt8]) throws(SourceError) {
+            let outcome = chunk.withUnsafeBytes { bytes in
+                Result { () throws(SourceError) in try feed(bytes) }
+            }
+            try outcome.get()
+        }
+
+        private static let pieceSize = 1 << 20
+
+        /// The page, once all its bytes were fed.
+        /// - Throws: `SourceError` when the page is not JSON, is cut short, or its envelope is wrong.
+        ///   A bad order does not throw; it is quarantined and the others are read.
+        public mutating func finish() throws(SourceError) -> OrdersFeedPage {
+            if let result { return result }
+            if let failure { throw failure }
+            do {
+                try advance(final: true)
+                try readBlock()
+            } catch {
+                throw fail(error)
+            }
+            let page = try envelope()
+            result = page
+            buffer = []
+            return page
+        }
+
+        // MARK: The envelope
+
+        private enum State {
+            case bom, beforeRoot, wholeDocument
+            /// After `{`: a member name or `}`; after `,`: a member name.
+            case objectStart, memberName
+            case key, colon, value, memberValue
+            /// After `[` of `orders`: an order or `]`; after `,`: an order.
+            case ordersStart, order, orderValue, afterOrder
+            case afterValue, afterRoot
+        }
+
+        private static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+        private mutating func advance(final: Bool) throws(JSONSyntaxError) {
+            while true {
+                switch state {
+                case .bom:
+                    let available = buffer.count - position
+                    if available < 3, !final, buffer[position...].elementsEqual(Self.bom.prefix(available)) { return }
+                    if buffer[position...].starts(with: Self.bom) { position += 3 }
+                    state = .beforeRoot
+                case .beforeRoot:
+                    guard let byte = try nextByte(final: final, "unexpected end of input") else { return }
+                    if byte == UInt8(ascii: "{") {
+                        position += 1
+                        state = .objectStart
+                    } else {
+                        // Not an envelope: kept whole and read at the end, only to say why it fails.
+                        tokenStart = position
+                        state = .wholeDocument
+                    }
+                case .wholeDocument:
+                    position = buffer.count
+                    return
+                case .objectStart, .memberName:
+                    guard let byte = try nextByte(final: final, "expected a member name") else { return }
+                    if state == .objectStart, byte == UInt8(ascii: "}") {
+                        position += 1
+                        state = .afterRoot
+                        continue
+                    }
+                    guard byte == UInt8(ascii: "\"") else { throw error("expected a member name", at: position) }
+                    tokenStart = position
+                    position += 1
+                    scan = ValueScan(inString: true)
+                    state = .key
+                case .key:
+                    while position < buffer.count, scan.inString {
+                        scan.step(buffer[position])
+                        position += 1
+                    }
+                    if scan.inString {
+                        guard final else { return }
+                        _ = try parse(tokenStart..<buffer.count, depth: 1)
+                        throw error("unterminated string", at: buffer.count)
+                    }
+                    key = try parse(tokenStart..<position, depth: 1).stringValue ?? ""
+                    state = .colon
+                case .colon:
+                    guard let byte = try nextByte(final: final, "expected ':'") else { return }
+                    guard byte == UInt8(ascii: ":") else { throw error("expected ':'", at: position) }
+                    position += 1
+                    state = .value
+                case .value:
+                    guard let byte = try nextByte(final: final, "unexpected end of input") else { return }
+                    if key == "orders", !ordersFound, byte == UInt8(ascii: "[") {
+                        ordersFound = true
+                        members.append((key, JSONValue(kind: .array([]), range: position..<position)))
+                        position += 1
+                        state = .ordersStart
+                    } else {
+                        tokenStart = position
+                        scan = ValueScan()
+                        state = .memberValue
+                    }
+                case .memberValue:
+                    guard try delimit(depth: 1, final: final) else {
+                        guard final else { return }
+                        _ = try parse(tokenStart..<buffer.count, depth: 1)
+                        throw error("unexpected end of input", at: buffer.count)
+                    }
+                    members.append((key, try parse(tokenStart..<position, depth: 1)))
+                    state = .afterValue
+                case .ordersStart, .order:
+                    guard let byte = try nextByte(final: final, "unexpected end of input") else { return }
+                    if state == .ordersStart, byte == UInt8(ascii: "]") {
+                        position += 1
+                        state = .afterValue
+                        continue
+                    }
+                    tokenStart = position
+                    scan = ValueScan()
+                    state = .orderValue
+                case .orderValue:
+                    guard try delimit(depth: 2, final: final) else {
+                        guard final else { return }
+                        throw error(scan.inString ? "unterminated string" : "unexpected end of input", at: buffer.count)
+                    }
+                    block.append(tokenStart..<position)
+                    blockBytes += position - tokenStart
+                    if block.count >= blockSize || blockBytes >= 8 << 20 { try readBlock() }
+                    state = .afterOrder
+                case .afterOrder:
+                    guard let byte = try nextByte(final: final, "unexpected end of input in an array") else { return }
+                    if byte == UInt8(ascii: ",") {
+                        position += 1
+                        state = .order
+                    } else if byte == UInt8(ascii: "]") {
+                        position += 1
+                        state = .afterValue
+                    } else {
+                        throw error("expected ',' or ']'", at: position)
+                    }
+                case .afterValue:
+                    guard let byte = try nextByte(final: final, "unexpected end of input in an object") else { return }
+                    if byte == UInt8(ascii: ",") {
+                        position += 1
+                        state = .memberName
+                    } else if byte == UInt8(ascii: "}") {
+                        position += 1
+                        state = .afterRoot
+                    } else {
+                        throw error("expected ',' or '}'", at: position)
+                    }
+                case .afterRoot:
+                    skipWhitespace()
+                    if position < buffer.count { throw error("unexpected text after the end of the document", at: position) }
+                    return
+                }
+            }
+        }
+
+        /// The next byte after whitespace, or nil when more input is needed.
+        /// - Throws: `atEnd` when the input ended there.
+        private mutating func nextByte(final: Bool, _ atEnd: String) throws(JSONSyntaxError) -> UInt8? {
+            skipWhitespace()
+            guard position < buffer.count else {
+                if final { throw error(atEnd, at: position) }
+                return nil
+            }
+            return buffer[position]
+        }
+
+        private mutating func skipWhitespace() {
+            while position < buffer.count {
+                switch buffer[position] {
+                case 0x20, 0x09, 0x0A, 0x0D: position += 1
+                default: return
+                }
+            }
+        }
+
+        /// Follows the value being delimited; true once it ended (at `position`).
+        private mutating func delimit(depth: Int, final: Bool) throws(JSONSyntaxError) -> Bool {
+            while position < buffer.count {
+                let byte = buffer[position]
+                if !scan.inString, scan.nesting == 0 {
+                    switch byte {
+                    case UInt8(ascii: ","), UInt8(ascii: ":"), 0x20, 0x09, 0x0A, 0x0D:
+                        return true
+                    case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                        if position > tokenStart { return true }
+                        throw error("unexpected character", at: position)
+                    default:
+                        break
+                    }
+                }
+                if !scan.inString, byte == UInt8(ascii: "{") || byte == UInt8(ascii: "["),
+                   depth + scan.nesting + 1 > JSONParser.maximumDepth {
+                    throw error("nested deeper than \(JSONParser.maximumDepth) levels", at: position)
+                }
+                scan.step(byte)
+                position += 1
+            }
+            return final && !scan.inString && scan.nesting == 0 && position > tokenStart
+        }
+
+        /// Parses a complete token of `buffer`.
+        private func parse(_ range: Range<Int>, depth: Int) throws(JSONSyntaxError) -> JSONValue {
+            do {
+                return try JSONParser.parse(buffer, range: range, depth: depth)
+            } catch {
+                throw placed(error)
+            }
+        }
+
+        /// An error the parser placed in `buffer`, placed in the page.
+        private func placed(_ error: JSONSyntaxError) -> JSONSyntaxError {
+            var copy = error
+            if error.line == 1 {
+                copy.line = origin.line
+                copy.column = origin.column + error.column - 1
+            } else {
+                copy.line = origin.line + error.line - 1
+            }
+            return copy
+        }
+
+        private func error(_ message: String, at index: Int) -> JSONSyntaxError {
+            var at = origin
+            at.advance(over: buffer[..<min(index, buffer.count)])
+            return JSONSyntaxError(message: message, line: at.line, column: at.column)
+        }
+
+        private mutating func fail(_ error: JSONSyntaxError) -> SourceError {
+            let failure = SourceError(source: SourceName.ordersFeed, line: error.line, reason: "the page is \(error.description)")
+            self.failure = failure
+            buffer = []
+            block = []
+            return failure
+        }
+
+        /// Lets go of the bytes already done with.
+        private mutating func compact() {
+            peakRetainedBytes = max(peakRetainedBytes, buffer.capacity)
+            guard state != .wholeDocument else { return }
+            var keep = position
+            switch state {
+            case .key, .memberValue, .orderValue: keep = tokenStart
+            default: break
+            }
+            if let first = block.first { keep = min(keep, first.lowerBound) }
+            guard keep > 0, keep >= 1 << 16 || keep == buffer.count || keep * 2 >= buffer.count else { return }
+            origin.advance(over: buffer[..<keep])
+            buffer.removeSubrange(..<keep)
+            position -= keep
+            tokenStart -= keep
+            block = block.map { ($0.lowerBound - keep)..<($0.upperBound - keep) }
+        }
+
+        // MARK: The orders
+
+        /// Reads the orders of the block (in parallel), keeping only the results.
+        private mutating func readBlock() throws(JSONSyntaxError) {
+            defer {
+                block.removeAll(keepingCapacity: true)
+                blockBytes = 0
+            }
+            guard !block.isEmpty else { return }
+            let first = itemCount
+            itemCount += block.count
+            // After a syntax error the page fails: its later orders need no reading.
+            guard itemSyntaxError == nil else { return }
+            let page: Int
+            if let labelPage {
+                page = labelPage
+            } else if let value = members.first(where: { $0.key == "page" })?.value {
+                if case .number(let text) = value.kind { page = Int(text) ?? 0 } else { page = 0 }
+            } else {
+                page = expectedPage ?? 1
+            }
+            labelPage = page
+            let items = OrdersFeed.readItems(buffer, ranges: block, firstIndex: first, page: page, day: day)
+            for (offset, item) in items.enumerated() {
+                if let syntaxError = item.syntaxError {
+                    itemSyntaxError = placed(syntaxError)
+                    return
+                }
+                diagnostics += item.warnings
+                if let read = item.order {
+                    // Repeated parts shared now, so the copies parsing made go with the block.
+                    let order = combiner.interner.share(read)
+                    let verdict = combiner.admit(order, page: page)
+                    let raw = keepsEveryRaw || verdict.quarantines ? String(decoding: buffer[block[offset]], as: UTF8.self) : ""
+                    orders.append(FeedOrder(order: order, raw: raw, page: page))
+                }
+                if let record = item.quarantined {
+                    quarantined.append((record, item.id, first + offset))
+                }
+            }
+        }
+
+        /// Checks the envelope and gives the page.
+        private mutating func envelope() throws(SourceError) -> OrdersFeedPage {
+            let source = SourceName.ordersFeed
+            if state == .wholeDocument {
+                let root: JSONValue
+                do {
+                    root = try JSONParser.parseDocument(buffer, from: tokenStart)
+                } catch {
+                    let placed = placed(error)
+                    throw SourceError(source: source, line: placed.line, reason: "the page is \(placed.description)")
+                }
+                throw SourceError(source: source, reason: "the page must be a JSON object (the envelope), got \(root.typeName)")
+            }
+            if let syntax = itemSyntaxError {
+                throw SourceError(source: source, line: syntax.line, reason: "the page is \(syntax.description)")
+            }
+            let root = JSONValue(kind: .object(members), range: 0..<0)
+            var envelope = FieldChecker()
+            let businessDate = envelope.date(root, "business_date", "")
+            let page = envelope.integer(root, "page", "", minimum: 1)
+            let pages = envelope.integer(root, "pages", "", minimum: 1)
+            let orderList = envelope.array(root, "orders", "")
+            if let problem = envelope.problems.first {
+                throw SourceError(source: source, reason: "envelope: \(problem)")
+            }
+            guard let businessDate, let page, let pages, orderList != nil else {
+                throw SourceError(source: source, reason: "envelope: incomplete")
+            }
+            guard businessDate == day else {
+                throw SourceError(source: source,
+                                  reason: "envelope: business_date is \(businessDate), but the day requested is \(day)")
+            }
+            guard page <= pages else {
+                throw SourceError(source: source, reason: "envelope: page \(page) of \(pages) does not exist (page > pages)")
+            }
+            if let expectedPage, expectedPage != page {
+                throw SourceError(source: source, reason: "envelope: page \(expectedPage) was requested but the response says page \(page)")
+            }
+            if let labelPage, labelPage != page { relabel(from: labelPage, to: page) }
+            return OrdersFeedPage(businessDate: businessDate, page: page, pages: pages, orders: orders,
+                                  quarantined: quarantined.map(\.record), diagnostics: diagnostics)
+        }
+
+        /// The orders were read before the envelope said its page (`page` after `orders`, no page
+        /// requested): their records name the page they are on.
+        private mutating func relabel(from guess: Int, to page: Int) {
+            let prefix = "page \(guess), "
+            func fixed(_ record: String) -> String {
+                record.hasPrefix(prefix) ? "page \(page), " + record.dropFirst(prefix.count) : record
+            }
+            for index in orders.indices { orders[index].page = page }
+            for index in diagnostics.indices { diagnostics[index].record = fixed(diagnostics[index].record) }
+            for index in quarantined.indices {
+                var (record, id, number) = quarantined[index]
+                record.diagnostic.record = fixed(record.diagnostic.record)
+                if id == nil {
+                    record.key = "\(SourceName.ordersFeed):\(day.iso):page\(page)#\(number + 1):\(fingerprint(record.raw))"
+                }
+                quarantined[index] = (record, id, number)
+            }
+        }
+    }
+}
+
+/// A line and column in a text (1-based), counted as `JSONSyntaxError` counts them.
+struct TextPosition {
+    var line = 1
+    var column = 1
+
+    mutating func advance(over bytes: ArraySlice<UInt8>) {
+        for byte in bytes {
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+    }
+}
+
+/// Where delimiting a JSON value is: its open brackets, and whether inside a string (after a `\`).
+struct ValueScan {
+    var nesting = 0
+    var inString = false
+    var escaped = false
+
+    init(inString: Bool = false) { self.inString = inString }
+
+    mutating func step(_ byte: UInt8) {
+        if inString {
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inString = false
+            }
+            return
+        }
+        switch byte {
+        case UInt8(ascii: "{"), UInt8(ascii: "["): nesting += 1
+        case UInt8(ascii: "}"), UInt8(ascii: "]"): nesting -= 1
+        case UInt8(ascii: "\""): inString = true
+        default: break
+        }
+    }
+}
+
+/// Combining a day's orders in feed order: an id seen again is read once when the copies are the
+/// same and quarantined when they differ; an order using a shipment id of an earlier order is
+/// quarantined. `OrdersFeed.combine` decides with it, and the page reader asks it in advance which
+/// copies will be quarantined (only those keep their JSON); the reader also shares the orders'
+/// repeated parts with its `interner` as it reads them.
+struct FeedCombiner {
+    /// What combining decides for one order.
+    enum Verdict {
+        /// Read.
+        case accepted
+        /// The same as a copy first on `firstPage`: read once.
+        case sameAgain(firstPage: Int)
+        /// Quarantined for this problem.
+        case conflict(ContractProblem)
+
+        var quarantines: Bool {
+            if case .conflict = self { return true }
+            return false
+        }
+    }
+
+    private var seen: [OrderID: (order: Order, page: Int)] = [:]
+    private var shipmentOwner: [ShipmentID: OrderID] = [:]
+    /// Shares the repeated parts of the day's orders (used by the page reader as it reads).
+    var interner = OrderInterner()
+
+    /// Decides for the next order (on `page`) and remembers it when read.
+    mutating func admit(_ order: Order, page: Int) -> Verdict {
+        if let earlier = seen[order.id] {
+            if earlier.order == order { return .sameAgain(firstPage: earlier.page) }
+            return .conflict(ContractProblem(
+                field: "id", reason: "order \(order.id) appears again (first on page \(earlier.page)) with different content"))
+        }
+        for (index, shipment) in order.shipments.enumerated() {
+            if let owner = shipmentOwner[shipment.id], owner != order.id {
+                return .conflict(ContractProblem(field: "shipments[\(index)].id",
+                                                 reason: "shipment \(shipment.id) already belongs to order \(owner)"))
+            }
+        }
+        for shipment in order.shipments { shipmentOwner[shipment.id] = order.id }
+        seen[order.id] = (order, page)
+        return .accepted
+    }
+}
