@@ -84,10 +84,8 @@ public struct DayRunner: Sendable {
                           message: "configuration: \(error)")
         }
         var ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
-        // The JSON of each valid order is not needed past reading (the ledger keeps the order's
-        // content): let it go — with it the feed's pages — and give back what reading freed
-        // (quarantined records keep theirs).
-        // The orders themselves are held once from here on, without their pages and page numbers.
+        // The orders are held once from here on (a valid order carries no JSON: the feed was read as
+        // it arrived), and what reading freed is given back.
         let orders = ingested.orders.map(\.order)
         let orderCount = ingested.orders.count
         ingested.orders = []
