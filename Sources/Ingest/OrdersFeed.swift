@@ -152,6 +152,8 @@ public enum OrdersFeed {
             throw SourceError(source: source, reason: "read \(pages.count) of \(first.pages) pages")
         }
         var reading = OrdersFeedReading(businessDate: day, pages: first.pages, orders: [], quarantined: [], diagnostics: [])
+        // Sized once: an array of a day's orders grown by doubling holds its old and new storage at once.
+        reading.orders.reserveCapacity(pages.reduce(0) { $0 + $1.orders.count })
         var combiner = FeedCombiner()
         var interner = OrderInterner()
         for page in pages {

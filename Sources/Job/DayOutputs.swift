@@ -19,9 +19,10 @@ struct DayOutputs {
 
     var configuration: Configuration { loaded.configuration }
 
-    func write(ingested: IngestResult, orders: [Order], facts: DayFacts, sources: [RunResult.SourceEntry], ledger: Ledger,
+    /// - Parameter returning: the day's orders that have returns (the report lists the returns).
+    func write(ingested: IngestResult, returning: [Order], facts: DayFacts, sources: [RunResult.SourceEntry], ledger: Ledger,
                started: Date) throws -> (RunResult, URL?) {
-        let snapshot = try ledger.read { reader in try LedgerSnapshot(reader: reader, day: day, facts: facts, ingested: ingested, orders: orders) }
+        let snapshot = try ledger.read { reader in try LedgerSnapshot(reader: reader, day: day, facts: facts, ingested: ingested, returning: returning) }
 
         // 1. Documents, placed atomically: read from the ledger a batch at a time (a day's XML is
         // never in memory all at once); each batch's details decoded and XML hashed on all cores,
@@ -90,6 +91,7 @@ struct DayOutputs {
         }
         try AtomicFile.write(try Manifest(businessDate: day, files: manifest).encoded(),
                              to: folder.appendingPathComponent("manifest.json"))
+        manifest = []
 
         FreedMemory.release() // the batches of documents read and written are gone
 
@@ -204,37 +206,41 @@ struct DayOutputs {
 
         // 6. The accountant's report.
         var reportURL: URL?
-        let input = DayReportInput(
-            businessDate: day, generatedAt: nil,
-            seller: ReportParty(name: configuration.seller.name, inn: configuration.seller.inn, kpp: configuration.seller.kpp),
-            sources: ingested.outcomes.map { outcome in
-                let quarantined = ingested.quarantined.filter { $0.diagnostic.source == outcome.source }.count
-                return SourceSummary(source: outcome.source, origin: outcome.location, state: outcome.isOK ? (quarantined > 0 ? .partial : (outcome.records == 0 ? .empty : .ok)) : .failed,
-                                     recordsRead: outcome.records, recordsQuarantined: quarantined)
-            },
-            payments: paymentRows, exceptions: exceptionRows, documents: documentRows,
-            held: held.map {
-                HeldRow(kind: $0.kind, orderID: $0.orderID, reference: $0.shipmentID?.rawValue ?? $0.identity,
-                        buyerName: snapshot.name(of: $0.customerINN), buyerINN: $0.customerINN, amount: nil,
-                        reason: $0.holdReason ?? "")
-            },
-            weighedCorrections: (facts.settlements?.orders ?? []).map { settlement in
-                WeighedRow(orderID: settlement.orderID, billNumber: settlement.billNumber,
-                           customerName: snapshot.name(of: settlement.customerINN), customerINN: settlement.customerINN,
-                           billAmount: settlement.paid, shippedValue: settlement.shippedValue,
-                           treatment: settlement.treatment == .refund ? .refund : settlement.difference.isNegative ? .surcharge : .credit)
-            },
-            returns: snapshot.returns,
-            receivables: receivables,
-            quarantined: snapshot.quarantined,
-            runStatus: RunStatus(outcome: status == .ok ? .completed : .completedWithProblems))
-        let templates = configuration.reports.templates.map { loaded.resolve($0) }
-        let csv = CSVOptions(decimalSeparator: configuration.reports.csvDecimalSeparator == "." ? .point : .comma)
-        let report = try DayReport.render(input, options: DayReportOptions(csv: csv, templatesDirectory: templates))
-        try AtomicFile.write(batch: report.files.map {
-            AtomicFile.BatchFile(url: folder.appendingPathComponent("reports/" + $0.name), bytes: $0.bytes)
-        }, threads: 1, durability: ParallelFiles.durability)
-        reportURL = folder.appendingPathComponent("reports/" + report.html.name)
+        do {
+            // The report's rows and bytes are let go before run.json is encoded (the day's largest texts).
+            let input = DayReportInput(
+                businessDate: day, generatedAt: nil,
+                seller: ReportParty(name: configuration.seller.name, inn: configuration.seller.inn, kpp: configuration.seller.kpp),
+                sources: ingested.outcomes.map { outcome in
+                    let quarantined = ingested.quarantined.filter { $0.diagnostic.source == outcome.source }.count
+                    return SourceSummary(source: outcome.source, origin: outcome.location, state: outcome.isOK ? (quarantined > 0 ? .partial : (outcome.records == 0 ? .empty : .ok)) : .failed,
+                                         recordsRead: outcome.records, recordsQuarantined: quarantined)
+                },
+                payments: paymentRows, exceptions: exceptionRows, documents: documentRows,
+                held: held.map {
+                    HeldRow(kind: $0.kind, orderID: $0.orderID, reference: $0.shipmentID?.rawValue ?? $0.identity,
+                            buyerName: snapshot.name(of: $0.customerINN), buyerINN: $0.customerINN, amount: nil,
+                            reason: $0.holdReason ?? "")
+                },
+                weighedCorrections: (facts.settlements?.orders ?? []).map { settlement in
+                    WeighedRow(orderID: settlement.orderID, billNumber: settlement.billNumber,
+                               customerName: snapshot.name(of: settlement.customerINN), customerINN: settlement.customerINN,
+                               billAmount: settlement.paid, shippedValue: settlement.shippedValue,
+                               treatment: settlement.treatment == .refund ? .refund : settlement.difference.isNegative ? .surcharge : .credit)
+                },
+                returns: snapshot.returns,
+                receivables: receivables,
+                quarantined: snapshot.quarantined,
+                runStatus: RunStatus(outcome: status == .ok ? .completed : .completedWithProblems))
+            let templates = configuration.reports.templates.map { loaded.resolve($0) }
+            let csv = CSVOptions(decimalSeparator: configuration.reports.csvDecimalSeparator == "." ? .point : .comma)
+            let report = try DayReport.render(input, options: DayReportOptions(csv: csv, templatesDirectory: templates))
+            try AtomicFile.write(batch: report.files.map {
+                AtomicFile.BatchFile(url: folder.appendingPathComponent("reports/" + $0.name), bytes: $0.bytes)
+            }, threads: 1, durability: ParallelFiles.durability)
+            reportURL = folder.appendingPathComponent("reports/" + report.html.name)
+        }
+        FreedMemory.release()
 
         // 7. run.json last: its presence says the day's files are all in place.
         try AtomicFile.write(try result.encoded(), to: folder.appendingPathComponent("run.json"))
@@ -289,7 +295,7 @@ struct LedgerSnapshot {
     var quarantined: [QuarantinedRecord]
     var returns: [ReturnRow]
 
-    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, ingested: IngestResult, orders: [Order]) throws {
+    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, ingested: IngestResult, returning: [Order]) throws {
         var seen = Set<PaymentID>()
         var payments: [(Payment, [Allocation])] = []
         let ids = ingested.payments.map(\.id) + facts.touchedPayments
@@ -309,7 +315,7 @@ struct LedgerSnapshot {
         self.names = names
         quarantined = try reader.quarantined(on: day)
         var returns: [ReturnRow] = []
-        for order in orders {
+        for order in returning {
             for ret in order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) }) where ret.at.moscowDate <= day {
                 let identity = ret.stage == .afterDelivery ? "UKD:\(ret.id)" : "UPD:\(ret.shipmentID)"
                 let document = try reader.document(identity: identity)

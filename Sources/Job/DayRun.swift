@@ -86,7 +86,8 @@ public struct DayRunner: Sendable {
         var ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
         // The orders are held once from here on (a valid order carries no JSON: the feed was read as
         // it arrived), and what reading freed is given back.
-        let orders = ingested.orders.map(\.order)
+        FreedMemory.release() // before the orders are copied out of the feed's records
+        var orders = ingested.orders.map(\.order)
         let orderCount = ingested.orders.count
         ingested.orders = []
         FreedMemory.release()
@@ -100,6 +101,9 @@ public struct DayRunner: Sendable {
         }
 
         let facts: DayFacts
+        // The outputs need an order's content only for its returns (the report's register); the
+        // rest of the day's orders are let go once the ledger holds them.
+        let returning: [Order]
         do {
             let renderer = try DocumentRenderer(
                 configuration: try documentsConfiguration(), schemas: environment.schemasDirectory,
@@ -114,6 +118,8 @@ public struct DayRunner: Sendable {
                 stageSeconds["ledger.commit"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             }
             endStage("ledger")
+            returning = orders.filter { !$0.returns.isEmpty }
+            orders = []
             FreedMemory.release()
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: sourceEntries,
@@ -122,7 +128,7 @@ public struct DayRunner: Sendable {
 
         do {
             let outputs = DayOutputs(day: day, folder: dayFolder, loaded: loaded, environment: environment)
-            let (result, report) = try outputs.write(ingested: ingested, orders: orders, facts: facts, sources: sourceEntries,
+            let (result, report) = try outputs.write(ingested: ingested, returning: returning, facts: facts, sources: sourceEntries,
                                                      ledger: ledger, started: started)
             endStage("outputs")
             let status: ExitStatus = result.status == .ok ? .success : .exceptions
