@@ -348,9 +348,15 @@ public enum ClientBankExchange {
     private static func decode(_ bytes: [UInt8], diagnostics: inout [Diagnostic]) throws(SourceError)
         -> (text: String, encoding: StatementEncoding, declared: String?) {
         func declaredEncoding(in text: String) -> (value: String, line: Int)? {
+            // The header's lines one at a time (the same lines `splitLines` gives): the declaration
+            // is near the top, and a statement of a large day has a million lines.
             var number = 0
-            for line in splitLines(text) {
+            var rest = text[...]
+            while !rest.isEmpty {
                 number += 1
+                let end = rest.firstIndex { $0 == "\r\n" || $0 == "\n" || $0 == "\r" } ?? rest.endIndex
+                let line = rest[..<end]
+                rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
                 let (key, value) = splitField(String(line).trimmingSpaces)
                 if key == "Кодировка", let value { return (value.trimmingSpaces, number) }
                 if key == "СекцияДокумент" { break }
