@@ -545,6 +545,14 @@ struct FeedCombiner {
     /// Shares the repeated parts of the day's orders (used by the page reader as it reads).
     var interner = OrderInterner()
 
+    init() {}
+
+    /// A combiner sized for `expectedOrders` (its tables are not grown, and copied, as they fill).
+    init(expectedOrders: Int) {
+        seen.reserveCapacity(expectedOrders)
+        shipmentOwner.reserveCapacity(expectedOrders)
+    }
+
     /// Decides for the next order (on `page`) and remembers it when read.
     mutating func admit(_ order: Order, page: Int) -> Verdict {
         if let earlier = seen[order.id] {

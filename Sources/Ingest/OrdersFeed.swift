@@ -153,8 +153,9 @@ public enum OrdersFeed {
         }
         var reading = OrdersFeedReading(businessDate: day, pages: first.pages, orders: [], quarantined: [], diagnostics: [])
         // Sized once: an array of a day's orders grown by doubling holds its old and new storage at once.
-        reading.orders.reserveCapacity(pages.reduce(0) { $0 + $1.orders.count })
-        var combiner = FeedCombiner()
+        let count = pages.reduce(0) { $0 + $1.orders.count }
+        reading.orders.reserveCapacity(count)
+        var combiner = FeedCombiner(expectedOrders: count)
         var interner = OrderInterner()
         for page in pages {
             reading.quarantined += page.quarantined

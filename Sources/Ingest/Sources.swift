@@ -348,6 +348,9 @@ private struct Fetcher {
             guard page < read.pages else { break }
             page += 1
         }
+        // The pages' combiner has decided; combining decides again from the pages (it remembers every
+        // order of the day: two at once would hold the day's orders twice more).
+        combiner = FeedCombiner()
         do {
             return try OrdersFeed.combine(pages, day: day, sharing: false)
         } catch {
