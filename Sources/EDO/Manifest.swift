@@ -67,10 +67,12 @@ public struct Manifest: Hashable, Sendable, Codable {
         case files
     }
 
-    /// Deterministic JSON (sorted keys, pretty-printed): the same day gives the same bytes.
+    /// Deterministic JSON (sorted keys, pretty-printed): the same day gives the same bytes —
+    /// `JSONEncoder`'s with `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]`, written without
+    /// its tree of values.
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self)) + [0x0A]
+        var bytes = try SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true).encode(self)
+        bytes.append(0x0A)
+        return bytes
     }
 }

@@ -224,11 +224,12 @@ public struct RunResult: Sendable, Codable, Equatable {
         case businessDate = "business_date"
     }
 
-    /// Deterministic JSON: sorted keys, pretty-printed, trailing newline.
+    /// Deterministic JSON: sorted keys, pretty-printed, trailing newline — `JSONEncoder`'s bytes
+    /// with `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]`, written without its tree of values.
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self)) + [0x0A]
+        var bytes = try SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true).encode(self)
+        bytes.append(0x0A)
+        return bytes
     }
 }
 

@@ -190,9 +190,7 @@ public struct StopList: Hashable, Sendable, Codable {
 
     /// The list as UTF-8 JSON: sorted keys, two-space indentation, money as `"1234.50"` strings.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        Data(try SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true).encode(self))
     }
 
     /// Reads a stop-list file; refuses a version this code does not know.

@@ -3,21 +3,29 @@ import Foundation
 import PropertyBased
 import Testing
 
-/// Foundation's bytes for `value` with sorted keys (and, unless `escapesSlashes`, unescaped slashes).
-private func foundationBytes<T: Encodable>(_ value: T, escapesSlashes: Bool) throws -> [UInt8] {
+/// Foundation's bytes for `value` with sorted keys (and, unless `escapesSlashes`, unescaped slashes;
+/// with `prettyPrinted`, pretty printed).
+private func foundationBytes<T: Encodable>(_ value: T, escapesSlashes: Bool, prettyPrinted: Bool = false) throws -> [UInt8] {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = escapesSlashes ? [.sortedKeys] : [.sortedKeys, .withoutEscapingSlashes]
+    var formatting: JSONEncoder.OutputFormatting = escapesSlashes ? [.sortedKeys] : [.sortedKeys, .withoutEscapingSlashes]
+    if prettyPrinted { formatting.insert(.prettyPrinted) }
+    encoder.outputFormatting = formatting
     return Array(try encoder.encode(value))
 }
 
-/// Expects ``SortedJSONEncoder`` to write exactly Foundation's bytes for `value`, both slash modes.
+/// Expects ``SortedJSONEncoder`` to write exactly Foundation's bytes for `value`: both slash modes,
+/// compact and pretty printed.
 private func expectSameBytes<T: Encodable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws {
     for escapesSlashes in [true, false] {
-        let expected = try foundationBytes(value, escapesSlashes: escapesSlashes)
-        let actual = try SortedJSONEncoder(escapesSlashes: escapesSlashes).encode(value)
-        #expect(String(decoding: actual, as: UTF8.self) == String(decoding: expected, as: UTF8.self),
-                "escapesSlashes: \(escapesSlashes)", sourceLocation: sourceLocation)
-        #expect(actual == expected, "escapesSlashes: \(escapesSlashes)", sourceLocation: sourceLocation)
+        for prettyPrinted in [false, true] {
+            let expected = try foundationBytes(value, escapesSlashes: escapesSlashes, prettyPrinted: prettyPrinted)
+            let actual = try SortedJSONEncoder(escapesSlashes: escapesSlashes, prettyPrinted: prettyPrinted).encode(value)
+            #expect(String(decoding: actual, as: UTF8.self) == String(decoding: expected, as: UTF8.self),
+                    "escapesSlashes: \(escapesSlashes), prettyPrinted: \(prettyPrinted)", sourceLocation: sourceLocation)
+            #expect(actual == expected, "escapesSlashes: \(escapesSlashes), prettyPrinted: \(prettyPrinted)", sourceLocation: sourceLocation)
+            let text = try SortedJSONEncoder(escapesSlashes: escapesSlashes, prettyPrinted: prettyPrinted).encodeString(value)
+            #expect(Array(text.utf8) == expected, sourceLocation: sourceLocation)
+        }
     }
 }
 
@@ -336,9 +344,9 @@ struct JSONWriterTests {
 
     @Test("random strings: same bytes, and they decode back to the same string")
     func randomStrings() async {
-        await propertyCheck(count: 500, input: Self.anyText, Gen.bool) { text, escapesSlashes in
-            let expected = try foundationBytes(["k\(text)": text], escapesSlashes: escapesSlashes)
-            let actual = try SortedJSONEncoder(escapesSlashes: escapesSlashes).encode(["k\(text)": text])
+        await propertyCheck(count: 500, input: Self.anyText, Gen.bool, Gen.bool) { text, escapesSlashes, prettyPrinted in
+            let expected = try foundationBytes(["k\(text)": text], escapesSlashes: escapesSlashes, prettyPrinted: prettyPrinted)
+            let actual = try SortedJSONEncoder(escapesSlashes: escapesSlashes, prettyPrinted: prettyPrinted).encode(["k\(text)": text])
             #expect(actual == expected)
             #expect(try JSONDecoder().decode([String: String].self, from: Data(actual)) == ["k\(text)": text])
         }
@@ -354,9 +362,11 @@ struct JSONWriterTests {
                               flags: keys.map { $0.count % 2 == 0 }, table: table,
                               child: seed % 2 == 0 ? nil : Small.Child(value: seed, labels: keys.map { $0.isEmpty ? nil : $0 }))
             for escapesSlashes in [true, false] {
-                let actual = try SortedJSONEncoder(escapesSlashes: escapesSlashes).encode(value)
-                #expect(actual == (try foundationBytes(value, escapesSlashes: escapesSlashes)))
-                #expect(try JSONDecoder().decode(Small.self, from: Data(actual)) == value)
+                for prettyPrinted in [false, true] {
+                    let actual = try SortedJSONEncoder(escapesSlashes: escapesSlashes, prettyPrinted: prettyPrinted).encode(value)
+                    #expect(actual == (try foundationBytes(value, escapesSlashes: escapesSlashes, prettyPrinted: prettyPrinted)))
+                    #expect(try JSONDecoder().decode(Small.self, from: Data(actual)) == value)
+                }
             }
         }
     }
@@ -369,6 +379,99 @@ struct JSONWriterTests {
             guard double.isFinite, float.isFinite else { return }
             try expectSameBytes([double, Double(bitPattern: UInt64(bitPattern: bits))].filter(\.isFinite))
             try expectSameBytes(["f": float])
+        }
+    }
+}
+
+// MARK: - Pretty printing
+
+/// Nests `depth` objects, the innermost empty (or holding an empty array).
+private struct DeepObject: Encodable {
+    enum Keys: String, CodingKey { case inner, list, value }
+    var depth: Int
+    var withArray: Bool
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        if depth > 1 {
+            try container.encode(DeepObject(depth: depth - 1, withArray: withArray), forKey: .inner)
+            try container.encode(depth, forKey: .value)
+        } else if withArray {
+            try container.encode([Int](), forKey: .list)
+        }
+    }
+}
+
+/// A value of the kinds the project's reports hold: enums with raw values, money, exact decimals,
+/// optionals, dictionaries and arrays of structs, some of them empty.
+private struct ReportShape: Encodable {
+    enum Status: String, Encodable { case matched, partial, unmatched = "не сопоставлен" }
+    enum Level: Int, Encodable { case low = 1, high = 2 }
+    struct Row: Encodable {
+        var id: String
+        var status: Status
+        var level: Level?
+        var amount: Money
+        var quantity: ExactDecimal
+        var rate: Double
+        var tags: [String]
+        var extra: [String: [Int]]
+    }
+    var rows: [Row]
+    var byStatus: [String: Int]
+    var nothing: [Row]
+    var emptyTable: [String: Row]
+    var note: String?
+    var path: String
+}
+
+@Suite("SortedJSONEncoder pretty prints as JSONEncoder does")
+struct PrettyJSONWriterTests {
+    @Test("the layout: two-space indent, \" : \", empty containers around a blank line at every depth")
+    func layout() throws {
+        let pretty = SortedJSONEncoder(prettyPrinted: true)
+        #expect(try pretty.encodeString(["b": [1, 2], "a": []]) == "{\n  \"a\" : [\n\n  ],\n  \"b\" : [\n    1,\n    2\n  ]\n}")
+        #expect(try pretty.encodeString([[String: Int]()]) == "[\n  {\n\n  }\n]")
+        #expect(try pretty.encodeString([Int]()) == "[\n\n]")
+        #expect(try pretty.encodeString("a/b") == #""a\/b""#)
+        #expect(try SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true).encodeString(["k": "a/b"]) == "{\n  \"k\" : \"a/b\"\n}")
+        #expect(try pretty.encodeString(7) == "7")
+        #expect(try pretty.encodeString(Int?.none) == "null")
+    }
+
+    @Test("empty objects and arrays at every depth; nested empties")
+    func emptiesAtDepth() throws {
+        for depth in [1, 2, 3, 7, 40] {
+            try expectSameBytes(DeepObject(depth: depth, withArray: false))
+            try expectSameBytes(DeepObject(depth: depth, withArray: true))
+            try expectSameBytes(DeepArray(depth: depth))
+        }
+        try expectSameBytes(DeepArray(depth: 511))
+        try expectSameBytes([[[String: [Int]]]]([[], [[:]], [["a": []]]]))
+        try expectSameBytes(["a": [[[Int]]](), "b": [[[]]], "c": [[[1], []]]])
+        try expectSameBytes([Containers.Nothing(), Containers.Nothing()])
+        try expectSameBytes(["x": [Containers.Nothing()]])
+    }
+
+    @Test("report-like values: enums with raw values, money, exact decimals, optionals, Cyrillic, emoji, slashes")
+    func reportShapes() throws {
+        let quantity = try #require(ExactDecimal("1.436"))
+        let statuses: [ReportShape.Status] = [.matched, .partial, .unmatched]
+        var rows: [ReportShape.Row] = []
+        for index in 0..<25 {
+            let level: ReportShape.Level? = index % 2 == 0 ? nil : .high
+            let tags: [String] = index % 4 == 0 ? [] : ["t\"\(index)\"", "\n"]
+            let list: [Int] = index % 3 == 0 ? [] : [index, -index]
+            let extra: [String: [Int]] = index % 5 == 0 ? [:] : ["k\(index)": list]
+            let amount = Money(kopecks: Int64(index) * 12_345 - 100_000)
+            rows.append(ReportShape.Row(id: "УПД-\(index)/2026 🙂", status: statuses[index % 3], level: level, amount: amount,
+                                        quantity: quantity, rate: Double(index) / 8, tags: tags, extra: extra))
+        }
+        try expectSameBytes(ReportShape(rows: rows, byStatus: ["matched": 9, "не сопоставлен": 8, "": 0], nothing: [],
+                                        emptyTable: [:], note: nil, path: "out/2026-11-27/run.json"))
+        try expectSameBytes(ReportShape(rows: [], byStatus: [:], nothing: [], emptyTable: ["a": rows[1]], note: "x\ty",
+                                        path: ""))
+        for text in awkwardStrings {
+            try expectSameBytes([text: [text]])
         }
     }
 }

@@ -127,6 +127,31 @@ struct CreditControlTests {
         #expect(throws: StopListDecodingError.self) { try StopList.decode(future) }
     }
 
+    @Test("the stop list's JSON is JSONEncoder's exact pretty-printed bytes: a full list, an empty one, entries without a limit")
+    func stopListBytes() throws {
+        let reference = JSONEncoder()
+        reference.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let asOf = F.day(30)
+        var movements: [BalanceMovement] = []
+        var accounts: [CreditAccount] = []
+        var deferral: [OrderID: Int] = [:]
+        for index in 0..<40 {
+            let customer = "77" + String(repeating: "0", count: index < 10 ? 7 : 6) + "\(index)"
+            movements.append(movement("m\(index)", .shipment, "\(100 + index).50", day: 1 + index % 28, order: "O\(index)", customer: customer))
+            deferral[OrderID("O\(index)")] = index % 3 == 0 ? 0 : 14
+            if index % 4 != 0 {
+                accounts.append(CreditAccount(customerINN: customer, creditLimit: F.rub("50.00"), openOrders: F.rub("10.00")))
+            }
+        }
+        let list = CreditControl.stopList(ageing: Receivables.age(movements, deferralDays: deferral, asOf: asOf), accounts: accounts, asOf: asOf)
+        #expect(list.customers.count > 10)
+        #expect(list.customers.contains { $0.creditLimit == nil })
+        #expect(try list.jsonData() == (try reference.encode(list)))
+        let empty = StopList(asOf: asOf, customers: [])
+        #expect(try empty.jsonData() == (try reference.encode(empty)))
+        #expect(String(decoding: try empty.jsonData(), as: UTF8.self).contains("\"customers\" : [\n\n  ]"))
+    }
+
     // MARK: Payouts
 
     @Test("commission rates: basis points or a percentage string, rounded half away from zero")
