@@ -98,7 +98,7 @@ struct DayComputation {
         func endStep(_ name: String) {
             let now = clock.now
             let elapsed = now - stepStart
-            facts.stepSeconds[name] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            facts.stepSeconds[name] = elapsed.inSeconds
             stepStart = now
         }
 

@@ -72,7 +72,7 @@ public struct DayRunner: Sendable {
         var stageSeconds: [String: Double] = [:]
         func endStage(_ name: String) {
             let elapsed = clock.now - stageStart
-            stageSeconds[name] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            stageSeconds[name] = elapsed.inSeconds
             stageStart = clock.now
         }
 
@@ -115,7 +115,7 @@ public struct DayRunner: Sendable {
             if let computed = facts.computedAt {
                 // The commit, and SQLite's checkpoint after it.
                 let elapsed = clock.now - computed
-                stageSeconds["ledger.commit"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                stageSeconds["ledger.commit"] = elapsed.inSeconds
             }
             endStage("ledger")
             returning = orders.filter { !$0.returns.isEmpty }
@@ -245,4 +245,9 @@ extension LoadedConfiguration {
         return DocumentsConfiguration(seller: party, signer: documentSigner, vsdSlot: slot,
                                       programVersion: configuration.edo.programName ?? "sverka 1.0")
     }
+}
+
+extension Duration {
+    /// The duration in seconds, for the stage and step times of the log line.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

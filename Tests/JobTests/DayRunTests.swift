@@ -186,6 +186,12 @@ struct DayRunTests {
         #expect(run.command == "day runner" && run.outcome == .ok)
         #expect(run.startedAt.epochSeconds == Clock.epoch && run.finishedAt?.epochSeconds == Clock.epoch)
         #expect(run.counts == ["orders": 3, "payments": 2, "quarantined": 0, "documents": 3, "held": 0, "exceptions": 0])
+        // The stages and the steps of the ledger write are timed (the log line and the benchmark print them).
+        let steps = ["orders", "payments", "reconcile", "documents", "movements", "credit", "commit"].map { "ledger." + $0 }
+        #expect(Set(outcome.stageSeconds.keys) == Set(["ingest", "ledger", "outputs"] + steps))
+        #expect(outcome.stageSeconds.values.allSatisfy { $0 >= 0 })
+        let ledgerSeconds = try #require(outcome.stageSeconds["ledger"])
+        #expect(steps.compactMap { outcome.stageSeconds[$0] }.reduce(0, +) <= ledgerSeconds)
     }
 
     @Test func aDayWhoseFilesCannotBeWrittenFailsAndTheNextRunWritesThem() async throws {
