@@ -6,23 +6,6 @@ import HTTP
 import Testing
 import TestSupport
 
-/// A small deterministic random source (SplitMix64), so a failing chunking can be replayed.
-struct ChunkRandom {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func size(in range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.count))
-    }
-}
-
 /// One feed page to read whole and in chunks.
 struct FeedCase: CustomTestStringConvertible, Sendable {
     var name: String
@@ -144,9 +127,9 @@ struct PageReaderTests {
     // MARK: Reading
 
     /// Reads `bytes` in chunks whose sizes `size` gives, in blocks of `blockSize` orders.
-    static func read(_ feed: FeedCase, blockSize: Int = 1024, size: (inout ChunkRandom) -> Int) -> Result<OrdersFeedPage, SourceError> {
+    static func read(_ feed: FeedCase, blockSize: Int = 1024, size: (inout SeededRandom) -> Int) -> Result<OrdersFeedPage, SourceError> {
         var reader = OrdersFeed.PageReader(day: feed.day, expectedPage: feed.expectedPage, combiner: FeedCombiner(), blockSize: blockSize)
-        var random = ChunkRandom(state: UInt64(feed.bytes.count))
+        var random = SeededRandom(seed: UInt64(feed.bytes.count)) // replayable: the same chunking every run
         var offset = 0
         return Result { () throws(SourceError) in
             while offset < feed.bytes.count {
@@ -166,11 +149,11 @@ struct PageReaderTests {
         if feed.expectedPage == 1 {
             #expect(whole == Result { () throws(SourceError) in try OrdersFeed.readPage(feed.bytes, day: feed.day, expectedPage: 1) })
         }
-        let chunkings: [(String, Int, (inout ChunkRandom) -> Int)] = [
+        let chunkings: [(String, Int, (inout SeededRandom) -> Int)] = [
             ("1-byte chunks", 1024, { _ in 1 }),
             ("1-byte chunks, blocks of 1", 1, { _ in 1 }),
-            ("chunks of 1 to 9 bytes, blocks of 3", 3, { $0.size(in: 1...9) }),
-            ("chunks of 1 to 5000 bytes, blocks of 7", 7, { $0.size(in: 1...5000) }),
+            ("chunks of 1 to 9 bytes, blocks of 3", 3, { $0.int(1...9) }),
+            ("chunks of 1 to 5000 bytes, blocks of 7", 7, { $0.int(1...5000) }),
             ("chunks of 2 bytes, blocks of 2", 2, { _ in 2 }),
         ]
         for (name, blockSize, size) in chunkings {
