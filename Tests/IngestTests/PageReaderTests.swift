@@ -261,7 +261,7 @@ struct PageReaderTests {
         let feed = try Self.generatedFeed(orders: 300, seed: 8)
         let bytes = Array(feed.utf8)
         try await LoopbackHTTPServer.with { server in
-            server.script("/orders", ScriptedResponse(headers: [("Transfer-Encoding", "chunked")], body: Self.chunked(bytes, size: 1500)))
+            server.script("/orders", ScriptedResponse(headers: [("Transfer-Encoding", "chunked")], body: chunked(bytes, size: 1500)))
             let broken = Array(#"{"business_date": "2026-11-27", "page": 1, "pages": 1, "orders": [{"id": ]}"#.utf8)
             server.script("/broken", ScriptedResponse(body: broken), ScriptedResponse(body: broken))
             func sources(_ path: String) throws -> DaySources {
@@ -297,17 +297,6 @@ struct PageReaderTests {
         }
     }
 
-    /// `body` in HTTP/1.1 chunked transfer coding, in pieces of `size` bytes.
-    static func chunked(_ body: [UInt8], size: Int) -> [UInt8] {
-        var result: [UInt8] = []
-        var offset = 0
-        while offset < body.count {
-            let end = min(body.count, offset + size)
-            result += Array(String(end - offset, radix: 16).utf8) + [13, 10] + body[offset..<end] + [13, 10]
-            offset = end
-        }
-        return result + Array("0\r\n\r\n".utf8)
-    }
 }
 
 extension Result {

@@ -572,3 +572,16 @@ public final class LoopbackHTTPServer: Sendable {
         }
     }
 }
+
+/// `body` in HTTP/1.1 chunked transfer coding, in pieces of `size` bytes (a scripted response's
+/// body with `Transfer-Encoding: chunked`).
+public func chunked(_ body: [UInt8], size: Int) -> [UInt8] {
+    var result: [UInt8] = []
+    var offset = 0
+    while offset < body.count {
+        let end = min(body.count, offset + size)
+        result += Array(String(end - offset, radix: 16).utf8) + [13, 10] + body[offset..<end] + [13, 10]
+        offset = end
+    }
+    return result + Array("0\r\n\r\n".utf8)
+}
