@@ -340,8 +340,10 @@ struct LedgerSnapshot {
 
 /// How the outputs place the day's files (`AtomicFile.Staging`): this many writer threads (the
 /// bytes go to the page cache; the disk is waited for once, at commit) and one `syncfs` per commit.
+/// Creating files in one folder takes the folder's lock, so more writers than cores spin on it
+/// (100 000 orders, 2 cores: the outputs stage 20.9 s with 4 writers, 17.9 s with 2).
 enum ParallelFiles {
-    static let writers = 4
+    static let writers = 2
     static let durability: AtomicFile.BatchDurability = .fileSystem
 }
 
