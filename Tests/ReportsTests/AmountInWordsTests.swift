@@ -1,6 +1,7 @@
 import Domain
 import Reports
 import Testing
+import TestSupport
 
 @Suite("Amount in words")
 struct AmountInWordsTests {
@@ -95,19 +96,6 @@ struct AmountInWordsTests {
             let k = kopecks % 100
             #expect(text.hasSuffix("\(k < 10 ? "0" : "")\(k) " + AmountInWords.plural(UInt64(k), "копейка", "копейки", "копеек")))
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for reproducible samples.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -353,16 +353,3 @@ struct StreamingValidationTests {
         #expect(expected.contains { !$0.isEmpty })
     }
 }
-
-/// A small seeded generator (SplitMix64), so the random cases are the same on every run.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D4_9BB8_3315_11EB
-        return z ^ (z >> 31)
-    }
-}
