@@ -334,9 +334,14 @@ public enum ClientBankExchange {
         return statement.lines[lower..<upper].joined(separator: "\n")
     }
 
-    /// Lines split at CR LF, LF or CR (a Swift `Character` holds CR LF as one).
+    /// What ends a line of a statement: CR LF, LF or CR (a Swift `Character` holds CR LF as one).
+    static func isLineBreak(_ character: Character) -> Bool {
+        character == "\r\n" || character == "\n" || character == "\r"
+    }
+
+    /// Lines split where `isLineBreak`.
     static func splitLines(_ text: String) -> [String] {
-        text.split(omittingEmptySubsequences: false) { $0 == "\r\n" || $0 == "\n" || $0 == "\r" }.map(String.init)
+        text.split(omittingEmptySubsequences: false, whereSeparator: isLineBreak).map(String.init)
     }
 
     static func splitField(_ line: String) -> (key: String, value: String?) {
@@ -354,7 +359,7 @@ public enum ClientBankExchange {
             var rest = text[...]
             while !rest.isEmpty {
                 number += 1
-                let end = rest.firstIndex { $0 == "\r\n" || $0 == "\n" || $0 == "\r" } ?? rest.endIndex
+                let end = rest.firstIndex(where: isLineBreak) ?? rest.endIndex
                 let line = rest[..<end]
                 rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
                 let (key, value) = splitField(String(line).trimmingSpaces)
