@@ -52,13 +52,15 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // SHA-256 blocks with the processor's SHA instructions (Domain's SHA256 falls back to Swift).
+        .target(name: "CSHA256"),
         // glibc's malloc_trim (malloc.h is not in Swift's Glibc module).
         .systemLibrary(name: "CMalloc"),
 
         // MARK: Libraries, one per stage
         .target(name: "XML", dependencies: ["CXMLBridge"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
-        .target(name: "Domain", swiftSettings: swiftSettings),
+        .target(name: "Domain", dependencies: ["CSHA256"], swiftSettings: swiftSettings),
         .target(name: "Ledger", dependencies: ["Domain", grdb], swiftSettings: swiftSettings),
         .target(name: "Ingest", dependencies: ["Domain", "XML", "HTTP"], swiftSettings: swiftSettings),
         .target(name: "Reconcile", dependencies: ["Domain"], swiftSettings: swiftSettings),

@@ -1,85 +1,134 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), for content hashes of emitted files and for identity-derived GUIDs.
-/// Pure Swift, so the domain needs no crypto library.
+/// Needs no crypto library: the blocks go through the processor's SHA instructions where it has
+/// them (x86-64 SHA-NI, a small C bridge: Swift cannot name those instructions), through Swift's
+/// own rounds elsewhere. Both give the same digest (tests run both).
 public struct SHA256: Sendable {
-    private var state: [UInt32] = [
-        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
-    ]
-    private var buffer: [UInt8] = []
+    /// How blocks are compressed.
+    enum Rounds: Sendable {
+        /// FIPS 180-4's rounds written in Swift.
+        case portable
+        /// The processor's SHA instructions.
+        case processor
+    }
+
+    /// The processor's instructions when it has them.
+    static let fastestRounds: Rounds = csha256_hardware_available() != 0 ? .processor : .portable
+
+    private let rounds: Rounds
+    /// The eight working words of the hash so far.
+    private var state = SHA256.initialState
+    /// A block not yet full (`buffered` bytes of it are meaningful).
+    private var buffer: Block = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var buffered = 0
     private var length: UInt64 = 0
 
-    public init() { buffer.reserveCapacity(64) }
+    public init() { rounds = SHA256.fastestRounds }
+
+    /// A hasher with the given rounds (tests compare them; `.processor` only where available).
+    init(rounds: Rounds) { self.rounds = rounds }
 
     /// Adds bytes to the hash.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         let done: Void? = bytes.withContiguousStorageIfAvailable { update(contiguous: UnsafeRawBufferPointer($0)) }
         if done != nil { return }
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(4_096)
         for byte in bytes {
-            buffer.append(byte)
-            length &+= 1
-            if buffer.count == 64 {
-                buffer.withUnsafeBytes { SHA256.compress($0, state: &state) }
-                buffer.removeAll(keepingCapacity: true)
+            chunk.append(byte)
+            if chunk.count == 4_096 {
+                chunk.withUnsafeBytes { update(contiguous: $0) }
+                chunk.removeAll(keepingCapacity: true)
             }
         }
+        chunk.withUnsafeBytes { update(contiguous: $0) }
     }
 
     /// Whole blocks straight from the caller's memory; only a partial block goes through `buffer`.
     private mutating func update(contiguous bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty, let base = bytes.baseAddress else { return }
         var offset = 0
         length &+= UInt64(bytes.count)
-        if !buffer.isEmpty {
-            let take = min(64 - buffer.count, bytes.count)
-            buffer.append(contentsOf: bytes[0..<take])
+        if buffered > 0 {
+            let take = min(64 - buffered, bytes.count)
+            let start = buffered
+            withUnsafeMutableBytes(of: &buffer) { block in
+                block.baseAddress?.advanced(by: start).copyMemory(from: base, byteCount: take)
+            }
+            buffered += take
             offset = take
-            guard buffer.count == 64 else { return }
-            buffer.withUnsafeBytes { SHA256.compress($0, state: &state) }
-            buffer.removeAll(keepingCapacity: true)
+            guard buffered == 64 else { return }
+            withUnsafeBytes(of: buffer) { SHA256.compress($0, state: &state, rounds: rounds) }
+            buffered = 0
         }
-        while bytes.count - offset >= 64 {
-            SHA256.compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + 64)]), state: &state)
-            offset += 64
+        let whole = (bytes.count - offset) & ~63
+        if whole > 0 {
+            SHA256.compress(UnsafeRawBufferPointer(start: base + offset, count: whole), state: &state, rounds: rounds)
+            offset += whole
         }
-        buffer.append(contentsOf: bytes[offset...])
+        let rest = bytes.count - offset
+        if rest > 0 {
+            withUnsafeMutableBytes(of: &buffer) { block in
+                block.baseAddress?.copyMemory(from: base + offset, byteCount: rest)
+            }
+            buffered = rest
+        }
     }
 
-    /// The 32-byte digest.
+    /// The digest: 32 bytes. The hasher is spent after this.
     public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
-        buffer.append(0x80)
-        if buffer.count > 56 {
-            while buffer.count < 64 { buffer.append(0) }
-            buffer.withUnsafeBytes { SHA256.compress($0, state: &state) }
-            buffer.removeAll(keepingCapacity: true)
+        var tail = [UInt8](repeating: 0, count: buffered < 56 ? 64 : 128)
+        withUnsafeBytes(of: buffer) { block in
+            for index in 0..<buffered { tail[index] = block[index] }
         }
-        while buffer.count < 56 { buffer.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        buffer.withUnsafeBytes { SHA256.compress($0, state: &state) }
-        buffer.removeAll()
-        var digest: [UInt8] = []
-        digest.reserveCapacity(32)
-        for word in state {
-            for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        tail[buffered] = 0x80
+        for index in 0..<8 { tail[tail.count - 1 - index] = UInt8(truncatingIfNeeded: bitLength >> UInt64(index * 8)) }
+        tail.withUnsafeBytes { SHA256.compress($0, state: &state, rounds: rounds) }
+        buffered = 0
+        var digest = [UInt8](repeating: 0, count: 32)
+        withUnsafeBytes(of: state) { words in
+            let words = words.bindMemory(to: UInt32.self)
+            for index in 0..<8 {
+                let word = words[index]
+                digest[index * 4] = UInt8(truncatingIfNeeded: word >> 24)
+                digest[index * 4 + 1] = UInt8(truncatingIfNeeded: word >> 16)
+                digest[index * 4 + 2] = UInt8(truncatingIfNeeded: word >> 8)
+                digest[index * 4 + 3] = UInt8(truncatingIfNeeded: word)
+            }
         }
         return digest
     }
 
-    /// The digest of `bytes`.
+    /// The SHA-256 of `bytes`.
     public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalize()
     }
 
-    /// The digest of `bytes` as 64 lower-case hex digits.
+    /// The SHA-256 of `bytes` as 64 lower-case hex digits.
     public static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in hash(bytes) {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+        let digest = hash(bytes)
+        return String(unsafeUninitializedCapacity: 64) { text in
+            let digits: StaticString = "0123456789abcdef"
+            let table = digits.utf8Start
+            for (index, byte) in digest.enumerated() {
+                text[index * 2] = table[Int(byte >> 4)]
+                text[index * 2 + 1] = table[Int(byte & 0x0F)]
+            }
+            return 64
         }
-        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Eight words, held inline (no array, no reference counting in the rounds).
+    private typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+    /// 64 bytes, inline.
+    private typealias Block = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+
+    private static var initialState: State {
+        (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
     }
 
     private static let k: [UInt32] = [
@@ -93,40 +142,56 @@ public struct SHA256: Sendable {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    private static func compress(_ block: UnsafeRawBufferPointer, state: inout [UInt32]) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            compress(block, schedule: w, state: &state)
+    /// Compresses `blocks` (a whole number of 64-byte blocks) into `state`.
+    private static func compress(_ blocks: UnsafeRawBufferPointer, state: inout State, rounds: Rounds) {
+        guard let base = blocks.baseAddress else { return }
+        if rounds == .processor {
+            withUnsafeMutableBytes(of: &state) { words in
+                guard let words = words.baseAddress?.assumingMemoryBound(to: UInt32.self) else { return }
+                csha256_compress_blocks(words, base.assumingMemoryBound(to: UInt8.self), blocks.count / 64)
+            }
+            return
+        }
+        k.withUnsafeBufferPointer { k in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                guard let k = k.baseAddress, let w = w.baseAddress else { return }
+                var offset = 0
+                while offset < blocks.count {
+                    compress(base + offset, k: k, schedule: w, state: &state)
+                    offset += 64
+                }
+            }
         }
     }
 
-    private static func compress(_ block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>,
-                                 state: inout [UInt32]) {
+    @inline(__always)
+    private static func compress(_ block: UnsafeRawPointer, k: UnsafePointer<UInt32>, schedule w: UnsafeMutablePointer<UInt32>,
+                                 state: inout State) {
         for i in 0..<16 {
-            w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8 | UInt32(block[i * 4 + 3])
+            w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
         }
         for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] &>> 3)
+            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] &>> 10)
             w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
         }
-        var a = state[0], b = state[1], c = state[2], d = state[3]
-        var e = state[4], f = state[5], g = state[6], h = state[7]
+        var (a, b, c, d, e, f, g, h) = state
         for i in 0..<64 {
             let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
             let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
+            let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
             let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
             let maj = (a & b) ^ (a & c) ^ (b & c)
             let t2 = s0 &+ maj
             h = g; g = f; f = e; e = d &+ t1
             d = c; c = b; b = a; a = t1 &+ t2
         }
-        state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-        state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
+        state.0 &+= a; state.1 &+= b; state.2 &+= c; state.3 &+= d
+        state.4 &+= e; state.5 &+= f; state.6 &+= g; state.7 &+= h
     }
 
     @inline(__always)
-    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 &- n)) }
 }
 
 /// A GUID derived from a name, not from chance: the same document identity always
