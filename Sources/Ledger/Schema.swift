@@ -10,6 +10,7 @@ enum LedgerSchema {
         ("v1-initial", v1),
         ("v2-document-details", v2),
         ("v3-lookup-indexes", v3),
+        ("v4-documents-xml-last", v4),
     ]
 
     static var migrationNames: [String] { migrations.map(\.name) }
@@ -25,6 +26,59 @@ enum LedgerSchema {
         }
         return migrator
     }
+
+    /// The documents' XML moved to the end of the row (the table rebuilt with the same columns,
+    /// constraints, indexes, rows, ids and AUTOINCREMENT counter). A document's XML is several
+    /// kilobytes and SQLite keeps what does not fit a page in a chain of overflow pages: with `xml`
+    /// in the middle of the row, reading the totals, status or business date of a document walked
+    /// the whole chain (the day's balance movements read every shipped order's documents). With
+    /// `xml` last, reading the other columns stops before it.
+    static let v4 = """
+        CREATE TABLE documents_v4 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            identity TEXT NOT NULL,
+            correction_number INTEGER NOT NULL CHECK (correction_number >= 0),
+            kind TEXT NOT NULL,
+            series TEXT,
+            number INTEGER,
+            date TEXT NOT NULL,
+            order_id TEXT NOT NULL,
+            shipment_id TEXT,
+            customer_inn TEXT NOT NULL,
+            file_name TEXT,
+            file_id TEXT,
+            content_sha256 TEXT,
+            total_without_vat INTEGER NOT NULL,
+            total_vat INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('issued', 'corrected', 'held')),
+            hold_reason TEXT,
+            business_date TEXT NOT NULL,
+            details BLOB,
+            xml BLOB,
+            UNIQUE (identity, correction_number),
+            CHECK (status <> 'held' OR number IS NULL),
+            CHECK (status = 'held' OR (number IS NOT NULL AND series IS NOT NULL AND xml IS NOT NULL
+                                       AND content_sha256 IS NOT NULL AND file_name IS NOT NULL))
+        );
+        INSERT INTO documents_v4 (id, identity, correction_number, kind, series, number, date, order_id, shipment_id,
+            customer_inn, file_name, file_id, content_sha256, total_without_vat, total_vat, total, status, hold_reason,
+            business_date, details, xml)
+        SELECT id, identity, correction_number, kind, series, number, date, order_id, shipment_id,
+            customer_inn, file_name, file_id, content_sha256, total_without_vat, total_vat, total, status, hold_reason,
+            business_date, details, xml
+        FROM documents ORDER BY id;
+        UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT seq FROM sqlite_sequence WHERE name = 'documents'))
+        WHERE name = 'documents_v4' AND EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'documents');
+        INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'documents_v4', seq FROM sqlite_sequence
+        WHERE name = 'documents' AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'documents_v4');
+        DROP TABLE documents;
+        ALTER TABLE documents_v4 RENAME TO documents;
+        CREATE INDEX documents_by_business_date ON documents(business_date);
+        CREATE INDEX documents_by_order ON documents(order_id);
+        CREATE INDEX documents_by_shipment ON documents(shipment_id);
+        """
 
     /// Indexes for lookups a day makes per document: a held document's numbers by identity
     /// (`document_numbers` was indexed only by series and identity together).

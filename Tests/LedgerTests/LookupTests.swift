@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import GRDB
 import Ledger
 import Testing
 
@@ -80,7 +81,13 @@ struct LookupTests {
     @Test("the v3 migration indexes document numbers by identity")
     func identityIndex() throws {
         let version = try withLedger { ledger throws in try ledger.schemaVersion() }
-        #expect(Ledger.migrationNames.last == "v3-lookup-indexes")
-        #expect(version == 3)
+        #expect(Ledger.migrationNames.firstIndex(of: "v3-lookup-indexes") == 2)
+        #expect(version == Ledger.migrationNames.count)
+        let indexes = try withLedger { ledger in
+            try DatabaseQueue(path: ledger.path).read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'document_numbers'")
+            }
+        }
+        #expect(indexes.contains("document_numbers_by_identity"))
     }
 }
