@@ -39,13 +39,13 @@ public struct ClientBankSection: Hashable, Sendable {
 
     /// The first value of `key`, trimmed; `nil` when the key is absent or its value empty.
     public func value(_ key: String) -> String? {
-        guard let field = fields.first(where: { $0.key == key }) else { return nil }
+        guard let field = fields.first(where: { ClientBankExchange.sameKey($0.key, key) }) else { return nil }
         let trimmed = field.value.trimmingSpaces
         return trimmed.isEmpty ? nil : trimmed
     }
 
     /// The line a key was read from.
-    public func line(of key: String) -> Int? { fields.first { $0.key == key }?.line }
+    public func line(of key: String) -> Int? { fields.first { ClientBankExchange.sameKey($0.key, key) }?.line }
 }
 
 /// How the bytes of a statement were decoded.
@@ -152,27 +152,28 @@ public enum ClientBankExchange {
             }
             if trimmed.isEmpty { continue }
             let (key, value) = splitField(trimmed)
-            switch key {
-            case "СекцияДокумент", "СекцияРасчСчет":
+            let opensDocument = sameKey(key, "СекцияДокумент")
+            let closesDocument = !opensDocument && sameKey(key, "КонецДокумента")
+            if opensDocument || sameKey(key, "СекцияРасчСчет") {
                 if let section = open {
                     throw SourceError(source: source, line: section.start,
                                       reason: "the section opened here is not closed before line \(number) opens another (truncated or damaged file)")
                 }
-                open = (value ?? "", key == "СекцияДокумент", number, [])
-            case "КонецДокумента", "КонецРасчСчет":
-                guard let section = open, section.isDocument == (key == "КонецДокумента") else {
+                open = (value ?? "", opensDocument, number, [])
+            } else if closesDocument || sameKey(key, "КонецРасчСчет") {
+                guard let section = open, section.isDocument == closesDocument else {
                     throw SourceError(source: source, line: number, reason: "\(key) without a matching opening section")
                 }
                 let parsed = ClientBankSection(kind: section.kind, startLine: section.start, endLine: number, fields: section.fields)
                 if section.isDocument { documents.append(parsed) } else { balances.append(parsed) }
                 open = nil
-            case "КонецФайла":
+            } else if sameKey(key, "КонецФайла") {
                 if let section = open {
                     throw SourceError(source: source, line: section.start,
                                       reason: "the section opened here is not closed before КонецФайла at line \(number)")
                 }
                 ended = true
-            default:
+            } else {
                 guard let value else {
                     diagnostics.append(Diagnostic(severity: .warning, kind: "statement-format", source: source,
                                                   record: "line \(number)", message: "'\(trimmed)' is not a key=value line; skipped"))
@@ -339,14 +340,62 @@ public enum ClientBankExchange {
         character == "\r\n" || character == "\n" || character == "\r"
     }
 
-    /// Lines split where `isLineBreak`.
+    /// Lines split where `isLineBreak`: CR LF, LF or CR, found in the UTF-8 bytes (the same lines
+    /// as splitting the characters — a Swift `Character` holds CR or LF only alone or as CR LF —
+    /// without breaking a million-line text into graphemes).
     static func splitLines(_ text: String) -> [String] {
-        text.split(omittingEmptySubsequences: false, whereSeparator: isLineBreak).map(String.init)
+        var text = text
+        return text.withUTF8 { bytes in
+            var lines: [String] = []
+            var start = 0
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x0A || byte == 0x0D {
+                    lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                    if byte == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
+                    start = index + 1
+                }
+                index += 1
+            }
+            lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]), as: UTF8.self))
+            return lines
+        }
     }
 
+    /// A `key=value` line cut at its first `=` character (`nil` value: no `=`).
     static func splitField(_ line: String) -> (key: String, value: String?) {
-        guard let equals = line.firstIndex(of: "=") else { return (line, nil) }
+        // The first "=" byte is the first "=" character unless it is part of a longer character
+        // (a combining mark after it, a prepended mark before it): then the characters are searched.
+        let equals: String.Index
+        if let byte = line.utf8.firstIndex(of: 0x3D), let boundary = byte.samePosition(in: line), line[boundary] == "=" {
+            equals = boundary
+        } else if let character = line.firstIndex(of: "=") {
+            equals = character
+        } else {
+            return (line, nil)
+        }
         return (String(line[..<equals]).trimmingSpaces, String(line[line.index(after: equals)...]))
+    }
+
+    /// `a == b` (Swift's comparison: canonical equivalence) for the statement's keys, without
+    /// normalizing when it cannot matter: text of ASCII and the basic Cyrillic letters
+    /// (U+0400–U+047F) is already in NFC and has no combining marks, so two such texts are
+    /// equivalent only when their bytes are equal.
+    static func sameKey(_ a: String, _ b: String) -> Bool {
+        if a.utf8.elementsEqual(b.utf8) { return true }
+        if isPlainText(a) && isPlainText(b) { return false }
+        return a == b
+    }
+
+    /// ASCII and U+0400–U+047F only (UTF-8 lead bytes 0xD0 and 0xD1).
+    static func isPlainText(_ text: String) -> Bool {
+        var bytes = text.utf8.makeIterator()
+        while let byte = bytes.next() {
+            if byte < 0x80 { continue }
+            guard byte == 0xD0 || byte == 0xD1, let next = bytes.next(), next & 0xC0 == 0x80 else { return false }
+        }
+        return true
     }
 
     /// Decodes the file, checking the bytes against the `Кодировка` line.
@@ -406,6 +455,12 @@ public enum ClientBankExchange {
 extension String {
     /// Without leading and trailing spaces, tabs and no-break spaces.
     var trimmingSpaces: String {
+        // Most values have nothing to trim: a text that neither starts with the first byte of a
+        // space, tab, CR or no-break space (C2 A0) nor ends with the last byte of one is itself.
+        guard let first = utf8.first, let last = utf8.last else { return "" }
+        if first != 0x20, first != 0x09, first != 0x0D, first != 0xC2, last != 0x20, last != 0x09, last != 0x0D, last != 0xA0 {
+            return self
+        }
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\u{00A0}" || $0 == "\r" }
         guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[start...end])

@@ -7,14 +7,43 @@ public enum CyrillicCodePage: String, Hashable, Sendable, CaseIterable {
     case cp866 = "cp866"
 
     /// Decodes bytes; bytes 0x00–0x7F are ASCII, an undefined byte (0x98 in cp1251) becomes U+FFFD.
+    ///
+    /// The text's UTF-8 is written straight from a table of each upper byte's UTF-8 (a statement
+    /// of a large day is tens of megabytes: appending scalars one by one was most of reading it).
     public func decode(_ bytes: some Sequence<UInt8>) -> String {
-        let table = self.table
-        var scalars = String.UnicodeScalarView()
+        let table = utf8Table
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
-            let value = byte < 0x80 ? UInt32(byte) : UInt32(table[Int(byte) - 0x80])
-            scalars.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+            if byte < 0x80 {
+                utf8.append(byte)
+            } else {
+                let entry = table[Int(byte) - 0x80]
+                utf8.append(entry.0)
+                utf8.append(entry.1)
+                if entry.2 != 0 { utf8.append(entry.2) }
+            }
         }
-        return String(scalars)
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// The UTF-8 of each of bytes 0x80…0xFF (two or three bytes; a third byte of 0 is absent:
+    /// every value of the tables is U+0080 or above, so its UTF-8 never contains 0).
+    private var utf8Table: [(UInt8, UInt8, UInt8)] {
+        switch self {
+        case .cp1251: CyrillicCodePage.cp1251UTF8
+        case .cp866: CyrillicCodePage.cp866UTF8
+        }
+    }
+
+    private static let cp1251UTF8 = utf8(of: cp1251Table)
+    private static let cp866UTF8 = utf8(of: cp866Table)
+
+    private static func utf8(of table: [UInt16]) -> [(UInt8, UInt8, UInt8)] {
+        table.map { value in
+            let bytes = Array(String(Character(Unicode.Scalar(UInt32(value)) ?? "\u{FFFD}")).utf8)
+            return (bytes[0], bytes[1], bytes.count > 2 ? bytes[2] : 0)
+        }
     }
 
     /// Encodes text, or `nil` when a character has no byte in this code page.
