@@ -220,5 +220,8 @@ func pad(_ value: Int, _ width: Int) -> String {
 
 extension Character {
     /// An ASCII digit 0–9 (not other Unicode digits).
-    @inlinable public var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    @inlinable public var isASCIIDigit: Bool {
+        guard let ascii = asciiValue else { return false }
+        return ascii >= 0x30 && ascii <= 0x39
+    }
 }

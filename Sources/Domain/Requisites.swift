@@ -135,6 +135,10 @@ public enum Requisites {
     private static func keySum(_ digits: String) -> Int {
         let weights = [7, 1, 3]
         var sum = 0
+        if digits.utf8.allSatisfy(isDigitByte) {
+            for (index, byte) in digits.utf8.enumerated() { sum += Int(byte - 0x30) * weights[index % 3] % 10 }
+            return sum
+        }
         for (index, character) in digits.enumerated() {
             sum += (character.wholeNumberValue ?? 0) * weights[index % 3] % 10
         }
@@ -179,13 +183,18 @@ public enum Requisites {
 }
 
 private func requisiteDigits(_ text: String, field: String, counts: [Int]) throws(RequisiteError) -> [Int] {
-    guard text.allSatisfy(\.isASCIIDigit) else {
+    // By bytes: a text is all ASCII digit characters exactly when all its bytes are ASCII digits.
+    guard text.utf8.allSatisfy(isDigitByte) else {
         throw RequisiteError(field: field, value: text, reason: "must contain digits only")
     }
-    let digits = text.compactMap(\.wholeNumberValue)
+    let digits = text.utf8.map { Int($0 - 0x30) }
     guard counts.contains(digits.count) else {
         let expected = counts.map(String.init).joined(separator: " or ")
         throw RequisiteError(field: field, value: text, reason: "must be \(expected) digits, got \(digits.count)")
     }
     return digits
 }
+
+/// An ASCII digit's byte, `0`…`9`.
+@inline(__always)
+private func isDigitByte(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }

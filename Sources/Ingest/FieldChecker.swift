@@ -26,6 +26,19 @@ struct FieldChecker {
         problems.append(ContractProblem(field: field, reason: reason))
     }
 
+    /// Whether every character of `text` is whitespace (`Character.isWhitespace`: its first scalar is
+    /// White_Space). Decided from the first byte when it cannot begin a whitespace scalar (those begin
+    /// with 09–0D, 20, C2, E1, E2 or E3), as almost every value's does.
+    static func isBlank(_ text: String) -> Bool {
+        if let first = text.utf8.first {
+            switch first {
+            case 0x09...0x0D, 0x20, 0xC2, 0xE1, 0xE2, 0xE3: break
+            default: return false
+            }
+        }
+        return text.allSatisfy(\.isWhitespace)
+    }
+
     static func path(_ prefix: String, _ key: String) -> String { prefix.isEmpty ? key : prefix + "." + key }
 
     /// The member, or nil (with a problem when required). JSON `null` counts as absent.
@@ -87,7 +100,7 @@ struct FieldChecker {
             add(Self.path(prefix, key), "must be a string, got \(value.typeName)")
             return nil
         }
-        if !allowEmpty && text.allSatisfy(\.isWhitespace) {
+        if !allowEmpty && Self.isBlank(text) {
             add(Self.path(prefix, key), "must not be empty")
             return nil
         }

@@ -10,6 +10,17 @@ struct RequisitesTests {
         _ = try INN(inn)
     }
 
+    @Test("an ASCII digit is one of the ten characters 0–9 alone")
+    func asciiDigits() {
+        let digits = Array("0123456789").filter { $0.isASCIIDigit }
+        #expect(digits.count == 10)
+        for character: Character in ["1\u{0301}", "\u{0663}", "\u{FF11}", "a", " ", "\r\n", "/", ":"] {
+            #expect(!character.isASCIIDigit, "\(character.unicodeScalars.map(\.value))")
+        }
+        #expect(CivilDate(iso: "2026-11-2\u{0301}7") == nil)
+        #expect(throws: RequisiteError.self) { try Requisites.checkBIK("04452522\u{0301}5") }
+    }
+
     @Test("Sberbank's ОГРН, БИК, correspondent account and КПП")
     func realBankRequisites() throws {
         try Requisites.checkOGRN("1027700132195")
@@ -22,6 +33,8 @@ struct RequisitesTests {
     @Test("invalid ИНН are reported with the field and the reason", arguments: [
         ("7707083894", "check digit"), ("770708389", "must be 10 or 12 digits"), ("77070838931", "must be 10 or 12 digits"),
         ("77070838a3", "digits only"), ("500100732250", "check digits"), ("", "must be 10 or 12 digits"),
+        // A digit with a combining mark is one character but not an ASCII digit; Arabic-Indic digits are not ASCII.
+        ("77070838\u{0301}93", "digits only"), ("770708389\u{0663}", "digits only"), ("7707083893\r\n", "digits only"),
     ])
     func invalidINN(inn: String, reason: String) {
         do {

@@ -51,6 +51,17 @@ struct StatementTextTests {
         }
     }
 
+    @Test("a value is blank exactly when every character is whitespace, decided from the first byte when it can be")
+    func blankValues() {
+        let pieces = ["a", "Я", " ", "\t", "\n", "\r\n", "\u{00A0}", "\u{0085}", "\u{1680}", "\u{2003}", "\u{2028}", "\u{202F}",
+                      "\u{3000}", " \u{0301}", "\u{0301}", "€", "😀", "\u{200B}", "\u{FEFF}"]
+        var random = SplitMix64(seed: 77)
+        for _ in 0..<5_000 {
+            let text = (0..<Int.random(in: 0...4, using: &random)).map { _ in pieces.randomElement(using: &random) ?? "" }.joined()
+            #expect(FieldChecker.isBlank(text) == text.allSatisfy(\.isWhitespace), "\(Array(text.unicodeScalars))")
+        }
+    }
+
     @Test("keys spelled with decomposed letters are still the same keys")
     func canonicalEquivalence() {
         #expect(ClientBankExchange.sameKey("Кодировка", "Кодировка"))
