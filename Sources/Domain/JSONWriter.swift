@@ -138,30 +138,7 @@ final class JSONSink {
     }
 
     func writeInteger<I: FixedWidthInteger>(_ value: I) {
-        if I.bitWidth <= 64 {
-            let negative = value < 0
-            var magnitude = UInt64(truncatingIfNeeded: value.magnitude)
-            if magnitude == 0 {
-                out.append(0x30)
-                return
-            }
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { digits in
-                var index = 21
-                while magnitude > 0 {
-                    let (quotient, remainder) = magnitude.quotientAndRemainder(dividingBy: 10)
-                    index -= 1
-                    digits[index] = 0x30 &+ UInt8(truncatingIfNeeded: remainder)
-                    magnitude = quotient
-                }
-                if negative {
-                    index -= 1
-                    digits[index] = 0x2D
-                }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index..<21]))
-            }
-        } else {
-            out.append(contentsOf: value.description.utf8)
-        }
+        out.appendJSONInteger(value)
     }
 
     /// `JSONEncoder`'s form of a finite float: its `description` without a trailing `.0`.
@@ -175,48 +152,9 @@ final class JSONSink {
         out.append(contentsOf: text.utf8)
     }
 
+    /// Writes `value` escaped by the routine ``JSONBytes`` shares (`appendJSONString`).
     func writeString(_ value: String) {
-        out.append(0x22)
-        if value.utf8.withContiguousStorageIfAvailable({ writeEscaped($0) }) == nil {
-            var copy = value
-            copy.withUTF8 { writeEscaped($0) }
-        }
-        out.append(0x22)
-    }
-
-    private func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
-        let escapesSlashes = escapesSlashes
-        var mark = 0
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            if byte >= 0x20 && byte != 0x22 && byte != 0x5C && (byte != 0x2F || !escapesSlashes) {
-                index += 1
-                continue
-            }
-            if index > mark { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[mark..<index])) }
-            switch byte {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x2F: out.append(contentsOf: [0x5C, 0x2F])
-            case 0x08: out.append(contentsOf: [0x5C, 0x62])
-            case 0x0C: out.append(contentsOf: [0x5C, 0x66])
-            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            default:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, JSONSink.hexDigit(byte >> 4), JSONSink.hexDigit(byte & 0xF)])
-            }
-            index += 1
-            mark = index
-        }
-        if count > mark { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[mark..<count])) }
-    }
-
-    @inline(__always)
-    static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? 0x30 &+ value : 0x61 &+ (value &- 10)
+        out.appendJSONString(value, escapesSlashes: escapesSlashes)
     }
 
     // MARK: Containers

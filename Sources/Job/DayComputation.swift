@@ -20,9 +20,12 @@ struct StoredDocumentDetails: Codable, Equatable {
         return try? JSONDecoder().decode(StoredDocumentDetails.self, from: data)
     }
 
-    /// The bytes `JSONEncoder` writes with `.sortedKeys` (the ledger's stored form), written faster.
+    /// The bytes `JSONEncoder` writes with `.sortedKeys` (the ledger's stored form), written
+    /// directly (``DirectJSONEncodable``, no Codable containers).
     func encoded() throws -> Data {
-        Data(try SortedJSONEncoder().encode(self))
+        var json = JSONBytes(escapesSlashes: true, capacity: 256 + 256 * lines.count + (printForm?.utf8.count ?? 0))
+        writeJSON(to: &json)
+        return Data(json.bytes)
     }
 }
 

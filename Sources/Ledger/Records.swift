@@ -371,14 +371,24 @@ public struct PreparedOrder: Sendable {
     /// By shipment, then by line, in the order's order.
     let vsdJSON: [[String]]
 
-    /// Encodes `order`'s stored forms.
-    /// - Throws: the encoder's error (an order of the Domain model always encodes).
+    /// Encodes `order`'s stored forms in one pass: the order's JSON is written directly
+    /// (``DirectJSONEncodable``, the bytes `encodeJSON` writes), and the customer's, the warehouses'
+    /// and the ВСД lists' JSON are the sub-ranges of it where those values were written.
+    /// - Throws: nothing today (the direct writer cannot fail); kept so callers need not change
+    ///   should encoding ever become fallible again.
     public init(_ order: Order) throws {
         self.order = order
-        content = try encodeJSON(order)
-        contentSHA256 = SHA256.hex(Array(content.utf8))
-        partyJSON = try encodeJSON(order.customer)
-        warehouseJSON = try order.shipments.map { try encodeJSON($0.warehouse) }
-        vsdJSON = try order.shipments.map { shipment in try shipment.lines.map { try encodeJSON($0.vsd) } }
+        var json = JSONBytes(escapesSlashes: false, capacity: 2048)
+        var layout = OrderJSONLayout()
+        order.writeJSON(to: &json, layout: &layout)
+        let bytes = json.bytes
+        (content, partyJSON, warehouseJSON, vsdJSON) = bytes.withUnsafeBufferPointer { buffer in
+            func text(_ range: Range<Int>) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+            }
+            return (text(0..<buffer.count), text(layout.customer), layout.warehouses.map(text),
+                    layout.vsd.map { $0.map(text) })
+        }
+        contentSHA256 = SHA256.hex(bytes)
     }
 }
