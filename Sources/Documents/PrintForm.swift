@@ -9,6 +9,8 @@ import Domain
 public enum PrintForm {
     /// Escapes text for HTML element content and double- or single-quoted attribute values.
     public static func escape(_ text: String) -> String {
+        // Most values hold none of the five characters: returned as they are.
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -72,6 +74,7 @@ public enum PrintForm {
         <table class="head">
 
         """
+        h.reserveCapacity(8_192 + 1_024 * draft.lines.count)
         func row(_ label: String, _ value: String, _ no: String) {
             h += "<tr><td class=\"label\">\(label)</td><td class=\"value\">\(value)</td><td class=\"no\">(\(no))</td></tr>\n"
         }

@@ -146,8 +146,10 @@ public enum TreeBuilder {
 
     /// A 13-digit EAN becomes a GTIN-14 with a leading zero; 14 digits stay; anything else is left out.
     static func gtin14(_ text: String) -> String? {
-        guard text.allSatisfy(\.isASCIIDigit) else { return nil }
-        switch text.count {
+        // ASCII digits only (the usual case): one pass over the bytes, whose count is the characters'.
+        let asciiDigits = text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        guard asciiDigits || text.allSatisfy(\.isASCIIDigit) else { return nil }
+        switch asciiDigits ? text.utf8.count : text.count {
         case 14: return text
         case 13: return "0" + text
         default: return nil

@@ -177,34 +177,40 @@ public struct XMLByteWriter: ~Copyable {
         let fast = withUTF8(name) { utf8 -> Bool in
             guard let first = utf8.first else { return false }
             guard isASCIINameStart(first) || first == 0xD0 || first == 0xD1 else { return false }
-            bytes.reserve(utf8.count)
-            let start = bytes.count
-            var index = 0
-            while index < utf8.count {
-                let byte = utf8[index]
-                if byte < 0x80 {
-                    guard isASCIINameCharacter(byte), index > 0 || isASCIINameStart(byte) else {
-                        bytes.truncate(to: start)
-                        return false
+            // One byte out per ASCII byte or two-byte letter, written through a local cursor.
+            return bytes.append(atMost: utf8.count) { out -> Int? in
+                let count = utf8.count
+                var index = 0
+                var written = 0
+                while index < count {
+                    let byte = utf8[index]
+                    if byte < 0x80 {
+                        guard isASCIINameCharacter(byte), index > 0 || isASCIINameStart(byte) else { return nil }
+                        out[written] = byte
+                        written += 1
+                        index += 1
+                        continue
                     }
-                    bytes.put(byte)
-                    index += 1
-                    continue
+                    // А…п (D0 90…D0 BF), Ё (D0 81), р…я (D1 80…D1 8F), ё (D1 91): letters in every XML edition,
+                    // windows-1251 C0…EF, A8, F0…FF, B8.
+                    guard index + 1 < count else { return nil }
+                    let next = utf8[index + 1]
+                    if byte == 0xD0 && next >= 0x90 && next <= 0xBF {
+                        out[written] = next &+ 0x30
+                    } else if byte == 0xD1 && next >= 0x80 && next <= 0x8F {
+                        out[written] = next &+ 0x70
+                    } else if byte == 0xD0 && next == 0x81 {
+                        out[written] = 0xA8
+                    } else if byte == 0xD1 && next == 0x91 {
+                        out[written] = 0xB8
+                    } else {
+                        return nil
+                    }
+                    written += 1
+                    index += 2
                 }
-                // А…п (D0 90…D0 BF), Ё (D0 81), р…я (D1 80…D1 8F), ё (D1 91): letters in every XML edition.
-                guard index + 1 < utf8.count else { bytes.truncate(to: start); return false }
-                let next = utf8[index + 1]
-                let scalar = (UInt32(byte & 0x1F) << 6) | UInt32(next & 0x3F)
-                let letter = (byte == 0xD0 && (next >= 0x90 && next <= 0xBF || next == 0x81))
-                    || (byte == 0xD1 && (next >= 0x80 && next <= 0x8F || next == 0x91))
-                guard letter, let encoded = WindowsCP1251.byte(for: scalar) else {
-                    bytes.truncate(to: start)
-                    return false
-                }
-                bytes.put(encoded)
-                index += 2
+                return written
             }
-            return true
         }
         if fast { return true }
         guard isValidNameSlowly(name) else { return false }
@@ -247,50 +253,77 @@ public struct XMLByteWriter: ~Copyable {
 
     static func appendEscaped(_ string: String, escaping: Escaping, to bytes: inout ByteBuffer) -> UInt32? {
         withUTF8(string) { utf8 -> UInt32? in
-            var index = 0
-            let count = utf8.count
+            var bad: UInt32?
             // At most 6 bytes per UTF-8 byte (`&quot;`; `&#1114111;` for 4 bytes): no check per byte below.
-            bytes.reserve(6 * count)
-            while index < count {
-                let byte = utf8[index]
-                if byte < 0x80 {
-                    index += 1
-                    if byte >= 0x3F || (byte >= 0x20 && byte != 0x26 && byte != 0x3C && byte != 0x3E && byte != 0x22) {
-                        bytes.put(byte)
+            _ = bytes.append(atMost: 6 * utf8.count) { out -> Int? in
+                var index = 0
+                var written = 0
+                let count = utf8.count
+                @inline(__always) func put(_ literal: StaticString) {
+                    literal.withUTF8Buffer { for byte in $0 { out[written] = byte; written += 1 } }
+                }
+                while index < count {
+                    let byte = utf8[index]
+                    if byte < 0x80 {
+                        index += 1
+                        if byte >= 0x3F || (byte >= 0x20 && byte != 0x26 && byte != 0x3C && byte != 0x3E && byte != 0x22) {
+                            out[written] = byte
+                            written += 1
+                            continue
+                        }
+                        switch byte {
+                        case 0x26: if escaping == .none { out[written] = byte; written += 1 } else { put("&amp;") }
+                        case 0x3C: if escaping == .none { out[written] = byte; written += 1 } else { put("&lt;") }
+                        case 0x3E: if escaping == .none { out[written] = byte; written += 1 } else { put("&gt;") }
+                        case 0x22: if escaping == .attribute { put("&quot;") } else { out[written] = byte; written += 1 }
+                        case 0x0D: if escaping == .none { out[written] = byte; written += 1 } else { put("&#13;") }
+                        case 0x0A: if escaping == .attribute { put("&#10;") } else { out[written] = byte; written += 1 }
+                        case 0x09: if escaping == .attribute { put("&#9;") } else { out[written] = byte; written += 1 }
+                        default:
+                            bad = UInt32(byte)
+                            return written
+                        }
                         continue
                     }
-                    switch byte {
-                    case 0x26: append(escaping == .none ? "&" : "&amp;", to: &bytes)
-                    case 0x3C: append(escaping == .none ? "<" : "&lt;", to: &bytes)
-                    case 0x3E: append(escaping == .none ? ">" : "&gt;", to: &bytes)
-                    case 0x22: append(escaping == .attribute ? "&quot;" : "\"", to: &bytes)
-                    case 0x0D: if escaping == .none { bytes.append(byte) } else { append("&#13;", to: &bytes) }
-                    case 0x0A: if escaping == .attribute { append("&#10;", to: &bytes) } else { bytes.append(byte) }
-                    case 0x09: if escaping == .attribute { append("&#9;", to: &bytes) } else { bytes.append(byte) }
-                    default: return UInt32(byte)
+                    // Cyrillic А…я (D0 90…D1 8F) straight to C0…FF.
+                    if byte == 0xD0, index + 1 < count, utf8[index + 1] >= 0x90 {
+                        out[written] = utf8[index + 1] &+ 0x30
+                        written += 1
+                        index += 2
+                        continue
                     }
-                    continue
+                    if byte == 0xD1, index + 1 < count, utf8[index + 1] <= 0x8F {
+                        out[written] = utf8[index + 1] &+ 0x70
+                        written += 1
+                        index += 2
+                        continue
+                    }
+                    let scalar: UInt32
+                    if byte < 0xE0 {
+                        scalar = (UInt32(byte & 0x1F) << 6) | UInt32(utf8[index + 1] & 0x3F)
+                        index += 2
+                    } else if byte < 0xF0 {
+                        scalar = (UInt32(byte & 0x0F) << 12) | (UInt32(utf8[index + 1] & 0x3F) << 6) | UInt32(utf8[index + 2] & 0x3F)
+                        index += 3
+                    } else {
+                        scalar = (UInt32(byte & 0x07) << 18) | (UInt32(utf8[index + 1] & 0x3F) << 12)
+                            | (UInt32(utf8[index + 2] & 0x3F) << 6) | UInt32(utf8[index + 3] & 0x3F)
+                        index += 4
+                    }
+                    if let encoded = WindowsCP1251.byte(for: scalar) {
+                        out[written] = encoded
+                        written += 1
+                    } else {
+                        if scalar == 0xFFFE || scalar == 0xFFFF {
+                            bad = scalar
+                            return written
+                        }
+                        written += writeReference(scalar, to: out + written)
+                    }
                 }
-                let scalar: UInt32
-                if byte < 0xE0 {
-                    scalar = (UInt32(byte & 0x1F) << 6) | UInt32(utf8[index + 1] & 0x3F)
-                    index += 2
-                } else if byte < 0xF0 {
-                    scalar = (UInt32(byte & 0x0F) << 12) | (UInt32(utf8[index + 1] & 0x3F) << 6) | UInt32(utf8[index + 2] & 0x3F)
-                    index += 3
-                } else {
-                    scalar = (UInt32(byte & 0x07) << 18) | (UInt32(utf8[index + 1] & 0x3F) << 12)
-                        | (UInt32(utf8[index + 2] & 0x3F) << 6) | UInt32(utf8[index + 3] & 0x3F)
-                    index += 4
-                }
-                if let encoded = WindowsCP1251.byte(for: scalar) {
-                    bytes.put(encoded)
-                } else {
-                    if scalar == 0xFFFE || scalar == 0xFFFF { return scalar }
-                    appendReference(scalar, to: &bytes)
-                }
+                return written
             }
-            return nil
+            return bad
         }
     }
 
@@ -309,27 +342,23 @@ public struct XMLByteWriter: ~Copyable {
         }
     }
 
-    @inline(__always)
-    private static func append(_ literal: StaticString, to bytes: inout ByteBuffer) {
-        bytes.append(literal)
-    }
-
-    /// `&#N;` in decimal, as libxml2's encoder writes a character the encoding lacks.
-    private static func appendReference(_ scalar: UInt32, to bytes: inout ByteBuffer) {
-        bytes.append(0x26)
-        bytes.append(0x23)
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0)
-        var count = 0
+    /// `&#N;` in decimal, as libxml2's encoder writes a character the encoding lacks; returns the bytes written.
+    private static func writeReference(_ scalar: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var digits = 0
         var value = scalar
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
-                value /= 10
-                count += 1
-            } while value > 0
-            for position in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[position]) }
+        repeat {
+            digits += 1
+            value /= 10
+        } while value > 0
+        out[0] = 0x26
+        out[1] = 0x23
+        value = scalar
+        for position in stride(from: digits + 1, through: 2, by: -1) {
+            out[position] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
+            value /= 10
         }
-        bytes.append(0x3B)
+        out[digits + 2] = 0x3B
+        return digits + 3
     }
 }
 
@@ -361,6 +390,16 @@ struct ByteBuffer {
         pointer.deallocate()
         pointer = newPointer
         capacity = newCapacity
+    }
+
+    /// Lets `body` write at most `maximum` bytes at the end through a pointer; `body` returns how
+    /// many it wrote, or `nil` to drop them all. Returns whether they were kept.
+    @inline(__always)
+    mutating func append(atMost maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int?) -> Bool {
+        reserve(maximum)
+        guard let written = body(pointer + count) else { return false }
+        count += written
+        return true
     }
 
     /// Writes a byte into room made by `reserve`.

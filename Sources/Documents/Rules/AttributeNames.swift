@@ -7,73 +7,94 @@ struct AttributeInfo: Sendable {
     }
 
     var kind: Kind = .other
+    /// The attribute's slot in a УПД line (`LineSlot`), when it is one the line rules read.
+    var lineSlot: LineSlot = .none
     /// Character limits (`BeyondXSDRules.limits`) in a УПД 5.03 and a УКД 5.01; 0 when none.
     var limitUPD: Int32 = 0
     var limitUKD: Int32 = 0
+
+    /// The attributes of `ТаблСчФакт/СведТов` the line rules read, each kept at its own index.
+    enum LineSlot: Int, Sendable {
+        case none = -1
+        case number, name, unitCode, unitName, quantity, price, withoutVAT, rate, total
+        static let count = 9
+    }
+
+    /// Whether any rule looks at the attribute.
+    var isKnown: Bool { kind != .other || limitUPD != 0 || limitUKD != 0 || lineSlot != .none }
 
     func limit(_ format: DocumentFormat) -> Int {
         Int(format == .upd503 ? limitUPD : limitUKD)
     }
 }
 
-/// The attribute names the element-wide rules look for, found by byte length and then bytes:
-/// no `String` comparison, no hashing of Cyrillic names. A name of a kind found by prefix
+/// The attribute names the element-wide rules look for, found by hashing the name's length and
+/// first and last eight bytes into an open-addressed table, then comparing bytes: no `String`
+/// comparison, no hashing of Cyrillic names by `String`. A name of a kind found by prefix
 /// (`Дата…`, `Врем…`) is classified by its prefix when it is not listed.
-struct AttributeNames: Sendable {
-    private let bytes: [UInt8]
-    /// Sorted by byte length: (offset in `bytes`, info); `firstOfLength[n] ..< firstOfLength[n + 1]`
-    /// are the names of `n` bytes.
-    private let entries: [(offset: Int, info: AttributeInfo)]
-    /// `fingerprint` of each entry's name: compared before the bytes.
-    private let fingerprints: [UInt64]
-    private let firstOfLength: [Int]
+///
+/// The table is built once (`rules`) and never changes or freed: read without reference counting.
+struct AttributeNames: @unchecked Sendable {
+    private struct Slot {
+        var fingerprint: UInt64 = 0
+        var length = -1
+        var offset = 0
+        var info = AttributeInfo()
+    }
+
+    private let slots: UnsafeMutablePointer<Slot>
+    private let mask: Int
+    /// The listed names' bytes, one after another.
+    private let bytes: UnsafeMutablePointer<UInt8>
 
     init(_ names: [(name: String, info: AttributeInfo)]) {
-        let sorted = names.sorted { $0.name.utf8.count < $1.name.utf8.count }
-        let longest = sorted.last?.name.utf8.count ?? 0
-        var bytes: [UInt8] = []
-        var entries: [(offset: Int, info: AttributeInfo)] = []
-        var firstOfLength = [Int](repeating: 0, count: longest + 2)
-        for (name, info) in sorted {
-            entries.append((bytes.count, info))
-            bytes.append(contentsOf: name.utf8)
+        var capacity = 16
+        while capacity < 4 * names.count { capacity *= 2 }
+        mask = capacity - 1
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: Slot(), count: capacity)
+        let total = names.reduce(0) { $0 + $1.name.utf8.count }
+        bytes = .allocate(capacity: max(total, 1))
+        var offset = 0
+        for (name, info) in names {
+            let utf8 = Array(name.utf8)
+            utf8.withUnsafeBufferPointer { buffer in
+                for (position, byte) in buffer.enumerated() { bytes[offset + position] = byte }
+                let print = Self.fingerprint(buffer)
+                var index = Self.hash(print, buffer.count, mask)
+                while slots[index].length >= 0 { index = (index + 1) & mask }
+                slots[index] = Slot(fingerprint: print, length: buffer.count, offset: offset, info: info)
+            }
+            offset += utf8.count
         }
-        var entry = 0
-        for length in 0...(longest + 1) {
-            while entry < sorted.count && sorted[entry].name.utf8.count < length { entry += 1 }
-            firstOfLength[length] = entry
-        }
-        self.bytes = bytes
-        self.entries = entries
-        self.fingerprints = sorted.map { pair in
-            Array(pair.name.utf8).withUnsafeBufferPointer { Self.fingerprint($0) }
-        }
-        self.firstOfLength = firstOfLength
     }
 
     /// The info of `name`; `.other` without limits when the name is not listed and not a date or time.
     func info(_ name: String) -> AttributeInfo {
-        let length = name.utf8.count
-        let found: AttributeInfo?? = name.utf8.withContiguousStorageIfAvailable { utf8 in
-            find(utf8, length: length) ?? Self.byPrefix(utf8)
-        }
-        if let found, let info = found { return info }
-        let copy = Array(name.utf8)
-        return copy.withUnsafeBufferPointer { find($0, length: length) ?? Self.byPrefix($0) } ?? AttributeInfo()
+        if let found = name.utf8.withContiguousStorageIfAvailable({ lookup($0) }) { return found }
+        return Array(name.utf8).withUnsafeBufferPointer { lookup($0) }
     }
 
-    private func find(_ utf8: UnsafeBufferPointer<UInt8>, length: Int) -> AttributeInfo? {
-        guard length + 1 < firstOfLength.count else { return nil }
-        let range = firstOfLength[length]..<firstOfLength[length + 1]
-        guard !range.isEmpty else { return nil }
+    @inline(__always)
+    private func lookup(_ utf8: UnsafeBufferPointer<UInt8>) -> AttributeInfo {
+        let length = utf8.count
         let print = Self.fingerprint(utf8)
-        return bytes.withUnsafeBufferPointer { all in
-            for index in range where fingerprints[index] == print {
-                let offset = entries[index].offset
-                if sameBytes(all.baseAddress.map { $0 + offset }, utf8.baseAddress, length) { return entries[index].info }
+        var index = Self.hash(print, length, mask)
+        while slots[index].length >= 0 {
+            let slot = slots[index]
+            if slot.fingerprint == print && slot.length == length
+                && (length < 8 || sameBytes(UnsafePointer(bytes + slot.offset), utf8.baseAddress, length)) {
+                return slot.info
             }
-            return nil
+            index = (index + 1) & mask
         }
+        return Self.byPrefix(utf8) ?? AttributeInfo()
+    }
+
+    @inline(__always)
+    private static func hash(_ fingerprint: UInt64, _ length: Int, _ mask: Int) -> Int {
+        let mixed = (fingerprint ^ UInt64(truncatingIfNeeded: length)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: mixed >> 40) & mask
     }
 
     /// The first and the last (up to) eight bytes folded into one word: names of the same length
@@ -113,6 +134,11 @@ struct AttributeNames: Sendable {
             ("РеквДатаДок", .date), ("ДатаПРД", .date),
         ]
         for (name, kind) in kinds { table[name, default: AttributeInfo()].kind = kind }
+        let slots: [(String, AttributeInfo.LineSlot)] = [
+            ("НомСтр", .number), ("НаимТов", .name), ("ОКЕИ_Тов", .unitCode), ("НаимЕдИзм", .unitName), ("КолТов", .quantity),
+            ("ЦенаТов", .price), ("СтТовБезНДС", .withoutVAT), ("НалСт", .rate), ("СтТовУчНал", .total),
+        ]
+        for (name, slot) in slots { table[name, default: AttributeInfo()].lineSlot = slot }
         // A listed name that starts with Дата/Врем keeps that kind too.
         for name in table.keys where table[name]?.kind == .other {
             if name.hasPrefix("Дата") { table[name]?.kind = .date } else if name.hasPrefix("Врем") { table[name]?.kind = .time }
