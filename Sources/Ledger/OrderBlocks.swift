@@ -26,13 +26,14 @@ extension LedgerTransaction {
         var block = try OrderBlockWriter(self, prepared, businessDate: businessDate)
         var results: [OrderUpsert] = []
         results.reserveCapacity(prepared.count)
-        for item in prepared {
-            if let changes = try block.insertNew(item) {
+        // (By index, so that no order is copied.)
+        for index in prepared.indices {
+            if let changes = try block.insertNew(prepared[index]) {
                 results.append(OrderUpsert(outcome: .inserted, customerChanges: changes))
             } else {
                 try block.writeCustomers()
-                results.append(try upsertOrder(item, businessDate: businessDate))
-                try block.reloadCustomer(item.order.customer.inn.value)
+                results.append(try upsertOrder(prepared[index], businessDate: businessDate))
+                try block.reloadCustomer(prepared[index].order.customer.inn.value)
             }
         }
         try block.writeCustomers()
@@ -83,14 +84,23 @@ private struct OrderBlockWriter {
         self.tx = tx
         self.businessDate = businessDate
         day = businessDate.iso
+        var orderIDs: [String] = [], billNumbers: [String] = [], shipmentIDs: [String] = [], returnIDs: [String] = []
+        var inns: [String] = []
+        for index in prepared.indices {
+            orderIDs.append(prepared[index].order.id.rawValue)
+            billNumbers.append(prepared[index].order.bill.number.rawValue)
+            for shipment in prepared[index].order.shipments { shipmentIDs.append(shipment.id.rawValue) }
+            for value in prepared[index].order.returns { returnIDs.append(value.id.rawValue) }
+            inns.append(prepared[index].order.customer.inn.value)
+        }
         (storedOrders, storedBills, storedShipments, storedReturns, customers,
          orders, bills, shipments, shipmentLines, returns, returnLines) = try tx.guarded(
             "upsert order", record: "\(prepared.count) orders") {
-            (try tx.storedOrderIDs(prepared.map { $0.order.id.rawValue }),
-             try tx.storedBillNumbers(prepared.map { $0.order.bill.number.rawValue }),
-             try tx.storedShipmentIDs(prepared.flatMap { $0.order.shipments.map(\.id.rawValue) }),
-             try tx.storedReturnIDs(prepared.flatMap { $0.order.returns.map(\.id.rawValue) }),
-             try tx.customerSources(inns: prepared.map { $0.order.customer.inn.value }).mapValues {
+            (try tx.storedOrderIDs(orderIDs),
+             try tx.storedBillNumbers(billNumbers),
+             try tx.storedShipmentIDs(shipmentIDs),
+             try tx.storedReturnIDs(returnIDs),
+             try tx.customerSources(inns: inns).mapValues {
                  Customer(source: $0, party: nil, isDirty: false)
              },
              // The one-by-one upsert's statements.
@@ -138,23 +148,24 @@ private struct OrderBlockWriter {
         guard !storedOrders.contains(id), !claimedOrders.contains(id) else { return false }
         let bill = order.bill.number.rawValue
         guard !storedBills.contains(bill), !claimedBills.contains(bill) else { return false }
-        var ownShipments = Set<String>()
-        for shipment in order.shipments {
+        for (index, shipment) in order.shipments.enumerated() {
             let key = shipment.id.rawValue
-            guard !storedShipments.contains(key), !claimedShipments.contains(key), ownShipments.insert(key).inserted,
-                  hasDistinctLineNumbers(shipment.lines.map(\.lineNo)) else { return false }
+            guard !storedShipments.contains(key), !claimedShipments.contains(key),
+                  !order.shipments[..<index].contains(where: { $0.id == shipment.id }),
+                  Self.hasDistinctNumbers(shipment.lines.map(\.lineNo)) else { return false }
         }
-        var ownReturns = Set<String>()
-        for value in order.returns {
+        for (index, value) in order.returns.enumerated() {
             let key = value.id.rawValue
-            guard !storedReturns.contains(key), !claimedReturns.contains(key), ownReturns.insert(key).inserted,
-                  hasDistinctLineNumbers(value.lines.map(\.lineNo)) else { return false }
+            guard !storedReturns.contains(key), !claimedReturns.contains(key),
+                  !order.returns[..<index].contains(where: { $0.id == value.id }),
+                  Self.hasDistinctNumbers(value.lines.map(\.lineNo)) else { return false }
         }
         return true
     }
 
-    private func hasDistinctLineNumbers(_ numbers: [Int]) -> Bool {
-        Set(numbers).count == numbers.count
+    /// Whether no number repeats (at once when they rise, as lines are numbered).
+    private static func hasDistinctNumbers(_ numbers: [Int]) -> Bool {
+        zip(numbers, numbers.dropFirst()).allSatisfy { $0 < $1 } || Set(numbers).count == numbers.count
     }
 
     /// The one-by-one customer upsert for `item` on the customer in memory: a new customer is inserted and
@@ -324,8 +335,17 @@ private final class DirectInsert {
     }
 
     func bind(_ value: String) {
-        // (The String is passed as a NUL-terminated C string valid for the call; its UTF-8 length is given.)
-        checked(sqlite3_bind_text(handle, next, value, CInt(value.utf8.count), Self.transient))
+        var value = value
+        value.withUTF8 { bytes in
+            // (An empty buffer may have no address, and SQLite reads a NULL pointer as NULL: bind "" then.)
+            guard let base = bytes.baseAddress else {
+                checked(sqlite3_bind_text(handle, next, "", 0, Self.transient))
+                return
+            }
+            base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { text in
+                checked(sqlite3_bind_text(handle, next, text, CInt(bytes.count), Self.transient))
+            }
+        }
     }
 
     func bind(_ value: String?) {

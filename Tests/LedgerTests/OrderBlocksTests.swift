@@ -147,6 +147,10 @@ struct OrderBlocksTests {
             case 5:
                 order.customer.edoID = "2BM-\(tag)-\(index)"
                 order.customer.bank = nil
+            case 7:
+                // Empty text is stored as empty text, not NULL.
+                order.number = ""
+                order.customer.email = ""
             default:
                 break
             }
