@@ -18,6 +18,8 @@ let swiftSettings: [SwiftSetting] = [
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
+// SQLite's C API as GRDB links it: the ledger binds and steps its bulk inserts directly.
+let grdbSQLite: Target.Dependency = .product(name: "GRDBSQLite", package: "GRDB.swift")
 let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mustache")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: "swift-property-based")
@@ -61,7 +63,7 @@ let package = Package(
         .target(name: "XML", dependencies: ["CXMLBridge"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "Domain", dependencies: ["CSHA256"], swiftSettings: swiftSettings),
-        .target(name: "Ledger", dependencies: ["Domain", grdb], swiftSettings: swiftSettings),
+        .target(name: "Ledger", dependencies: ["Domain", grdb, grdbSQLite], swiftSettings: swiftSettings),
         .target(name: "Ingest", dependencies: ["Domain", "XML", "HTTP"], swiftSettings: swiftSettings),
         .target(name: "Reconcile", dependencies: ["Domain"], swiftSettings: swiftSettings),
         .target(name: "Documents", dependencies: ["Domain", "XML"], swiftSettings: swiftSettings),

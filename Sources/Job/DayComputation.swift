@@ -119,8 +119,8 @@ struct DayComputation {
             guard let current = next else { break }
             let prepared = try current.wait().get()
             next = index + 1 < blocks.count ? preparing(blocks[index + 1]) : nil
-            for order in prepared {
-                facts.customerChanges += try tx.upsertOrder(order, businessDate: day).customerChanges
+            for upsert in try tx.upsertOrders(prepared, businessDate: day) {
+                facts.customerChanges += upsert.customerChanges
             }
         }
         endStep("orders")

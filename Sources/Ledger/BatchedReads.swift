@@ -215,6 +215,43 @@ extension LedgerReader {
     }
 }
 
+/// What ``LedgerTransaction/upsertOrders(_:businessDate:)`` needs of a stored customer: the columns the
+/// one-by-one customer upsert reads.
+struct StoredCustomerSource {
+    var partyJSON: String
+    var sourceCreatedAt: Int64
+    var sourceOrderID: String
+    var lastSeen: String
+}
+
+extension LedgerReader {
+    /// Which of `keys` the ledger holds, by a query of `BatchedSQL` whose one column is the key.
+    private func storedKeys(_ sql: String, _ keys: [String]) throws -> Set<String> {
+        var found = Set<String>()
+        try forEachRow(sql, keys: keys) { row in found.insert(row[0] as String) }
+        return found
+    }
+
+    /// The ids among `ids` of stored orders.
+    func storedOrderIDs(_ ids: [String]) throws -> Set<String> { try storedKeys(BatchedSQL.storedOrders, ids) }
+    /// The numbers among `numbers` of stored bills.
+    func storedBillNumbers(_ numbers: [String]) throws -> Set<String> { try storedKeys(BatchedSQL.storedBills, numbers) }
+    /// The ids among `ids` of stored shipments.
+    func storedShipmentIDs(_ ids: [String]) throws -> Set<String> { try storedKeys(BatchedSQL.storedShipments, ids) }
+    /// The ids among `ids` of stored returns.
+    func storedReturnIDs(_ ids: [String]) throws -> Set<String> { try storedKeys(BatchedSQL.storedReturns, ids) }
+
+    /// The stored source of each of `inns` that is a stored customer.
+    func customerSources(inns: [String]) throws -> [String: StoredCustomerSource] {
+        var found: [String: StoredCustomerSource] = [:]
+        try forEachRow(BatchedSQL.customerSources, keys: inns) { row in
+            found[row["inn"]] = StoredCustomerSource(partyJSON: row["party"], sourceCreatedAt: row["source_created_at"],
+                                                     sourceOrderID: row["source_order_id"], lastSeen: row["last_seen"])
+        }
+        return found
+    }
+}
+
 /// The queries of the batched reads (`{keys}`: one chunk's placeholders), each answered through an index.
 enum BatchedSQL {
     static let documentVersions = "SELECT \(LedgerReader.documentColumnsWithoutXML) FROM documents WHERE order_id IN ({keys})"
@@ -229,13 +266,21 @@ enum BatchedSQL {
         WHERE customer_inn IN ({keys})
         """
     static let movements = "SELECT * FROM balance_movements WHERE customer_inn IN ({keys}) AND date BETWEEN ? AND ?"
+    static let storedOrders = "SELECT id FROM orders WHERE id IN ({keys})"
+    static let storedBills = "SELECT number FROM bills WHERE number IN ({keys})"
+    static let storedShipments = "SELECT id FROM shipments WHERE id IN ({keys})"
+    static let storedReturns = "SELECT id FROM returns WHERE id IN ({keys})"
+    static let customerSources = """
+        SELECT inn, party, source_created_at, source_order_id, last_seen FROM customers WHERE inn IN ({keys})
+        """
     /// `{ranges}`: `(id >= ? AND id < ?)` per base, joined by `OR`.
     static let movementHistories = "SELECT * FROM balance_movements WHERE id IN ({keys}) OR {ranges}"
 
     /// Every query with two keys (and two ranges), as `EXPLAIN QUERY PLAN` sees them.
     static var all: [String] {
         [documentVersions, allocationsOfOrders, allocationsOfPayments, payments, customerINNs, customerNames,
-         assignedNumbers, orderTerms, movements + " AND business_date <= ?", movementHistories].map {
+         assignedNumbers, orderTerms, movements + " AND business_date <= ?", movementHistories,
+         storedOrders, storedBills, storedShipments, storedReturns, customerSources].map {
             $0.replacingOccurrences(of: "{keys}", with: "?, ?")
                 .replacingOccurrences(of: "{ranges}", with: "(id >= ? AND id < ?) OR (id >= ? AND id < ?)")
         }

@@ -144,9 +144,7 @@ public final class LedgerTransaction: LedgerReader {
                 INSERT INTO customers (inn, customer_id, kind, name, kpp, address_text, edo_id, email, party,
                     source_order_id, source_created_at, first_seen, last_seen)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [inn, party.id.rawValue, party.kind.rawValue, party.name, party.kpp, party.address.text,
-                                 party.edoID, party.email, partyJSON, order.id.rawValue, order.createdAt.epochSeconds,
-                                 day, day])
+                """).execute(arguments: customerRow(party, partyJSON: partyJSON, source: order, day: day))
             return []
         }
         if (row["last_seen"] as String) < day {
@@ -154,19 +152,52 @@ public final class LedgerTransaction: LedgerReader {
         }
         // An older order read again never reverts newer requisites (ties broken by order id,
         // so the outcome does not depend on the order the feed lists them in).
-        let newer = (order.createdAt.epochSeconds, order.id.rawValue)
-            >= (row["source_created_at"] as Int64, row["source_order_id"] as String)
-        guard newer else { return [] }
+        guard Self.isNewer(order, thanCreatedAt: row["source_created_at"], orderID: row["source_order_id"]) else { return [] }
         let storedJSON: String = row["party"]
         guard storedJSON != partyJSON else {
             try db.cachedStatement(sql: "UPDATE customers SET source_order_id = ?, source_created_at = ? WHERE inn = ?").execute(arguments: [order.id.rawValue, order.createdAt.epochSeconds, inn])
             return []
         }
         let old = try decodeJSON(Party.self, storedJSON, column: "customers.party")
+        let changes = customerChanges(from: old, to: party, by: order, businessDate: businessDate)
+        for change in changes { try recordCustomerChange(change) }
+        try db.cachedStatement(sql: Self.updateCustomerSQL)
+            .execute(arguments: customerUpdateRow(party, partyJSON: partyJSON, sourceOrderID: order.id.rawValue,
+                                                  sourceCreatedAt: order.createdAt.epochSeconds))
+        return changes
+    }
+
+    /// Whether `order` is at least as new as a customer's stored source (by creation time, ties broken by
+    /// order id), so its requisites win.
+    static func isNewer(_ order: Order, thanCreatedAt createdAt: Int64, orderID: String) -> Bool {
+        (order.createdAt.epochSeconds, order.id.rawValue) >= (createdAt, orderID)
+    }
+
+    /// The `customers` row of a new customer (the columns of its `INSERT`, in order).
+    func customerRow(_ party: Party, partyJSON: String, source order: Order, day: String) -> StatementArguments {
+        [party.inn.value, party.id.rawValue, party.kind.rawValue, party.name, party.kpp, party.address.text,
+         party.edoID, party.email, partyJSON, order.id.rawValue, order.createdAt.epochSeconds, day, day]
+    }
+
+    /// Sets a customer's requisites from `party` and its source order.
+    static let updateCustomerSQL = """
+        UPDATE customers SET customer_id = ?, kind = ?, name = ?, kpp = ?, address_text = ?, edo_id = ?, email = ?,
+            party = ?, source_order_id = ?, source_created_at = ?
+        WHERE inn = ?
+        """
+
+    /// The arguments of ``updateCustomerSQL``.
+    func customerUpdateRow(_ party: Party, partyJSON: String, sourceOrderID: String, sourceCreatedAt: Int64) -> StatementArguments {
+        [party.id.rawValue, party.kind.rawValue, party.name, party.kpp, party.address.text, party.edoID,
+         party.email, partyJSON, sourceOrderID, sourceCreatedAt, party.inn.value]
+    }
+
+    /// The requisites that differ between a customer's stored `old` party and `party` from `order`.
+    func customerChanges(from old: Party, to party: Party, by order: Order, businessDate: CivilDate) -> [CustomerChange] {
         var changes: [CustomerChange] = []
         func note(_ field: CustomerChange.Field, _ before: String?, _ after: String?, differ: Bool) {
             guard differ else { return }
-            changes.append(CustomerChange(customerINN: inn, field: field, oldValue: before, newValue: after,
+            changes.append(CustomerChange(customerINN: party.inn.value, field: field, oldValue: before, newValue: after,
                                           orderID: order.id, businessDate: businessDate))
         }
         note(.name, old.name, party.name, differ: old.name != party.name)
@@ -174,19 +205,16 @@ public final class LedgerTransaction: LedgerReader {
         note(.address, old.address.text, party.address.text, differ: old.address != party.address)
         note(.bank, old.bank.map(bankText), party.bank.map(bankText), differ: old.bank != party.bank)
         note(.edoID, old.edoID, party.edoID, differ: old.edoID != party.edoID)
-        for change in changes {
-            try db.cachedStatement(sql: """
-                INSERT INTO customer_changes (inn, business_date, order_id, field, old_value, new_value)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [inn, day, order.id.rawValue, change.field.rawValue, change.oldValue, change.newValue])
-        }
-        try db.cachedStatement(sql: """
-            UPDATE customers SET customer_id = ?, kind = ?, name = ?, kpp = ?, address_text = ?, edo_id = ?, email = ?,
-                party = ?, source_order_id = ?, source_created_at = ?
-            WHERE inn = ?
-            """).execute(arguments: [party.id.rawValue, party.kind.rawValue, party.name, party.kpp, party.address.text, party.edoID,
-                             party.email, partyJSON, order.id.rawValue, order.createdAt.epochSeconds, inn])
         return changes
+    }
+
+    /// Appends a change to the customer's history.
+    func recordCustomerChange(_ change: CustomerChange) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO customer_changes (inn, business_date, order_id, field, old_value, new_value)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [change.customerINN, change.businessDate.iso, change.orderID.rawValue, change.field.rawValue,
+                                     change.oldValue, change.newValue])
     }
 
     private func bankText(_ bank: BankDetails) -> String {
