@@ -1,5 +1,8 @@
 import Domain
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One file placed for the EDO operator (or archived, for paper-only buyers).
 public struct ManifestEntry: Hashable, Sendable, Codable {
@@ -74,5 +77,150 @@ public struct Manifest: Hashable, Sendable, Codable {
         var bytes = try SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true).encode(self)
         bytes.append(0x0A)
         return bytes
+    }
+}
+
+/// `manifest.json` written as the documents are placed, in bounded memory: the same bytes as
+/// `Manifest(businessDate:files:).encoded()` of every appended entry, placed with
+/// `AtomicFile.write`'s promise.
+///
+/// Each entry is encoded when appended and set aside on disk (`SpillFile`); only its file
+/// path (the sort key) stays in memory, packed into one byte array. `commit()` sorts the paths
+/// as `Manifest` does (`String`'s `<`), then streams the frame and the entries in that order
+/// to the file (`AtomicFile.Stream`). Use it from one thread at a time.
+public final class ManifestWriter {
+    /// Where the manifest is placed.
+    public let url: URL
+    private let businessDate: CivilDate
+    private let spill: SpillFile
+    /// The entries' encoded bytes in `spill`: entry `i` is `ends[i - 1]..<ends[i]` (from 0 for the first).
+    private var ends: [Int] = []
+    /// The entries' sort keys (their paths as NFC UTF-8), packed: key `i` ends at `keyEnds[i]`.
+    private var keys: [UInt8] = []
+    private var keyEnds: [Int] = []
+    private let encoder = SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true)
+
+    /// A writer for `manifest.json` at `url`; its spill file is made in the same folder.
+    public init(businessDate: CivilDate, url: URL) throws(EDOError) {
+        self.url = url
+        self.businessDate = businessDate
+        spill = try SpillFile(in: url.deletingLastPathComponent(), name: url.lastPathComponent + ".entries")
+    }
+
+    /// How many entries were appended.
+    public var count: Int { ends.count }
+
+    /// Adds one placed file.
+    public func append(_ entry: ManifestEntry) throws {
+        try spill.append(JSONArrayFrame.member(try encoder.encode(entry)))
+        ends.append(spill.count)
+        JSONArrayFrame.appendSortKey(entry.file, to: &keys)
+        keyEnds.append(keys.count)
+    }
+
+    /// Writes the manifest (entries sorted by path) and places it.
+    @discardableResult
+    public func commit() throws -> AtomicFile.Outcome {
+        let frame = try JSONArrayFrame(encoded: try Manifest(businessDate: businessDate, files: []).encoded(), arrayKey: "files")
+        let order = keys.withUnsafeBufferPointer { keys in
+            Array(ends.indices).sorted { a, b in
+                let order = JSONArrayFrame.compare(keys, a == 0 ? 0 : keyEnds[a - 1], keyEnds[a], b == 0 ? 0 : keyEnds[b - 1], keyEnds[b])
+                return order != 0 ? order < 0 : a < b
+            }
+        }
+        keys = []
+        keyEnds = []
+        let stream = try AtomicFile.Stream(url: url)
+        do {
+            try stream.write(frame.head)
+            for (position, index) in order.enumerated() {
+                let start = index == 0 ? 0 : ends[index - 1]
+                var bytes = try spill.read(offset: start, count: ends[index] - start)
+                // Each member was set aside with its leading comma; the first one written has none.
+                if position == 0 { bytes.removeFirst() }
+                try stream.write(bytes)
+            }
+            try stream.write(frame.closing(empty: order.isEmpty))
+            return try stream.commit()
+        } catch {
+            stream.discard()
+            throw error
+        }
+    }
+}
+
+/// A pretty-printed JSON object (`SortedJSONEncoder`'s bytes) split where the elements of one of
+/// its top-level arrays go, so that array can be written an element at a time and the whole stays
+/// byte for byte what encoding the object at once gives.
+///
+/// Encode the object with that array empty; `head` runs up to and including its `[`, `tail` from
+/// just after its `]`. Between them go the `member(_:)` bytes of each element (the first without
+/// its leading comma), then `closing(empty:)`.
+public struct JSONArrayFrame: Sendable {
+    /// Up to and including the array's `[`.
+    public let head: [UInt8]
+    /// After the array's `]`.
+    public let tail: [UInt8]
+
+    /// Splits `encoded` (pretty-printed, with `"arrayKey" : []` a member of the top-level object).
+    /// - Throws: `EDOError` when `encoded` holds no such empty top-level array.
+    public init(encoded: [UInt8], arrayKey: String) throws(EDOError) {
+        // A top-level member's line starts with a line break and two spaces; strings never hold a
+        // raw line break, so this is found only where the member is.
+        let marker = Array("\n  \"\(arrayKey)\" : [\n\n  ]".utf8)
+        guard let start = Self.find(marker, in: encoded) else {
+            throw EDOError(path: arrayKey, operation: "frame JSON", reason: "no empty top-level array \"\(arrayKey)\"")
+        }
+        let open = start + marker.count - 5 // just after "[", before "\n\n  ]"
+        head = Array(encoded[..<open])
+        tail = Array(encoded[(start + marker.count)...])
+    }
+
+    /// The array's closing line and the rest of the object.
+    public func closing(empty: Bool) -> [UInt8] {
+        Array((empty ? "\n\n  ]" : "\n  ]").utf8) + tail
+    }
+
+    /// One element as a member of the array: a comma, a line break, then `encoded` (an element
+    /// pretty-printed on its own) indented two levels. Drop the comma of the first member.
+    public static func member(_ encoded: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x2C, 0x0A, 0x20, 0x20, 0x20, 0x20]
+        out.reserveCapacity(encoded.count + encoded.count / 8 + 8)
+        for byte in encoded {
+            out.append(byte)
+            if byte == 0x0A { out.append(contentsOf: [0x20, 0x20, 0x20, 0x20]) }
+        }
+        return out
+    }
+
+    /// Appends `text`'s sort key: its UTF-8 bytes in Unicode normalisation form C, whose byte order
+    /// is `String`'s `<` (Unicode scalars of the canonical composition, compared in order).
+    static func appendSortKey(_ text: String, to keys: inout [UInt8]) {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            keys.append(contentsOf: text.utf8)
+        } else {
+            keys.append(contentsOf: text.precomposedStringWithCanonicalMapping.utf8)
+        }
+    }
+
+    /// Compares `keys[a0..<a1]` with `keys[b0..<b1]` byte by byte (shorter first on a tie).
+    static func compare(_ keys: UnsafeBufferPointer<UInt8>, _ a0: Int, _ a1: Int, _ b0: Int, _ b1: Int) -> Int {
+        let length = min(a1 - a0, b1 - b0)
+        if length > 0, let base = keys.baseAddress {
+            let order = memcmp(base + a0, base + b0, length)
+            if order != 0 { return Int(order) }
+        }
+        return (a1 - a0) - (b1 - b0)
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard needle.count <= haystack.count, let first = needle.first else { return nil }
+        var index = 0
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
     }
 }
