@@ -84,63 +84,109 @@ public struct Manifest: Hashable, Sendable, Codable {
 /// `Manifest(businessDate:files:).encoded()` of every appended entry, placed with
 /// `AtomicFile.write`'s promise.
 ///
-/// Each entry is encoded when appended and set aside on disk (`SpillFile`); only its file
-/// path (the sort key) stays in memory, packed into one byte array. `commit()` sorts the paths
-/// as `Manifest` does (`String`'s `<`), then streams the frame and the entries in that order
-/// to the file (`AtomicFile.Stream`). Use it from one thread at a time.
+/// Each entry is encoded when appended. Up to `runLength` of them wait in memory; then they are
+/// sorted by path as `Manifest` sorts (`String`'s `<`, stably) and set aside on disk as one sorted
+/// run (`SpillFile`). `commit()` merges the runs (ties in appending order) and streams the frame
+/// and the entries to the file (`AtomicFile.Stream`), so neither the entries nor their paths are
+/// ever all in memory. Use it from one thread at a time.
 public final class ManifestWriter {
     /// Where the manifest is placed.
     public let url: URL
     private let businessDate: CivilDate
+    private let runLength: Int
     private let spill: SpillFile
-    /// The entries' encoded bytes in `spill`: entry `i` is `ends[i - 1]..<ends[i]` (from 0 for the first).
-    private var ends: [Int] = []
-    /// The entries' sort keys (their paths as NFC UTF-8), packed: key `i` ends at `keyEnds[i]`.
-    private var keys: [UInt8] = []
-    private var keyEnds: [Int] = []
+    /// Entries not yet in a run: sort key (the path as NFC UTF-8) and encoded member bytes.
+    private var waiting: [(key: [UInt8], member: [UInt8])] = []
+    /// Where each sorted run starts and ends in `spill`.
+    private var runs: [Range<Int>] = []
+    private var appended = 0
     private let encoder = SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true)
 
     /// A writer for `manifest.json` at `url`; its spill file is made in the same folder.
-    public init(businessDate: CivilDate, url: URL) throws(EDOError) {
+    /// - Parameter runLength: how many entries are sorted in memory at a time.
+    public init(businessDate: CivilDate, url: URL, runLength: Int = 4_096) throws(EDOError) {
         self.url = url
         self.businessDate = businessDate
+        self.runLength = max(1, runLength)
         spill = try SpillFile(in: url.deletingLastPathComponent(), name: url.lastPathComponent + ".entries")
     }
 
     /// How many entries were appended.
-    public var count: Int { ends.count }
+    public var count: Int { appended }
 
     /// Adds one placed file.
     public func append(_ entry: ManifestEntry) throws {
-        try spill.append(JSONArrayFrame.member(try encoder.encode(entry)))
-        ends.append(spill.count)
-        JSONArrayFrame.appendSortKey(entry.file, to: &keys)
-        keyEnds.append(keys.count)
+        var key: [UInt8] = []
+        JSONArrayFrame.appendSortKey(entry.file, to: &key)
+        waiting.append((key, JSONArrayFrame.member(try encoder.encode(entry))))
+        appended += 1
+        if waiting.count >= runLength { try spillRun() }
+    }
+
+    /// Sorts the waiting entries (stably) and appends them to the spill file as one run of
+    /// records: key length and member length (4 bytes each, little-endian), key, member.
+    private func spillRun() throws(EDOError) {
+        guard !waiting.isEmpty else { return }
+        let sorted = waiting.indices.sorted { a, b in
+            let order = JSONArrayFrame.compare(waiting[a].key, waiting[b].key)
+            return order != 0 ? order < 0 : a < b
+        }
+        let start = spill.count
+        for index in sorted {
+            let (key, member) = waiting[index]
+            var header = [UInt8](repeating: 0, count: 8)
+            for shift in 0..<4 {
+                header[shift] = UInt8(truncatingIfNeeded: key.count >> (8 * shift))
+                header[4 + shift] = UInt8(truncatingIfNeeded: member.count >> (8 * shift))
+            }
+            try spill.append(header)
+            try spill.append(key)
+            try spill.append(member)
+        }
+        runs.append(start..<spill.count)
+        waiting.removeAll(keepingCapacity: true)
+    }
+
+    /// The next record of a run at `offset`: its key, member and where the one after starts.
+    private func record(at offset: Int) throws(EDOError) -> (key: [UInt8], member: [UInt8], next: Int) {
+        let header = try spill.read(offset: offset, count: 8)
+        var keyLength = 0
+        var memberLength = 0
+        for shift in 0..<4 {
+            keyLength |= Int(header[shift]) << (8 * shift)
+            memberLength |= Int(header[4 + shift]) << (8 * shift)
+        }
+        let body = try spill.read(offset: offset + 8, count: keyLength + memberLength)
+        return (Array(body[..<keyLength]), Array(body[keyLength...]), offset + 8 + keyLength + memberLength)
     }
 
     /// Writes the manifest (entries sorted by path) and places it.
     @discardableResult
     public func commit() throws -> AtomicFile.Outcome {
+        try spillRun()
         let frame = try JSONArrayFrame(encoded: try Manifest(businessDate: businessDate, files: []).encoded(), arrayKey: "files")
-        let order = keys.withUnsafeBufferPointer { keys in
-            Array(ends.indices).sorted { a, b in
-                let order = JSONArrayFrame.compare(keys, a == 0 ? 0 : keyEnds[a - 1], keyEnds[a], b == 0 ? 0 : keyEnds[b - 1], keyEnds[b])
-                return order != 0 ? order < 0 : a < b
-            }
-        }
-        keys = []
-        keyEnds = []
         let stream = try AtomicFile.Stream(url: url)
         do {
             try stream.write(frame.head)
-            for (position, index) in order.enumerated() {
-                let start = index == 0 ? 0 : ends[index - 1]
-                var bytes = try spill.read(offset: start, count: ends[index] - start)
-                // Each member was set aside with its leading comma; the first one written has none.
-                if position == 0 { bytes.removeFirst() }
-                try stream.write(bytes)
+            // The head record of each run; the smallest key goes next, the earliest run on a tie.
+            var heads: [(key: [UInt8], member: [UInt8], next: Int)?] = try runs.map { run throws(EDOError) in
+                run.isEmpty ? nil : try record(at: run.lowerBound)
             }
-            try stream.write(frame.closing(empty: order.isEmpty))
+            var first = true
+            while true {
+                var best: Int?
+                for (index, head) in heads.enumerated() {
+                    guard let head else { continue }
+                    if let current = best, let other = heads[current], JSONArrayFrame.compare(head.key, other.key) >= 0 { continue }
+                    best = index
+                }
+                guard let best, let head = heads[best] else { break }
+                // Each member was set aside with its leading comma; the first one written has none.
+                try stream.write(first ? head.member.dropFirst() : head.member[...])
+                first = false
+                heads[best] = head.next < runs[best].upperBound ? try record(at: head.next) : nil
+            }
+            try stream.write(frame.closing(empty: first))
             return try stream.commit()
         } catch {
             stream.discard()
@@ -203,14 +249,16 @@ public struct JSONArrayFrame: Sendable {
         }
     }
 
-    /// Compares `keys[a0..<a1]` with `keys[b0..<b1]` byte by byte (shorter first on a tie).
-    static func compare(_ keys: UnsafeBufferPointer<UInt8>, _ a0: Int, _ a1: Int, _ b0: Int, _ b1: Int) -> Int {
-        let length = min(a1 - a0, b1 - b0)
-        if length > 0, let base = keys.baseAddress {
-            let order = memcmp(base + a0, base + b0, length)
-            if order != 0 { return Int(order) }
+    /// Compares two sort keys byte by byte (a prefix first).
+    static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        let length = min(a.count, b.count)
+        let order = a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b -> Int32 in
+                guard length > 0, let left = a.baseAddress, let right = b.baseAddress else { return 0 }
+                return memcmp(left, right, length)
+            }
         }
-        return (a1 - a0) - (b1 - b0)
+        return order != 0 ? Int(order) : a.count - b.count
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {

@@ -148,18 +148,22 @@ struct StreamedFileTests {
             let number = Int(random.next() % UInt64(max(count / 2, 1)))
             entries.append(Self.entry(shape.replacingOccurrences(of: "%d", with: String(number)), index))
         }
-        let url = dir.appendingPathComponent("manifest.json")
-        let writer = try ManifestWriter(businessDate: Self.day, url: url)
-        for entry in entries { try writer.append(entry) }
-        #expect(writer.count == count)
-        #expect(try writer.commit() == .written)
         let expected = try Manifest(businessDate: Self.day, files: entries).encoded()
-        #expect(try Array(Data(contentsOf: url)) == expected)
-        #expect(try names(dir) == ["manifest.json"])
-
-        let again = try ManifestWriter(businessDate: Self.day, url: url)
-        for entry in entries { try again.append(entry) }
-        #expect(try again.commit() == .unchanged)
+        // Sorted in one run, in runs of 1 (a merge of every entry), and in uneven runs of 7.
+        for (attempt, runLength) in [4_096, 1, 7].enumerated() {
+            let url = dir.appendingPathComponent("\(runLength)/manifest.json")
+            let writer = try ManifestWriter(businessDate: Self.day, url: url, runLength: runLength)
+            for entry in entries { try writer.append(entry) }
+            #expect(writer.count == count)
+            #expect(try writer.commit() == .written)
+            #expect(try Array(Data(contentsOf: url)) == expected, "runs of \(runLength)")
+            #expect(try names(url.deletingLastPathComponent()) == ["manifest.json"])
+            if attempt == 0 {
+                let again = try ManifestWriter(businessDate: Self.day, url: url, runLength: 5)
+                for entry in entries { try again.append(entry) }
+                #expect(try again.commit() == .unchanged)
+            }
+        }
     }
 
     @Test("a JSON frame splits where its empty top-level array is, and only there")
