@@ -28,18 +28,24 @@ struct DayOutputs {
         // never in memory all at once); each batch's details decoded and XML hashed on all cores,
         // its files written and made durable together (`AtomicFile.write(batch:)`), then signed
         // and listed in recording order.
-        var manifest: [ManifestEntry] = []
+        let folder = self.folder
+        let manifest = try ManifestWriter(businessDate: day, url: folder.appendingPathComponent("manifest.json"))
         var documentEntries: [RunResult.DocumentEntry] = []
+        // The report's documents register: with the bundled day template its rows are rendered as
+        // they come and set aside on disk (`ReportRegister`); an operator's templates take them all at once.
+        let templatesDirectory = configuration.reports.templates.map { loaded.resolve($0) }
+        let csv = CSVOptions(decimalSeparator: configuration.reports.csvDecimalSeparator == "." ? .point : .comma)
+        let reportTemplates = try? ReportTemplates(overrideDirectory: templatesDirectory)
+        let register = try reportTemplates.flatMap { $0.writesDayDirectly ? try ReportRegister(folder: folder, csv: csv) : nil }
         var documentRows: [DocumentRow] = []
         var held: [HeldDocument] = []
         let signer = configuration.edo.signCommand.map { DocumentSigner(arguments: $0) }
-        let folder = self.folder
         // Without a signer, the day's files are staged batch after batch — each batch written in the
         // background while the next is read from the ledger (at most one batch waits: the day's XML is
-        // never all in memory) — and placed together at the end (one wait for the disk); a signer
-        // signs files in place, so each batch is placed first.
+        // never all in memory) — and placed together every `ParallelFiles.commitEvery` files and at
+        // the end (one wait for the disk each); a signer signs files in place, so each batch is placed first.
         let staging = AtomicFile.Staging(threads: ParallelFiles.writers, durability: ParallelFiles.durability)
-        let background = signer == nil ? BackgroundStaging(staging) : nil
+        let background = signer == nil ? BackgroundStaging(staging, commitEvery: ParallelFiles.commitEvery) : nil
         do {
             try ledger.read { reader in
                 try reader.forEachPlacedDocumentBatch(businessDate: day, detailPaths: OutputDocument.detailPaths) { batch in
@@ -63,7 +69,7 @@ struct DayOutputs {
                         }
                         let kind: DocumentKind = record.kind == .upd && record.correctionNumber > 0 ? .updCorrection : record.kind
                         let numberText = (configuration.numbering.prefix ?? "") + String(number)
-                        manifest.append(ManifestEntry(
+                        try manifest.append(ManifestEntry(
                             file: relative, kind: kind, number: numberText, date: record.date, buyerINN: record.customerINN,
                             totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
                             sha256: document.sha256, signature: signature, paperOnly: paperOnly,
@@ -72,12 +78,13 @@ struct DayOutputs {
                             file: relative, kind: kind, number: numberText, date: record.date, orderID: record.orderID,
                             shipmentID: record.shipmentID, customerINN: record.customerINN, totalWithoutVAT: record.totals.withoutVAT,
                             vat: record.totals.vat, total: record.totals.withVAT, paperOnly: paperOnly))
-                        documentRows.append(DocumentRow(
+                        let row = DocumentRow(
                             kind: kind, number: DocumentNumber(numberText), date: record.date,
                             correctionNumber: record.correctionNumber > 0 ? record.correctionNumber : nil, orderID: record.orderID,
                             buyerName: document.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
                             totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
-                            fileName: relative, paperOnly: paperOnly))
+                            fileName: relative, paperOnly: paperOnly)
+                        if let register { try register.append(row) } else { documentRows.append(row) }
                     }
                 }
             }
@@ -89,9 +96,7 @@ struct DayOutputs {
             staging.discard()
             throw error
         }
-        try AtomicFile.write(try Manifest(businessDate: day, files: manifest).encoded(),
-                             to: folder.appendingPathComponent("manifest.json"))
-        manifest = []
+        try manifest.commit()
 
         FreedMemory.release() // the batches of documents read and written are gone
 
@@ -232,18 +237,21 @@ struct DayOutputs {
                 receivables: receivables,
                 quarantined: snapshot.quarantined,
                 runStatus: RunStatus(outcome: status == .ok ? .completed : .completedWithProblems))
-            let templates = configuration.reports.templates.map { loaded.resolve($0) }
-            let csv = CSVOptions(decimalSeparator: configuration.reports.csvDecimalSeparator == "." ? .point : .comma)
-            let report = try DayReport.render(input, options: DayReportOptions(csv: csv, templatesDirectory: templates))
-            try AtomicFile.write(batch: report.files.map {
-                AtomicFile.BatchFile(url: folder.appendingPathComponent("reports/" + $0.name), bytes: $0.bytes)
-            }, threads: 1, durability: ParallelFiles.durability)
-            reportURL = folder.appendingPathComponent("reports/" + report.html.name)
+            if let register, let reportTemplates {
+                try register.write(input, templates: reportTemplates, to: folder.appendingPathComponent("reports"))
+                reportURL = folder.appendingPathComponent("reports/day-\(day.iso).html")
+            } else {
+                let report = try DayReport.render(input, options: DayReportOptions(csv: csv, templatesDirectory: templatesDirectory))
+                try AtomicFile.write(batch: report.files.map {
+                    AtomicFile.BatchFile(url: folder.appendingPathComponent("reports/" + $0.name), bytes: $0.bytes)
+                }, threads: 1, durability: ParallelFiles.durability)
+                reportURL = folder.appendingPathComponent("reports/" + report.html.name)
+            }
         }
         FreedMemory.release()
 
         // 7. run.json last: its presence says the day's files are all in place.
-        try AtomicFile.write(try result.encoded(), to: folder.appendingPathComponent("run.json"))
+        try result.write(to: folder.appendingPathComponent("run.json"))
         return (result, reportURL)
     }
 }
@@ -251,6 +259,10 @@ struct DayOutputs {
 /// `AtomicFile.Staging` driven from one background queue: `stage` hands a batch over and returns
 /// once the previous batch is written, so reading the next batch overlaps writing this one and at
 /// most one batch waits. `finish()` waits for the last and reports the first failure.
+///
+/// Once `commitEvery` files or more wait, they are committed (placed under their final names,
+/// one wait for the disk) before the next batch, so the staged files' names never pile up for a
+/// whole day; the caller commits the rest after `finish()`.
 ///
 /// `@unchecked Sendable`: the staging is touched only on the serial queue until `finish()` has
 /// drained it; the failure is behind a mutex.
@@ -260,7 +272,12 @@ final class BackgroundStaging: @unchecked Sendable {
     private let slot = DispatchSemaphore(value: 1)
     private let failure = Mutex<EDOError?>(nil)
 
-    init(_ staging: AtomicFile.Staging) { self.staging = staging }
+    private let commitEvery: Int
+
+    init(_ staging: AtomicFile.Staging, commitEvery: Int = .max) {
+        self.staging = staging
+        self.commitEvery = max(1, commitEvery)
+    }
 
     /// Queues `files` for staging after waiting for the batch before (throws that batch's failure).
     func stage(_ files: [AtomicFile.BatchFile]) throws(EDOError) {
@@ -273,6 +290,7 @@ final class BackgroundStaging: @unchecked Sendable {
             defer { slot.signal() }
             do throws(EDOError) {
                 try staging.stage(files)
+                if staging.count >= commitEvery { try staging.commit() }
             } catch {
                 failure.withLock { if $0 == nil { $0 = error } }
             }
@@ -284,6 +302,66 @@ final class BackgroundStaging: @unchecked Sendable {
         queue.sync {}
         if let error = failure.withLock({ $0 }) { throw error }
     }
+}
+
+/// The report's documents register as the documents are placed: each row rendered at once
+/// (`DocumentRegister`) and its HTML and CSV bytes set aside in two spill files beside the day's
+/// files, so the day's rows are never all in memory; `write` streams the report's files into place.
+final class ReportRegister {
+    private(set) var documents: DocumentRegister
+    private let html: SpillFile
+    private let csv: SpillFile
+    private let options: CSVOptions
+    private var htmlBytes: [UInt8] = []
+    private var csvBytes: [UInt8] = []
+
+    init(folder: URL, csv options: CSVOptions) throws(EDOError) {
+        documents = DocumentRegister(csv: options)
+        html = try SpillFile(in: folder, name: "report-documents.html")
+        csv = try SpillFile(in: folder, name: "report-documents.csv")
+        self.options = options
+    }
+
+    /// Adds one issued document.
+    func append(_ row: DocumentRow) throws(EDOError) {
+        documents.append(row, html: &htmlBytes, csv: &csvBytes)
+        try html.append(htmlBytes)
+        try csv.append(csvBytes)
+        htmlBytes.removeAll(keepingCapacity: true)
+        csvBytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the report (`DayReport.write`: `input` without its documents, the register's rows in
+    /// their place) into `reports`, every file made durable, then all placed together.
+    func write(_ input: DayReportInput, templates: ReportTemplates, to reports: URL) throws {
+        var streams: [AtomicFile.Stream] = []
+        do {
+            try DayReport.write(input, documents: documents, templates: templates, csv: options, open: { name in
+                let stream = try AtomicFile.Stream(url: reports.appendingPathComponent(name))
+                streams.append(stream)
+                return StreamSink(stream)
+            }, documentRows: { part, sink in
+                try (part == .html ? html : csv).forEachChunk { chunk throws(EDOError) in
+                    do { try sink.write(chunk) } catch let error as EDOError { throw error } catch {
+                        throw EDOError(path: reports.path, operation: "write report", reason: "\(error)")
+                    }
+                }
+            })
+            try AtomicFile.Stream.commit(streams)
+        } catch {
+            for stream in streams { stream.discard() }
+            throw error
+        }
+    }
+}
+
+/// A report file written straight into its `AtomicFile.Stream`.
+final class StreamSink: ReportSink {
+    let stream: AtomicFile.Stream
+
+    init(_ stream: AtomicFile.Stream) { self.stream = stream }
+
+    func write(_ bytes: [UInt8]) throws { try stream.write(bytes) }
 }
 
 /// What the outputs read back from the ledger after the day's write.
@@ -345,6 +423,9 @@ struct LedgerSnapshot {
 enum ParallelFiles {
     static let writers = 2
     static let durability: AtomicFile.BatchDurability = .fileSystem
+    /// The staged files are placed once this many wait (about 8 000 documents), so the names of a
+    /// day's staged files are never all held at once (each commit is one more wait for the disk).
+    static let commitEvery = 8_192
 }
 
 /// A held document, as the outputs list it (without its details).

@@ -1,4 +1,5 @@
 import Domain
+import EDO
 import Foundation
 
 /// `run.json`: what a run of one business day did, for machines.
@@ -230,6 +231,30 @@ public struct RunResult: Sendable, Codable, Equatable {
         var bytes = try SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true).encode(self)
         bytes.append(0x0A)
         return bytes
+    }
+
+    /// Writes `encoded()`'s bytes to `url` with `AtomicFile.write`'s promise (a reader never sees
+    /// half a file; the same bytes in place are left untouched), without encoding the whole file at
+    /// once: the documents are encoded and written one at a time into the frame of the rest.
+    @discardableResult
+    public func write(to url: URL) throws -> AtomicFile.Outcome {
+        var rest = self
+        rest.documents = []
+        let frame = try JSONArrayFrame(encoded: try rest.encoded(), arrayKey: CodingKeys.documents.stringValue)
+        let stream = try AtomicFile.Stream(url: url)
+        do {
+            try stream.write(frame.head)
+            let encoder = SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true)
+            for (index, document) in documents.enumerated() {
+                let member = JSONArrayFrame.member(try encoder.encode(document))
+                try stream.write(index == 0 ? member.dropFirst() : member[...])
+            }
+            try stream.write(frame.closing(empty: documents.isEmpty))
+            return try stream.commit()
+        } catch {
+            stream.discard()
+            throw error
+        }
     }
 }
 

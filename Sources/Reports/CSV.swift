@@ -70,10 +70,16 @@ public struct CSVTable: Sendable, Hashable {
     /// formula-neutralising is copied straight; any other goes through `quote` (Character by Character),
     /// so the bytes are those of `quote` for every field.
     func write(into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (rows.count + 1) * max(header.count, 1) * 24)
+        appendRow(header, into: &out)
+        for fields in rows { appendRow(fields, into: &out) }
+    }
+
+    /// Appends one row (not kept in `rows`) as `bytes` would write it: its fields, then CRLF.
+    func appendRow(_ fields: [String], into out: inout [UInt8]) {
         var separator = String(options.fieldSeparator)
         let separatorBytes = separator.withUTF8 { Array($0) }
         let separatorLead = separatorBytes.first ?? 0x3B
-        out.reserveCapacity(out.count + (rows.count + 1) * max(header.count, 1) * 24)
         func field(_ raw: String) {
             var raw = raw
             let copied = raw.withUTF8 { utf8 -> Bool in
@@ -92,16 +98,12 @@ public struct CSVTable: Sendable, Hashable {
                 quoted.withUTF8 { out.append(contentsOf: $0) }
             }
         }
-        func row(_ fields: [String]) {
-            for (index, value) in fields.enumerated() {
-                if index > 0 { out.append(contentsOf: separatorBytes) }
-                field(value)
-            }
-            out.append(0x0D)
-            out.append(0x0A)
+        for (index, value) in fields.enumerated() {
+            if index > 0 { out.append(contentsOf: separatorBytes) }
+            field(value)
         }
-        row(header)
-        for fields in rows { row(fields) }
+        out.append(0x0D)
+        out.append(0x0A)
     }
 
     /// A text field Excel would run as a formula (`=HYPERLINK(…)` in a payer's name from a bank

@@ -24,6 +24,13 @@ enum DayHTML {
     /// The day's HTML; `style` is the text of the bundled `day-style` template (no tags, copied as is).
     static func render(_ view: DayView, style: String) -> [UInt8] {
         var w = ByteBuffer(capacity: estimatedSize(view) + style.utf8.count)
+        write(view, style: style, into: &w, documentRows: { _ in })
+        return w.bytes
+    }
+
+    /// Writes the day's HTML into `w`; `documentRows` writes rows of the documents register after
+    /// `view.documents`' (the rows a `DocumentRegister` set aside).
+    static func write(_ view: DayView, style: String, into w: inout ByteBuffer, documentRows: (inout ByteBuffer) -> Void) {
         w.raw(#"<!DOCTYPE html>\#n<html lang="ru">\#n<head>\#n<meta charset="utf-8">\#n<meta name="viewport" content="width=device-width, initial-scale=1">\#n<title>"#)
         w.escaped(view.title); w.raw(" — "); w.escaped(view.seller); w.raw("</title>\n")
         w.raw(style)
@@ -82,13 +89,12 @@ enum DayHTML {
         exceptions(view, &w)
         w.raw("</section>\n\n")
         payments(view, &w)
-        documents(view, &w)
+        documents(view, &w, documentRows: documentRows)
         weighed(view, &w)
         returns(view, &w)
         receivables(view, &w)
         w.raw("<footer>"); w.escaped(view.seller); w.raw(" · "); w.escaped(view.title)
         w.raw(" · суммы в рублях; итоги посчитаны по строкам отчёта.</footer>\n</body>\n</html>\n")
-        return w.bytes
     }
 
     /// A rough size of the page, so the buffer grows a few times at most.
@@ -223,30 +229,34 @@ enum DayHTML {
         }
     }
 
-    static func documents(_ view: DayView, _ w: inout ByteBuffer) {
+    static func documents(_ view: DayView, _ w: inout ByteBuffer, documentRows: (inout ByteBuffer) -> Void) {
         register(id: "documents", title: "Выпущенные документы", count: view.documentCount, hasRows: view.hasDocuments, empty: "Документов за день не выпущено.",
                  head: #"<tr><th>Документ</th><th>Номер</th><th>Дата</th><th>Покупатель</th><th class="num">Без НДС</th><th class="num">НДС</th><th class="num">Всего</th><th>Файл</th></tr>"#, &w) { w in
-            for row in view.documents {
-                w.raw("      <tr>\n        <td>"); w.escaped(row.kind)
-                if let correction = row.correction { w.raw(#" <span class="small">"#); w.escaped(correction); w.raw("</span>") }
-                if row.paperOnly { w.raw(#" <span class="tag">на бумаге</span>"#) }
-                w.raw("</td>\n        <td>"); w.escaped(row.number)
-                if let order = row.order { w.raw(#"<div class="small">заказ "#); w.escaped(order); w.raw("</div>") }
-                w.raw("</td>\n        <td>"); w.escaped(row.date)
-                w.raw("</td>\n        <td>"); w.escaped(row.buyer)
-                w.raw(#"<div class="small">ИНН "#); w.escaped(row.buyerINN)
-                w.raw(#"</div></td>\#n        <td class="num">"#); w.escaped(row.withoutVAT)
-                w.raw(#"</td><td class="num">"#); w.escaped(row.vat)
-                w.raw(#"</td><td class="num">"#); w.escaped(row.total)
-                w.raw(#"</td>\#n        <td class="small wrap">"#); w.escaped(row.file)
-                w.raw("</td>\n      </tr>\n")
-            }
+            for row in view.documents { documentRow(row, &w) }
+            documentRows(&w)
             w.raw(#"    </tbody>\#n    <tfoot><tr><td colspan="4">Итого</td><td class="num" id="total-documents-net">"#)
             w.escaped(view.totals.documentsWithoutVAT)
             w.raw(#"</td><td class="num" id="total-documents-vat">"#); w.escaped(view.totals.documentsVAT)
             w.raw(#"</td><td class="num" id="total-documents">"#); w.escaped(view.totals.documentsTotal)
             w.raw("</td><td></td></tr></tfoot>\n  </table>\n")
         }
+    }
+
+    /// One row of the documents register.
+    static func documentRow(_ row: DayView.DocumentLine, _ w: inout ByteBuffer) {
+        w.raw("      <tr>\n        <td>"); w.escaped(row.kind)
+        if let correction = row.correction { w.raw(#" <span class="small">"#); w.escaped(correction); w.raw("</span>") }
+        if row.paperOnly { w.raw(#" <span class="tag">на бумаге</span>"#) }
+        w.raw("</td>\n        <td>"); w.escaped(row.number)
+        if let order = row.order { w.raw(#"<div class="small">заказ "#); w.escaped(order); w.raw("</div>") }
+        w.raw("</td>\n        <td>"); w.escaped(row.date)
+        w.raw("</td>\n        <td>"); w.escaped(row.buyer)
+        w.raw(#"<div class="small">ИНН "#); w.escaped(row.buyerINN)
+        w.raw(#"</div></td>\#n        <td class="num">"#); w.escaped(row.withoutVAT)
+        w.raw(#"</td><td class="num">"#); w.escaped(row.vat)
+        w.raw(#"</td><td class="num">"#); w.escaped(row.total)
+        w.raw(#"</td>\#n        <td class="small wrap">"#); w.escaped(row.file)
+        w.raw("</td>\n      </tr>\n")
     }
 
     static func weighed(_ view: DayView, _ w: inout ByteBuffer) {

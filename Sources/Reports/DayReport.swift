@@ -65,16 +65,19 @@ public enum DayReport {
     /// The CSV registers by name (`payments`, `allocations`, `exceptions`, `documents`, `weighed`,
     /// `returns`, `receivables`).
     public static func csvTables(_ input: DayReportInput, options: CSVOptions = .excel) -> [(name: String, table: CSVTable)] {
-        [
-            ("payments", paymentsCSV(input, options)),
-            ("allocations", allocationsCSV(input, options)),
-            ("exceptions", exceptionsCSV(input, options)),
-            ("documents", documentsCSV(input, options)),
-            ("weighed", weighedCSV(input, options)),
-            ("returns", returnsCSV(input, options)),
-            ("receivables", receivablesCSV(input, options)),
-        ]
+        csvRegisters.map { ($0.name, $0.table(input, options)) }
     }
+
+    /// The CSV registers in order, each made when asked (so they need not all be in memory at once).
+    static let csvRegisters: [(name: String, table: @Sendable (DayReportInput, CSVOptions) -> CSVTable)] = [
+        ("payments", paymentsCSV),
+        ("allocations", allocationsCSV),
+        ("exceptions", exceptionsCSV),
+        ("documents", documentsCSV),
+        ("weighed", weighedCSV),
+        ("returns", returnsCSV),
+        ("receivables", receivablesCSV),
+    ]
 
     // MARK: CSV registers
 
@@ -126,16 +129,24 @@ public enum DayReport {
     }
 
     static func documentsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
-        var table = CSVTable(header: ["Вид", "Номер", "Дата", "Исправление", "Заказ", "Покупатель", "ИНН покупателя",
-                                      "Сумма без НДС", "НДС", "Сумма с НДС", "Файл", "Только на бумаге"],
-                             options: options)
-        for doc in input.documents {
-            table.append([doc.kind.russianDescription, doc.number.rawValue, table.date(doc.date),
-                          doc.correctionNumber.map(String.init) ?? "", doc.orderID?.rawValue ?? "", doc.buyerName,
-                          doc.buyerINN, table.money(doc.totalWithoutVAT), table.money(doc.vat), table.money(doc.total),
-                          doc.fileName, doc.paperOnly ? "да" : "нет"])
-        }
+        var table = documentsHeader(options)
+        for doc in input.documents { table.append(documentFields(doc, table)) }
         return table
+    }
+
+    /// The documents register without rows.
+    static func documentsHeader(_ options: CSVOptions) -> CSVTable {
+        CSVTable(header: ["Вид", "Номер", "Дата", "Исправление", "Заказ", "Покупатель", "ИНН покупателя",
+                          "Сумма без НДС", "НДС", "Сумма с НДС", "Файл", "Только на бумаге"],
+                 options: options)
+    }
+
+    /// One row of the documents register.
+    static func documentFields(_ doc: DocumentRow, _ table: CSVTable) -> [String] {
+        [doc.kind.russianDescription, doc.number.rawValue, table.date(doc.date),
+         doc.correctionNumber.map(String.init) ?? "", doc.orderID?.rawValue ?? "", doc.buyerName,
+         doc.buyerINN, table.money(doc.totalWithoutVAT), table.money(doc.vat), table.money(doc.total),
+         doc.fileName, doc.paperOnly ? "да" : "нет"]
     }
 
     static func weighedCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {

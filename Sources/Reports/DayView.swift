@@ -67,6 +67,21 @@ struct DayView {
         let total: String
         let file: String
         let paperOnly: Bool
+
+        init(_ row: DocumentRow) {
+            kind = row.kind.russianDescription
+            number = row.number.rawValue
+            correction = row.correctionNumber.map { "испр. \($0)" }
+            date = row.date.russian
+            order = row.orderID?.rawValue
+            buyer = row.buyerName
+            buyerINN = row.buyerINN
+            withoutVAT = screenMoney(row.totalWithoutVAT)
+            vat = screenMoney(row.vat)
+            total = screenMoney(row.total)
+            file = row.fileName
+            paperOnly = row.paperOnly
+        }
     }
 
     struct HeldLine {
@@ -190,7 +205,9 @@ struct DayView {
     let receivableCount: Int
     let totals: Totals
 
-    init(_ input: DayReportInput, totals sums: DayReportTotals) {
+    /// - Parameter registeredDocuments: rows of the documents register written apart from
+    ///   `input.documents` (a `DocumentRegister`'s), counted in the register's size.
+    init(_ input: DayReportInput, totals sums: DayReportTotals, registeredDocuments: Int = 0) {
         let m = screenMoney
         let date = input.businessDate.russian
         title = "Отчёт за день \(date)"
@@ -295,15 +312,9 @@ struct DayView {
         nothingToResolve = !hasExceptions && !hasHeld && !hasQuarantined
         exceptionCount = sums.exceptionCount
 
-        documents = input.documents.map {
-            DocumentLine(kind: $0.kind.russianDescription, number: $0.number.rawValue,
-                         correction: $0.correctionNumber.map { "испр. \($0)" }, date: $0.date.russian,
-                         order: $0.orderID?.rawValue, buyer: $0.buyerName, buyerINN: $0.buyerINN,
-                         withoutVAT: m($0.totalWithoutVAT), vat: m($0.vat), total: m($0.total), file: $0.fileName,
-                         paperOnly: $0.paperOnly)
-        }
-        hasDocuments = !documents.isEmpty
-        documentCount = documents.count
+        documents = input.documents.map(DocumentLine.init)
+        documentCount = documents.count + registeredDocuments
+        hasDocuments = documentCount > 0
 
         weighed = input.weighedCorrections.map {
             WeighedLine(order: $0.orderID.rawValue, bill: $0.billNumber.rawValue, customer: $0.customerName,

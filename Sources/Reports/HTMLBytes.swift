@@ -2,15 +2,50 @@
 // appended as UTF-8 into one `[UInt8]`, never concatenated into Strings.
 
 /// A growing UTF-8 buffer with the HTML escaping of swift-mustache's `{{ }}`.
+///
+/// With a `sink`, the bytes are handed to it whenever 1 MiB has gathered (and by `flush()`), so a
+/// large page is never all in memory; the sink's first failure is kept in `failure` and nothing
+/// more is written after it.
 struct ByteBuffer {
     var bytes: [UInt8] = []
+    /// Where full buffers go; `nil` keeps every byte in `bytes`.
+    var sink: (any ReportSink)?
+    /// The sink's first failure.
+    var failure: (any Error)?
+
+    static let flushSize = 1 << 20
 
     init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    /// A buffer that hands its bytes to `sink` a MiB at a time.
+    init(sink: any ReportSink) {
+        self.sink = sink
+        bytes.reserveCapacity(Self.flushSize + 64 * 1024)
+    }
+
+    /// Hands what has gathered to the sink (without a sink, does nothing).
+    mutating func flush() {
+        guard let sink else { return }
+        if failure == nil, !bytes.isEmpty {
+            do {
+                try sink.write(bytes)
+            } catch {
+                failure = error
+            }
+        }
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    private mutating func flushIfFull() {
+        if bytes.count >= Self.flushSize, sink != nil { flush() }
+    }
 
     /// Appends text as is.
     mutating func raw(_ text: String) {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
+        flushIfFull()
     }
 
     /// Appends an integer in decimal, as `String(describing:)` prints it.
@@ -29,7 +64,10 @@ struct ByteBuffer {
             bytes.append(contentsOf: utf8)
             return true
         }
-        if plain { return }
+        if plain {
+            flushIfFull()
+            return
+        }
         for character in text {
             switch character {
             case "<": raw("&lt;")

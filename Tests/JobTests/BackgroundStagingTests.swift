@@ -27,6 +27,26 @@ struct BackgroundStagingTests {
         #expect(try String(contentsOf: edo.appendingPathComponent("doc-42.xml"), encoding: .utf8) == "<a>42</a>")
     }
 
+    @Test("with commitEvery, the files waiting are placed once that many wait; the rest wait for the caller's commit")
+    func batchesCommittedOnTheWay() throws {
+        let folder = try Paths.temporaryDirectory("sverka-bgstaging")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let staging = AtomicFile.Staging(threads: 2)
+        let background = BackgroundStaging(staging, commitEvery: 25)
+        for start in stride(from: 0, to: 60, by: 10) { try background.stage(Self.batch(folder, start..<(start + 10))) }
+        try background.finish()
+        let edo = folder.appendingPathComponent("edo")
+        // Committed after the 3rd batch (30 waiting) and the 6th (60).
+        #expect(files(in: edo).filter { !$0.hasPrefix(".") }.count == 60)
+        #expect(staging.count == 0)
+        try background.stage(Self.batch(folder, 60..<70))
+        try background.finish()
+        #expect(staging.count == 10)
+        #expect(files(in: edo).filter { !$0.hasPrefix(".") }.count == 60)
+        try staging.commit()
+        #expect(files(in: edo).count == 70)
+    }
+
     @Test("a batch that cannot be written fails the next hand-over or the finish, and discard leaves no temporary")
     func aFailureIsReportedAndCleanedUp() throws {
         let folder = try Paths.temporaryDirectory("sverka-bgstaging")

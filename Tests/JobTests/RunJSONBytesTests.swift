@@ -75,6 +75,23 @@ struct RunJSONBytesTests {
         #expect(try JSONDecoder().decode(RunResult.self, from: Data(bytes)) == result)
     }
 
+    @Test("run.json written a document at a time is encoded()'s bytes; the same bytes again leave it untouched",
+          arguments: [0, 1, 2, 3_000])
+    func streamedRunResult(documents: Int) throws {
+        let folder = try Paths.temporaryDirectory("sverka-runjson")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = generatedRunResult(documents: documents, payments: 40)
+        let url = folder.appendingPathComponent("day/run.json")
+        #expect(try result.write(to: url) == .written)
+        #expect(try [UInt8](Data(contentsOf: url)) == (try result.encoded()))
+        #expect(try result.write(to: url) == .unchanged)
+        var other = result
+        other.status = .ok
+        #expect(try other.write(to: url) == .replaced)
+        #expect(try [UInt8](Data(contentsOf: url)) == (try other.encoded()))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path) == ["run.json"])
+    }
+
     @Test("a failed day's run.json (every list empty) encodes to JSONEncoder's bytes")
     func emptyRunResult() throws {
         let result = RunResult(businessDate: CivilDate(iso: "2026-11-27")!, status: .failed, sources: [], payments: [], documents: [],

@@ -1,0 +1,120 @@
+import Domain
+
+/// Where a report file is written a piece at a time (a file being placed, a test's buffer).
+public protocol ReportSink: AnyObject {
+    /// Appends `bytes` to the file.
+    func write(_ bytes: [UInt8]) throws
+}
+
+/// The documents register of the day's report, taken a row at a time so a day's rows are never
+/// all in memory: `append` renders a row's HTML (as the bundled day template writes it) and its
+/// CSV line at once, for the caller to set aside, and keeps only the register's totals.
+/// `DayReport.write(_:documents:…)` then writes the report with those rows where
+/// `DayReport.render` would have put `input.documents`.
+public struct DocumentRegister: Sendable {
+    /// The two places a row is written to.
+    public enum Part: Sendable, Hashable {
+        /// The rows of the HTML page's "Выпущенные документы" table.
+        case html
+        /// The lines of `documents-DATE.csv` after its header.
+        case csv
+    }
+
+    /// How many rows were appended.
+    public private(set) var count = 0
+    /// Rows by kind.
+    public private(set) var countByKind: [DocumentKind: Int] = [:]
+    /// The rows' sums.
+    public private(set) var totalWithoutVAT = Money.zero
+    public private(set) var vat = Money.zero
+    public private(set) var total = Money.zero
+    /// Rows of paper-only buyers.
+    public private(set) var paperOnlyCount = 0
+    private let table: CSVTable
+
+    /// An empty register whose CSV lines follow `csv`.
+    public init(csv: CSVOptions = .excel) {
+        table = DayReport.documentsHeader(csv)
+    }
+
+    /// Adds `row` to the totals and appends its HTML row to `html` and its CSV line to `csv`.
+    public mutating func append(_ row: DocumentRow, html: inout [UInt8], csv: inout [UInt8]) {
+        count += 1
+        countByKind[row.kind, default: 0] += 1
+        totalWithoutVAT += row.totalWithoutVAT
+        vat += row.vat
+        total += row.total
+        if row.paperOnly { paperOnlyCount += 1 }
+        var w = ByteBuffer()
+        swap(&w.bytes, &html)
+        DayHTML.documentRow(DayView.DocumentLine(row), &w)
+        swap(&w.bytes, &html)
+        table.appendRow(DayReport.documentFields(row, table), into: &csv)
+    }
+
+    /// `totals` with the register's documents in place of `input.documents`' (which the report
+    /// then leaves out).
+    func counted(in totals: DayReportTotals) -> DayReportTotals {
+        var totals = totals
+        totals.documentCountByKind = countByKind
+        totals.documentsWithoutVAT = totalWithoutVAT
+        totals.documentsVAT = vat
+        totals.documentsTotal = total
+        totals.paperOnlyCount = paperOnlyCount
+        return totals
+    }
+}
+
+extension DayReport {
+    /// Writes the day's report a piece at a time: the same files, with the same bytes, as
+    /// `render(_:templates:csv:)` of `input` with the register's rows as its documents, but
+    /// never a whole file in memory.
+    ///
+    /// `input.documents` must be empty: the documents are `documents`, whose rows the caller set
+    /// aside and writes when asked (`documentRows(part, sink)`, for the HTML page and for the
+    /// documents CSV, after anything else already written to `sink`). Each file is opened with
+    /// `open(name)` in `render`'s order (the HTML, then the CSV files) and written to its end;
+    /// placing them is the caller's.
+    ///
+    /// - Parameter templates: must write the day directly (`ReportTemplates.writesDayDirectly`:
+    ///   the bundled day template); an operator's templates need `render` (mustache takes every row at once).
+    /// - Returns: the totals the report shows.
+    /// - Throws: `ReportError` for templates that cannot stream, or documents in `input`; any
+    ///   error of `open`, a sink or `documentRows`.
+    @discardableResult
+    public static func write(_ input: DayReportInput, documents: DocumentRegister, templates: ReportTemplates,
+                             csv options: CSVOptions, open: (String) throws -> any ReportSink,
+                             documentRows: (DocumentRegister.Part, any ReportSink) throws -> Void) throws -> DayReportTotals {
+        guard let style = templates.directDayStyle else {
+            throw ReportError(item: "day report", reason: "an operator's day template cannot be written a row at a time")
+        }
+        guard input.documents.isEmpty else {
+            throw ReportError(item: "day report", reason: "the documents are given twice (in the input and in the register)")
+        }
+        let totals = documents.counted(in: DayReportTotals(input))
+        let date = input.businessDate.iso
+
+        let page = try open("day-\(date).html")
+        var w = ByteBuffer(sink: page)
+        var rowsFailure: (any Error)?
+        DayHTML.write(DayView(input, totals: totals, registeredDocuments: documents.count), style: style, into: &w) { w in
+            w.flush()
+            guard w.failure == nil else { return }
+            do {
+                try documentRows(.html, page)
+            } catch {
+                rowsFailure = error
+                w.failure = error
+            }
+        }
+        w.flush()
+        if let failure = rowsFailure ?? w.failure { throw failure }
+
+        for (name, table) in csvRegisters {
+            let sink = try open("\(name)-\(date).csv")
+            try sink.write(table(input, options).bytes)
+            if name == "documents" { try documentRows(.csv, sink) }
+        }
+        return totals
+    }
+}
