@@ -77,36 +77,157 @@ public struct Terms: Hashable, Sendable, Codable {
 }
 
 /// A buyer, consignee or seller: an organisation (юрлицо) or a sole trader (ИП).
-public struct Party: Hashable, Sendable, Codable {
+///
+/// A value type whose fields live in one shared, copy-on-write box: a day holds a hundred thousand
+/// orders of a few thousand customers, and an order's customer (and consignee) is one reference to
+/// the customer's box instead of ~300 bytes inline in every copy of every order (ingest shares one
+/// box per distinct party). Equality, hashing, `Codable` and reflection are those of the nine fields.
+public struct Party: Hashable, Sendable, Codable, CustomReflectable {
     public enum Kind: String, Hashable, Sendable, Codable {
         case legal
         case soleTrader = "sole_trader"
     }
 
-    public var id: CustomerID
-    public var kind: Kind
+    public var id: CustomerID {
+        get { storage.id }
+        set { unique().id = newValue }
+    }
+    public var kind: Kind {
+        get { storage.kind }
+        set { unique().kind = newValue }
+    }
     /// Full name, e.g. `ООО «Ромашка»` or `ИП Иванов Иван Иванович`.
-    public var name: String
-    public var inn: INN
+    public var name: String {
+        get { storage.name }
+        set { unique().name = newValue }
+    }
+    public var inn: INN {
+        get { storage.inn }
+        set { unique().inn = newValue }
+    }
     /// КПП, for organisations only.
-    public var kpp: String?
-    public var address: Address
-    public var bank: BankDetails?
-    public var email: String?
+    public var kpp: String? {
+        get { storage.kpp }
+        set { unique().kpp = newValue }
+    }
+    public var address: Address {
+        get { storage.address }
+        set { unique().address = newValue }
+    }
+    public var bank: BankDetails? {
+        get { storage.bank }
+        set { unique().bank = newValue }
+    }
+    public var email: String? {
+        get { storage.email }
+        set { unique().email = newValue }
+    }
     /// The participant id at the party's EDO operator; `nil` = paper documents only.
-    public var edoID: String?
+    public var edoID: String? {
+        get { storage.edoID }
+        set { unique().edoID = newValue }
+    }
 
     public init(id: CustomerID, kind: Kind, name: String, inn: INN, kpp: String?, address: Address,
                 bank: BankDetails? = nil, email: String? = nil, edoID: String? = nil) {
-        self.id = id
-        self.kind = kind
-        self.name = name
-        self.inn = inn
-        self.kpp = kpp
-        self.address = address
-        self.bank = bank
-        self.email = email
-        self.edoID = edoID
+        storage = Storage(id: id, kind: kind, name: name, inn: inn, kpp: kpp, address: address,
+                          bank: bank, email: email, edoID: edoID)
+    }
+
+    /// The fields. Mutated only through `unique()`, i.e. only while this value is its one owner,
+    /// so a box shared between values (and threads) is never written: hence `@unchecked Sendable`.
+    private final class Storage: @unchecked Sendable {
+        var id: CustomerID
+        var kind: Kind
+        var name: String
+        var inn: INN
+        var kpp: String?
+        var address: Address
+        var bank: BankDetails?
+        var email: String?
+        var edoID: String?
+
+        init(id: CustomerID, kind: Kind, name: String, inn: INN, kpp: String?, address: Address,
+             bank: BankDetails?, email: String?, edoID: String?) {
+            self.id = id
+            self.kind = kind
+            self.name = name
+            self.inn = inn
+            self.kpp = kpp
+            self.address = address
+            self.bank = bank
+            self.email = email
+            self.edoID = edoID
+        }
+
+        func copy() -> Storage {
+            Storage(id: id, kind: kind, name: name, inn: inn, kpp: kpp, address: address, bank: bank, email: email, edoID: edoID)
+        }
+    }
+
+    private var storage: Storage
+
+    /// The box, copied first when another value shares it.
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    public static func == (lhs: Party, rhs: Party) -> Bool {
+        if lhs.storage === rhs.storage { return true }
+        let a = lhs.storage, b = rhs.storage
+        return a.id == b.id && a.kind == b.kind && a.name == b.name && a.inn == b.inn && a.kpp == b.kpp
+            && a.address == b.address && a.bank == b.bank && a.email == b.email && a.edoID == b.edoID
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        let fields = storage
+        hasher.combine(fields.id)
+        hasher.combine(fields.kind)
+        hasher.combine(fields.name)
+        hasher.combine(fields.inn)
+        hasher.combine(fields.kpp)
+        hasher.combine(fields.address)
+        hasher.combine(fields.bank)
+        hasher.combine(fields.email)
+        hasher.combine(fields.edoID)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, kind, name, inn, kpp, address, bank, email, edoID
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try container.decode(CustomerID.self, forKey: .id),
+                  kind: try container.decode(Kind.self, forKey: .kind),
+                  name: try container.decode(String.self, forKey: .name),
+                  inn: try container.decode(INN.self, forKey: .inn),
+                  kpp: try container.decodeIfPresent(String.self, forKey: .kpp),
+                  address: try container.decode(Address.self, forKey: .address),
+                  bank: try container.decodeIfPresent(BankDetails.self, forKey: .bank),
+                  email: try container.decodeIfPresent(String.self, forKey: .email),
+                  edoID: try container.decodeIfPresent(String.self, forKey: .edoID))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(name, forKey: .name)
+        try container.encode(inn, forKey: .inn)
+        try container.encodeIfPresent(kpp, forKey: .kpp)
+        try container.encode(address, forKey: .address)
+        try container.encodeIfPresent(bank, forKey: .bank)
+        try container.encodeIfPresent(email, forKey: .email)
+        try container.encodeIfPresent(edoID, forKey: .edoID)
+    }
+
+    /// The nine fields, as a struct's stored properties would reflect.
+    public var customMirror: Mirror {
+        Mirror(self, children: [("id", id as Any), ("kind", kind), ("name", name), ("inn", inn), ("kpp", kpp as Any),
+                                ("address", address), ("bank", bank as Any), ("email", email as Any), ("edoID", edoID as Any)],
+               displayStyle: .struct)
     }
 }
 
