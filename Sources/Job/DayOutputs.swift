@@ -29,6 +29,7 @@ struct DayOutputs {
         // its files written and made durable together (`AtomicFile.write(batch:)`), then signed
         // and listed in recording order.
         let folder = self.folder
+        let folderPath = folder.path
         let manifest = try ManifestWriter(businessDate: day, url: folder.appendingPathComponent("manifest.json"))
         var documentEntries: [RunResult.DocumentEntry] = []
         // The report's documents register: with the bundled day template its rows are rendered as
@@ -50,7 +51,7 @@ struct DayOutputs {
             try ledger.read { reader in
                 try reader.forEachPlacedDocumentBatch(businessDate: day, detailPaths: OutputDocument.detailPaths) { batch in
                     held += batch.lazy.map(\.record).filter { $0.status == .held }.map(HeldDocument.init)
-                    let placed = batch.compactMap { OutputDocument($0, folder: folder) }
+                    let placed = batch.compactMap { OutputDocument($0, folderPath: folderPath) }
                     if let background {
                         try background.stage(placed.flatMap(\.files))
                     } else {
@@ -465,7 +466,7 @@ struct OutputDocument: Sendable {
     var files: [AtomicFile.BatchFile]
 
     /// `nil` for a held version, or one without its XML, file name or number.
-    init?(_ placed: LedgerReader.PlacedDocument, folder: URL) {
+    init?(_ placed: LedgerReader.PlacedDocument, folderPath: String) {
         let record = placed.record
         guard record.status != .held, let xml = record.xml, let fileName = record.fileName, record.number != nil else {
             return nil
@@ -477,10 +478,10 @@ struct OutputDocument: Sendable {
         relativePath = (paperOnly ? "archive/" : "edo/") + fileName
         let bytes = [UInt8](xml)
         sha256 = placed.contentSHA256 ?? SHA256.hex(bytes)
-        files = [AtomicFile.BatchFile(url: folder.appendingPathComponent(relativePath), bytes: bytes)]
+        files = [AtomicFile.BatchFile(path: folderPath + "/" + relativePath, bytes: bytes)]
         if let html = value(1), let name = value(2) {
             printFormPath = "archive/" + name
-            files.append(AtomicFile.BatchFile(url: folder.appendingPathComponent("archive/" + name), bytes: Array(html.utf8)))
+            files.append(AtomicFile.BatchFile(path: folderPath + "/archive/" + name, bytes: Array(html.utf8)))
         }
         // What the listing keeps of the record: its XML is in `files`.
         self.record = record
