@@ -613,7 +613,7 @@ struct DayComputation {
                     bases += returnsAfterDelivery(of: shipment, in: order).map { "return:\($0.id)" }
                 }
             }
-            let versionsByOrder = try tx.documentVersions(orders: shipping)
+            let versionsByOrder = try tx.documentVersions(orders: shipping, withDetails: false)
             let histories = try tx.movementHistories(bases: bases)
             for order in block where order.status != .cancelled {
                 let inn = order.customer.inn.value

@@ -120,6 +120,7 @@ public struct DayRunner: Sendable {
             endStage("ledger")
             returning = orders.filter { !$0.returns.isEmpty }
             orders = []
+            ledger.releaseMemory()
             FreedMemory.release()
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: sourceEntries,

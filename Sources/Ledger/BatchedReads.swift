@@ -29,10 +29,13 @@ extension LedgerReader {
 
     /// ``documentVersions(order:withXML:)`` (without XML) of each of `orders`: every version of
     /// every document of each order, in recording order. Orders without documents are absent.
-    public func documentVersions(orders: [OrderID]) throws -> [OrderID: [DocumentRecord]] {
+    ///
+    /// `withDetails` false leaves each version's `details` out (`nil`): what is left of the row comes
+    /// before the details and the XML, so reading it never touches their overflow pages.
+    public func documentVersions(orders: [OrderID], withDetails: Bool = true) throws -> [OrderID: [DocumentRecord]] {
         try guarded("read documents", record: "\(orders.count) orders") {
             var found: [OrderID: [(id: Int64, record: DocumentRecord)]] = [:]
-            try forEachRow(BatchedSQL.documentVersions,
+            try forEachRow(withDetails ? BatchedSQL.documentVersions : BatchedSQL.documentVersionsWithoutDetails,
                            keys: orders.map(\.rawValue)) { row in
                 let record = try documentValue(row)
                 found[record.orderID, default: []].append((row["id"], record))
@@ -255,6 +258,9 @@ extension LedgerReader {
 /// The queries of the batched reads (`{keys}`: one chunk's placeholders), each answered through an index.
 enum BatchedSQL {
     static let documentVersions = "SELECT \(LedgerReader.documentColumnsWithoutXML) FROM documents WHERE order_id IN ({keys})"
+    static let documentVersionsWithoutDetails = """
+        SELECT \(LedgerReader.documentColumnsWithoutContent) FROM documents WHERE order_id IN ({keys})
+        """
     static let allocationsOfOrders = "SELECT * FROM allocations WHERE order_id IN ({keys})"
     static let allocationsOfPayments = "SELECT * FROM allocations WHERE payment_id IN ({keys})"
     static let payments = "SELECT * FROM payments WHERE id IN ({keys})"
@@ -278,7 +284,7 @@ enum BatchedSQL {
 
     /// Every query with two keys (and two ranges), as `EXPLAIN QUERY PLAN` sees them.
     static var all: [String] {
-        [documentVersions, allocationsOfOrders, allocationsOfPayments, payments, customerINNs, customerNames,
+        [documentVersions, documentVersionsWithoutDetails, allocationsOfOrders, allocationsOfPayments, payments, customerINNs, customerNames,
          assignedNumbers, orderTerms, movements + " AND business_date <= ?", movementHistories,
          storedOrders, storedBills, storedShipments, storedReturns, customerSources].map {
             $0.replacingOccurrences(of: "{keys}", with: "?, ?")

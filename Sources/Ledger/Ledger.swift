@@ -81,6 +81,13 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Gives back the memory SQLite's connections hold but do not need now (their page caches'
+    /// unused pages): the day's write fills the writing connection's cache, and the outputs that
+    /// follow only read.
+    public func releaseMemory() {
+        pool.releaseMemory()
+    }
+
     /// The schema version (`PRAGMA user_version`): the number of migrations applied.
     public func schemaVersion() throws -> Int {
         do {

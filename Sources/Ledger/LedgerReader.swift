@@ -382,6 +382,9 @@ public class LedgerReader {
         public var detailValues: [String?]
     }
 
+    /// The page cache, in KiB, while ``forEachPlacedDocumentBatch(businessDate:detailPaths:batchSize:_:)`` reads.
+    static let sequentialScanCacheKiB = 2_048
+
     /// Like ``forEachDocumentBatch(businessDate:batchSize:_:)``, but each version comes with its
     /// stored SHA-256 and only the values at `detailPaths` (SQLite JSON paths such as
     /// `$.paperOnly`) of its details, picked out by SQLite: the rest of the details is never read.
@@ -396,6 +399,11 @@ public class LedgerReader {
             let sql = "SELECT " + ([columns] + picked).joined(separator: ", ")
                 + " FROM documents WHERE business_date = ? ORDER BY id"
             let arguments = StatementArguments(detailPaths + [businessDate.iso])
+            // One pass over the day's documents in id order: a page is read once, so a large
+            // cache only fills with pages never read again (up to 64 MB for a large day). The
+            // connection's own size comes back afterwards.
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.sequentialScanCacheKiB)")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
             let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
             var batch: [PlacedDocument] = []
             batch.reserveCapacity(max(1, batchSize))
@@ -430,6 +438,13 @@ public class LedgerReader {
             return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [order.rawValue]).map(documentValue)
         }
     }
+
+    /// Every column of `documents` but `details` and `xml`, the two that can be large (`documentValue`
+    /// reads a missing column as `nil`); since migration v4 all of them come before those two.
+    static let documentColumnsWithoutContent = """
+        id, identity, correction_number, kind, series, number, date, order_id, shipment_id, customer_inn, file_name,
+        file_id, content_sha256, total_without_vat, total_vat, total, status, hold_reason, business_date
+        """
 
     /// Every column of `documents` but `xml` (`documentValue` reads a missing `xml` as `nil`).
     static let documentColumnsWithoutXML = """

@@ -32,7 +32,9 @@ struct BatchedReadsTests {
                            amount: Money(kopecks: 4_00), method: .reference),
             ], businessDate: day, runID: nil)
             let number = try tx.number(for: "UPD:SH-1", date: day, series: series).number
-            _ = try tx.recordDocument(Fixture.document(identity: "UPD:SH-1", number: number, date: "2026-03-04"))
+            var first = Fixture.document(identity: "UPD:SH-1", number: number, date: "2026-03-04")
+            first.details = Data(#"{"lines":[],"paperOnly":false,"buyerName":"ООО «Ромашка»"}"#.utf8)
+            _ = try tx.recordDocument(first)
             _ = try tx.recordDocument(Fixture.document(identity: "UPD:SH-1", number: number, date: "2026-03-04",
                                                        bytes: "<Файл испр=\"1\"/>", correction: 1))
             _ = try tx.recordDocument(Fixture.document(identity: "UKD:R-1", number: nil, date: "2026-03-04", status: .held))
@@ -73,6 +75,10 @@ struct BatchedReadsTests {
                 for id in orders {
                     #expect((versions[id] ?? []) == (try reader.documentVersions(order: id, withXML: false)))
                 }
+                // Without the details: the same versions, each with its details left out.
+                let light = try reader.documentVersions(orders: orders, withDetails: false)
+                #expect(versions.mapValues { $0.map { version in var bare = version; bare.details = nil; return bare } } == light)
+                #expect(versions.values.joined().contains { $0.details != nil })
                 let allocations = try reader.allocations(orders: orders)
                 #expect(allocations[OrderID("ORD-1")]?.map(\.allocation.amount) == [Money(kopecks: 3_00), Money(kopecks: 2_00)])
                 for id in orders { #expect((allocations[id] ?? []) == (try reader.allocations(order: id))) }
