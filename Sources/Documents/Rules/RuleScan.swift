@@ -253,9 +253,9 @@ struct RuleScan {
 
     /// The sums of the lines' columns (each line's parsed values), for the totals.
     struct LineSums {
-        var total = Money.zero
-        var withoutVAT = Money.zero
-        var vat = Money.zero
+        var total = WideAmount.zero
+        var withoutVAT = WideAmount.zero
+        var vat = WideAmount.zero
     }
 
     /// The line rules on one line of the table, its attributes already sorted into `values`.
@@ -272,9 +272,9 @@ struct RuleScan {
         let withoutVAT = RuleValues.money(value(.withoutVAT))
         let vatText = line.child("СумНал")?.child("СумНал")?.tree.text
         let vatMoney = vatText.flatMap(RuleValues.money)
-        if let total { sums.total += total }
-        if let withoutVAT { sums.withoutVAT += withoutVAT }
-        if let vatMoney { sums.vat += vatMoney }
+        if let total { sums.total += WideAmount(total) }
+        if let withoutVAT { sums.withoutVAT += WideAmount(withoutVAT) }
+        if let vatMoney { sums.vat += WideAmount(vatMoney) }
 
         if facts.isInvoice && value(.name) == nil {
             report(.lineName, line, attribute: "НаимТов", "is required for Функция=\(function)")
@@ -312,12 +312,12 @@ struct RuleScan {
             }
         }
         if let withoutVAT {
-            if withoutVAT + vat != total {
+            if WideAmount(withoutVAT) + WideAmount(vat) != WideAmount(total) {
                 report(.lineArithmetic, line, attribute: "СтТовБезНДС", "строка \(number): \(withoutVAT) + НДС \(vat) ≠ \(total)")
             }
             if let quantity, let price {
-                let product = Money.multiply(price, by: quantity)
-                if product != withoutVAT {
+                let product = WideAmount.product(price, quantity)
+                if product != WideAmount(withoutVAT) {
                     report(.lineArithmetic, line, attribute: "ЦенаТов", "строка \(number): \(quantity) × \(price) = \(product) ≠ \(withoutVAT)")
                 }
             }
@@ -326,13 +326,13 @@ struct RuleScan {
 
     private mutating func invoiceTotals(_ facts: InvoiceFacts, _ sums: LineSums) {
         guard let total = facts.table?.child("ВсегоОпл") else { return }
-        if let stated = RuleValues.money(total.attribute("СтТовУчНалВсего")), stated != sums.total {
+        if let stated = RuleValues.money(total.attribute("СтТовУчНалВсего")), WideAmount(stated) != sums.total {
             report(.totals, total, attribute: "СтТовУчНалВсего", "\(stated) ≠ sum of lines \(sums.total)")
         }
-        if let stated = RuleValues.money(total.attribute("СтТовБезНДСВсего")), stated != sums.withoutVAT {
+        if let stated = RuleValues.money(total.attribute("СтТовБезНДСВсего")), WideAmount(stated) != sums.withoutVAT {
             report(.totals, total, attribute: "СтТовБезНДСВсего", "\(stated) ≠ sum of lines \(sums.withoutVAT)")
         }
-        if let statedNode = total.child("СумНалВсего")?.child("СумНал"), let stated = RuleValues.money(statedNode.tree.text), stated != sums.vat {
+        if let statedNode = total.child("СумНалВсего")?.child("СумНал"), let stated = RuleValues.money(statedNode.tree.text), WideAmount(stated) != sums.vat {
             report(.totals, statedNode, "СумНалВсего \(stated) ≠ sum of lines \(sums.vat)")
         }
     }
@@ -468,8 +468,9 @@ struct RuleScan {
                 }
                 let decrease = RuleValues.money(cost.attribute("СтоимУм")) ?? .zero
                 let increase = RuleValues.money(cost.attribute("СтоимУвел")) ?? .zero
-                if before - after != decrease - increase {
-                    report(.correctionArithmetic, cost, "строка \(number): \(before) − \(after) ≠ \(decrease - increase)")
+                if WideAmount(before) - WideAmount(after) != WideAmount(decrease) - WideAmount(increase) {
+                    report(.correctionArithmetic, cost,
+                           "строка \(number): \(before) − \(after) ≠ \(WideAmount(decrease) - WideAmount(increase))")
                 }
             }
             let vatBefore = line.child("СумНалДо")?.child("СумНДС").flatMap { RuleValues.money($0.tree.text) } ?? .zero
@@ -477,13 +478,14 @@ struct RuleScan {
             let difference = line.child("СумНалРазн")
             let vatDecrease = difference?.child("СумУм").flatMap { RuleValues.money($0.tree.text) } ?? .zero
             let vatIncrease = difference?.child("СумУвел").flatMap { RuleValues.money($0.tree.text) } ?? .zero
-            if vatBefore - vatAfter != vatDecrease - vatIncrease {
-                report(.correctionArithmetic, line, "строка \(number): НДС \(vatBefore) − \(vatAfter) ≠ \(vatDecrease - vatIncrease)")
+            if WideAmount(vatBefore) - WideAmount(vatAfter) != WideAmount(vatDecrease) - WideAmount(vatIncrease) {
+                report(.correctionArithmetic, line,
+                       "строка \(number): НДС \(vatBefore) − \(vatAfter) ≠ \(WideAmount(vatDecrease) - WideAmount(vatIncrease))")
             }
             if let quantity = line.attribute("КолТовПосле").flatMap(RuleValues.decimal),
                let price = line.attribute("ЦенаТовПосле").flatMap(RuleValues.decimal),
                let after = line.child("СтТовБезНДС").flatMap({ RuleValues.money($0.attribute("СтоимПослеИзм")) }),
-               Money.multiply(price, by: quantity) != after {
+               WideAmount.product(price, quantity) != WideAmount(after) {
                 report(.correctionArithmetic, line, attribute: "ЦенаТовПосле", "строка \(number): \(quantity) × \(price) ≠ \(after)")
             }
         }
@@ -495,13 +497,16 @@ struct RuleScan {
             for (totalName, costAttribute, vatName) in [("ВсегоУм", "СтоимУм", "СумУм"), ("ВсегоУвел", "СтоимУвел", "СумУвел")] {
                 guard let total = table.child(totalName) else { continue }
                 for (attribute, element) in [("СтТовБезНДСВсего", "СтТовБезНДС"), ("СтТовУчНалВсего", "СтТовУчНал")] {
-                    let sum = rows.compactMap { $0.child(element).flatMap { RuleValues.money($0.attribute(costAttribute)) } }.sum()
-                    if let stated = RuleValues.money(total.attribute(attribute)), stated != sum {
+                    let sum = rows.compactMap { $0.child(element).flatMap { RuleValues.money($0.attribute(costAttribute)) } }
+                        .reduce(WideAmount.zero) { $0 + WideAmount($1) }
+                    if let stated = RuleValues.money(total.attribute(attribute)), WideAmount(stated) != sum {
                         report(.correctionTotals, total, attribute: attribute, "\(stated) ≠ sum of lines \(sum)")
                     }
                 }
-                let vatSum = rows.compactMap { $0.child("СумНалРазн")?.child(vatName).flatMap { RuleValues.money($0.tree.text) } }.sum()
-                if let statedNode = total.child("СумНал")?.child("СумНДС"), let stated = RuleValues.money(statedNode.tree.text), stated != vatSum {
+                let vatSum = rows.compactMap { $0.child("СумНалРазн")?.child(vatName).flatMap { RuleValues.money($0.tree.text) } }
+                    .reduce(WideAmount.zero) { $0 + WideAmount($1) }
+                if let statedNode = total.child("СумНал")?.child("СумНДС"), let stated = RuleValues.money(statedNode.tree.text),
+                   WideAmount(stated) != vatSum {
                     report(.correctionTotals, statedNode, "\(stated) ≠ sum of lines \(vatSum)")
                 }
             }
@@ -667,4 +672,63 @@ enum RuleValues {
         return true
     }
 
+}
+
+/// An amount in kopecks the rules add, subtract and multiply without a trap: a document's amounts
+/// are read into `Money` (Int64 kopecks), whose own arithmetic stops the process on overflow; the
+/// sums of a hostile document's lines, or a huge price times a huge quantity, must instead simply
+/// not match what the document states. Printed as `Money` prints.
+struct WideAmount: Equatable, CustomStringConvertible {
+    /// `nil`: beyond even Int128 (a product of two near-limit decimals scaled up).
+    var kopecks: Int128?
+
+    static let zero = WideAmount(kopecks: 0)
+
+    init(kopecks: Int128?) { self.kopecks = kopecks }
+    init(_ money: Money) { kopecks = Int128(money.kopecks) }
+
+    static func + (lhs: WideAmount, rhs: WideAmount) -> WideAmount {
+        guard let a = lhs.kopecks, let b = rhs.kopecks else { return WideAmount(kopecks: nil) }
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return WideAmount(kopecks: overflow ? nil : sum)
+    }
+
+    static func - (lhs: WideAmount, rhs: WideAmount) -> WideAmount {
+        guard let a = lhs.kopecks, let b = rhs.kopecks else { return WideAmount(kopecks: nil) }
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        return WideAmount(kopecks: overflow ? nil : difference)
+    }
+
+    static func += (lhs: inout WideAmount, rhs: WideAmount) { lhs = lhs + rhs }
+
+    /// `price × quantity` rounded half away from zero to the kopeck, as `Money.multiply` does.
+    static func product(_ price: ExactDecimal, _ quantity: ExactDecimal) -> WideAmount {
+        let (product, overflow) = Int128(price.units).multipliedReportingOverflow(by: Int128(quantity.units))
+        guard !overflow else { return WideAmount(kopecks: nil) }
+        // price × 10^-p × quantity × 10^-q roubles = product × 10^(2-p-q) kopecks
+        let exponent = price.scale + quantity.scale - 2
+        if exponent <= 0 {
+            var value = product
+            for _ in 0..<(-exponent) {
+                let (scaled, overflow) = value.multipliedReportingOverflow(by: 10)
+                guard !overflow else { return WideAmount(kopecks: nil) }
+                value = scaled
+            }
+            return WideAmount(kopecks: value)
+        }
+        var divisor = Int128(1)
+        for _ in 0..<exponent { divisor *= 10 }
+        let quotient = product / divisor
+        let remainder = product % divisor
+        guard remainder.magnitude * 2 >= divisor.magnitude else { return WideAmount(kopecks: quotient) }
+        return WideAmount(kopecks: product < 0 ? quotient - 1 : quotient + 1)
+    }
+
+    var description: String {
+        guard let kopecks else { return "(beyond any amount)" }
+        if let money = Int64(exactly: kopecks) { return Money(kopecks: money).description }
+        let magnitude = kopecks.magnitude
+        let fraction = magnitude % 100
+        return "\(kopecks < 0 ? "-" : "")\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
 }
