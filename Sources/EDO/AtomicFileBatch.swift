@@ -244,20 +244,12 @@ extension AtomicFile {
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .errno("create", temporary) }
         created(temporary)
-        let written = bytes.withUnsafeBytes { buffer -> Bool in
-            guard let base = buffer.baseAddress else { return true }
-            var done = 0
-            while done < buffer.count {
-                let count = Glibc.write(descriptor, base + done, buffer.count - done)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                done += count
-            }
-            return true
+        var failure: EDOError?
+        do throws(EDOError) {
+            try AtomicFile.writeAll(bytes, to: descriptor, path: temporary)
+        } catch {
+            failure = error
         }
-        var failure: EDOError? = written ? nil : .errno("write", temporary)
         if failure == nil, sync, fdatasync(descriptor) != 0 { failure = .errno("fdatasync", temporary) }
         if close(descriptor) != 0, failure == nil { failure = .errno("close", temporary) }
         if let failure { throw failure }
