@@ -29,17 +29,26 @@ public struct ExactDecimal: Hashable, Comparable, Sendable, Codable, CustomStrin
     /// Parses `"12"`, `"1.436"`, `"-0.5"`: an optional minus, digits, and an optional
     /// point followed by 1…11 digits. No exponent, no comma, no spaces.
     public init?(_ text: String) {
+        // From the string's own UTF-8 when it is contiguous (a native string always is).
+        let parsed = text.utf8.withContiguousStorageIfAvailable(ExactDecimal.parse) ?? Array(text.utf8).withUnsafeBufferPointer(ExactDecimal.parse)
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ExactDecimal? {
+        var index = 0
         var negative = false
+        if bytes.count > 0 && bytes[0] == UInt8(ascii: "-") {
+            negative = true
+            index = 1
+        }
         var units: Int64 = 0
         var scale = 0
         var digits = 0
         var seenPoint = false
-        var bytes = Substring(text).utf8[...]
-        if bytes.first == UInt8(ascii: "-") {
-            negative = true
-            bytes = bytes.dropFirst()
-        }
-        for byte in bytes {
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let (shifted, o1) = units.multipliedReportingOverflow(by: 10)
@@ -59,7 +68,7 @@ public struct ExactDecimal: Hashable, Comparable, Sendable, Codable, CustomStrin
             }
         }
         guard digits > 0, !(seenPoint && scale == 0) else { return nil }
-        self.init(units: negative ? -units : units, scale: scale)
+        return ExactDecimal(units: negative ? -units : units, scale: scale)
     }
 
     /// The number as written (`1.500` keeps its zeros).

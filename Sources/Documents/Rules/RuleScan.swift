@@ -533,46 +533,9 @@ enum RuleValues {
         return Money(kopecks: cents.units)
     }
 
-    /// `ExactDecimal(text)` read straight from the bytes: an optional minus, digits, and an optional
-    /// point followed by 1…11 digits; `nil` for anything else or a value beyond `Int64`.
-    static func decimal(_ text: String) -> ExactDecimal? {
-        let parsed = text.utf8.withContiguousStorageIfAvailable { bytes -> ExactDecimal? in
-            var index = 0
-            var negative = false
-            if bytes.count > 0 && bytes[0] == 0x2D {
-                negative = true
-                index = 1
-            }
-            var units: Int64 = 0
-            var scale = 0
-            var digits = 0
-            var seenPoint = false
-            while index < bytes.count {
-                let byte = bytes[index]
-                index += 1
-                if byte >= 0x30 && byte <= 0x39 {
-                    let (shifted, o1) = units.multipliedReportingOverflow(by: 10)
-                    let (added, o2) = shifted.addingReportingOverflow(Int64(byte &- 0x30))
-                    guard !o1, !o2 else { return nil }
-                    units = added
-                    digits += 1
-                    if seenPoint {
-                        scale += 1
-                        guard scale <= ExactDecimal.maximumScale else { return nil }
-                    }
-                } else if byte == 0x2E {
-                    guard !seenPoint, digits > 0 else { return nil }
-                    seenPoint = true
-                } else {
-                    return nil
-                }
-            }
-            guard digits > 0, !(seenPoint && scale == 0) else { return nil }
-            return ExactDecimal(units: negative ? -units : units, scale: scale)
-        }
-        if let parsed { return parsed }
-        return ExactDecimal(text)
-    }
+    /// `ExactDecimal(text)`: an optional minus, digits, and an optional point followed by 1…11
+    /// digits; `nil` for anything else or a value beyond `Int64`.
+    static func decimal(_ text: String) -> ExactDecimal? { ExactDecimal(text) }
 
     /// `ДД.ММ.ГГГГ` as `CivilDate(russian:)` reads it, from the bytes: that initialiser accepts
     /// exactly ten ASCII characters, digits with dots at 2 and 5, that make a calendar day.
