@@ -110,10 +110,10 @@ public struct DayRunner: Sendable {
                 officialSchemas: configuration.edo.officialSchemas.map { loaded.resolve($0) })
             let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, orders: orders, renderer: renderer,
                                              documentsConfiguration: renderer.configuration, batching: batching)
-            facts = try ledger.write { tx in try computation.perform(tx) }
+            facts = try ledger.writeWithoutAutomaticCheckpoint { tx in try computation.perform(tx) }
             for (step, seconds) in facts.stepSeconds { stageSeconds["ledger." + step] = seconds }
             if let computed = facts.computedAt {
-                // The commit, and SQLite's checkpoint after it.
+                // The commit (SQLite's checkpoint of the day runs after it, beside the outputs).
                 let elapsed = clock.now - computed
                 stageSeconds["ledger.commit"] = elapsed.inSeconds
             }
@@ -127,6 +127,9 @@ public struct DayRunner: Sendable {
                           message: "the day's write was rolled back, nothing changed: \(error)")
         }
 
+        // The day's pages go from SQLite's log into the database file while its files are written.
+        let checkpoint = ledger.checkpointInBackground()
+        defer { checkpoint.wait() }
         do {
             let outputs = DayOutputs(day: day, folder: dayFolder, loaded: loaded, environment: environment)
             let (result, report) = try outputs.write(ingested: ingested, returning: returning, facts: facts, sources: sourceEntries,

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import GRDB
+import Synchronization
 
 /// The memory of the nightly job across days and reruns: one SQLite database file.
 ///
@@ -179,6 +180,43 @@ public final class Ledger: Sendable {
             """)
     }
 
+    /// ``write(_:)`` for a transaction of a whole day: without SQLite's automatic checkpoint at its
+    /// commit. A day writes gigabytes; committing it would copy them all from the write-ahead log
+    /// into the database file on the committing thread before returning. Call
+    /// ``checkpointInBackground()`` after it, so the copy runs while the day's files are written.
+    /// The commit is as durable either way (the log holds it).
+    public func writeWithoutAutomaticCheckpoint<T>(_ body: (LedgerTransaction) throws -> T) throws -> T {
+        try setAutomaticCheckpoint(pages: 0)
+        defer { try? setAutomaticCheckpoint(pages: Self.automaticCheckpointPages) }
+        return try write(body)
+    }
+
+    /// SQLite's default: a committing connection checkpoints once the log passes this many pages.
+    static let automaticCheckpointPages = 1_000
+
+    private func setAutomaticCheckpoint(pages: Int) throws {
+        do {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)") }
+        } catch {
+            throw LedgerError(operation: "set the automatic checkpoint", reason: "the pragma failed", underlying: error)
+        }
+    }
+
+    /// Starts copying what the write-ahead log holds into the database file on another thread (a
+    /// passive checkpoint: readers go on reading, a write waits for it). `wait()` on the result
+    /// before relying on the copy; a copy that fails changes nothing (the next checkpoint does it).
+    public func checkpointInBackground() -> BackgroundCheckpoint {
+        let checkpoint = BackgroundCheckpoint()
+        let pool = self.pool
+        Thread.detachNewThread {
+            let result = Result { () throws -> Void in
+                _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            }
+            checkpoint.finish(result.mapError { LedgerError(operation: "checkpoint", reason: "the WAL checkpoint failed", underlying: $0) })
+        }
+        return checkpoint
+    }
+
     /// Checkpoints the write-ahead log into the database file (e.g. before a backup copy).
     public func checkpoint() throws {
         do {
@@ -220,5 +258,24 @@ public struct LedgerError: Error, CustomStringConvertible {
             text += " (\(String(describing: underlying)))"
         }
         return text
+    }
+}
+
+/// A checkpoint running on its own thread (``Ledger/checkpointInBackground()``).
+public final class BackgroundCheckpoint: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let outcome = Mutex<Result<Void, LedgerError>?>(nil)
+
+    fileprivate func finish(_ result: Result<Void, LedgerError>) {
+        outcome.withLock { $0 = result }
+        done.signal()
+    }
+
+    /// Waits for the checkpoint; what it did or why it failed.
+    @discardableResult
+    public func wait() -> Result<Void, LedgerError> {
+        done.wait()
+        done.signal()
+        return outcome.withLock { $0 } ?? .success(())
     }
 }
