@@ -128,8 +128,9 @@ public struct DayRunner: Sendable {
         }
 
         // The day's pages go from SQLite's log into the database file while its files are written.
-        let checkpoint = ledger.checkpointInBackground()
-        defer { checkpoint.wait() }
+        let ledger = self.ledger
+        let checkpoint = Background { Result { try ledger.checkpoint(waitingForReaders: false) } }
+        defer { _ = checkpoint.wait() }
         do {
             let outputs = DayOutputs(day: day, folder: dayFolder, loaded: loaded, environment: environment)
             let (result, report) = try outputs.write(ingested: ingested, returning: returning, facts: facts, sources: sourceEntries,

@@ -1,7 +1,6 @@
 import Domain
 import Foundation
 import GRDB
-import Synchronization
 
 /// The memory of the nightly job across days and reruns: one SQLite database file.
 ///
@@ -183,7 +182,8 @@ public final class Ledger: Sendable {
     /// ``write(_:)`` for a transaction of a whole day: without SQLite's automatic checkpoint at its
     /// commit. A day writes gigabytes; committing it would copy them all from the write-ahead log
     /// into the database file on the committing thread before returning. Call
-    /// ``checkpointInBackground()`` after it, so the copy runs while the day's files are written.
+    /// ``checkpoint(waitingForReaders:)`` after it (on another thread, so the copy runs while the day's
+    /// files are written).
     /// The commit is as durable either way (the log holds it).
     public func writeWithoutAutomaticCheckpoint<T>(_ body: (LedgerTransaction) throws -> T) throws -> T {
         try setAutomaticCheckpoint(pages: 0)
@@ -202,25 +202,14 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Starts copying what the write-ahead log holds into the database file on another thread (a
-    /// passive checkpoint: readers go on reading, a write waits for it). `wait()` on the result
-    /// before relying on the copy; a copy that fails changes nothing (the next checkpoint does it).
-    public func checkpointInBackground() -> BackgroundCheckpoint {
-        let checkpoint = BackgroundCheckpoint()
-        let pool = self.pool
-        Thread.detachNewThread {
-            let result = Result { () throws -> Void in
-                _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-            }
-            checkpoint.finish(result.mapError { LedgerError(operation: "checkpoint", reason: "the WAL checkpoint failed", underlying: $0) })
-        }
-        return checkpoint
-    }
-
     /// Checkpoints the write-ahead log into the database file (e.g. before a backup copy).
-    public func checkpoint() throws {
+    ///
+    /// `waitingForReaders` false: a passive checkpoint, which copies what it can while readers go on
+    /// reading (the day's job runs it on another thread while the day's files are written, after
+    /// ``writeWithoutAutomaticCheckpoint(_:)``); true: it waits for them and empties the log.
+    public func checkpoint(waitingForReaders: Bool = true) throws {
         do {
-            _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            _ = try pool.writeWithoutTransaction { db in try db.checkpoint(waitingForReaders ? .truncate : .passive) }
         } catch {
             throw LedgerError(operation: "checkpoint", reason: "the WAL checkpoint failed", underlying: error)
         }
@@ -258,24 +247,5 @@ public struct LedgerError: Error, CustomStringConvertible {
             text += " (\(String(describing: underlying)))"
         }
         return text
-    }
-}
-
-/// A checkpoint running on its own thread (``Ledger/checkpointInBackground()``).
-public final class BackgroundCheckpoint: Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let outcome = Mutex<Result<Void, LedgerError>?>(nil)
-
-    fileprivate func finish(_ result: Result<Void, LedgerError>) {
-        outcome.withLock { $0 = result }
-        done.signal()
-    }
-
-    /// Waits for the checkpoint; what it did or why it failed.
-    @discardableResult
-    public func wait() -> Result<Void, LedgerError> {
-        done.wait()
-        done.signal()
-        return outcome.withLock { $0 } ?? .success(())
     }
 }

@@ -3,8 +3,9 @@ import Foundation
 import Ledger
 import Testing
 
-/// A day's write commits without copying its pages into the database file; the copy runs after it,
-/// on another thread; an ordinary large write still checkpoints at its commit.
+/// A day's write commits without copying its pages into the database file; a passive checkpoint
+/// copies them after it (the job runs it on another thread); an ordinary large write still
+/// checkpoints at its commit.
 @Suite("Ledger: the day's checkpoint after the commit, in the background")
 struct DeferredCheckpointTests {
     static func size(_ path: String) -> Int {
@@ -16,7 +17,7 @@ struct DeferredCheckpointTests {
         range.map { Fixture.payment(id: "p\($0)", amount: Int64($0 + 1)) }
     }
 
-    @Test("the commit leaves the pages in the log; the background checkpoint copies them; an ordinary write checkpoints as usual")
+    @Test("the commit leaves the pages in the log; a passive checkpoint copies them; an ordinary write checkpoints as usual")
     func deferred() throws {
         let temporary = try TemporaryLedger()
         defer { temporary.remove() }
@@ -29,8 +30,7 @@ struct DeferredCheckpointTests {
         #expect(Self.size(temporary.path + "-wal") > 10_000_000)
         #expect(Self.size(temporary.path) < before + 1_000_000, "the database file took the day at its commit")
 
-        let result = ledger.checkpointInBackground().wait()
-        #expect((try? result.get()) != nil)
+        try ledger.checkpoint(waitingForReaders: false)
         #expect(Self.size(temporary.path) > before + 8_000_000, "the checkpoint did not copy the day")
         #expect(try ledger.tableCounts()["payments"] == 40_000)
 
