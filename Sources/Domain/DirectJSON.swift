@@ -27,10 +27,13 @@ extension DirectJSONEncodable {
     }
 }
 
-/// JSON being written by ``DirectJSONEncodable`` values: compact, as ``SortedJSONEncoder`` writes it.
+/// JSON being written by ``DirectJSONEncodable`` values, as ``SortedJSONEncoder`` writes it:
+/// compact, or pretty-printed (`prettyPrinted`: members and elements one per line, two spaces per
+/// enclosing container, `" : "` after keys, an empty container as its brackets around a blank line).
 ///
 /// An object is ``beginObject()``, then its members (``member(_:_:)``, ``member(_:ifPresent:)``,
-/// or ``key(_:)`` followed by one value), then ``endObject()``; commas are written where needed.
+/// or ``key(_:)`` followed by one value), then ``endObject()``; an array's elements each follow
+/// ``separator()``. Commas (and, pretty-printed, line breaks) are written where needed.
 /// The caller writes members in sorted key order: nothing here sorts or checks.
 public struct JSONBytes {
     /// The bytes written so far.
@@ -38,9 +41,18 @@ public struct JSONBytes {
     /// Whether `/` in strings is written as `\/` (``SortedJSONEncoder/escapesSlashes``).
     public let escapesSlashes: Bool
 
+    /// Whether the output is indented as ``SortedJSONEncoder/prettyPrinted`` indents it.
+    public let prettyPrinted: Bool
+    /// How many containers enclose the next value (pretty printing indents by it).
+    private var depth: Int
+
     /// An empty buffer with room for `capacity` bytes.
-    public init(escapesSlashes: Bool = true, capacity: Int = 1024) {
+    /// - Parameter depth: the containers the value written here is nested in (pretty printing
+    ///   indents its lines by `2 * depth` more spaces, as if written inside them).
+    public init(escapesSlashes: Bool = true, prettyPrinted: Bool = false, depth: Int = 0, capacity: Int = 1024) {
         self.escapesSlashes = escapesSlashes
+        self.prettyPrinted = prettyPrinted
+        self.depth = max(0, depth)
         bytes = []
         bytes.reserveCapacity(capacity)
     }
@@ -49,20 +61,44 @@ public struct JSONBytes {
     public var count: Int { bytes.count }
 
     /// Writes `{`.
-    public mutating func beginObject() { bytes.append(0x7B) }
+    public mutating func beginObject() {
+        bytes.append(0x7B)
+        depth += 1
+    }
 
     /// Writes `}`.
-    public mutating func endObject() { bytes.append(0x7D) }
+    public mutating func endObject() { close(0x7D) }
 
     /// Writes `[`.
-    public mutating func beginArray() { bytes.append(0x5B) }
+    public mutating func beginArray() {
+        bytes.append(0x5B)
+        depth += 1
+    }
 
     /// Writes `]`.
-    public mutating func endArray() { bytes.append(0x5D) }
+    public mutating func endArray() { close(0x5D) }
 
-    /// Writes a comma unless a container was just opened: before an object's key or an array's element.
+    private mutating func close(_ bracket: UInt8) {
+        depth -= 1
+        if prettyPrinted {
+            // An empty container is its brackets around a blank line.
+            if let last = bytes.last, last == 0x7B || last == 0x5B { bytes.append(0x0A) }
+            lineBreak()
+        }
+        bytes.append(bracket)
+    }
+
+    /// A line break and the indentation of the current depth.
+    private mutating func lineBreak() {
+        bytes.append(0x0A)
+        if depth > 0 { bytes.append(contentsOf: repeatElement(0x20, count: 2 * depth)) }
+    }
+
+    /// Writes a comma unless a container was just opened: before an object's key or an array's
+    /// element (pretty-printed, then the line break and indentation of the member's line).
     public mutating func separator() {
         if let last = bytes.last, last != 0x7B, last != 0x5B { bytes.append(0x2C) }
+        if prettyPrinted { lineBreak() }
     }
 
     /// Writes a member's key and its colon (after a comma when a member came before). The key is
@@ -71,7 +107,11 @@ public struct JSONBytes {
         separator()
         bytes.append(0x22)
         key.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [0x22, 0x3A])
+        if prettyPrinted {
+            bytes.append(contentsOf: [0x22, 0x20, 0x3A, 0x20])
+        } else {
+            bytes.append(contentsOf: [0x22, 0x3A])
+        }
     }
 
     /// Writes a string, escaped as ``SortedJSONEncoder`` escapes it.

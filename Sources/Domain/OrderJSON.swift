@@ -270,3 +270,5 @@ extension LineAmounts: DirectJSONEncodable {
         json.endObject()
     }
 }
+
+extension DocumentKind: DirectJSONEncodable {}

@@ -100,7 +100,6 @@ public final class ManifestWriter {
     /// Where each sorted run starts and ends in `spill`.
     private var runs: [Range<Int>] = []
     private var appended = 0
-    private let encoder = SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true)
 
     /// A writer for `manifest.json` at `url`; its spill file is made in the same folder.
     /// - Parameter runLength: how many entries are sorted in memory at a time.
@@ -118,7 +117,7 @@ public final class ManifestWriter {
     public func append(_ entry: ManifestEntry) throws {
         var key: [UInt8] = []
         JSONArrayFrame.appendSortKey(entry.file, to: &key)
-        waiting.append((key, JSONArrayFrame.member(try encoder.encode(entry))))
+        waiting.append((key, JSONArrayFrame.member(of: entry)))
         appended += 1
         if waiting.count >= runLength { try spillRun() }
     }
@@ -225,6 +224,15 @@ public struct JSONArrayFrame: Sendable {
     /// The array's closing line and the rest of the object.
     public func closing(empty: Bool) -> [UInt8] {
         Array((empty ? "\n\n  ]" : "\n  ]").utf8) + tail
+    }
+
+    /// `member(_:)` of `element`'s pretty-printed JSON without `/` escaped (``DirectJSONEncodable``),
+    /// written at its depth in one pass.
+    public static func member<Element: DirectJSONEncodable>(of element: Element) -> [UInt8] {
+        var json = JSONBytes(escapesSlashes: false, prettyPrinted: true, depth: 2, capacity: 512)
+        json.bytes.append(contentsOf: [0x2C, 0x0A, 0x20, 0x20, 0x20, 0x20])
+        element.writeJSON(to: &json)
+        return json.bytes
     }
 
     /// One element as a member of the array: a comma, a line break, then `encoded` (an element

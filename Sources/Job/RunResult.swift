@@ -244,9 +244,8 @@ public struct RunResult: Sendable, Codable, Equatable {
         let stream = try AtomicFile.Stream(url: url)
         do {
             try stream.write(frame.head)
-            let encoder = SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true)
             for (index, document) in documents.enumerated() {
-                let member = JSONArrayFrame.member(try encoder.encode(document))
+                let member = JSONArrayFrame.member(of: document)
                 try stream.write(index == 0 ? member.dropFirst() : member[...])
             }
             try stream.write(frame.closing(empty: documents.isEmpty))

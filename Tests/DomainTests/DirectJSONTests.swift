@@ -301,6 +301,47 @@ struct DirectJSONTests {
         }
     }
 
+    @Test("pretty-printed: JSONEncoder's .prettyPrinted bytes for nested objects, arrays and empty containers")
+    func prettyPrinted() throws {
+        var random = SplitMix64(seed: 77)
+        let orders = [order(full: true), order(full: false)] + (0..<200).map { _ in randomOrder(&random) }
+        for value in orders {
+            for escapesSlashes in [true, false] {
+                var json = JSONBytes(escapesSlashes: escapesSlashes, prettyPrinted: true)
+                value.writeJSON(to: &json)
+                let sorted = try SortedJSONEncoder(escapesSlashes: escapesSlashes, prettyPrinted: true).encode(value)
+                #expect(String(decoding: json.bytes, as: UTF8.self) == String(decoding: sorted, as: UTF8.self))
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = escapesSlashes ? [.sortedKeys, .prettyPrinted] : [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                #expect(json.bytes == Array(try encoder.encode(value)))
+            }
+        }
+    }
+
+    @Test("pretty-printed at a depth: every line after the first indented two spaces per level, blank lines blank")
+    func prettyPrintedAtDepth() throws {
+        let value = order(full: true)
+        var top = JSONBytes(prettyPrinted: true)
+        value.writeJSON(to: &top)
+        var nested = JSONBytes(prettyPrinted: true, depth: 2)
+        value.writeJSON(to: &nested)
+        // (an empty container's blank line stays blank, as JSONEncoder writes it nested)
+        let indented = String(decoding: top.bytes, as: UTF8.self).replacingOccurrences(of: "\n", with: "\n    ")
+            .replacingOccurrences(of: "\n    \n", with: "\n\n")
+        #expect(indented.contains("[\n\n"))
+        #expect(String(decoding: nested.bytes, as: UTF8.self) == indented)
+        var empty = JSONBytes(prettyPrinted: true, depth: 1)
+        empty.beginObject()
+        empty.key("a")
+        empty.beginArray()
+        empty.endArray()
+        empty.key("b")
+        empty.beginObject()
+        empty.endObject()
+        empty.endObject()
+        #expect(String(decoding: empty.bytes, as: UTF8.self) == "{\n    \"a\" : [\n\n    ],\n    \"b\" : {\n\n    }\n  }")
+    }
+
     @Test("a buffer that already holds bytes gets the value after them; members after a nested container get a comma")
     func appendsAfterExistingBytes() throws {
         var json = JSONBytes(escapesSlashes: false, capacity: 8)

@@ -92,6 +92,40 @@ struct RunJSONBytesTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path) == ["run.json"])
     }
 
+    @Test("a document's entry and a manifest entry write exactly their stored properties, as Codable writes them")
+    func directEntries() throws {
+        let day = CivilDate(iso: "2026-11-27")!
+        let full = RunResult.DocumentEntry(
+            file: "edo/ON_\"ё\"/\\\u{1}.xml", kind: .ukd, number: "ПР-7", date: day, orderID: OrderID("ORD-1"),
+            shipmentID: ShipmentID("SH-1"), customerINN: "500100732259", totalWithoutVAT: Money(kopecks: -1_000),
+            vat: Money(kopecks: -200), total: Money(kopecks: -1_200), paperOnly: true)
+        var bare = full
+        bare.orderID = nil
+        bare.shipmentID = nil
+        let manifest = ManifestEntry(file: full.file, kind: .upd, number: "1", date: day, buyerINN: "7707083893",
+                                     totalWithoutVAT: Money(kopecks: 5), vat: .zero, total: Money(kopecks: 5),
+                                     sha256: String(repeating: "a", count: 64), signature: "edo/x.sig", paperOnly: true,
+                                     printForm: "archive/x.html")
+        var bareManifest = manifest
+        bareManifest.signature = nil
+        bareManifest.printForm = nil
+        let encoder = SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true)
+        func keys(_ bytes: [UInt8]) throws -> Set<String> {
+            Set(try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]).keys)
+        }
+        for entry in [full, bare] {
+            #expect(JSONArrayFrame.member(of: entry) == JSONArrayFrame.member(try encoder.encode(entry)))
+            #expect(entry.jsonBytes(escapesSlashes: false) == (try SortedJSONEncoder(escapesSlashes: false).encode(entry)))
+        }
+        for entry in [manifest, bareManifest] {
+            #expect(JSONArrayFrame.member(of: entry) == JSONArrayFrame.member(try encoder.encode(entry)))
+        }
+        #expect(try keys(full.jsonBytes()).count == Mirror(reflecting: full).children.count)
+        #expect(try keys(manifest.jsonBytes()).count == Mirror(reflecting: manifest).children.count)
+        #expect(try keys(full.jsonBytes()) == (try keys(try SortedJSONEncoder().encode(full))))
+        #expect(try keys(manifest.jsonBytes()) == (try keys(try SortedJSONEncoder().encode(manifest))))
+    }
+
     @Test("a failed day's run.json (every list empty) encodes to JSONEncoder's bytes")
     func emptyRunResult() throws {
         let result = RunResult(businessDate: CivilDate(iso: "2026-11-27")!, status: .failed, sources: [], payments: [], documents: [],
