@@ -52,3 +52,10 @@ func takeIssues(_ raw: inout sxb_issues, file: String, minimumLevel: Int32 = 1) 
     }
     return issues
 }
+
+/// Whether libxml2 reads and writes windows-1251 through the bridge's tables (registered by
+/// `sxb_init()`), not through iconv.
+var windows1251ByTable: Bool {
+    ensureLibXML2()
+    return sxb_cp1251_handler_registered() == 1
+}

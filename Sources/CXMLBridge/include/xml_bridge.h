@@ -21,6 +21,8 @@
 /// Initialises libxml2 once (parser, schema types, XPath) and silences its
 /// global error printing. Call before any other function, before threads.
 void sxb_init(void);
+/* 1 when libxml2 reads and writes windows-1251 through this bridge's tables (sxb_init registers them), not iconv. */
+int sxb_cp1251_handler_registered(void);
 
 /// The libxml2 version as a number, e.g. 20914.
 int sxb_version(void);
