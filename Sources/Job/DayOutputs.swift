@@ -468,7 +468,7 @@ struct OutputDocument: Sendable {
     /// `nil` for a held version, or one without its XML, file name or number.
     init?(_ placed: LedgerReader.PlacedDocument, folderPath: String) {
         let record = placed.record
-        guard record.status != .held, let xml = record.xml, let fileName = record.fileName, record.number != nil else {
+        guard record.status != .held, let bytes = placed.xml, let fileName = record.fileName, record.number != nil else {
             return nil
         }
         let values = placed.detailValues
@@ -476,15 +476,12 @@ struct OutputDocument: Sendable {
         paperOnly = value(0) == "1"
         buyerName = value(3)
         relativePath = (paperOnly ? "archive/" : "edo/") + fileName
-        let bytes = [UInt8](xml)
         sha256 = placed.contentSHA256 ?? SHA256.hex(bytes)
         files = [AtomicFile.BatchFile(path: folderPath + "/" + relativePath, bytes: bytes)]
         if let html = value(1), let name = value(2) {
             printFormPath = "archive/" + name
             files.append(AtomicFile.BatchFile(path: folderPath + "/archive/" + name, bytes: Array(html.utf8)))
         }
-        // What the listing keeps of the record: its XML is in `files`.
-        self.record = record
-        self.record.xml = nil
+        self.record = record // (without its XML: that is in `files`)
     }
 }

@@ -370,63 +370,6 @@ public class LedgerReader {
         }
     }
 
-    /// A document version as the day's outputs place it.
-    public struct PlacedDocument: Sendable {
-        /// The version, with its XML; `details` is left `nil` (see `detailValues`).
-        public var record: DocumentRecord
-        /// The lower-case hex SHA-256 of `record.xml` stored with it (`nil` for a held version).
-        public var contentSHA256: String?
-        /// The values at the JSON paths asked for, read from the stored details, in the order asked
-        /// (text as is, numbers and booleans as decimal text: `true` is `"1"`). `nil` where the path
-        /// is missing, `null`, or the details are not valid JSON.
-        public var detailValues: [String?]
-    }
-
-    /// The page cache, in KiB, while ``forEachPlacedDocumentBatch(businessDate:detailPaths:batchSize:_:)`` reads.
-    static let sequentialScanCacheKiB = 2_048
-
-    /// Like ``forEachDocumentBatch(businessDate:batchSize:_:)``, but each version comes with its
-    /// stored SHA-256 and only the values at `detailPaths` (SQLite JSON paths such as
-    /// `$.paperOnly`) of its details, picked out by SQLite: the rest of the details is never read.
-    public func forEachPlacedDocumentBatch(businessDate: CivilDate, detailPaths: [String], batchSize: Int = 512,
-                                           _ body: ([PlacedDocument]) throws -> Void) throws {
-        try guarded("read documents", record: "business date \(businessDate)") {
-            let picked = detailPaths.indices.map { "CASE WHEN json_valid(details) THEN json_extract(details, ?) END AS detail\($0)" }
-            let columns = """
-                id, identity, correction_number, kind, series, number, date, order_id, shipment_id, customer_inn, file_name,
-                file_id, content_sha256, xml, total_without_vat, total_vat, total, status, hold_reason, business_date
-                """
-            let sql = "SELECT " + ([columns] + picked).joined(separator: ", ")
-                + " FROM documents WHERE business_date = ? ORDER BY id"
-            let arguments = StatementArguments(detailPaths + [businessDate.iso])
-            // One pass over the day's documents in id order: a page is read once, so a large
-            // cache only fills with pages never read again (up to 64 MB for a large day). The
-            // connection's own size comes back afterwards.
-            try db.execute(sql: "PRAGMA cache_size = -\(Self.sequentialScanCacheKiB)")
-            defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
-            var batch: [PlacedDocument] = []
-            batch.reserveCapacity(max(1, batchSize))
-            while let row = try rows.next() {
-                let values = detailPaths.indices.map { index -> String? in
-                    switch (row["detail\(index)"] as DatabaseValue).storage {
-                    case .null, .blob: nil
-                    case .int64(let value): String(value)
-                    case .double(let value): String(value)
-                    case .string(let value): value
-                    }
-                }
-                batch.append(PlacedDocument(record: try documentValue(row), contentSHA256: row["content_sha256"],
-                                            detailValues: values))
-                if batch.count >= max(1, batchSize) {
-                    try body(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { try body(batch) }
-        }
-    }
-
     /// Every version of every document of an order (originals and corrections), in recording order.
     ///
     /// - Parameter withXML: `false` leaves each record's `xml` `nil` and does not read the bytes
