@@ -79,13 +79,18 @@ public enum AtomicFile {
         }
     }
 
-    /// Removes temporary files a killed run left in `directory` (`.NAME.tmp-PID`). Returns their names.
+    /// Removes temporary files a killed run left in `directory` (`.NAME.tmp-PID`), and the
+    /// folders staged whole (`Staging(freshFolders: true)`) under such names with what they hold.
+    /// Returns their names.
     @discardableResult
     public static func sweepTemporaryFiles(in directory: URL) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
         var removed: [String] = []
         for name in names.sorted() where name.hasPrefix(".") && name.contains(".tmp-") {
-            if unlink(directory.appendingPathComponent(name).path) == 0 { removed.append(name) }
+            let path = directory.appendingPathComponent(name).path
+            if unlink(path) == 0 || (errno == EISDIR && (try? FileManager.default.removeItem(atPath: path)) != nil) {
+                removed.append(name)
+            }
         }
         return removed
     }

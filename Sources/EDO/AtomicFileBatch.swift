@@ -81,22 +81,39 @@ extension AtomicFile {
     /// file's writing to disk is started at once (in the background), so `commit()` mostly finds
     /// it done. Use it from one thread at a time; call `discard()` when giving up, so no
     /// temporary file is left behind (a killed process's are swept by `sweepTemporaryFiles(in:)`).
+    ///
+    /// With `freshFolders`, a folder that does not exist yet when its first file is staged is
+    /// staged whole: made under a hidden temporary name beside it (`.NAME.tmp-PID`), its files
+    /// written there under their own names, and the folder renamed into place by the `commit()`
+    /// that places fresh folders — one rename for all its files, which appear together. (A new
+    /// day's `edo/` holds tens of thousands of files: per file, that saves the lookup of what is in
+    /// place and the rename, each a walk of a large folder's index.)
     public final class Staging {
         public let threads: Int
         public let durability: BatchDurability
+        /// Whether new folders are staged whole.
+        public let freshFolders: Bool
         /// Staged temporary file → final path, in staging order.
         private var pending: [(temporary: String, path: String, directory: String)] = []
         private var pendingIndex: [String: Int] = [:]
         private var directories: [String] = []
         private var knownDirectories = Set<String>()
+        /// A new folder staged whole → its temporary folder; and the order they were made in.
+        private var fresh: [String: String] = [:]
+        private var freshOrder: [String] = []
 
-        public init(threads: Int = 8, durability: BatchDurability = .fileSystem) {
+        public init(threads: Int = 8, durability: BatchDurability = .fileSystem, freshFolders: Bool = false) {
             self.threads = max(1, threads)
             self.durability = durability
+            self.freshFolders = freshFolders
         }
 
-        /// How many files wait for `commit()`.
+        /// How many files wait for `commit()` under temporary names of their own (files in a
+        /// folder staged whole are not counted: they keep no name in memory).
         public var count: Int { pending.count }
+
+        /// Folders staged whole, waiting for a `commit()` that places them.
+        public var freshFolderCount: Int { freshOrder.count }
 
         /// Writes each file whose bytes differ from what is in place to its temporary name.
         /// A path staged again replaces its earlier bytes. When this throws, the batch's
@@ -109,21 +126,32 @@ extension AtomicFile {
             var last: [String: Int] = [:]
             for (index, file) in files.enumerated() { last[file.path] = index }
             let placed = files.indices.filter { last[files[$0].path] == $0 }
+            let suffix = ".tmp-\(getpid())"
             for index in placed {
                 let directory = files[index].directory
                 if knownDirectories.insert(directory).inserted {
-                    try createDirectory(directory)
-                    directories.append(directory)
+                    if freshFolders, !exists(directory) {
+                        try stageFreshFolder(directory, suffix: suffix)
+                    } else {
+                        try createDirectory(directory)
+                        directories.append(directory)
+                    }
                 }
             }
             let syncEach = durability == .eachFile || BatchSync.syncfs == nil
             let state = BatchState(count: files.count)
-            let suffix = ".tmp-\(getpid())"
+            let freshFolders = fresh
             Workers.run(count: placed.count, threads: threads) { position in
                 guard !state.failed else { return }
                 let index = placed[position]
                 let file = files[index]
                 do throws(EDOError) {
+                    if let folder = freshFolders[file.directory] {
+                        // Nothing is in place in a folder staged whole: the file goes in under its name.
+                        try writeTemporary(file.bytes, to: folder + "/" + file.name, sync: syncEach) { _ in }
+                        state.record(index, outcome: .written, temporary: nil)
+                        return
+                    }
                     let existing = try sameBytes(file.bytes, at: file.path)
                     let temporary = file.directory + "/." + file.name + suffix
                     if existing == .same {
@@ -161,13 +189,18 @@ extension AtomicFile {
 
         /// Makes every staged file durable, renames each over its final name, then syncs each
         /// folder once. When a rename fails, the files not yet renamed are discarded.
-        public func commit() throws(EDOError) {
+        ///
+        /// - Parameter placingFreshFolders: whether folders staged whole are renamed into place too
+        ///   (after the files, each then synced in its parent folder); `false` leaves them staged,
+        ///   so their files keep going in under their own names.
+        public func commit(placingFreshFolders: Bool = true) throws(EDOError) {
             let staged = pending.filter { !$0.temporary.isEmpty }
-            guard !staged.isEmpty else {
+            let folders = placingFreshFolders ? freshOrder : []
+            guard !staged.isEmpty || !folders.isEmpty else {
                 reset()
                 return
             }
-            if durability == .fileSystem, BatchSync.syncfs != nil, let directory = directories.first {
+            if durability == .fileSystem, BatchSync.syncfs != nil, let directory = directories.first ?? folders.first.map(Self.parent) {
                 try BatchSync.syncFileSystem(of: directory)
             }
             var renamedDirectories = Set<String>()
@@ -182,6 +215,22 @@ extension AtomicFile {
                 break
             }
             reset()
+            for folder in folders {
+                guard let temporary = fresh.removeValue(forKey: folder) else { continue }
+                freshOrder.removeAll { $0 == folder }
+                if failure == nil, durability == .eachFile || BatchSync.syncfs == nil {
+                    // Its files were synced one by one; its own entries are synced before it gets its name.
+                    do throws(EDOError) { try syncFolder(temporary) } catch { failure = error }
+                }
+                if failure == nil, rename(temporary, folder) == 0 {
+                    renamedDirectories.insert(Self.parent(of: folder))
+                    directories.append(folder)
+                    continue
+                }
+                if failure == nil { failure = EDOError.errno("rename to \((folder as NSString).lastPathComponent)", temporary) }
+                try? FileManager.default.removeItem(atPath: temporary)
+                knownDirectories.remove(folder)
+            }
             for directory in renamedDirectories.sorted() {
                 do throws(EDOError) {
                     try syncFolder(directory)
@@ -192,10 +241,38 @@ extension AtomicFile {
             if let failure { throw failure }
         }
 
-        /// Removes every staged temporary file; nothing is placed.
+        /// Removes every staged temporary file and folder; nothing is placed.
         public func discard() {
             for file in pending where !file.temporary.isEmpty { unlink(file.temporary) }
             reset()
+            for folder in freshOrder {
+                if let temporary = fresh[folder] { try? FileManager.default.removeItem(atPath: temporary) }
+                knownDirectories.remove(folder)
+            }
+            fresh.removeAll()
+            freshOrder.removeAll()
+        }
+
+        /// Makes the hidden temporary folder `directory` is staged in (its parents as needed; a
+        /// folder of the same name a killed run of the same process id left is removed first).
+        private func stageFreshFolder(_ directory: String, suffix: String) throws(EDOError) {
+            let parent = Self.parent(of: directory)
+            let name = (directory as NSString).lastPathComponent
+            let temporary = parent + "/." + name + suffix
+            try createDirectory(parent)
+            if exists(temporary) { try? FileManager.default.removeItem(atPath: temporary) }
+            guard mkdir(temporary, 0o755) == 0 else { throw .errno("create folder", temporary) }
+            fresh[directory] = temporary
+            freshOrder.append(directory)
+        }
+
+        private func exists(_ path: String) -> Bool {
+            var status = stat()
+            return lstat(path, &status) == 0
+        }
+
+        private static func parent(of path: String) -> String {
+            (path as NSString).deletingLastPathComponent
         }
 
         private func reset() {

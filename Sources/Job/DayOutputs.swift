@@ -45,7 +45,8 @@ struct DayOutputs {
         // background while the next is read from the ledger (at most one batch waits: the day's XML is
         // never all in memory) — and placed together every `ParallelFiles.commitEvery` files and at
         // the end (one wait for the disk each); a signer signs files in place, so each batch is placed first.
-        let staging = AtomicFile.Staging(threads: ParallelFiles.writers, durability: ParallelFiles.durability)
+        // A new day's `edo/` and `archive/` are staged whole and renamed into place at the end.
+        let staging = AtomicFile.Staging(threads: ParallelFiles.writers, durability: ParallelFiles.durability, freshFolders: true)
         let background = signer == nil ? BackgroundStaging(staging, commitEvery: ParallelFiles.commitEvery) : nil
         do {
             try ledger.read { reader in
@@ -97,7 +98,12 @@ struct DayOutputs {
             staging.discard()
             throw error
         }
-        try manifest.commit()
+        // The manifest's sorted runs are merged into place on another thread meanwhile; the day
+        // waits for it before run.json, and on any failure before leaving.
+        let manifestWriter = UncheckedSendable(manifest)
+        let manifestCommit = Background { Result { () throws -> Void in _ = try manifestWriter.value.commit() } }
+        var manifestDone = false
+        defer { if !manifestDone { _ = manifestCommit.wait() } }
 
         FreedMemory.release() // the batches of documents read and written are gone
 
@@ -210,49 +216,68 @@ struct DayOutputs {
         let result = RunResult(businessDate: day, status: status, sources: sources, payments: paymentEntries,
                                documents: documentEntries, held: heldEntries, customers: customers, exceptions: exceptions)
 
-        // 6. The accountant's report.
-        var reportURL: URL?
-        do {
-            // The report's rows and bytes are let go before run.json is encoded (the day's largest texts).
-            let input = DayReportInput(
-                businessDate: day, generatedAt: nil,
-                seller: ReportParty(name: configuration.seller.name, inn: configuration.seller.inn, kpp: configuration.seller.kpp),
-                sources: ingested.outcomes.map { outcome in
-                    let quarantined = ingested.quarantined.filter { $0.diagnostic.source == outcome.source }.count
-                    return SourceSummary(source: outcome.source, origin: outcome.location, state: outcome.isOK ? (quarantined > 0 ? .partial : (outcome.records == 0 ? .empty : .ok)) : .failed,
-                                         recordsRead: outcome.records, recordsQuarantined: quarantined)
-                },
-                payments: paymentRows, exceptions: exceptionRows, documents: documentRows,
-                held: held.map {
-                    HeldRow(kind: $0.kind, orderID: $0.orderID, reference: $0.shipmentID?.rawValue ?? $0.identity,
-                            buyerName: snapshot.name(of: $0.customerINN), buyerINN: $0.customerINN, amount: nil,
-                            reason: $0.holdReason ?? "")
-                },
-                weighedCorrections: (facts.settlements?.orders ?? []).map { settlement in
-                    WeighedRow(orderID: settlement.orderID, billNumber: settlement.billNumber,
-                               customerName: snapshot.name(of: settlement.customerINN), customerINN: settlement.customerINN,
-                               billAmount: settlement.paid, shippedValue: settlement.shippedValue,
-                               treatment: settlement.treatment == .refund ? .refund : settlement.difference.isNegative ? .surcharge : .credit)
-                },
-                returns: snapshot.returns,
-                receivables: receivables,
-                quarantined: snapshot.quarantined,
-                runStatus: RunStatus(outcome: status == .ok ? .completed : .completedWithProblems))
-            if let register, let reportTemplates {
-                try register.write(input, templates: reportTemplates, to: folder.appendingPathComponent("reports"))
-                reportURL = folder.appendingPathComponent("reports/day-\(day.iso).html")
-            } else {
+        // 6. The accountant's report, written on another thread while run.json is (its name last).
+        // The report's rows and bytes are let go before the day ends (the day's largest texts).
+        let input = DayReportInput(
+            businessDate: day, generatedAt: nil,
+            seller: ReportParty(name: configuration.seller.name, inn: configuration.seller.inn, kpp: configuration.seller.kpp),
+            sources: ingested.outcomes.map { outcome in
+                let quarantined = ingested.quarantined.filter { $0.diagnostic.source == outcome.source }.count
+                return SourceSummary(source: outcome.source, origin: outcome.location, state: outcome.isOK ? (quarantined > 0 ? .partial : (outcome.records == 0 ? .empty : .ok)) : .failed,
+                                     recordsRead: outcome.records, recordsQuarantined: quarantined)
+            },
+            payments: paymentRows, exceptions: exceptionRows, documents: documentRows,
+            held: held.map {
+                HeldRow(kind: $0.kind, orderID: $0.orderID, reference: $0.shipmentID?.rawValue ?? $0.identity,
+                        buyerName: snapshot.name(of: $0.customerINN), buyerINN: $0.customerINN, amount: nil,
+                        reason: $0.holdReason ?? "")
+            },
+            weighedCorrections: (facts.settlements?.orders ?? []).map { settlement in
+                WeighedRow(orderID: settlement.orderID, billNumber: settlement.billNumber,
+                           customerName: snapshot.name(of: settlement.customerINN), customerINN: settlement.customerINN,
+                           billAmount: settlement.paid, shippedValue: settlement.shippedValue,
+                           treatment: settlement.treatment == .refund ? .refund : settlement.difference.isNegative ? .surcharge : .credit)
+            },
+            returns: snapshot.returns,
+            receivables: receivables,
+            quarantined: snapshot.quarantined,
+            runStatus: RunStatus(outcome: status == .ok ? .completed : .completedWithProblems))
+        let reportParts = UncheckedSendable((input, register, reportTemplates))
+        let businessDay = day
+        let report = Background {
+            Result { () throws -> URL? in
+                let (input, register, reportTemplates) = reportParts.value
+                if let register, let reportTemplates {
+                    try register.write(input, templates: reportTemplates, to: folder.appendingPathComponent("reports"))
+                    return folder.appendingPathComponent("reports/day-\(businessDay.iso).html")
+                }
                 let report = try DayReport.render(input, options: DayReportOptions(csv: csv, templatesDirectory: templatesDirectory))
                 try AtomicFile.write(batch: report.files.map {
                     AtomicFile.BatchFile(url: folder.appendingPathComponent("reports/" + $0.name), bytes: $0.bytes)
                 }, threads: 1, durability: ParallelFiles.durability)
-                reportURL = folder.appendingPathComponent("reports/" + report.html.name)
+                return folder.appendingPathComponent("reports/" + report.html.name)
             }
         }
-        FreedMemory.release()
+        var reportDone = false
+        defer { if !reportDone { _ = report.wait() } }
 
-        // 7. run.json last: its presence says the day's files are all in place.
-        try result.write(to: folder.appendingPathComponent("run.json"))
+        // 7. run.json last: its presence says the day's files are all in place. Its bytes are
+        // written meanwhile; it gets its name once the manifest and the report are in place.
+        let runJSON = try result.staged(to: folder.appendingPathComponent("run.json"))
+        let reportURL: URL?
+        do {
+            let written = report.wait()
+            reportDone = true
+            let merged = manifestCommit.wait()
+            manifestDone = true
+            try merged.get()
+            reportURL = try written.get()
+            FreedMemory.release()
+            try runJSON.commit()
+        } catch {
+            runJSON.discard()
+            throw error
+        }
         return (result, reportURL)
     }
 }
@@ -263,7 +288,8 @@ struct DayOutputs {
 ///
 /// Once `commitEvery` files or more wait, they are committed (placed under their final names,
 /// one wait for the disk) before the next batch, so the staged files' names never pile up for a
-/// whole day; the caller commits the rest after `finish()`.
+/// whole day (folders staged whole stay staged: their files keep no name in memory); the caller
+/// commits the rest, and places those folders, after `finish()`.
 ///
 /// `@unchecked Sendable`: the staging is touched only on the serial queue until `finish()` has
 /// drained it; the failure is behind a mutex.
@@ -291,7 +317,7 @@ final class BackgroundStaging: @unchecked Sendable {
             defer { slot.signal() }
             do throws(EDOError) {
                 try staging.stage(files)
-                if staging.count >= commitEvery { try staging.commit() }
+                if staging.count >= commitEvery { try staging.commit(placingFreshFolders: false) }
             } catch {
                 failure.withLock { if $0 == nil { $0 = error } }
             }
@@ -484,4 +510,12 @@ struct OutputDocument: Sendable {
         }
         self.record = record // (without its XML: that is in `files`)
     }
+}
+
+/// A value handed to one other thread (`Background`) and used there alone until the handing
+/// thread has waited for it: what the compiler cannot see, said once.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+
+    init(_ value: Value) { self.value = value }
 }

@@ -238,6 +238,12 @@ public struct RunResult: Sendable, Codable, Equatable {
     /// once: the documents are encoded and written one at a time into the frame of the rest.
     @discardableResult
     public func write(to url: URL) throws -> AtomicFile.Outcome {
+        try staged(to: url).commit()
+    }
+
+    /// `write(to:)` up to its last step: the bytes are written to the stream's temporary file,
+    /// and nothing is in place until the caller commits the stream (or discards it).
+    public func staged(to url: URL) throws -> AtomicFile.Stream {
         var rest = self
         rest.documents = []
         let frame = try JSONArrayFrame(encoded: try rest.encoded(), arrayKey: CodingKeys.documents.stringValue)
@@ -249,7 +255,7 @@ public struct RunResult: Sendable, Codable, Equatable {
                 try stream.write(index == 0 ? member.dropFirst() : member[...])
             }
             try stream.write(frame.closing(empty: documents.isEmpty))
-            return try stream.commit()
+            return stream
         } catch {
             stream.discard()
             throw error

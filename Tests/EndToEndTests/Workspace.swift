@@ -91,9 +91,9 @@ struct FileTree: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Hidden temporary files of `AtomicFile` (`.NAME.tmp-PID`).
+    /// A temporary file (`.NAME.tmp-PID`), or a file in a folder staged whole under such a name.
     static func isTemporary(_ relative: String) -> Bool {
-        let name = (relative as NSString).lastPathComponent
-        return name.hasPrefix(".") && name.contains(".tmp-")
+        relative.split(separator: "/").contains { $0.hasPrefix(".") && $0.contains(".tmp-") }
     }
 
     init(files: [String: String]) { self.files = files }
