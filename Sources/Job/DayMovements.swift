@@ -72,13 +72,15 @@ struct DayMovements {
         return latest
     }
 
-    /// The value of a shipment's lines in `order` (``DayComputation/value(of:in:)`` of its lines).
+    /// The value of a shipment's lines in `order` (``DayComputation/value(of:in:)`` of its lines), without
+    /// copying the order's lines.
     static func value(of shipment: Shipment, in order: Order) -> Money {
         var total = Money.zero
         for line in shipment.lines {
-            if let orderLine = order.line(line.lineNo) {
-                total += LineAmounts(quantity: line.quantity, unitPriceWithVAT: orderLine.price, rate: orderLine.vatRate).total
-            }
+            // (`Order.line(_:)`: the first line of that number.)
+            guard let index = order.lines.firstIndex(where: { $0.lineNo == line.lineNo }) else { continue }
+            total += LineAmounts(quantity: line.quantity, unitPriceWithVAT: order.lines[index].price,
+                                 rate: order.lines[index].vatRate).total
         }
         return total
     }
@@ -88,6 +90,71 @@ struct DayMovements {
         var index: Int
         var base: String
         var returns: [(ret: Return, base: String)]
+    }
+
+    /// The shipments of `order` that the day describes, with their returns after delivery; their bases
+    /// are added to `bases`.
+    private func plan(_ order: Order, bases: inout [String]) -> [DayShipment] {
+        // Returns after delivery lower the value on this day, in the order they happened.
+        let afterDelivery = order.returns.isEmpty ? []
+            : order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) })
+                .filter { $0.stage == .afterDelivery && $0.at.moscowDate <= day }
+        var shipments: [DayShipment] = []
+        for index in order.shipments.indices where order.shipments[index].date <= day {
+            let base = "shipment:\(order.shipments[index].id)"
+            bases.append(base)
+            var returns: [(ret: Return, base: String)] = []
+            for ret in afterDelivery where ret.shipmentID == order.shipments[index].id {
+                let returnBase = "return:\(ret.id)"
+                bases.append(returnBase)
+                returns.append((ret, returnBase))
+            }
+            shipments.append(DayShipment(index: index, base: base, returns: returns))
+        }
+        return shipments
+    }
+
+    /// The movements of one order's shipments (and their returns) that the day describes (`shipments`).
+    private func describe(_ order: Order, _ shipments: [DayShipment], versionsByOrder: [OrderID: [DocumentStamp]],
+                          histories: [String: [(movement: BalanceMovement, businessDate: CivilDate)]],
+                          into movements: inout [BalanceMovement], facts: inout DayFacts) {
+        let inn = order.customer.inn.value
+        facts.customersTouched.insert(inn)
+        facts.customerNames[inn] = order.customer.name
+        guard !shipments.isEmpty else { return }
+        let versions = versionsByOrder[order.id] ?? []
+        for planned in shipments {
+            let shipment = order.shipments[planned.index]
+            let amount = Self.value(of: shipment, in: order)
+            let document = documentAsOfDay(versions, identity: "UPD:\(shipment.id)")
+            let reference: String
+            if let document, let number = document.number {
+                reference = "УПД № \(prefix)\(number) от \(document.date.russian)"
+                    + (document.correctionNumber > 0 ? ", испр. \(document.correctionNumber)" : "")
+            } else {
+                reference = "Отгрузка \(shipment.id) от \(shipment.date.russian)"
+            }
+            if let movement = staged(histories, base: planned.base, value: amount, customer: inn,
+                                     date: shipment.date, kind: .shipment, orderID: order.id, reference: reference) {
+                movements.append(movement)
+            }
+            guard !planned.returns.isEmpty else { continue }
+            // Returns after delivery lower the value, line by line, in the order they happened.
+            var current = Dictionary(shipment.lines.map { ($0.lineNo, $0.quantity) }, uniquingKeysWith: { a, _ in a })
+            for (ret, base) in planned.returns {
+                let before = DayComputation.value(of: current.map { ($0.key, $0.value) }, in: order)
+                for line in ret.lines { current[line.lineNo] = (current[line.lineNo] ?? .zero) - line.quantity }
+                let after = DayComputation.value(of: current.map { ($0.key, $0.value) }, in: order)
+                let ukd = documentAsOfDay(versions, identity: "UKD:\(ret.id)")
+                let reference = ukd?.number.map { "УКД № \(prefix)\($0) от \(ukd?.date.russian ?? "")" }
+                    ?? "Возврат \(ret.id) от \(ret.at.moscowDate.russian)"
+                if let movement = staged(histories, base: base, value: after - before, customer: inn,
+                                         date: ret.at.moscowDate, kind: .adjustment, orderID: order.id,
+                                         reference: reference) {
+                    movements.append(movement)
+                }
+            }
+        }
     }
 
     func record(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
@@ -103,69 +170,18 @@ struct DayMovements {
             var planned: [[DayShipment]] = []
             planned.reserveCapacity(block.count)
             bases.reserveCapacity(block.count * 2)
-            for order in block where order.status != .cancelled {
-                // Returns after delivery lower the value on this day, in the order they happened.
-                let afterDelivery = order.returns.isEmpty ? []
-                    : order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) })
-                        .filter { $0.stage == .afterDelivery && $0.at.moscowDate <= day }
-                var shipments: [DayShipment] = []
-                for (index, shipment) in order.shipments.enumerated() where shipment.date <= day {
-                    let base = "shipment:\(shipment.id)"
-                    bases.append(base)
-                    var returns: [(ret: Return, base: String)] = []
-                    for ret in afterDelivery where ret.shipmentID == shipment.id {
-                        let returnBase = "return:\(ret.id)"
-                        bases.append(returnBase)
-                        returns.append((ret, returnBase))
-                    }
-                    shipments.append(DayShipment(index: index, base: base, returns: returns))
-                }
-                if !shipments.isEmpty { shipping.append(order.id) }
+            for index in block.indices where orders[index].status != .cancelled {
+                let shipments = plan(orders[index], bases: &bases)
+                if !shipments.isEmpty { shipping.append(orders[index].id) }
                 planned.append(shipments)
             }
             let versionsByOrder = try tx.documentStamps(orders: shipping)
             let histories = try tx.movementHistories(bases: bases)
             var position = 0
-            for order in block where order.status != .cancelled {
-                let shipments = planned[position]
+            for index in block.indices where orders[index].status != .cancelled {
+                describe(orders[index], planned[position], versionsByOrder: versionsByOrder, histories: histories,
+                         into: &movements, facts: &facts)
                 position += 1
-                let inn = order.customer.inn.value
-                facts.customersTouched.insert(inn)
-                facts.customerNames[inn] = order.customer.name
-                guard !shipments.isEmpty else { continue }
-                let versions = versionsByOrder[order.id] ?? []
-                for planned in shipments {
-                    let shipment = order.shipments[planned.index]
-                    let amount = Self.value(of: shipment, in: order)
-                    let document = documentAsOfDay(versions, identity: "UPD:\(shipment.id)")
-                    let reference: String
-                    if let document, let number = document.number {
-                        reference = "УПД № \(prefix)\(number) от \(document.date.russian)"
-                            + (document.correctionNumber > 0 ? ", испр. \(document.correctionNumber)" : "")
-                    } else {
-                        reference = "Отгрузка \(shipment.id) от \(shipment.date.russian)"
-                    }
-                    if let movement = staged(histories, base: planned.base, value: amount, customer: inn,
-                                             date: shipment.date, kind: .shipment, orderID: order.id, reference: reference) {
-                        movements.append(movement)
-                    }
-                    guard !planned.returns.isEmpty else { continue }
-                    // Returns after delivery lower the value, line by line, in the order they happened.
-                    var current = Dictionary(shipment.lines.map { ($0.lineNo, $0.quantity) }, uniquingKeysWith: { a, _ in a })
-                    for (ret, base) in planned.returns {
-                        let before = DayComputation.value(of: current.map { ($0.key, $0.value) }, in: order)
-                        for line in ret.lines { current[line.lineNo] = (current[line.lineNo] ?? .zero) - line.quantity }
-                        let after = DayComputation.value(of: current.map { ($0.key, $0.value) }, in: order)
-                        let ukd = documentAsOfDay(versions, identity: "UKD:\(ret.id)")
-                        let reference = ukd?.number.map { "УКД № \(prefix)\($0) от \(ukd?.date.russian ?? "")" }
-                            ?? "Возврат \(ret.id) от \(ret.at.moscowDate.russian)"
-                        if let movement = staged(histories, base: base, value: after - before, customer: inn,
-                                                 date: ret.at.moscowDate, kind: .adjustment, orderID: order.id,
-                                                 reference: reference) {
-                            movements.append(movement)
-                        }
-                    }
-                }
             }
         }
         // Payments: one movement per payment and customer it paid for; the rest is the payer's credit.
@@ -215,18 +231,20 @@ struct DayMovements {
             order.status != .cancelled && order.terms.payment == .prepaid && order.lines.contains(where: \.weighed)
                 && !order.shipments.isEmpty
         }
-        var weighedIDs: [OrderID] = []
-        for order in orders where isWeighedPrepaid(order) { weighedIDs.append(order.id) }
-        let weighedPaid = try tx.allocatedAmounts(orders: weighedIDs)
+        let weighed = orders.indices.filter { isWeighedPrepaid(orders[$0]) }
+        let weighedPaid = try tx.allocatedAmounts(orders: weighed.map { orders[$0].id })
         var settlements: [PrepaidSettlementInput] = []
-        for order in orders where isWeighedPrepaid(order) {
+        func settlement(_ order: Order) -> PrepaidSettlementInput? {
             let shipped = order.shipments.map { Self.value(of: $0, in: order) }.sum()
             let paid = weighedPaid[order.id] ?? .zero
-            guard paid.isPositive else { continue }
-            settlements.append(PrepaidSettlementInput(
+            guard paid.isPositive else { return nil }
+            return PrepaidSettlementInput(
                 orderID: order.id, billNumber: order.bill.number, customerINN: order.customer.inn.value,
                 ordered: order.bill.amount, paid: paid, shippedValue: shipped,
-                settledOn: order.shipments.map(\.date).max() ?? day))
+                settledOn: order.shipments.map(\.date).max() ?? day)
+        }
+        for index in weighed {
+            if let input = settlement(orders[index]) { settlements.append(input) }
         }
         let report = WeighedGoods.settle(settlements, treatment: weighedTreatment)
         facts.settlements = report
