@@ -85,37 +85,81 @@ struct DayMovements {
         return total
     }
 
-    /// One shipment of an order that the day describes, with its returns after delivery in the order they happened.
-    private struct DayShipment {
+    /// A shipment of an order that the day describes, valued, with its returns after delivery in the
+    /// order they happened (what the ledger does not decide).
+    struct PlannedShipment: Sendable {
+        /// Its place in the order's shipments.
         var index: Int
+        /// The id of its movement (or of the first one, when a later day changes it).
         var base: String
-        var returns: [(ret: Return, base: String)]
+        var value: Money
+        var returns: [PlannedReturn]
     }
 
-    /// The shipments of `order` that the day describes, with their returns after delivery; their bases
-    /// are added to `bases`.
-    private func plan(_ order: Order, bases: inout [String]) -> [DayShipment] {
+    /// A return after delivery: how much it lowered the shipment's value.
+    struct PlannedReturn: Sendable {
+        var ret: Return
+        var base: String
+        var change: Money
+    }
+
+    /// A block of the day's orders as described without the ledger: for each order not cancelled, its
+    /// place in the day's orders and its shipments of the day; the bases whose histories to read, the
+    /// orders whose documents to read.
+    struct PlannedBlock: Sendable {
+        var orders: [(index: Int, shipments: [PlannedShipment])] = []
+        var bases: [String] = []
+        var shipping: [OrderID] = []
+    }
+
+    /// The orders of `range` planned (values computed), for ``record(_:orders:facts:)``.
+    func plan(_ orders: [Order], _ range: Range<Int>) -> PlannedBlock {
+        var block = PlannedBlock()
+        block.orders.reserveCapacity(range.count)
+        block.bases.reserveCapacity(range.count * 2)
+        for index in range where orders[index].status != .cancelled {
+            let shipments = plan(orders[index], bases: &block.bases)
+            if !shipments.isEmpty { block.shipping.append(orders[index].id) }
+            block.orders.append((index, shipments))
+        }
+        return block
+    }
+
+    /// The shipments of `order` that the day describes, valued, with their returns after delivery;
+    /// their bases are added to `bases`.
+    private func plan(_ order: Order, bases: inout [String]) -> [PlannedShipment] {
         // Returns after delivery lower the value on this day, in the order they happened.
         let afterDelivery = order.returns.isEmpty ? []
             : order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) })
                 .filter { $0.stage == .afterDelivery && $0.at.moscowDate <= day }
-        var shipments: [DayShipment] = []
+        var shipments: [PlannedShipment] = []
         for index in order.shipments.indices where order.shipments[index].date <= day {
             let base = "shipment:\(order.shipments[index].id)"
             bases.append(base)
-            var returns: [(ret: Return, base: String)] = []
+            var returns: [PlannedReturn] = []
+            var current: [Int: ExactDecimal] = [:]
             for ret in afterDelivery where ret.shipmentID == order.shipments[index].id {
+                if returns.isEmpty {
+                    current = Dictionary(order.shipments[index].lines.map { ($0.lineNo, $0.quantity) },
+                                         uniquingKeysWith: { a, _ in a })
+                }
+                // Line by line, in the order they happened.
+                let before = DayComputation.value(of: current.map { ($0.key, $0.value) }, in: order)
+                for line in ret.lines { current[line.lineNo] = (current[line.lineNo] ?? .zero) - line.quantity }
+                let after = DayComputation.value(of: current.map { ($0.key, $0.value) }, in: order)
                 let returnBase = "return:\(ret.id)"
                 bases.append(returnBase)
-                returns.append((ret, returnBase))
+                returns.append(PlannedReturn(ret: ret, base: returnBase, change: after - before))
             }
-            shipments.append(DayShipment(index: index, base: base, returns: returns))
+            shipments.append(PlannedShipment(index: index, base: base, value: Self.value(of: order.shipments[index], in: order),
+                                             returns: returns))
         }
         return shipments
     }
 
-    /// The movements of one order's shipments (and their returns) that the day describes (`shipments`).
-    private func describe(_ order: Order, _ shipments: [DayShipment], versionsByOrder: [OrderID: [DocumentStamp]],
+    /// The movements of one order's planned shipments (and their returns), described by the documents the
+    /// ledger holds and staged against the movements earlier days wrote.
+    private func describe(_ order: Order, _ shipments: [PlannedShipment], versionsByOrder: [OrderID: [DocumentStamp]],
                           histories: [String: [(movement: BalanceMovement, businessDate: CivilDate)]],
                           into movements: inout [BalanceMovement], facts: inout DayFacts) {
         let inn = order.customer.inn.value
@@ -125,7 +169,6 @@ struct DayMovements {
         let versions = versionsByOrder[order.id] ?? []
         for planned in shipments {
             let shipment = order.shipments[planned.index]
-            let amount = Self.value(of: shipment, in: order)
             let document = documentAsOfDay(versions, identity: "UPD:\(shipment.id)")
             let reference: String
             if let document, let number = document.number {
@@ -134,21 +177,16 @@ struct DayMovements {
             } else {
                 reference = "Отгрузка \(shipment.id) от \(shipment.date.russian)"
             }
-            if let movement = staged(histories, base: planned.base, value: amount, customer: inn,
+            if let movement = staged(histories, base: planned.base, value: planned.value, customer: inn,
                                      date: shipment.date, kind: .shipment, orderID: order.id, reference: reference) {
                 movements.append(movement)
             }
-            guard !planned.returns.isEmpty else { continue }
-            // Returns after delivery lower the value, line by line, in the order they happened.
-            var current = Dictionary(shipment.lines.map { ($0.lineNo, $0.quantity) }, uniquingKeysWith: { a, _ in a })
-            for (ret, base) in planned.returns {
-                let before = DayComputation.value(of: current.map { ($0.key, $0.value) }, in: order)
-                for line in ret.lines { current[line.lineNo] = (current[line.lineNo] ?? .zero) - line.quantity }
-                let after = DayComputation.value(of: current.map { ($0.key, $0.value) }, in: order)
+            for item in planned.returns {
+                let ret = item.ret
                 let ukd = documentAsOfDay(versions, identity: "UKD:\(ret.id)")
                 let reference = ukd?.number.map { "УКД № \(prefix)\($0) от \(ukd?.date.russian ?? "")" }
                     ?? "Возврат \(ret.id) от \(ret.at.moscowDate.russian)"
-                if let movement = staged(histories, base: base, value: after - before, customer: inn,
+                if let movement = staged(histories, base: item.base, value: item.change, customer: inn,
                                          date: ret.at.moscowDate, kind: .adjustment, orderID: order.id,
                                          reference: reference) {
                     movements.append(movement)
@@ -157,36 +195,47 @@ struct DayMovements {
         }
     }
 
+    /// The shipped value of each prepaid order with weighed goods that shipped (by its place in `orders`).
+    func weighedPrepaid(_ orders: [Order]) -> [(index: Int, shipped: Money)] {
+        func isWeighedPrepaid(_ order: Order) -> Bool {
+            order.status != .cancelled && order.terms.payment == .prepaid && order.lines.contains(where: \.weighed)
+                && !order.shipments.isEmpty
+        }
+        func shipped(_ order: Order) -> Money {
+            var total = Money.zero
+            for shipment in order.shipments { total += Self.value(of: shipment, in: order) }
+            return total
+        }
+        return orders.indices.filter { isWeighedPrepaid(orders[$0]) }.map { ($0, shipped(orders[$0])) }
+    }
+
     func record(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
         var movements: [BalanceMovement] = []
         movements.reserveCapacity(orders.count * 2 + facts.touchedPayments.count)
+        // What needs no ledger is computed on another core while this thread reads and writes: the weighed
+        // goods' shipped values at once, and each block of orders while the one before it is described.
+        let weighing = Background { [self] in weighedPrepaid(orders) }
         // A block of orders at a time: their documents and the histories of their movements are read at once.
-        var start = 0
-        while start < orders.count {
-            let block = orders[start..<min(orders.count, start + Self.readBlock)]
-            start += block.count
-            var bases: [String] = []
-            var shipping: [OrderID] = []
-            var planned: [[DayShipment]] = []
-            planned.reserveCapacity(block.count)
-            bases.reserveCapacity(block.count * 2)
-            for index in block.indices where orders[index].status != .cancelled {
-                let shipments = plan(orders[index], bases: &bases)
-                if !shipments.isEmpty { shipping.append(orders[index].id) }
-                planned.append(shipments)
-            }
-            let versionsByOrder = try tx.documentStamps(orders: shipping)
-            let histories = try tx.movementHistories(bases: bases)
-            var position = 0
-            for index in block.indices where orders[index].status != .cancelled {
-                describe(orders[index], planned[position], versionsByOrder: versionsByOrder, histories: histories,
+        let ranges = stride(from: 0, to: orders.count, by: Self.readBlock).map { $0..<min(orders.count, $0 + Self.readBlock) }
+        func planning(_ position: Int) -> Background<PlannedBlock> {
+            let range = ranges[position]
+            return Background { [self] in plan(orders, range) }
+        }
+        var next = ranges.isEmpty ? nil : planning(0)
+        for position in ranges.indices {
+            guard let current = next else { break }
+            let block = current.wait()
+            next = position + 1 < ranges.count ? planning(position + 1) : nil
+            let versionsByOrder = try tx.documentStamps(orders: block.shipping)
+            let histories = try tx.movementHistories(bases: block.bases)
+            for (index, shipments) in block.orders {
+                describe(orders[index], shipments, versionsByOrder: versionsByOrder, histories: histories,
                          into: &movements, facts: &facts)
-                position += 1
             }
         }
         // Payments: one movement per payment and customer it paid for; the rest is the payer's credit.
         let known = try tx.customerINNs()
-        start = 0
+        var start = 0
         while start < facts.touchedPayments.count {
             let block = Array(facts.touchedPayments[start..<min(facts.touchedPayments.count, start + Self.readBlock)])
             start += block.count
@@ -227,15 +276,10 @@ struct DayMovements {
             }
         }
         // Weighed goods: a prepaid order paid more than its shipped value.
-        func isWeighedPrepaid(_ order: Order) -> Bool {
-            order.status != .cancelled && order.terms.payment == .prepaid && order.lines.contains(where: \.weighed)
-                && !order.shipments.isEmpty
-        }
-        let weighed = orders.indices.filter { isWeighedPrepaid(orders[$0]) }
-        let weighedPaid = try tx.allocatedAmounts(orders: weighed.map { orders[$0].id })
+        let weighed = weighing.wait()
+        let weighedPaid = try tx.allocatedAmounts(orders: weighed.map { orders[$0.index].id })
         var settlements: [PrepaidSettlementInput] = []
-        func settlement(_ order: Order) -> PrepaidSettlementInput? {
-            let shipped = order.shipments.map { Self.value(of: $0, in: order) }.sum()
+        func settlement(_ order: Order, shipped: Money) -> PrepaidSettlementInput? {
             let paid = weighedPaid[order.id] ?? .zero
             guard paid.isPositive else { return nil }
             return PrepaidSettlementInput(
@@ -243,8 +287,8 @@ struct DayMovements {
                 ordered: order.bill.amount, paid: paid, shippedValue: shipped,
                 settledOn: order.shipments.map(\.date).max() ?? day)
         }
-        for index in weighed {
-            if let input = settlement(orders[index]) { settlements.append(input) }
+        for (index, shipped) in weighed {
+            if let input = settlement(orders[index], shipped: shipped) { settlements.append(input) }
         }
         let report = WeighedGoods.settle(settlements, treatment: weighedTreatment)
         facts.settlements = report
