@@ -131,6 +131,31 @@ struct DayMovementsDifferentialTests {
     }
 }
 
+@Suite("Day movements: ageing in two halves")
+struct DayMovementsAgeingTests {
+    @Test("customer by customer movements aged in two halves are aged as one (one customer, two, many, none)")
+    func halves() {
+        let day = CivilDate(iso: "2026-11-27")!
+        var random = SplitMix64(seed: 3)
+        for customers in [0, 1, 2, 7] {
+            var movements: [BalanceMovement] = []
+            for customer in (0..<customers).map({ "77000000\($0)" }).sorted() {
+                for index in 0..<Int(random.next() % 6) + 1 {
+                    let amount = Int64(random.next() % 20_000) - 8_000
+                    movements.append(BalanceMovement(
+                        id: "m:\(customer):\(index)", customerINN: customer, date: day.adding(days: -Int(random.next() % 60)),
+                        kind: amount >= 0 ? .shipment : .payment, amount: Money(kopecks: amount),
+                        orderID: OrderID("ORD-\(index % 3)"), reference: "№\(index)"))
+                }
+            }
+            let deferral = [OrderID("ORD-0"): 5, OrderID("ORD-1"): 30]
+            let whole = Receivables.age(movements, deferralDays: deferral, asOf: day)
+            #expect(DayMovements.age(movements, deferralDays: deferral, asOf: day) == whole, "\(customers) customers")
+            #expect(whole.count == customers)
+        }
+    }
+}
+
 /// The movements and credit steps as they were before `DayMovements` (same inputs), for the comparison.
 struct ReferenceMovements {
     let day: CivilDate
