@@ -142,6 +142,11 @@ struct MovementWritesTests {
     func directReads() throws {
         try withLedger { ledger in
             try BatchedReadsTests.fill(ledger)
+            // An order whose customer changed on a later day: its bill follows it.
+            try ledger.write { tx in
+                _ = try tx.upsertOrder(Fixture.order(id: "ORD-3", customer: Fixture.party(inn: Fixture.innB, name: "ИП Петров"),
+                                                     bill: "B-3", shipmentID: "SH-3"), businessDate: Self.later)
+            }
             try ledger.read { reader in
                 let payments = ["P-1", "P-2", "P-none", "P-1"].map { PaymentID($0) }
                 let direct = try reader.paymentsReadDirectly(ids: payments)
@@ -165,6 +170,7 @@ struct MovementWritesTests {
                 let byOrder = try reader.allocations(orders: orders)
                 #expect(amounts == byOrder.mapValues { $0.map(\.allocation.amount).sum() })
                 #expect(amounts[OrderID("ORD-1")] == Money(kopecks: 5_00))
+                #expect(shares[PaymentID("P-1")]?.map(\.customerINN).contains(Fixture.innB) == true)
             }
         }
     }
