@@ -15,13 +15,33 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.day = day
     }
 
-    /// Parses `YYYY-MM-DD` (ISO 8601).
+    /// Parses `YYYY-MM-DD` (ISO 8601): exactly four ASCII digits, `-`, two, `-`, two, naming a valid day.
     public init?(iso text: String) {
+        var text = text
+        guard let parsed = text.withUTF8({ CivilDate(isoUTF8: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses the UTF-8 bytes of `YYYY-MM-DD` (ISO 8601); accepts exactly what ``init(iso:)`` accepts.
+    @inlinable
+    public init?(isoUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D else { return nil }
+        @inline(__always) func digit(_ index: Int) -> Int? {
+            let value = bytes[index] &- 0x30
+            return value < 10 ? Int(value) : nil
+        }
+        guard let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3),
+              let m0 = digit(5), let m1 = digit(6), let d0 = digit(8), let d1 = digit(9) else { return nil }
+        self.init(year: y0 * 1000 + y1 * 100 + y2 * 10 + y3, month: m0 * 10 + m1, day: d0 * 10 + d1)
+    }
+
+    /// The parser ``init(iso:)`` used before its byte fast path (kept to test that both accept the same).
+    static func parsedBySplitting(iso text: String) -> CivilDate? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
               let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
-        self.init(year: year, month: month, day: day)
+        return CivilDate(year: year, month: month, day: day)
     }
 
     /// Parses `ДД.ММ.ГГГГ` (the Russian and FNS form, and 1CClientBankExchange's).
@@ -71,9 +91,48 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public var quarter: Int { (month - 1) / 3 + 1 }
 
     /// `YYYY-MM-DD`.
-    public var iso: String { "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))" }
+    public var iso: String {
+        guard let text = formatted(yearFirst: true, separator: 0x2D) else {
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        }
+        return text
+    }
     /// `ДД.ММ.ГГГГ`, the FNS and Russian form.
-    public var russian: String { "\(pad(day, 2)).\(pad(month, 2)).\(pad(year, 4))" }
+    public var russian: String {
+        guard let text = formatted(yearFirst: false, separator: 0x2E) else {
+            return "\(pad(day, 2)).\(pad(month, 2)).\(pad(year, 4))"
+        }
+        return text
+    }
+
+    /// `YYYY-MM-DD` or `DD.MM.YYYY` written byte by byte (ten bytes: a small string, no allocation),
+    /// or `nil` outside the years, months and days the padded forms write in ten characters.
+    private func formatted(yearFirst: Bool, separator: UInt8) -> String? {
+        guard (0...9999).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            func put(_ value: Int, digits: Int, at offset: Int) {
+                var value = value
+                for index in stride(from: offset + digits - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
+                    value /= 10
+                }
+            }
+            if yearFirst {
+                put(year, digits: 4, at: 0)
+                buffer[4] = separator
+                put(month, digits: 2, at: 5)
+                buffer[7] = separator
+                put(day, digits: 2, at: 8)
+            } else {
+                put(day, digits: 2, at: 0)
+                buffer[2] = separator
+                put(month, digits: 2, at: 3)
+                buffer[5] = separator
+                put(year, digits: 4, at: 6)
+            }
+            return 10
+        }
+    }
     /// `YYYYMMDD`, as in FNS file names.
     public var compact: String { "\(pad(year, 4))\(pad(month, 2))\(pad(day, 2))" }
     /// `DDMMYYYY`, as in bank statement file names.
@@ -125,7 +184,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// Parses RFC 3339 with an offset: `2026-11-27T06:10:00+03:00`, `…Z`, optional fractional seconds (dropped).
     public init?(rfc3339 text: String) {
-        let bytes = Array(text.utf8)
+        var text = text
+        guard let value = text.withUTF8({ Timestamp.parse(rfc3339: $0) }) else { return nil }
+        self = value
+    }
+
+    /// ``init(rfc3339:)`` of the text's UTF-8 bytes.
+    private static func parse(rfc3339 bytes: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
               bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") || bytes[10] == UInt8(ascii: " "),
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":") else { return nil }
@@ -161,7 +226,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
             offset = (bytes[index] == UInt8(ascii: "-") ? -1 : 1) * (hours * 3600 + minutes * 60)
         }
         let local = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
-        self.init(epochSeconds: local - Int64(offset), offsetSeconds: Int32(offset))
+        return Timestamp(epochSeconds: local - Int64(offset), offsetSeconds: Int32(offset))
     }
 
     /// The Europe/Moscow calendar day of the instant.

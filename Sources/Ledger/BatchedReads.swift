@@ -103,6 +103,7 @@ extension LedgerReader {
             let unique = bases.filter { seen.insert($0).inserted }
             var found: [String: [String: (movement: BalanceMovement, businessDate: CivilDate)]] = [:]
             let chunkSize = Self.batchChunk / 2
+            var queries: [Int: RawQuery] = [:]
             var start = 0
             while start < unique.count {
                 let chunk = Array(unique[start..<min(unique.count, start + chunkSize)])
@@ -110,15 +111,26 @@ extension LedgerReader {
                 let wanted = Set(chunk)
                 // Each base: itself, and the range `[base + "@", base + "A")` (the ids starting `base@`),
                 // all through the primary key.
-                let ranges = Array(repeating: "(id >= ? AND id < ?)", count: chunk.count).joined(separator: " OR ")
-                let statement = try db.cachedStatement(sql: BatchedSQL.movementHistories
-                    .replacingOccurrences(of: "{keys}", with: placeholders(chunk.count))
-                    .replacingOccurrences(of: "{ranges}", with: ranges))
-                let arguments = StatementArguments(chunk + chunk.flatMap { [$0 + "@", $0 + "A"] })
-                let rows = try Row.fetchCursor(statement, arguments: arguments)
-                while let row = try rows.next() {
-                    let movement = try movementValue(row)
-                    let businessDate = try row.date("business_date")
+                let query: RawQuery
+                if let made = queries[chunk.count] {
+                    query = made
+                } else {
+                    let ranges = Array(repeating: "(id >= ? AND id < ?)", count: chunk.count).joined(separator: " OR ")
+                    query = try RawQuery(db, sql: BatchedSQL.movementHistories
+                        .replacingOccurrences(of: "{keys}", with: placeholders(chunk.count))
+                        .replacingOccurrences(of: "{ranges}", with: ranges))
+                    queries[chunk.count] = query
+                }
+                var arguments = chunk
+                arguments.reserveCapacity(chunk.count * 3)
+                for base in chunk {
+                    arguments.append(base + "@")
+                    arguments.append(base + "A")
+                }
+                try query.bind(arguments)
+                while try query.step() {
+                    let movement = try self.movement(from: query)
+                    let businessDate = try query.date(7, "business_date")
                     // The bases of this chunk it belongs to: its own id, and each prefix before an "@".
                     if wanted.contains(movement.id) { found[movement.id, default: [:]][movement.id] = (movement, businessDate) }
                     var index = movement.id.startIndex
@@ -133,7 +145,7 @@ extension LedgerReader {
                 // (SQLite's `ORDER BY business_date, id`: ids compared byte by byte)
                 history.values.sorted { lhs, rhs in
                     lhs.businessDate != rhs.businessDate ? lhs.businessDate < rhs.businessDate
-                        : lhs.movement.id.utf8.lexicographicallyPrecedes(rhs.movement.id.utf8)
+                        : utf8Precedes(lhs.movement.id, rhs.movement.id)
                 }
             }
         }
@@ -144,21 +156,23 @@ extension LedgerReader {
     public func orderTerms(customerINNs: [String]) throws -> [String: [OrderTermsRecord]] {
         try guarded("read orders", record: "\(customerINNs.count) customers") {
             var found: [String: [(createdAt: String, id: String, record: OrderTermsRecord)]] = [:]
-            try forEachRow(BatchedSQL.orderTerms, keys: customerINNs) { row in
-                guard let payment = Terms.Payment(rawValue: row["terms_payment"]) else {
+            try forEachRawRow(BatchedSQL.orderTerms, keys: customerINNs) { row in
+                guard let payment = Terms.Payment(rawValue: try row.requiredText(3, "orders.terms_payment")) else {
                     throw CorruptValue(column: "orders.terms_payment")
                 }
-                let id: String = row["id"]
-                let record = OrderTermsRecord(orderID: OrderID(id), createdAt: try row.timestamp("created_at"),
-                                              terms: Terms(payment: payment, deferralDays: row["deferral_days"],
-                                                           creditLimit: Money(kopecks: row["credit_limit"])))
-                found[row["customer_inn"], default: []].append((row["created_at"], id, record))
+                let id = try row.requiredText(0, "orders.id")
+                let createdAt = try row.requiredText(2, "created_at")
+                guard let timestamp = Timestamp(rfc3339: createdAt) else { throw CorruptValue(column: "created_at") }
+                let record = OrderTermsRecord(orderID: OrderID(id), createdAt: timestamp,
+                                              terms: Terms(payment: payment,
+                                                           deferralDays: Int(try row.int64(4, "orders.deferral_days")),
+                                                           creditLimit: Money(kopecks: try row.int64(5, "orders.credit_limit"))))
+                found[try row.requiredText(1, "orders.customer_inn"), default: []].append((createdAt, id, record))
             }
             // (SQLite's `ORDER BY created_at, id`: text compared byte by byte)
             return found.mapValues { orders in
                 orders.sorted { lhs, rhs in
-                    lhs.createdAt != rhs.createdAt ? lhs.createdAt.utf8.lexicographicallyPrecedes(rhs.createdAt.utf8)
-                        : lhs.id.utf8.lexicographicallyPrecedes(rhs.id.utf8)
+                    lhs.createdAt != rhs.createdAt ? utf8Precedes(lhs.createdAt, rhs.createdAt) : utf8Precedes(lhs.id, rhs.id)
                 }.map(\.record)
             }
         }
@@ -186,19 +200,19 @@ extension LedgerReader {
         try guarded("read movements", record: "\(customerINNs.count) customers") {
             var found: [String: [BalanceMovement]] = [:]
             var sql = BatchedSQL.movements
-            var extra: StatementArguments = [from.iso, through.iso]
+            var extra = [from.iso, through.iso]
             if let knownOn {
                 sql += " AND business_date <= ?"
-                extra += [knownOn.iso]
+                extra.append(knownOn.iso)
             }
-            try forEachRow(sql, keys: customerINNs, then: extra) { row in
-                let movement = try movementValue(row)
+            try forEachRawRow(sql, keys: customerINNs, extra: extra) { row in
+                let movement = try self.movement(from: row)
                 found[movement.customerINN, default: []].append(movement)
             }
             // (SQLite's `ORDER BY date, id`: ids compared byte by byte)
             return found.mapValues { entries in
                 entries.sorted { lhs, rhs in
-                    lhs.date != rhs.date ? lhs.date < rhs.date : lhs.id.utf8.lexicographicallyPrecedes(rhs.id.utf8)
+                    lhs.date != rhs.date ? lhs.date < rhs.date : utf8Precedes(lhs.id, rhs.id)
                 }
             }
         }
@@ -271,7 +285,9 @@ enum BatchedSQL {
         SELECT id, customer_inn, created_at, terms_payment, deferral_days, credit_limit FROM orders
         WHERE customer_inn IN ({keys})
         """
-    static let movements = "SELECT * FROM balance_movements WHERE customer_inn IN ({keys}) AND date BETWEEN ? AND ?"
+    static let movements = """
+        SELECT \(LedgerReader.rawMovementColumns) FROM balance_movements WHERE customer_inn IN ({keys}) AND date BETWEEN ? AND ?
+        """
     static let storedOrders = "SELECT id FROM orders WHERE id IN ({keys})"
     static let storedBills = "SELECT number FROM bills WHERE number IN ({keys})"
     static let storedShipments = "SELECT id FROM shipments WHERE id IN ({keys})"
@@ -280,7 +296,9 @@ enum BatchedSQL {
         SELECT inn, party, source_created_at, source_order_id, last_seen FROM customers WHERE inn IN ({keys})
         """
     /// `{ranges}`: `(id >= ? AND id < ?)` per base, joined by `OR`.
-    static let movementHistories = "SELECT * FROM balance_movements WHERE id IN ({keys}) OR {ranges}"
+    static let movementHistories = """
+        SELECT \(LedgerReader.rawMovementColumns) FROM balance_movements WHERE id IN ({keys}) OR {ranges}
+        """
 
     /// Every query with two keys (and two ranges), as `EXPLAIN QUERY PLAN` sees them.
     static var all: [String] {

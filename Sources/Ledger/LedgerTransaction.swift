@@ -424,40 +424,7 @@ public final class LedgerTransaction: LedgerReader {
     /// is those movements; the reason goes in `reference`).
     @discardableResult
     public func recordMovements(_ movements: [BalanceMovement], businessDate: CivilDate) throws -> WriteCounts {
-        try guarded("record movements") {
-            var counts = WriteCounts()
-            for movement in movements {
-                if let existing = try self.movement(id: movement.id) {
-                    let writtenOn = try String.fetchOne(db.cachedStatement(sql: "SELECT business_date FROM balance_movements WHERE id = ?"),
-                                                        arguments: [movement.id]) ?? ""
-                    // Same movement, or one a later business day already wrote (a rerun of an
-                    // earlier day does not take it back): leave it.
-                    if existing == movement || writtenOn > businessDate.iso {
-                        counts.add(.unchanged)
-                        continue
-                    }
-                    try db.cachedStatement(sql: """
-                        UPDATE balance_movements SET customer_inn = ?, date = ?, kind = ?, amount = ?, order_id = ?,
-                            reference = ?, business_date = ?
-                        WHERE id = ?
-                        """).execute(arguments: movementColumns(movement) + [businessDate.iso, movement.id])
-                    counts.add(.updated)
-                } else {
-                    try db.cachedStatement(sql: """
-                        INSERT INTO balance_movements (customer_inn, date, kind, amount, order_id, reference,
-                            business_date, id)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """).execute(arguments: movementColumns(movement) + [businessDate.iso, movement.id])
-                    counts.add(.inserted)
-                }
-            }
-            return counts
-        }
-    }
-
-    private func movementColumns(_ movement: BalanceMovement) -> StatementArguments {
-        [movement.customerINN, movement.date.iso, movement.kind.rawValue, movement.amount.kopecks,
-         movement.orderID?.rawValue, movement.reference]
+        try guarded("record movements") { try recordMovementsInBlocks(movements, businessDate: businessDate) }
     }
 
     // MARK: Documents

@@ -22,8 +22,15 @@ public struct Balances: Sendable {
             grouped[movement.customerINN, default: []].append(movement)
         }
         var accounts: [String: Account] = [:]
+        func ordered(_ a: BalanceMovement, _ b: BalanceMovement) -> Bool { a.date != b.date ? a.date < b.date : a.id < b.id }
         for (inn, list) in grouped {
-            let sorted = list.sorted { a, b in a.date != b.date ? a.date < b.date : a.id < b.id }
+            // (Movements read from the ledger come in this order already: checking is cheaper than sorting.)
+            var isSorted = true
+            for index in list.indices.dropFirst() where !ordered(list[index - 1], list[index]) {
+                isSorted = false
+                break
+            }
+            let sorted = isSorted ? list : list.sorted(by: ordered)
             var running: [Int64] = []
             running.reserveCapacity(sorted.count)
             var total: Int64 = 0

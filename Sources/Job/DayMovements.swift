@@ -1,0 +1,362 @@
+import Domain
+import Foundation
+import Ledger
+import Reconcile
+
+extension DayComputation {
+    /// The value of a set of quantities of an order's lines, by the ledger's rounding rules.
+    static func value(of lines: [(lineNo: Int, quantity: ExactDecimal)], in order: Order) -> Money {
+        lines.compactMap { item in
+            order.line(item.lineNo).map {
+                LineAmounts(quantity: item.quantity, unitPriceWithVAT: $0.price, rate: $0.vatRate).total
+            }
+        }.sum()
+    }
+
+    /// Step 4 of the day: the balance movements of the day's orders and touched payments, weighed goods.
+    func recordMovements(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
+        try DayMovements(day: day, prefix: prefix, providerINN: providerINN,
+                         weighedTreatment: configuration.policies.weighedDifference == .refund ? .refund : .customerCredit)
+            .record(tx, orders: orders, facts: &facts)
+    }
+
+    /// Step 4 of the day: ageing and the stop list of the customers the day touched.
+    func creditControl(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
+        try DayMovements(day: day, prefix: prefix, providerINN: providerINN,
+                         weighedTreatment: configuration.policies.weighedDifference == .refund ? .refund : .customerCredit)
+            .creditControl(tx, facts: &facts)
+    }
+}
+
+/// The day's balance movements and credit control, from the ledger as the earlier steps of the day left it.
+struct DayMovements {
+    let day: CivilDate
+    /// The documents' number prefix (references name `УПД № <prefix><number>`).
+    let prefix: String
+    /// The payment provider's ИНН: its payouts are no customer's payments.
+    let providerINN: String?
+    let weighedTreatment: OverpaymentTreatment
+
+    /// How many orders' (or payments', customers') rows are read with one batch of queries.
+    static let readBlock = DayComputation.readBlock
+
+    /// A movement of `value` for something that may change on later days (a shipment whose
+    /// document is corrected, a payment attributed anew): the first business day writes `base`;
+    /// a later day that sees another value writes the difference as `base@<day>`, dated that day.
+    /// Nothing a day recorded is ever rewritten by a later one, so each day's figures stay as they were.
+    func staged(_ histories: [String: [(movement: BalanceMovement, businessDate: CivilDate)]], base: String,
+                value: Money, customer: String, date: CivilDate,
+                kind: BalanceMovement.Kind, orderID: OrderID?, reference: @autoclosure () -> String) -> BalanceMovement? {
+        guard let history = histories[base], history.contains(where: { $0.businessDate < day }) else {
+            return BalanceMovement(id: base, customerINN: customer, date: date, kind: kind, amount: value,
+                                   orderID: orderID, reference: reference())
+        }
+        var earlier = Money.zero
+        for entry in history where entry.businessDate < day { earlier += entry.movement.amount }
+        let delta = value - earlier
+        let id = "\(base)@\(day.iso)"
+        guard !delta.isZero || history.contains(where: { $0.movement.id == id }) else { return nil }
+        return BalanceMovement(id: id, customerINN: customer, date: max(date, day), kind: kind, amount: delta,
+                               orderID: orderID, reference: reference() + " (изменение \(day.russian))")
+    }
+
+    /// The latest version of a document that this business day (or an earlier one) recorded: a rerun
+    /// of an earlier day must not describe its movements with a later day's correction.
+    /// `versions`: every version of the documents of the document's order, in recording order.
+    func documentAsOfDay(_ versions: [DocumentStamp], identity: String) -> DocumentStamp? {
+        var latest: DocumentStamp?
+        for version in versions where version.businessDate <= day && version.identity == identity {
+            // (The first of equal correction numbers, as `max(by:)` keeps it.)
+            if latest.map({ $0.correctionNumber < version.correctionNumber }) ?? true { latest = version }
+        }
+        return latest
+    }
+
+    /// The value of a shipment's lines in `order` (``DayComputation/value(of:in:)`` of its lines), without
+    /// copying the order's lines.
+    static func value(of shipment: Shipment, in order: Order) -> Money {
+        var total = Money.zero
+        for line in shipment.lines {
+            // (`Order.line(_:)`: the first line of that number.)
+            guard let index = order.lines.firstIndex(where: { $0.lineNo == line.lineNo }) else { continue }
+            total += LineAmounts(quantity: line.quantity, unitPriceWithVAT: order.lines[index].price,
+                                 rate: order.lines[index].vatRate).total
+        }
+        return total
+    }
+
+    /// A shipment of an order that the day describes, valued, with its returns after delivery in the
+    /// order they happened (what the ledger does not decide).
+    struct PlannedShipment: Sendable {
+        /// Its place in the order's shipments.
+        var index: Int
+        /// The id of its movement (or of the first one, when a later day changes it).
+        var base: String
+        var value: Money
+        var returns: [PlannedReturn]
+    }
+
+    /// A return after delivery: how much it lowered the shipment's value.
+    struct PlannedReturn: Sendable {
+        var ret: Return
+        var base: String
+        var change: Money
+    }
+
+    /// A block of the day's orders as described without the ledger: for each order not cancelled, its
+    /// place in the day's orders and its shipments of the day; the bases whose histories to read, the
+    /// orders whose documents to read.
+    struct PlannedBlock: Sendable {
+        var orders: [(index: Int, shipments: [PlannedShipment])] = []
+        var bases: [String] = []
+        var shipping: [OrderID] = []
+    }
+
+    /// The orders of `range` planned (values computed), for ``record(_:orders:facts:)``.
+    func plan(_ orders: [Order], _ range: Range<Int>) -> PlannedBlock {
+        var block = PlannedBlock()
+        block.orders.reserveCapacity(range.count)
+        block.bases.reserveCapacity(range.count * 2)
+        for index in range where orders[index].status != .cancelled {
+            let shipments = plan(orders[index], bases: &block.bases)
+            if !shipments.isEmpty { block.shipping.append(orders[index].id) }
+            block.orders.append((index, shipments))
+        }
+        return block
+    }
+
+    /// The shipments of `order` that the day describes, valued, with their returns after delivery;
+    /// their bases are added to `bases`.
+    private func plan(_ order: Order, bases: inout [String]) -> [PlannedShipment] {
+        // Returns after delivery lower the value on this day, in the order they happened.
+        let afterDelivery = order.returns.isEmpty ? []
+            : order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) })
+                .filter { $0.stage == .afterDelivery && $0.at.moscowDate <= day }
+        var shipments: [PlannedShipment] = []
+        for index in order.shipments.indices where order.shipments[index].date <= day {
+            let base = "shipment:\(order.shipments[index].id)"
+            bases.append(base)
+            var returns: [PlannedReturn] = []
+            var current: [Int: ExactDecimal] = [:]
+            for ret in afterDelivery where ret.shipmentID == order.shipments[index].id {
+                if returns.isEmpty {
+                    current = Dictionary(order.shipments[index].lines.map { ($0.lineNo, $0.quantity) },
+                                         uniquingKeysWith: { a, _ in a })
+                }
+                // Line by line, in the order they happened.
+                let before = DayComputation.value(of: current.map { ($0.key, $0.value) }, in: order)
+                for line in ret.lines { current[line.lineNo] = (current[line.lineNo] ?? .zero) - line.quantity }
+                let after = DayComputation.value(of: current.map { ($0.key, $0.value) }, in: order)
+                let returnBase = "return:\(ret.id)"
+                bases.append(returnBase)
+                returns.append(PlannedReturn(ret: ret, base: returnBase, change: after - before))
+            }
+            shipments.append(PlannedShipment(index: index, base: base, value: Self.value(of: order.shipments[index], in: order),
+                                             returns: returns))
+        }
+        return shipments
+    }
+
+    /// The movements of one order's planned shipments (and their returns), described by the documents the
+    /// ledger holds and staged against the movements earlier days wrote.
+    private func describe(_ order: Order, _ shipments: [PlannedShipment], versionsByOrder: [OrderID: [DocumentStamp]],
+                          histories: [String: [(movement: BalanceMovement, businessDate: CivilDate)]],
+                          into movements: inout [BalanceMovement], facts: inout DayFacts) {
+        let inn = order.customer.inn.value
+        facts.customersTouched.insert(inn)
+        facts.customerNames[inn] = order.customer.name
+        guard !shipments.isEmpty else { return }
+        let versions = versionsByOrder[order.id] ?? []
+        for planned in shipments {
+            let shipment = order.shipments[planned.index]
+            let document = documentAsOfDay(versions, identity: "UPD:\(shipment.id)")
+            let reference: String
+            if let document, let number = document.number {
+                reference = "УПД № \(prefix)\(number) от \(document.date.russian)"
+                    + (document.correctionNumber > 0 ? ", испр. \(document.correctionNumber)" : "")
+            } else {
+                reference = "Отгрузка \(shipment.id) от \(shipment.date.russian)"
+            }
+            if let movement = staged(histories, base: planned.base, value: planned.value, customer: inn,
+                                     date: shipment.date, kind: .shipment, orderID: order.id, reference: reference) {
+                movements.append(movement)
+            }
+            for item in planned.returns {
+                let ret = item.ret
+                let ukd = documentAsOfDay(versions, identity: "UKD:\(ret.id)")
+                let reference = ukd?.number.map { "УКД № \(prefix)\($0) от \(ukd?.date.russian ?? "")" }
+                    ?? "Возврат \(ret.id) от \(ret.at.moscowDate.russian)"
+                if let movement = staged(histories, base: item.base, value: item.change, customer: inn,
+                                         date: ret.at.moscowDate, kind: .adjustment, orderID: order.id,
+                                         reference: reference) {
+                    movements.append(movement)
+                }
+            }
+        }
+    }
+
+    /// The shipped value of each prepaid order with weighed goods that shipped (by its place in `orders`).
+    func weighedPrepaid(_ orders: [Order]) -> [(index: Int, shipped: Money)] {
+        func isWeighedPrepaid(_ order: Order) -> Bool {
+            order.status != .cancelled && order.terms.payment == .prepaid && order.lines.contains(where: \.weighed)
+                && !order.shipments.isEmpty
+        }
+        func shipped(_ order: Order) -> Money {
+            var total = Money.zero
+            for shipment in order.shipments { total += Self.value(of: shipment, in: order) }
+            return total
+        }
+        return orders.indices.filter { isWeighedPrepaid(orders[$0]) }.map { ($0, shipped(orders[$0])) }
+    }
+
+    func record(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
+        var movements: [BalanceMovement] = []
+        movements.reserveCapacity(orders.count * 2 + facts.touchedPayments.count)
+        // What needs no ledger is computed on another core while this thread reads and writes: the weighed
+        // goods' shipped values at once, and each block of orders while the one before it is described.
+        let weighing = Background { [self] in weighedPrepaid(orders) }
+        // A block of orders at a time: their documents and the histories of their movements are read at once.
+        let ranges = stride(from: 0, to: orders.count, by: Self.readBlock).map { $0..<min(orders.count, $0 + Self.readBlock) }
+        func planning(_ position: Int) -> Background<PlannedBlock> {
+            let range = ranges[position]
+            return Background { [self] in plan(orders, range) }
+        }
+        var next = ranges.isEmpty ? nil : planning(0)
+        for position in ranges.indices {
+            guard let current = next else { break }
+            let block = current.wait()
+            next = position + 1 < ranges.count ? planning(position + 1) : nil
+            let versionsByOrder = try tx.documentStamps(orders: block.shipping)
+            let histories = try tx.movementHistories(bases: block.bases)
+            for (index, shipments) in block.orders {
+                describe(orders[index], shipments, versionsByOrder: versionsByOrder, histories: histories,
+                         into: &movements, facts: &facts)
+            }
+        }
+        // Payments: one movement per payment and customer it paid for; the rest is the payer's credit.
+        let known = try tx.customerINNs()
+        var start = 0
+        while start < facts.touchedPayments.count {
+            let block = Array(facts.touchedPayments[start..<min(facts.touchedPayments.count, start + Self.readBlock)])
+            start += block.count
+            let payments = try tx.paymentsReadDirectly(ids: block)
+            let sharesByPayment = try tx.allocatedShares(payments: block)
+            var planned: [(id: PaymentID, payment: Payment, reference: String, amounts: [(customer: String, amount: Money)])] = []
+            planned.reserveCapacity(block.count)
+            for id in block {
+                guard let payment = payments[id], !payment.isPayout(providerINN: providerINN) else { continue }
+                var perCustomer: [String: Money] = [:]
+                var allocated = Money.zero
+                for share in sharesByPayment[id] ?? [] {
+                    let customer = share.customerINN ?? payment.payerINN ?? ""
+                    perCustomer[customer, default: .zero] += share.amount
+                    allocated += share.amount
+                }
+                let remainder = payment.amount - allocated
+                if remainder.isPositive, let payer = payment.payerINN, known.contains(payer) {
+                    perCustomer[payer, default: .zero] += remainder
+                }
+                let reference = payment.documentNumber.map { "Оплата (п/п № \($0) от \((payment.documentDate ?? payment.receivedOn).russian))" }
+                    ?? "Оплата через ИнвойсБокс от \(payment.receivedOn.russian)"
+                planned.append((id, payment, reference, perCustomer.sorted(by: { $0.key < $1.key })
+                    .filter { !$0.key.isEmpty }.map { ($0.key, $0.value) }))
+            }
+            var bases: [[String]] = []
+            bases.reserveCapacity(planned.count)
+            for item in planned { bases.append(item.amounts.map { "payment:\(item.id):\($0.customer)" }) }
+            let histories = try tx.movementHistories(bases: bases.flatMap { $0 })
+            for (item, itemBases) in zip(planned, bases) {
+                for ((customer, amount), base) in zip(item.amounts, itemBases) {
+                    facts.customersTouched.insert(customer)
+                    if let movement = staged(histories, base: base, value: -amount, customer: customer,
+                                             date: item.payment.receivedOn, kind: .payment, orderID: nil, reference: item.reference) {
+                        movements.append(movement)
+                    }
+                }
+            }
+        }
+        // Weighed goods: a prepaid order paid more than its shipped value.
+        let weighed = weighing.wait()
+        let weighedPaid = try tx.allocatedAmounts(orders: weighed.map { orders[$0.index].id })
+        var settlements: [PrepaidSettlementInput] = []
+        func settlement(_ order: Order, shipped: Money) -> PrepaidSettlementInput? {
+            let paid = weighedPaid[order.id] ?? .zero
+            guard paid.isPositive else { return nil }
+            return PrepaidSettlementInput(
+                orderID: order.id, billNumber: order.bill.number, customerINN: order.customer.inn.value,
+                ordered: order.bill.amount, paid: paid, shippedValue: shipped,
+                settledOn: order.shipments.map(\.date).max() ?? day)
+        }
+        for (index, shipped) in weighed {
+            if let input = settlement(orders[index], shipped: shipped) { settlements.append(input) }
+        }
+        let report = WeighedGoods.settle(settlements, treatment: weighedTreatment)
+        facts.settlements = report
+        let settlementHistories = try tx.movementHistories(bases: report.movements.map(\.id))
+        for movement in report.movements {
+            if let staged = staged(settlementHistories, base: movement.id, value: movement.amount, customer: movement.customerINN,
+                                   date: movement.date, kind: movement.kind, orderID: movement.orderID,
+                                   reference: movement.reference) {
+                movements.append(staged)
+            }
+        }
+        _ = try tx.recordMovements(movements, businessDate: day)
+    }
+
+    func creditControl(_ tx: LedgerTransaction, facts: inout DayFacts) throws {
+        var deferral: [OrderID: Int] = [:]
+        var accounts: [CreditAccount] = []
+        var movements: [BalanceMovement] = []
+        let start2000 = CivilDate(year: 2000, month: 1, day: 1)!
+        let customers = facts.customersTouched.sorted()
+        var start = 0
+        while start < customers.count {
+            // A block of customers at a time: their orders' terms, latest names and movements read at once.
+            let block = Array(customers[start..<min(customers.count, start + Self.readBlock)])
+            start += block.count
+            let termsByCustomer = try tx.orderTerms(customerINNs: block)
+            var latestByCustomer: [String: OrderTermsRecord] = [:]
+            for (inn, records) in termsByCustomer {
+                latestByCustomer[inn] = records.max(by: { ($0.createdAt, $0.orderID) < ($1.createdAt, $1.orderID) })
+            }
+            let names = try tx.customerNames(ofOrders: latestByCustomer.values.map(\.orderID))
+            let entries = try tx.movements(customerINNs: block, from: start2000, through: day, knownOn: day)
+            for inn in block {
+                // Terms from the orders' columns; only the latest order's customer name is read from its content.
+                let customerOrders = termsByCustomer[inn] ?? []
+                for record in customerOrders {
+                    deferral[record.orderID] = record.terms.payment == .postpaid ? record.terms.deferralDays : 0
+                }
+                if let latest = latestByCustomer[inn] {
+                    facts.creditLimits[inn] = latest.terms.creditLimit
+                    if let name = names[latest.orderID] { facts.customerNames[inn] = name }
+                    if latest.terms.payment == .postpaid {
+                        accounts.append(CreditAccount(customerINN: inn, creditLimit: latest.terms.creditLimit, openOrders: .zero))
+                    }
+                } else if let customer = try tx.customer(inn: inn) {
+                    facts.customerNames[inn] = customer.party.name
+                }
+                movements += entries[inn] ?? []
+            }
+        }
+        facts.ageing = Self.age(movements, deferralDays: deferral, asOf: day)
+        facts.stopList = CreditControl.stopList(ageing: facts.ageing, accounts: accounts, asOf: day)
+    }
+
+    /// `Receivables.age`, the first customers' half on another core: `movements` come customer by
+    /// customer in the order `Receivables.age` gives its customers (sorted ИНН), each movement once, so
+    /// the ageing of the two halves one after the other is the ageing of all of them.
+    static func age(_ movements: [BalanceMovement], deferralDays: [OrderID: Int], asOf: CivilDate) -> [CustomerAgeing] {
+        var split = movements.count / 2
+        while split > 0 && split < movements.count && movements[split].customerINN == movements[split - 1].customerINN {
+            split += 1
+        }
+        guard split > 0 && split < movements.count else {
+            return Receivables.age(movements, deferralDays: deferralDays, asOf: asOf)
+        }
+        let first = Array(movements[..<split])
+        let firstHalf = Background { Receivables.age(first, deferralDays: deferralDays, asOf: asOf) }
+        let second = Receivables.age(Array(movements[split...]), deferralDays: deferralDays, asOf: asOf)
+        return firstHalf.wait() + second
+    }
+}
