@@ -82,6 +82,25 @@ final class RawQuery {
         return date
     }
 
+    /// The column's bytes (`nil` for NULL), copied once into the array.
+    func bytes(_ column: CInt) -> [UInt8]? {
+        guard !isNull(column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// The column as text whatever its type: text as is, numbers in decimal (`Row`'s
+    /// `DatabaseValue` printed), `nil` for NULL and blobs.
+    func valueText(_ column: CInt) -> String? {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_INTEGER: String(sqlite3_column_int64(handle, column))
+        case SQLITE_FLOAT: String(sqlite3_column_double(handle, column))
+        case SQLITE_TEXT: text(column)
+        default: nil
+        }
+    }
+
     /// Whether the column's text equals `text` byte for byte (a NULL equals nothing).
     func textEquals(_ column: CInt, _ text: String) -> Bool {
         guard let pointer = sqlite3_column_text(handle, column) else { return false }
