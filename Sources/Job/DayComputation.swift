@@ -124,7 +124,7 @@ struct DayComputation {
             }
         }
         endStep("orders")
-        for payment in ingested.payments { _ = try tx.upsertPayment(payment, businessDate: day) }
+        try tx.upsertPayments(ingested.payments, businessDate: day)
         for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
         endStep("payments")
 
@@ -189,8 +189,8 @@ struct DayComputation {
                 pinned[payment.id] = records.filter(\.pinned).map(\.allocation)
             }
         }
-        let earlierOpen = try tx.unallocatedPayments().map(\.payment)
-            .filter { !ingestedIDs.contains($0.id) && $0.receivedOn <= day && !isPayout($0) } // a payout is checked on its own day, never allocated
+        let earlierOpen = try tx.unallocatedPayments(excluding: ingestedIDs, receivedThrough: day).map(\.payment)
+            .filter { !isPayout($0) } // a payout is checked on its own day, never allocated
         let earlierAllocations = try tx.allocations(payments: earlierOpen.map(\.id))
         for payment in earlierOpen {
             let records = earlierAllocations[payment.id] ?? []

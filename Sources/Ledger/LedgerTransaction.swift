@@ -331,18 +331,33 @@ public final class LedgerTransaction: LedgerReader {
                 }
             }
             var result = AllocationReplacement(changedPayments: [], pinnedAdded: 0, pinnedKept: 0)
-            for payment in payments.sorted() {
-                let current = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT order_id, bill_number, amount, method FROM allocations WHERE payment_id = ? AND pinned = 0
-                    """), arguments: [payment.rawValue]).map { row in
-                    AllocationKey(order: row["order_id"], bill: row["bill_number"], amount: row["amount"],
-                                  method: row["method"])
-                }
+            let ordered = payments.sorted()
+            // Every payment's current automatic allocations, read at once: a payment's rows change only
+            // in its own turn below.
+            var current: [PaymentID: [AllocationKey]] = [:]
+            try forEachRow(ReconcileSQL.automaticAllocationsOfPayments, keys: ordered.map(\.rawValue)) { row in
+                current[PaymentID(row[0] as String), default: []].append(
+                    AllocationKey(order: row[1], bill: row[2], amount: row[3], method: row[4]))
+            }
+            let insert = try DirectInsert(db, sql: ReconcileSQL.insertAllocation)
+            let day = businessDate.iso
+            for payment in ordered {
+                let stored = current[payment] ?? []
                 let wanted = (byPayment[payment] ?? []).map(AllocationKey.init)
-                if current.sorted() == wanted.sorted() { continue }
-                try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment.rawValue])
+                if stored.sorted() == wanted.sorted() { continue }
+                if !stored.isEmpty {  // (deleting no rows changes nothing)
+                    try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment.rawValue])
+                }
                 for allocation in byPayment[payment] ?? [] {
-                    try insertAllocation(allocation, pinned: false, businessDate: businessDate, runID: runID)
+                    insert.bind(allocation.paymentID.rawValue)
+                    insert.bind(allocation.orderID.rawValue)
+                    insert.bind(allocation.billNumber.rawValue)
+                    insert.bind(allocation.amount.kopecks)
+                    insert.bind(allocation.method.rawValue)
+                    insert.bind(day)
+                    if let runID { insert.bind(runID) } else { insert.bind(nil as String?) }
+                    insert.bind(Int64(0))
+                    try insert.step()
                 }
                 result.changedPayments.append(payment)
             }
@@ -357,9 +372,7 @@ public final class LedgerTransaction: LedgerReader {
                     result.pinnedAdded += 1
                 }
             }
-            for payment in payments.sorted() {
-                try checkNotOverallocated(payment)
-            }
+            try checkNotOverallocated(ordered)
             return result
         }
     }
@@ -373,18 +386,22 @@ public final class LedgerTransaction: LedgerReader {
                              pinned ? 1 : 0])
     }
 
-    private func checkNotOverallocated(_ payment: PaymentID) throws {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT p.amount AS amount, COALESCE(SUM(a.amount), 0) AS allocated
-            FROM payments p LEFT JOIN allocations a ON a.payment_id = p.id
-            WHERE p.id = ? GROUP BY p.id
-            """), arguments: [payment.rawValue]) else {
-            throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
-                              reason: "the payment is not in the ledger")
+    /// Throws for the first of `payments` (in their order) that the ledger does not hold or whose
+    /// allocations exceed its amount; the sums are read a chunk of payments at a time.
+    private func checkNotOverallocated(_ payments: [PaymentID]) throws {
+        var sums: [String: (amount: Int64, allocated: Int64)] = [:]
+        try forEachRow(ReconcileSQL.allocatedOfPayments, keys: payments.map(\.rawValue)) { row in
+            sums[row[0] as String] = (row[1], row[2])
         }
-        if (row["allocated"] as Int64) > (row["amount"] as Int64) {
-            throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
-                              reason: "its allocations exceed its amount")
+        for payment in payments {
+            guard let sum = sums[payment.rawValue] else {
+                throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                  reason: "the payment is not in the ledger")
+            }
+            if sum.allocated > sum.amount {
+                throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                  reason: "its allocations exceed its amount")
+            }
         }
     }
 

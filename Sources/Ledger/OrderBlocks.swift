@@ -316,7 +316,7 @@ private struct OrderBlockWriter {
 /// An `INSERT` prepared once and run many times with its values bound directly through SQLite's C API
 /// (text copied by SQLite), without `StatementArguments` per row. Bind every parameter in order, then
 /// ``step()``.
-private final class DirectInsert {
+final class DirectInsert {
     private let statement: Statement
     private let handle: OpaquePointer
     private let parameterCount: CInt
