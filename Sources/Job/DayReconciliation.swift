@@ -25,6 +25,9 @@ extension DayComputation {
     /// matcher's from `ingested`, and earlier payments are read without them), so the caller writes
     /// those rows while the matcher runs, and ``finishReconciliation(_:_:facts:)`` writes its decisions.
     func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: OrdersByID) throws -> StartedReconciliation {
+        // The bill numbers the day's purposes quote, found on another core while the ledger is read.
+        let dayPayments = ingested.payments
+        let quoting = Background { PurposeQuotes(dayPayments) }
         let ingestedIDs = Set(ingested.payments.map(\.id))
         // Re-matched from scratch: the day's payments, and earlier ones that have nothing
         // allocated or whose automatic allocations were all made by this business day.
@@ -83,7 +86,7 @@ extension DayComputation {
         let input = MatchingInput(
             payments: rematch.map { OpenPayment($0, existingAllocations: pinned[$0.id] ?? []) } + credit,
             bills: bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
-            configuration: matchingConfiguration)
+            configuration: matchingConfiguration, purposeQuotes: quoting.wait())
         return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematch, credit: credit,
                                      existingAutomatic: existingAutomatic,
                                      matching: Background { Matcher.match(input) })

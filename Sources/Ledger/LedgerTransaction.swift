@@ -332,20 +332,31 @@ public final class LedgerTransaction: LedgerReader {
             }
             var result = AllocationReplacement(changedPayments: [], pinnedAdded: 0, pinnedKept: 0)
             let ordered = payments.sorted()
-            // Every payment's current automatic allocations, read at once: a payment's rows change only
-            // in its own turn below.
-            var current: [PaymentID: [AllocationKey]] = [:]
-            try forEachRow(ReconcileSQL.automaticAllocationsOfPayments, keys: ordered.map(\.rawValue)) { row in
-                current[PaymentID(row[0] as String), default: []].append(
-                    AllocationKey(order: row[1], bill: row[2], amount: row[3], method: row[4]))
+            // Every payment's amount and stored allocations, read at once: a payment's rows change only in
+            // its own turn below (and by its pins after), so what it holds at the end is known without
+            // reading it again.
+            var stored: [PaymentID: StoredAllocations] = [:]
+            try forEachRow(ReconcileSQL.paymentsWithAllocations, keys: ordered.map(\.rawValue)) { row in
+                let id = PaymentID(row[0] as String)
+                var entry = stored[id] ?? StoredAllocations(amount: row[1])
+                if let amount = row[4] as Int64? {
+                    if (row[6] as Int64) == 0 {
+                        entry.automatic.append(AllocationKey(order: row[2], bill: row[3], amount: amount, method: row[5]))
+                    } else {
+                        entry.pinned.append(amount)
+                    }
+                }
+                stored[id] = entry
             }
+            var held: [PaymentID: [Int64]] = [:]  // each payment's allocations at the end
             let insert = try DirectInsert(db, sql: ReconcileSQL.insertAllocation)
             let day = businessDate.iso
             for payment in ordered {
-                let stored = current[payment] ?? []
+                let current = stored[payment]?.automatic ?? []
                 let wanted = (byPayment[payment] ?? []).map(AllocationKey.init)
-                if stored.sorted() == wanted.sorted() { continue }
-                if !stored.isEmpty {  // (deleting no rows changes nothing)
+                held[payment] = (stored[payment]?.pinned ?? []) + current.map(\.amount)
+                if current.sorted() == wanted.sorted() { continue }
+                if !current.isEmpty {  // (deleting no rows changes nothing)
                     try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment.rawValue])
                 }
                 for allocation in byPayment[payment] ?? [] {
@@ -359,6 +370,7 @@ public final class LedgerTransaction: LedgerReader {
                     insert.bind(Int64(0))
                     try insert.step()
                 }
+                held[payment] = (stored[payment]?.pinned ?? []) + wanted.map(\.amount)
                 result.changedPayments.append(payment)
             }
             for allocation in pinned {
@@ -369,12 +381,44 @@ public final class LedgerTransaction: LedgerReader {
                     result.pinnedKept += 1
                 } else {
                     try insertAllocation(allocation, pinned: true, businessDate: businessDate, runID: runID)
+                    held[allocation.paymentID, default: []].append(allocation.amount.kopecks)
                     result.pinnedAdded += 1
                 }
             }
-            try checkNotOverallocated(ordered)
+            // No payment's allocations may exceed it: the first that does (in id order) is refused.
+            for payment in ordered {
+                guard let amount = stored[payment]?.amount else {
+                    throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                      reason: "the payment is not in the ledger")
+                }
+                var sum: Int64 = 0
+                for value in held[payment] ?? [] {
+                    let (next, overflow) = sum.addingReportingOverflow(value)
+                    // (Beyond 64 bits the ledger's own sum refuses it, as it always did.)
+                    if overflow { return try checkedByLedger(ordered, result) }
+                    sum = next
+                }
+                if sum > amount {
+                    throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                      reason: "its allocations exceed its amount")
+                }
+            }
             return result
         }
+    }
+
+    /// A payment's amount and its stored allocations, as ``replaceAutomaticAllocations(forPayments:with:businessDate:runID:)`` reads them.
+    private struct StoredAllocations {
+        var amount: Int64
+        var automatic: [AllocationKey] = []
+        /// The amounts of its pinned allocations.
+        var pinned: [Int64] = []
+    }
+
+    /// `result`, once the ledger's sums of `payments`' allocations pass ``checkNotOverallocated(_:)``.
+    private func checkedByLedger(_ payments: [PaymentID], _ result: AllocationReplacement) throws -> AllocationReplacement {
+        try checkNotOverallocated(payments)
+        return result
     }
 
     private func insertAllocation(_ allocation: Allocation, pinned: Bool, businessDate: CivilDate, runID: Int64?) throws {

@@ -128,8 +128,9 @@ enum ReconcileSQL {
         WHERE p.amount > COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0)
         ORDER BY p.received_on, p.id
         """
-    static let automaticAllocationsOfPayments = """
-        SELECT payment_id, order_id, bill_number, amount, method FROM allocations WHERE payment_id IN ({keys}) AND pinned = 0
+    static let paymentsWithAllocations = """
+        SELECT p.id, p.amount, a.order_id, a.bill_number, a.amount, a.method, a.pinned
+        FROM payments p LEFT JOIN allocations a ON a.payment_id = p.id WHERE p.id IN ({keys})
         """
     static let insertAllocation = """
         INSERT INTO allocations (payment_id, order_id, bill_number, amount, method, business_date, run_id, pinned)
@@ -143,7 +144,7 @@ enum ReconcileSQL {
 
     /// Every keyed query with two keys, as `EXPLAIN QUERY PLAN` sees them.
     static var keyed: [String] {
-        [storedPayments, automaticAllocationsOfPayments, allocatedOfPayments].map {
+        [storedPayments, paymentsWithAllocations, allocatedOfPayments].map {
             $0.replacingOccurrences(of: "{keys}", with: "?, ?")
         }
     }

@@ -24,6 +24,7 @@ public enum Matcher {
 struct MatchingEngine {
     let configuration: MatchingConfiguration
     let knownCustomers: Set<String>
+    let purposeQuotes: PurposeQuotes
 
     // Bills, canonical order; index = age rank.
     let bills: [OpenBill]
@@ -72,6 +73,7 @@ struct MatchingEngine {
     init(_ input: MatchingInput) {
         configuration = input.configuration
         knownCustomers = input.knownCustomerINNs
+        purposeQuotes = input.purposeQuotes
 
         // Byte order of the UTF-8 text: deterministic, and without the Unicode-normalising
         // comparison `String <` does for Cyrillic numbers (a million bills sort in a fraction).
@@ -474,7 +476,7 @@ struct MatchingEngine {
     /// Rule 3. Returns whether the purpose quoted a bill number (then rules 4–6 never apply).
     private mutating func matchReference(payment index: Int, payer: String?) -> Bool {
         let payment = payments[index].payment
-        let quotes = BillReference.quotes(in: payment.purpose)
+        let quotes = purposeQuotes.quotes(of: payment)
         guard !quotes.isEmpty else { return false }
         var resolved: [Int32] = []
         var unknown: [QuotedBillNumber] = []

@@ -132,6 +132,29 @@ struct ReconcileReadsTests {
                 } throws: { error in
                     "\(error)".contains("payment P-1000") && "\(error)".contains("exceed")
                 }
+                // A pinned allocation counts: P-0 (100 kopecks, none allocated) pinned 80, then 30 automatic is too much, 20 is not.
+                func to(_ payment: PaymentID, _ kopecks: Int64, _ method: AllocationMethod) -> Allocation {
+                    Allocation(paymentID: payment, orderID: order.id, billNumber: order.bill.number, amount: Money(kopecks: kopecks),
+                               method: method)
+                }
+                let pinned = try tx.replaceAutomaticAllocations(forPayments: ["P-0"], with: [to("P-0", 80, .pin)],
+                                                                businessDate: Self.later, runID: nil)
+                #expect(pinned.pinnedAdded == 1 && pinned.changedPayments.isEmpty)
+                #expect {
+                    try tx.replaceAutomaticAllocations(forPayments: ["P-0"], with: [to("P-0", 30, .reference)],
+                                                       businessDate: Self.later, runID: nil)
+                } throws: { error in
+                    "\(error)".contains("payment P-0") && "\(error)".contains("exceed")
+                }
+                #expect {
+                    try tx.replaceAutomaticAllocations(forPayments: ["P-0"], with: [to("P-0", 25, .reference), to("P-0", 80, .pin)],
+                                                       businessDate: Self.later, runID: nil)
+                } throws: { error in
+                    "\(error)".contains("payment P-0") && "\(error)".contains("exceed")
+                }
+                let fits = try tx.replaceAutomaticAllocations(forPayments: ["P-0"], with: [to("P-0", 20, .reference), to("P-0", 80, .pin)],
+                                                              businessDate: Self.later, runID: nil)
+                #expect(fits.pinnedKept == 1 && fits.changedPayments == ["P-0"])
                 #expect {
                     try tx.replaceAutomaticAllocations(forPayments: ["NONE"], with: [], businessDate: Self.later, runID: nil)
                 } throws: { error in
