@@ -317,28 +317,32 @@ public final class LedgerTransaction: LedgerReader {
     public func replaceAutomaticAllocations(forPayments payments: Set<PaymentID>, with allocations: [Allocation],
                                             businessDate: CivilDate, runID: Int64? = nil) throws -> AllocationReplacement {
         try guarded("replace allocations") {
-            var byPayment: [PaymentID: [Allocation]] = [:]
-            var pinned: [Allocation] = []
+            // Each payment by its place in id order: one lookup per allocation and per row read.
+            let ordered = payments.sorted()
+            var place: [PaymentID: Int] = [:]
+            place.reserveCapacity(ordered.count)
+            for (index, payment) in ordered.enumerated() { place[payment] = index }
+            var byPayment = Array(repeating: [Allocation](), count: ordered.count)
+            var pinned: [(place: Int, allocation: Allocation)] = []
             for allocation in allocations {
-                guard payments.contains(allocation.paymentID) else {
+                guard let index = place[allocation.paymentID] else {
                     throw LedgerError(operation: "replace allocations", record: "payment \(allocation.paymentID)",
                                       reason: "an allocation of a payment outside the set being replaced")
                 }
                 if allocation.method == .pin {
-                    pinned.append(allocation)
+                    pinned.append((index, allocation))
                 } else {
-                    byPayment[allocation.paymentID, default: []].append(allocation)
+                    byPayment[index].append(allocation)
                 }
             }
             var result = AllocationReplacement(changedPayments: [], pinnedAdded: 0, pinnedKept: 0)
-            let ordered = payments.sorted()
             // Every payment's amount and stored allocations, read at once: a payment's rows change only in
             // its own turn below (and by its pins after), so what it holds at the end is known without
             // reading it again.
-            var stored: [PaymentID: StoredAllocations] = [:]
+            var stored = Array(repeating: StoredAllocations?.none, count: ordered.count)
             try forEachRow(ReconcileSQL.paymentsWithAllocations, keys: ordered.map(\.rawValue)) { row in
-                let id = PaymentID(row[0] as String)
-                var entry = stored[id] ?? StoredAllocations(amount: row[1])
+                guard let index = place[PaymentID(row[0] as String)] else { return }
+                var entry = stored[index] ?? StoredAllocations(amount: row[1])
                 if let amount = row[4] as Int64? {
                     if (row[6] as Int64) == 0 {
                         entry.automatic.append(AllocationKey(order: row[2], bill: row[3], amount: amount, method: row[5]))
@@ -346,20 +350,20 @@ public final class LedgerTransaction: LedgerReader {
                         entry.pinned.append(amount)
                     }
                 }
-                stored[id] = entry
+                stored[index] = entry
             }
-            var held: [PaymentID: [Int64]] = [:]  // each payment's allocations at the end
+            var held = Array(repeating: [Int64](), count: ordered.count)  // each payment's allocations at the end
             let insert = try DirectInsert(db, sql: ReconcileSQL.insertAllocation)
             let day = businessDate.iso
-            for payment in ordered {
-                let current = stored[payment]?.automatic ?? []
-                let wanted = (byPayment[payment] ?? []).map(AllocationKey.init)
-                held[payment] = (stored[payment]?.pinned ?? []) + current.map(\.amount)
+            for (index, payment) in ordered.enumerated() {
+                let current = stored[index]?.automatic ?? []
+                let wanted = byPayment[index].map(AllocationKey.init)
+                held[index] = (stored[index]?.pinned ?? []) + current.map(\.amount)
                 if current.sorted() == wanted.sorted() { continue }
                 if !current.isEmpty {  // (deleting no rows changes nothing)
                     try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment.rawValue])
                 }
-                for allocation in byPayment[payment] ?? [] {
+                for allocation in byPayment[index] {
                     insert.bind(allocation.paymentID.rawValue)
                     insert.bind(allocation.orderID.rawValue)
                     insert.bind(allocation.billNumber.rawValue)
@@ -370,10 +374,10 @@ public final class LedgerTransaction: LedgerReader {
                     insert.bind(Int64(0))
                     try insert.step()
                 }
-                held[payment] = (stored[payment]?.pinned ?? []) + wanted.map(\.amount)
+                held[index] = (stored[index]?.pinned ?? []) + wanted.map(\.amount)
                 result.changedPayments.append(payment)
             }
-            for allocation in pinned {
+            for (index, allocation) in pinned {
                 let exists = try Bool.fetchOne(db.cachedStatement(sql: """
                     SELECT EXISTS (SELECT 1 FROM allocations WHERE payment_id = ? AND bill_number = ? AND pinned = 1)
                     """), arguments: [allocation.paymentID.rawValue, allocation.billNumber.rawValue]) ?? false
@@ -381,18 +385,18 @@ public final class LedgerTransaction: LedgerReader {
                     result.pinnedKept += 1
                 } else {
                     try insertAllocation(allocation, pinned: true, businessDate: businessDate, runID: runID)
-                    held[allocation.paymentID, default: []].append(allocation.amount.kopecks)
+                    held[index].append(allocation.amount.kopecks)
                     result.pinnedAdded += 1
                 }
             }
             // No payment's allocations may exceed it: the first that does (in id order) is refused.
-            for payment in ordered {
-                guard let amount = stored[payment]?.amount else {
+            for (index, payment) in ordered.enumerated() {
+                guard let amount = stored[index]?.amount else {
                     throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
                                       reason: "the payment is not in the ledger")
                 }
                 var sum: Int64 = 0
-                for value in held[payment] ?? [] {
+                for value in held[index] {
                     let (next, overflow) = sum.addingReportingOverflow(value)
                     // (Beyond 64 bits the ledger's own sum refuses it, as it always did.)
                     if overflow { return try checkedByLedger(ordered, result) }
