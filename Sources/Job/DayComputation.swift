@@ -44,7 +44,8 @@ struct DayFacts: Sendable {
     var customersTouched: Set<String> = []
     var documentsIssued: Int = 0
     /// Wall seconds of each step of the day's write (`orders`, `payments`, `reconcile`,
-    /// `documents`, `movements`, `credit`), for the day's log line and the benchmark.
+    /// `documents`, `movements`, `credit`), for the day's log line and the benchmark (a step done in
+    /// parts, as `reconcile` around `payments`, is the sum of its parts).
     var stepSeconds: [String: Double] = [:]
     /// When the last step ended (what the write takes after it is the commit).
     var computedAt: ContinuousClock.Instant?
@@ -101,7 +102,7 @@ struct DayComputation {
         func endStep(_ name: String) {
             let now = clock.now
             let elapsed = now - stepStart
-            facts.stepSeconds[name] = elapsed.inSeconds
+            facts.stepSeconds[name, default: 0] += elapsed.inSeconds
             stepStart = now
         }
 
@@ -124,13 +125,15 @@ struct DayComputation {
             }
         }
         endStep("orders")
-        for payment in ingested.payments { _ = try tx.upsertPayment(payment, businessDate: day) }
+        // 2. Payments to bills. What the matcher needs does not depend on the day's payment and
+        // quarantine rows: it is read first, and the matcher runs on another core while they are written.
+        let ordersByID = OrdersByID(orders)
+        let reconciliation = try startReconciliation(tx, orders: ordersByID)
+        endStep("reconcile")
+        try tx.upsertPayments(ingested.payments, businessDate: day)
         for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
         endStep("payments")
-
-        // 2. Payments to bills.
-        let ordersByID = OrdersByID(orders)
-        try reconcile(tx, orders: ordersByID, facts: &facts)
+        try finishReconciliation(tx, reconciliation, facts: &facts)
         endStep("reconcile")
 
         // 3. Documents.
@@ -161,110 +164,9 @@ struct DayComputation {
         return try (0..<chunks).flatMap { chunk in try all[chunk]?.get() ?? [] }
     }
 
-    // MARK: Reconciliation
+    // MARK: Reconciliation (DayReconciliation.swift)
 
-    private func isPayout(_ payment: Payment) -> Bool { payment.isPayout(providerINN: providerINN) }
-
-    private func reconcile(_ tx: LedgerTransaction, orders dayOrders: OrdersByID, facts: inout DayFacts) throws {
-        let ingestedIDs = Set(ingested.payments.map(\.id))
-        // Re-matched from scratch: the day's payments, and earlier ones that have nothing
-        // allocated or whose automatic allocations were all made by this business day.
-        var rematch: [Payment] = []
-        var credit: [OpenPayment] = []
-        var existingAutomatic: [PaymentID: [Allocation]] = [:]
-        var pinned: [PaymentID: [Allocation]] = [:]
-        /// Keeps what the ledger already holds for the payment: its remainder is credit.
-        func keep(_ payment: Payment, _ records: [AllocationRecord]) {
-            credit.append(OpenPayment(payment, existingAllocations: records.map(\.allocation)))
-            existingAutomatic[payment.id] = records.filter { !$0.pinned }.map(\.allocation)
-        }
-        let ingestedAllocations = try tx.allocations(payments: ingested.payments.map(\.id))
-        for payment in ingested.payments {
-            let records = ingestedAllocations[payment.id] ?? []
-            // A rerun of an earlier day keeps what later days decided for its payments.
-            if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
-                keep(payment, records)
-            } else {
-                rematch.append(payment)
-                pinned[payment.id] = records.filter(\.pinned).map(\.allocation)
-            }
-        }
-        let earlierOpen = try tx.unallocatedPayments().map(\.payment)
-            .filter { !ingestedIDs.contains($0.id) && $0.receivedOn <= day && !isPayout($0) } // a payout is checked on its own day, never allocated
-        let earlierAllocations = try tx.allocations(payments: earlierOpen.map(\.id))
-        for payment in earlierOpen {
-            let records = earlierAllocations[payment.id] ?? []
-            if records.allSatisfy({ !$0.pinned && $0.businessDate == day }) {
-                rematch.append(payment)
-                pinned[payment.id] = []
-            } else {
-                keep(payment, records)
-            }
-        }
-        let rematchIDs = Set(rematch.map(\.id))
-        var bills: [Reconcile.OpenBill] = []
-        var orderCache: [OrderID: Order] = [:]
-        for bill in try tx.openBills(excludingAutomaticAllocationsOf: rematchIDs) {
-            let order: Order
-            if let cached = dayOrders[bill.orderID] ?? orderCache[bill.orderID] {
-                order = cached
-            } else if let record = try tx.order(bill.orderID), record.firstSeen <= day {
-                // (a bill first seen on a later day did not exist yet for this day)
-                order = record.order
-                orderCache[bill.orderID] = order
-            } else {
-                continue
-            }
-            bills.append(Reconcile.OpenBill(order: order, allocated: bill.allocated))
-        }
-        let matchingConfiguration = try MatchingConfiguration(
-            writeOffLimit: configuration.policies.writeOffLimit, creditPaysLaterBills: configuration.policies.applyCredit,
-            providerINN: providerINN)
-        let input = MatchingInput(
-            payments: rematch.map { OpenPayment($0, existingAllocations: pinned[$0.id] ?? []) } + credit,
-            bills: bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
-            configuration: matchingConfiguration)
-        let result = Matcher.match(input)
-        facts.matching = result
-
-        var byPayment: [PaymentID: [Allocation]] = [:]
-        for allocation in result.allocations { byPayment[allocation.paymentID, default: []].append(allocation) }
-        var affected = rematchIDs
-        for payment in credit where byPayment[payment.payment.id] != nil {
-            affected.insert(payment.payment.id)
-            byPayment[payment.payment.id, default: []] += existingAutomatic[payment.payment.id] ?? []
-        }
-        try tx.replaceAutomaticAllocations(forPayments: affected, with: affected.sorted().flatMap { byPayment[$0] ?? [] },
-                                           businessDate: day, runID: runID)
-        if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
-        var firstRematched: [PaymentID: Payment] = [:]
-        for payment in rematch where firstRematched[payment.id] == nil { firstRematched[payment.id] = payment }
-        facts.touchedPayments = (rematch.map(\.id) + credit.map(\.payment.id)).filter { id in
-            !(firstRematched[id].map(isPayout) ?? false) || ingestedIDs.contains(id)
-        }
-
-        // Provider payouts: checked against the provider payments they cover, never allocated.
-        if let provider = configuration.sources.invoicebox,
-           let commission = CommissionRate(percent: configuration.policies.commissionPercent.description) {
-            let payouts = ingested.payments.filter(isPayout)
-            if !payouts.isEmpty {
-                let from = day.adding(days: -(configuration.policies.settlementLagDays + 31))
-                let providerPayments = try tx.payments(receivedFrom: from, through: day).filter { $0.source == .invoicebox }
-                let earlier = try tx.payments(receivedFrom: from, through: day.adding(days: -1)).filter(isPayout)
-                // What earlier payouts covered: replay them in order (deterministic).
-                let previous = PayoutCheck.check(
-                    payouts: earlier, providerPayments: providerPayments, alreadyCovered: [],
-                    configuration: PayoutConfiguration(providerINN: provider.providerINN,
-                                                       settlementLagDays: configuration.policies.settlementLagDays,
-                                                       commission: commission))
-                facts.payouts = PayoutCheck.check(
-                    payouts: payouts, providerPayments: providerPayments, alreadyCovered: previous.covered,
-                    configuration: PayoutConfiguration(providerINN: provider.providerINN,
-                                                       settlementLagDays: configuration.policies.settlementLagDays,
-                                                       commission: commission))
-            }
-        }
-    }
+    func isPayout(_ payment: Payment) -> Bool { payment.isPayout(providerINN: providerINN) }
 
     // MARK: Documents
 

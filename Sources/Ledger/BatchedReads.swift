@@ -12,7 +12,7 @@ extension LedgerReader {
     /// Runs `sql`, in which `{keys}` stands for the placeholders of one chunk of `keys`, once per
     /// chunk; the statements of full chunks are prepared once.
     /// `then`: arguments bound after the keys.
-    private func forEachRow(_ sql: String, keys: [String], then extra: StatementArguments = [],
+    func forEachRow(_ sql: String, keys: [String], then extra: StatementArguments = [],
                             _ body: (Row) throws -> Void) throws {
         var seen = Set<String>()
         let unique = keys.filter { seen.insert($0).inserted }

@@ -204,11 +204,17 @@ public class LedgerReader {
                 HAVING b.amount - COALESCE(SUM(a.amount), 0) > 0
                 ORDER BY b.date, b.number
                 """
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                OpenBill(billNumber: BillNumber(row["number"] as String), orderID: OrderID(row["order_id"] as String),
-                         customerINN: row["customer_inn"], date: try row.date("date"),
-                         amount: Money(kopecks: row["amount"]), allocated: Money(kopecks: row["allocated"]))
+            // (Columns by position, each distinct date parsed once: a day's bills share a few dates.)
+            var dates = DateCache()
+            var bills: [OpenBill] = []
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
+                guard let date = dates.date(row[3] as String?) else { throw CorruptValue(column: "date") }
+                bills.append(OpenBill(billNumber: BillNumber(row[0] as String), orderID: OrderID(row[1] as String),
+                                      customerINN: row[2], date: date,
+                                      amount: Money(kopecks: row[4]), allocated: Money(kopecks: row[5])))
             }
+            return bills
         }
     }
 

@@ -317,36 +317,67 @@ public final class LedgerTransaction: LedgerReader {
     public func replaceAutomaticAllocations(forPayments payments: Set<PaymentID>, with allocations: [Allocation],
                                             businessDate: CivilDate, runID: Int64? = nil) throws -> AllocationReplacement {
         try guarded("replace allocations") {
-            var byPayment: [PaymentID: [Allocation]] = [:]
-            var pinned: [Allocation] = []
+            // Each payment by its place in id order: one lookup per allocation and per row read.
+            let ordered = payments.sorted()
+            var place: [PaymentID: Int] = [:]
+            place.reserveCapacity(ordered.count)
+            for (index, payment) in ordered.enumerated() { place[payment] = index }
+            var byPayment = Array(repeating: [Allocation](), count: ordered.count)
+            var pinned: [(place: Int, allocation: Allocation)] = []
             for allocation in allocations {
-                guard payments.contains(allocation.paymentID) else {
+                guard let index = place[allocation.paymentID] else {
                     throw LedgerError(operation: "replace allocations", record: "payment \(allocation.paymentID)",
                                       reason: "an allocation of a payment outside the set being replaced")
                 }
                 if allocation.method == .pin {
-                    pinned.append(allocation)
+                    pinned.append((index, allocation))
                 } else {
-                    byPayment[allocation.paymentID, default: []].append(allocation)
+                    byPayment[index].append(allocation)
                 }
             }
             var result = AllocationReplacement(changedPayments: [], pinnedAdded: 0, pinnedKept: 0)
-            for payment in payments.sorted() {
-                let current = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT order_id, bill_number, amount, method FROM allocations WHERE payment_id = ? AND pinned = 0
-                    """), arguments: [payment.rawValue]).map { row in
-                    AllocationKey(order: row["order_id"], bill: row["bill_number"], amount: row["amount"],
-                                  method: row["method"])
+            // Every payment's amount and stored allocations, read at once: a payment's rows change only in
+            // its own turn below (and by its pins after), so what it holds at the end is known without
+            // reading it again.
+            var stored = Array(repeating: StoredAllocations?.none, count: ordered.count)
+            try forEachRow(ReconcileSQL.paymentsWithAllocations, keys: ordered.map(\.rawValue)) { row in
+                guard let index = place[PaymentID(row[0] as String)] else { return }
+                var entry = stored[index] ?? StoredAllocations(amount: row[1])
+                if let amount = row[4] as Int64? {
+                    if (row[6] as Int64) == 0 {
+                        entry.automatic.append(AllocationKey(order: row[2], bill: row[3], amount: amount, method: row[5]))
+                    } else {
+                        entry.pinned.append(amount)
+                    }
                 }
-                let wanted = (byPayment[payment] ?? []).map(AllocationKey.init)
+                stored[index] = entry
+            }
+            var held = Array(repeating: [Int64](), count: ordered.count)  // each payment's allocations at the end
+            let insert = try DirectInsert(db, sql: ReconcileSQL.insertAllocation)
+            let day = businessDate.iso
+            for (index, payment) in ordered.enumerated() {
+                let current = stored[index]?.automatic ?? []
+                let wanted = byPayment[index].map(AllocationKey.init)
+                held[index] = (stored[index]?.pinned ?? []) + current.map(\.amount)
                 if current.sorted() == wanted.sorted() { continue }
-                try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment.rawValue])
-                for allocation in byPayment[payment] ?? [] {
-                    try insertAllocation(allocation, pinned: false, businessDate: businessDate, runID: runID)
+                if !current.isEmpty {  // (deleting no rows changes nothing)
+                    try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment.rawValue])
                 }
+                for allocation in byPayment[index] {
+                    insert.bind(allocation.paymentID.rawValue)
+                    insert.bind(allocation.orderID.rawValue)
+                    insert.bind(allocation.billNumber.rawValue)
+                    insert.bind(allocation.amount.kopecks)
+                    insert.bind(allocation.method.rawValue)
+                    insert.bind(day)
+                    if let runID { insert.bind(runID) } else { insert.bind(nil as String?) }
+                    insert.bind(Int64(0))
+                    try insert.step()
+                }
+                held[index] = (stored[index]?.pinned ?? []) + wanted.map(\.amount)
                 result.changedPayments.append(payment)
             }
-            for allocation in pinned {
+            for (index, allocation) in pinned {
                 let exists = try Bool.fetchOne(db.cachedStatement(sql: """
                     SELECT EXISTS (SELECT 1 FROM allocations WHERE payment_id = ? AND bill_number = ? AND pinned = 1)
                     """), arguments: [allocation.paymentID.rawValue, allocation.billNumber.rawValue]) ?? false
@@ -354,14 +385,44 @@ public final class LedgerTransaction: LedgerReader {
                     result.pinnedKept += 1
                 } else {
                     try insertAllocation(allocation, pinned: true, businessDate: businessDate, runID: runID)
+                    held[index].append(allocation.amount.kopecks)
                     result.pinnedAdded += 1
                 }
             }
-            for payment in payments.sorted() {
-                try checkNotOverallocated(payment)
+            // No payment's allocations may exceed it: the first that does (in id order) is refused.
+            for (index, payment) in ordered.enumerated() {
+                guard let amount = stored[index]?.amount else {
+                    throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                      reason: "the payment is not in the ledger")
+                }
+                var sum: Int64 = 0
+                for value in held[index] {
+                    let (next, overflow) = sum.addingReportingOverflow(value)
+                    // (Beyond 64 bits the ledger's own sum refuses it, as it always did.)
+                    if overflow { return try checkedByLedger(ordered, result) }
+                    sum = next
+                }
+                if sum > amount {
+                    throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                      reason: "its allocations exceed its amount")
+                }
             }
             return result
         }
+    }
+
+    /// A payment's amount and its stored allocations, as ``replaceAutomaticAllocations(forPayments:with:businessDate:runID:)`` reads them.
+    private struct StoredAllocations {
+        var amount: Int64
+        var automatic: [AllocationKey] = []
+        /// The amounts of its pinned allocations.
+        var pinned: [Int64] = []
+    }
+
+    /// `result`, once the ledger's sums of `payments`' allocations pass ``checkNotOverallocated(_:)``.
+    private func checkedByLedger(_ payments: [PaymentID], _ result: AllocationReplacement) throws -> AllocationReplacement {
+        try checkNotOverallocated(payments)
+        return result
     }
 
     private func insertAllocation(_ allocation: Allocation, pinned: Bool, businessDate: CivilDate, runID: Int64?) throws {
@@ -373,18 +434,22 @@ public final class LedgerTransaction: LedgerReader {
                              pinned ? 1 : 0])
     }
 
-    private func checkNotOverallocated(_ payment: PaymentID) throws {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT p.amount AS amount, COALESCE(SUM(a.amount), 0) AS allocated
-            FROM payments p LEFT JOIN allocations a ON a.payment_id = p.id
-            WHERE p.id = ? GROUP BY p.id
-            """), arguments: [payment.rawValue]) else {
-            throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
-                              reason: "the payment is not in the ledger")
+    /// Throws for the first of `payments` (in their order) that the ledger does not hold or whose
+    /// allocations exceed its amount; the sums are read a chunk of payments at a time.
+    private func checkNotOverallocated(_ payments: [PaymentID]) throws {
+        var sums: [String: (amount: Int64, allocated: Int64)] = [:]
+        try forEachRow(ReconcileSQL.allocatedOfPayments, keys: payments.map(\.rawValue)) { row in
+            sums[row[0] as String] = (row[1], row[2])
         }
-        if (row["allocated"] as Int64) > (row["amount"] as Int64) {
-            throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
-                              reason: "its allocations exceed its amount")
+        for payment in payments {
+            guard let sum = sums[payment.rawValue] else {
+                throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                  reason: "the payment is not in the ledger")
+            }
+            if sum.allocated > sum.amount {
+                throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                  reason: "its allocations exceed its amount")
+            }
         }
     }
 

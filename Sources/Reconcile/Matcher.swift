@@ -24,6 +24,7 @@ public enum Matcher {
 struct MatchingEngine {
     let configuration: MatchingConfiguration
     let knownCustomers: Set<String>
+    let purposeQuotes: PurposeQuotes
 
     // Bills, canonical order; index = age rank.
     let bills: [OpenBill]
@@ -72,14 +73,27 @@ struct MatchingEngine {
     init(_ input: MatchingInput) {
         configuration = input.configuration
         knownCustomers = input.knownCustomerINNs
+        purposeQuotes = input.purposeQuotes
 
         // Byte order of the UTF-8 text: deterministic, and without the Unicode-normalising
         // comparison `String <` does for Cyrillic numbers (a million bills sort in a fraction).
-        let sortedBills = input.bills.sorted { a, b in
-            if a.date != b.date { return a.date < b.date }
-            if a.number != b.number { return a.number.rawValue.utf8.lexicographicallyPrecedes(b.number.rawValue.utf8) }
-            return a.orderID.rawValue.utf8.lexicographicallyPrecedes(b.orderID.rawValue.utf8)
+        // Positions are sorted by keys read once, not the bills (ties keep the input's order, as the
+        // stable sort of the bills did); input already in order (the ledger's) is taken as it is.
+        let inputBills = input.bills
+        let billDates = inputBills.map(\.date)
+        let billNumbers = inputBills.map(\.number)
+        let billOrders = inputBills.map(\.orderID.rawValue)
+        let billOrder = ByteOrder.sortedPositions(count: inputBills.count) { i, j in
+            if billDates[i] != billDates[j] { return billDates[i] < billDates[j] }
+            // (Numbers that differ only in their Unicode form, `Й` and `И` + breve, are the same number:
+            // those bills go by order id.)
+            let byNumber = ByteOrder.compare(billNumbers[i].rawValue, billNumbers[j].rawValue)
+            if byNumber != 0 && billNumbers[i] != billNumbers[j] { return byNumber < 0 }
+            let byOrder = ByteOrder.compare(billOrders[i], billOrders[j])
+            if byOrder != 0 { return byOrder < 0 }
+            return i < j
         }
+        let sortedBills = billOrder.map { inputBills[$0] }
         bills = sortedBills
         let count = sortedBills.count
         outstanding = sortedBills.map { max(0, $0.outstanding.kopecks) }
@@ -89,6 +103,7 @@ struct MatchingEngine {
         touched = Array(repeating: false, count: count)
 
         var slots: [String: Int32] = [:]
+        slots.reserveCapacity(count)
         var customerOf: [Int32] = []
         customerOf.reserveCapacity(count)
         for bill in sortedBills {
@@ -122,8 +137,11 @@ struct MatchingEngine {
         byNormalizedNumber = BillIndex(billCount: count, expectedKeys: count)
         byProviderOrder = BillIndex(billCount: count)
         var customerAmountTails: [CustomerAmount: Int32] = [:]
+        customerAmountTails.reserveCapacity(count)
         var amountTails: [Int64: Int32] = [:]
+        amountTails.reserveCapacity(count)
         var normalizedTails: [String: Int32] = [:]
+        normalizedTails.reserveCapacity(count)
         var providerTails: [ProviderOrderID: Int32] = [:]
         for (position, bill) in sortedBills.enumerated() {
             let index = Int32(position)
@@ -141,10 +159,16 @@ struct MatchingEngine {
         }
 
         // Payments: canonical order, duplicates and payouts set aside.
-        let sortedPayments = input.payments.sorted { a, b in
-            if a.payment.receivedOn != b.payment.receivedOn { return a.payment.receivedOn < b.payment.receivedOn }
-            return a.payment.id.rawValue.utf8.lexicographicallyPrecedes(b.payment.id.rawValue.utf8)
+        let inputPayments = input.payments
+        let paymentDates = inputPayments.map(\.payment.receivedOn)
+        let paymentIDs = inputPayments.map(\.payment.id.rawValue)
+        let paymentOrder = ByteOrder.sortedPositions(count: inputPayments.count) { i, j in
+            if paymentDates[i] != paymentDates[j] { return paymentDates[i] < paymentDates[j] }
+            let byID = ByteOrder.compare(paymentIDs[i], paymentIDs[j])
+            if byID != 0 { return byID < 0 }
+            return i < j
         }
+        let sortedPayments = paymentOrder.map { inputPayments[$0] }
         payments = sortedPayments
         for payment in sortedPayments where payment.payment.source == .invoicebox {
             if let merchant = payment.payment.merchantOrderID, !merchant.isEmpty { merchantOrderUse[merchant, default: 0] += 1 }
@@ -220,8 +244,9 @@ struct MatchingEngine {
     /// The bills with this exact number, oldest first.
     private mutating func bills(numbered number: BillNumber) -> [Int32] {
         if byBillNumber == nil {
-            var index = BillIndex<BillNumber>(billCount: bills.count)
+            var index = BillIndex<BillNumber>(billCount: bills.count, expectedKeys: bills.count)
             var tails: [BillNumber: Int32] = [:]
+            tails.reserveCapacity(bills.count)
             for (position, bill) in bills.enumerated() { index.append(Int32(position), under: bill.number, tails: &tails) }
             byBillNumber = index
         }
@@ -231,10 +256,12 @@ struct MatchingEngine {
     /// The bills whose order id or order number is `merchantOrderID`, oldest first.
     private mutating func bills(merchantOrderID: String) -> [Int32] {
         if byOrderID == nil || byOrderNumber == nil {
-            var ids = BillIndex<String>(billCount: bills.count)
-            var numbers = BillIndex<String>(billCount: bills.count)
+            var ids = BillIndex<String>(billCount: bills.count, expectedKeys: bills.count)
+            var numbers = BillIndex<String>(billCount: bills.count, expectedKeys: bills.count)
             var idTails: [String: Int32] = [:]
+            idTails.reserveCapacity(bills.count)
             var numberTails: [String: Int32] = [:]
+            numberTails.reserveCapacity(bills.count)
             for (position, bill) in bills.enumerated() {
                 ids.append(Int32(position), under: bill.orderID.rawValue, tails: &idTails)
                 numbers.append(Int32(position), under: bill.orderNumber, tails: &numberTails)
@@ -449,7 +476,7 @@ struct MatchingEngine {
     /// Rule 3. Returns whether the purpose quoted a bill number (then rules 4–6 never apply).
     private mutating func matchReference(payment index: Int, payer: String?) -> Bool {
         let payment = payments[index].payment
-        let quotes = BillReference.quotes(in: payment.purpose)
+        let quotes = purposeQuotes.quotes(of: payment)
         guard !quotes.isEmpty else { return false }
         var resolved: [Int32] = []
         var unknown: [QuotedBillNumber] = []
@@ -732,5 +759,43 @@ struct MatchingEngine {
         }
         return MatchingResult(allocations: allocations, writeOffs: writeOffs, payments: paymentOutcomes,
                               bills: billOutcomes, exceptions: exceptions, payouts: payouts)
+    }
+}
+
+/// The order of strings by the bytes of their UTF-8 text (`utf8.lexicographicallyPrecedes`), compared
+/// over contiguous bytes.
+enum ByteOrder {
+    /// Negative when `a` comes first, zero when the bytes are equal, positive when `b` comes first.
+    static func compare(_ a: String, _ b: String) -> Int {
+        let contiguous = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                let common = min(x.count, y.count)
+                var index = 0
+                while index < common {
+                    if x[index] != y[index] { return Int(x[index]) - Int(y[index]) }
+                    index += 1
+                }
+                return x.count - y.count
+            }
+        }
+        if let contiguous, let result = contiguous { return result }
+        // (Text not stored as contiguous UTF-8: the same order, a byte at a time.)
+        if a.utf8.elementsEqual(b.utf8) { return 0 }
+        return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
+    }
+
+    /// `0..<count` sorted by `less` (a stable sort that breaks ties by position), or as it is when no
+    /// position comes before the one ahead of it: what the stable sort gives such input.
+    static func sortedPositions(count: Int, by less: (Int, Int) -> Bool) -> [Int] {
+        var inOrder = true
+        var position = 1
+        while position < count {
+            if less(position, position - 1) {
+                inOrder = false
+                break
+            }
+            position += 1
+        }
+        return inOrder ? Array(0..<count) : (0..<count).sorted(by: less)
     }
 }

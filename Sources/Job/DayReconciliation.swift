@@ -1,0 +1,141 @@
+import Domain
+import Ingest
+import Ledger
+import Reconcile
+
+/// The day's reconciliation between its two halves: what was read and decided before the matcher
+/// started, and the matcher running on a thread of its own.
+struct StartedReconciliation {
+    let ingestedIDs: Set<PaymentID>
+    /// The payments matched again from scratch (the day's, and earlier ones with nothing kept).
+    let rematch: [Payment]
+    /// The payments whose allocations the ledger keeps: their remainder is credit.
+    let credit: [OpenPayment]
+    /// The automatic allocations the ledger keeps for each payment of `credit`.
+    let existingAutomatic: [PaymentID: [Allocation]]
+    let matching: Background<MatchingResult>
+}
+
+extension DayComputation {
+    // MARK: Reconciliation
+
+    /// Reads what the matcher needs and starts it on another thread.
+    ///
+    /// Nothing read here depends on the day's payment or quarantine rows (the day's payments are the
+    /// matcher's from `ingested`, and earlier payments are read without them), so the caller writes
+    /// those rows while the matcher runs, and ``finishReconciliation(_:_:facts:)`` writes its decisions.
+    func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: OrdersByID) throws -> StartedReconciliation {
+        // The bill numbers the day's purposes quote, found on another core while the ledger is read.
+        let dayPayments = ingested.payments
+        let quoting = Background { PurposeQuotes(dayPayments) }
+        let ingestedIDs = Set(ingested.payments.map(\.id))
+        // Re-matched from scratch: the day's payments, and earlier ones that have nothing
+        // allocated or whose automatic allocations were all made by this business day.
+        var rematch: [Payment] = []
+        var credit: [OpenPayment] = []
+        var existingAutomatic: [PaymentID: [Allocation]] = [:]
+        var pinned: [PaymentID: [Allocation]] = [:]
+        /// Keeps what the ledger already holds for the payment: its remainder is credit.
+        func keep(_ payment: Payment, _ records: [AllocationRecord]) {
+            credit.append(OpenPayment(payment, existingAllocations: records.map(\.allocation)))
+            existingAutomatic[payment.id] = records.filter { !$0.pinned }.map(\.allocation)
+        }
+        let ingestedAllocations = try tx.allocations(payments: ingested.payments.map(\.id))
+        for payment in ingested.payments {
+            let records = ingestedAllocations[payment.id] ?? []
+            // A rerun of an earlier day keeps what later days decided for its payments.
+            if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
+                keep(payment, records)
+            } else {
+                rematch.append(payment)
+                pinned[payment.id] = records.filter(\.pinned).map(\.allocation)
+            }
+        }
+        // (Earlier payments: the day's own are never decoded again.)
+        let earlierOpen = try tx.unallocatedPayments(excluding: ingestedIDs, receivedThrough: day).map(\.payment)
+            .filter { !isPayout($0) } // a payout is checked on its own day, never allocated
+        let earlierAllocations = try tx.allocations(payments: earlierOpen.map(\.id))
+        for payment in earlierOpen {
+            let records = earlierAllocations[payment.id] ?? []
+            if records.allSatisfy({ !$0.pinned && $0.businessDate == day }) {
+                rematch.append(payment)
+                pinned[payment.id] = []
+            } else {
+                keep(payment, records)
+            }
+        }
+        let rematchIDs = Set(rematch.map(\.id))
+        var bills: [Reconcile.OpenBill] = []
+        var orderCache: [OrderID: Order] = [:]
+        for bill in try tx.openBills(excludingAutomaticAllocationsOf: rematchIDs) {
+            let order: Order
+            if let cached = dayOrders[bill.orderID] ?? orderCache[bill.orderID] {
+                order = cached
+            } else if let record = try tx.order(bill.orderID), record.firstSeen <= day {
+                // (a bill first seen on a later day did not exist yet for this day)
+                order = record.order
+                orderCache[bill.orderID] = order
+            } else {
+                continue
+            }
+            bills.append(Reconcile.OpenBill(order: order, allocated: bill.allocated))
+        }
+        let matchingConfiguration = try MatchingConfiguration(
+            writeOffLimit: configuration.policies.writeOffLimit, creditPaysLaterBills: configuration.policies.applyCredit,
+            providerINN: providerINN)
+        let input = MatchingInput(
+            payments: rematch.map { OpenPayment($0, existingAllocations: pinned[$0.id] ?? []) } + credit,
+            bills: bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
+            configuration: matchingConfiguration, purposeQuotes: quoting.wait())
+        return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematch, credit: credit,
+                                     existingAutomatic: existingAutomatic,
+                                     matching: Background { Matcher.match(input) })
+    }
+
+    /// Waits for the matcher, writes its allocations and write-offs, and checks the provider's payouts
+    /// (which reads the day's payments: call it after they are written).
+    func finishReconciliation(_ tx: LedgerTransaction, _ started: StartedReconciliation,
+                              facts: inout DayFacts) throws {
+        let result = started.matching.wait()
+        facts.matching = result
+        let (ingestedIDs, rematch, credit) = (started.ingestedIDs, started.rematch, started.credit)
+
+        var byPayment: [PaymentID: [Allocation]] = [:]
+        for allocation in result.allocations { byPayment[allocation.paymentID, default: []].append(allocation) }
+        var affected = Set(rematch.map(\.id))
+        for payment in credit where byPayment[payment.payment.id] != nil {
+            affected.insert(payment.payment.id)
+            byPayment[payment.payment.id, default: []] += started.existingAutomatic[payment.payment.id] ?? []
+        }
+        try tx.replaceAutomaticAllocations(forPayments: affected, with: affected.sorted().flatMap { byPayment[$0] ?? [] },
+                                           businessDate: day, runID: runID)
+        if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
+        var firstRematched: [PaymentID: Payment] = [:]
+        for payment in rematch where firstRematched[payment.id] == nil { firstRematched[payment.id] = payment }
+        facts.touchedPayments = (rematch.map(\.id) + credit.map(\.payment.id)).filter { id in
+            !(firstRematched[id].map(isPayout) ?? false) || ingestedIDs.contains(id)
+        }
+
+        // Provider payouts: checked against the provider payments they cover, never allocated.
+        if let provider = configuration.sources.invoicebox,
+           let commission = CommissionRate(percent: configuration.policies.commissionPercent.description) {
+            let payouts = ingested.payments.filter(isPayout)
+            if !payouts.isEmpty {
+                let from = day.adding(days: -(configuration.policies.settlementLagDays + 31))
+                let providerPayments = try tx.payments(receivedFrom: from, through: day).filter { $0.source == .invoicebox }
+                let earlier = try tx.payments(receivedFrom: from, through: day.adding(days: -1)).filter(isPayout)
+                // What earlier payouts covered: replay them in order (deterministic).
+                let previous = PayoutCheck.check(
+                    payouts: earlier, providerPayments: providerPayments, alreadyCovered: [],
+                    configuration: PayoutConfiguration(providerINN: provider.providerINN,
+                                                       settlementLagDays: configuration.policies.settlementLagDays,
+                                                       commission: commission))
+                facts.payouts = PayoutCheck.check(
+                    payouts: payouts, providerPayments: providerPayments, alreadyCovered: previous.covered,
+                    configuration: PayoutConfiguration(providerINN: provider.providerINN,
+                                                       settlementLagDays: configuration.policies.settlementLagDays,
+                                                       commission: commission))
+            }
+        }
+    }
+}

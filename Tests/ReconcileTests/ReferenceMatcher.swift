@@ -1,0 +1,739 @@
+// The matcher as it was before the 30 000-order speedup (commit 1b26beb), kept verbatim but renamed:
+// the differential tests run it beside `Matcher` and expect the same results in the same order.
+import Domain
+@testable import Reconcile
+
+/// Allocates payments to open bills by sverka's rules, in this order:
+///
+/// 1. the accountant's pins; 2. provider payments by the provider's order id or
+/// `merchantOrderId`; 3. the bill number quoted in the purpose; 4. payer ИНН and an
+/// exact open amount; 5. payer ИНН and the smallest exact set of at most five bills;
+/// 6. payer ИНН, oldest bills first; 7. otherwise unmatched, with candidates.
+/// Then, when configured, a customer's credit pays their later bills.
+///
+/// Pure: no I/O. The result does not depend on the order of the input (payments are
+/// taken by received date then id, bills by date then number). Every lookup is indexed
+/// (by ИНН, by normalised bill number, by amount), so a run is O(n log n).
+/// See docs/reconciliation.md.
+enum ReferenceMatcher {
+    /// Runs the rules over `input` and returns the decisions.
+    static func match(_ input: MatchingInput) -> MatchingResult {
+        var engine = ReferenceMatchingEngine(input)
+        engine.run()
+        return engine.result()
+    }
+}
+
+struct ReferenceMatchingEngine {
+    let configuration: MatchingConfiguration
+    let knownCustomers: Set<String>
+
+    // Bills, canonical order; index = age rank.
+    let bills: [OpenBill]
+    var outstanding: [Int64]
+    let allocatedBefore: [Int64]
+    var allocatedNow: [Int64]
+    var writtenOff: [Int64]
+    var touched: [Bool]
+    let billCustomer: [Int32]
+
+    // Customers.
+    var customerSlots: [String: Int32] = [:]
+    var customerBillStart: [Int] = []
+    var customerBills: [Int32] = []
+    var firstOpen: [Int] = []
+
+    // Indexes.
+    var byCustomerAmount: BillIndex<CustomerAmount>
+    var byAmount: BillIndex<Int64>
+    var byNormalizedNumber: BillIndex<String>
+    var byProviderOrder: BillIndex<ProviderOrderID>
+    /// Built on first use (pins, `merchantOrderId`): most runs never need them.
+    var byBillNumber: BillIndex<BillNumber>?
+    var byOrderID: BillIndex<String>?
+    var byOrderNumber: BillIndex<String>?
+
+    // Payments, canonical order.
+    var payments: [OpenPayment] = []
+    /// How many provider payments of this input carry each `merchantOrderId`: the provider does not
+    /// keep it unique, so one shared by several provider orders identifies none of them.
+    var merchantOrderUse: [String: Int] = [:]
+    var remaining: [Int64] = []
+    var creditINN: [String?] = []
+    var status: [PaymentOutcome.Status] = []
+    var methods: [[AllocationMethod]] = []
+    var allocatedNowByPayment: [Int64] = []
+    var pinned: [Bool] = []
+    var pinsByPayment: [PaymentID: [Pin]] = [:]
+
+    // Output.
+    var allocations: [Allocation] = []
+    var writeOffs: [WriteOff] = []
+    var exceptions: [ReconcileException] = []
+    var payouts: [Payment] = []
+
+    init(_ input: MatchingInput) {
+        configuration = input.configuration
+        knownCustomers = input.knownCustomerINNs
+
+        // Byte order of the UTF-8 text: deterministic, and without the Unicode-normalising
+        // comparison `String <` does for Cyrillic numbers (a million bills sort in a fraction).
+        let sortedBills = input.bills.sorted { a, b in
+            if a.date != b.date { return a.date < b.date }
+            if a.number != b.number { return a.number.rawValue.utf8.lexicographicallyPrecedes(b.number.rawValue.utf8) }
+            return a.orderID.rawValue.utf8.lexicographicallyPrecedes(b.orderID.rawValue.utf8)
+        }
+        bills = sortedBills
+        let count = sortedBills.count
+        outstanding = sortedBills.map { max(0, $0.outstanding.kopecks) }
+        allocatedBefore = sortedBills.map(\.allocated.kopecks)
+        allocatedNow = Array(repeating: 0, count: count)
+        writtenOff = Array(repeating: 0, count: count)
+        touched = Array(repeating: false, count: count)
+
+        var slots: [String: Int32] = [:]
+        var customerOf: [Int32] = []
+        customerOf.reserveCapacity(count)
+        for bill in sortedBills {
+            if let slot = slots[bill.customerINN] {
+                customerOf.append(slot)
+            } else {
+                let slot = Int32(slots.count)
+                slots[bill.customerINN] = slot
+                customerOf.append(slot)
+            }
+        }
+        billCustomer = customerOf
+        customerSlots = slots
+
+        // Bills per customer, oldest first (a counting sort keeps the canonical order).
+        var starts = Array(repeating: 0, count: slots.count + 1)
+        for slot in customerOf { starts[Int(slot) + 1] += 1 }
+        for index in 0..<slots.count { starts[index + 1] += starts[index] }
+        var fill = starts
+        var flat = Array(repeating: Int32(0), count: count)
+        for (bill, slot) in customerOf.enumerated() {
+            flat[fill[Int(slot)]] = Int32(bill)
+            fill[Int(slot)] += 1
+        }
+        customerBillStart = starts
+        customerBills = flat
+        firstOpen = Array(starts.dropLast())
+
+        byCustomerAmount = BillIndex(billCount: count, expectedKeys: count)
+        byAmount = BillIndex(billCount: count, expectedKeys: count)
+        byNormalizedNumber = BillIndex(billCount: count, expectedKeys: count)
+        byProviderOrder = BillIndex(billCount: count)
+        var customerAmountTails: [CustomerAmount: Int32] = [:]
+        var amountTails: [Int64: Int32] = [:]
+        var normalizedTails: [String: Int32] = [:]
+        var providerTails: [ProviderOrderID: Int32] = [:]
+        for (position, bill) in sortedBills.enumerated() {
+            let index = Int32(position)
+            if outstanding[position] > 0 {
+                byCustomerAmount.append(index, under: CustomerAmount(customer: customerOf[position],
+                                                                      kopecks: outstanding[position]),
+                                        tails: &customerAmountTails)
+                byAmount.append(index, under: outstanding[position], tails: &amountTails)
+            }
+            byNormalizedNumber.append(index, under: BillReference.normalizedKey(bill.number.rawValue),
+                                      tails: &normalizedTails)
+            if let provider = bill.providerOrderID {
+                byProviderOrder.append(index, under: provider, tails: &providerTails)
+            }
+        }
+
+        // Payments: canonical order, duplicates and payouts set aside.
+        let sortedPayments = input.payments.sorted { a, b in
+            if a.payment.receivedOn != b.payment.receivedOn { return a.payment.receivedOn < b.payment.receivedOn }
+            return a.payment.id.rawValue.utf8.lexicographicallyPrecedes(b.payment.id.rawValue.utf8)
+        }
+        payments = sortedPayments
+        for payment in sortedPayments where payment.payment.source == .invoicebox {
+            if let merchant = payment.payment.merchantOrderID, !merchant.isEmpty { merchantOrderUse[merchant, default: 0] += 1 }
+        }
+        let paymentCount = sortedPayments.count
+        remaining = sortedPayments.map { $0.payment.amount.kopecks - $0.allocated.kopecks }
+        creditINN = Array(repeating: nil, count: paymentCount)
+        status = Array(repeating: .unmatched, count: paymentCount)
+        methods = Array(repeating: [], count: paymentCount)
+        allocatedNowByPayment = Array(repeating: 0, count: paymentCount)
+        pinned = sortedPayments.map { $0.existingAllocations.contains { $0.method == .pin } }
+        for pin in input.pins { pinsByPayment[pin.paymentID, default: []].append(pin) }
+    }
+
+    // MARK: - Run
+
+    mutating func run() {
+        var eligible = Array(repeating: false, count: payments.count)
+        var seen = Set<PaymentID>(minimumCapacity: payments.count)
+        for index in payments.indices {
+            let payment = payments[index].payment
+            if !seen.insert(payment.id).inserted {
+                status[index] = .rejected
+                remaining[index] = 0
+                exceptions.append(ReconcileException(
+                    kind: .duplicatePayment, severity: .warning, paymentID: payment.id,
+                    message: "payment \(payment.id) is given twice; the second copy is ignored"))
+                continue
+            }
+            if isPayout(payment) {
+                status[index] = .payout
+                payouts.append(payment)
+                continue
+            }
+            if payment.amount.kopecks <= 0 || remaining[index] < 0 {
+                status[index] = .rejected
+                let reason = payment.amount.kopecks <= 0
+                    ? "amount \(payment.amount) is not positive"
+                    : "earlier allocations \(payments[index].allocated) exceed the amount \(payment.amount)"
+                remaining[index] = max(0, remaining[index])
+                exceptions.append(ReconcileException(
+                    kind: .invalidPayment, severity: .error, paymentID: payment.id,
+                    message: "payment \(payment.id): \(reason); not allocated"))
+                continue
+            }
+            eligible[index] = true
+        }
+        // Rule 1: pins, before anything automatic.
+        for index in payments.indices where eligible[index] {
+            applyPins(payment: index)
+        }
+        // Rules 2–7.
+        for index in payments.indices where eligible[index] {
+            if payments[index].existingAllocations.isEmpty && !pinned[index] {
+                matchAutomatically(payment: index)
+            } else {
+                settleRemainderAsCredit(payment: index)
+            }
+        }
+        if configuration.creditPaysLaterBills {
+            for index in payments.indices where eligible[index] { applyCredit(payment: index) }
+        }
+    }
+
+    private func isPayout(_ payment: Payment) -> Bool {
+        payment.isPayout(providerINN: configuration.providerINN)
+    }
+
+    private func isKnownCustomer(_ inn: String) -> Bool {
+        knownCustomers.contains(inn) || customerSlots[inn] != nil
+    }
+
+    /// The bills with this exact number, oldest first.
+    private mutating func bills(numbered number: BillNumber) -> [Int32] {
+        if byBillNumber == nil {
+            var index = BillIndex<BillNumber>(billCount: bills.count)
+            var tails: [BillNumber: Int32] = [:]
+            for (position, bill) in bills.enumerated() { index.append(Int32(position), under: bill.number, tails: &tails) }
+            byBillNumber = index
+        }
+        return byBillNumber?.all(number) ?? []
+    }
+
+    /// The bills whose order id or order number is `merchantOrderID`, oldest first.
+    private mutating func bills(merchantOrderID: String) -> [Int32] {
+        if byOrderID == nil || byOrderNumber == nil {
+            var ids = BillIndex<String>(billCount: bills.count)
+            var numbers = BillIndex<String>(billCount: bills.count)
+            var idTails: [String: Int32] = [:]
+            var numberTails: [String: Int32] = [:]
+            for (position, bill) in bills.enumerated() {
+                ids.append(Int32(position), under: bill.orderID.rawValue, tails: &idTails)
+                numbers.append(Int32(position), under: bill.orderNumber, tails: &numberTails)
+            }
+            byOrderID = ids
+            byOrderNumber = numbers
+        }
+        var found = Set(byOrderID?.all(merchantOrderID) ?? [])
+        found.formUnion(byOrderNumber?.all(merchantOrderID) ?? [])
+        return found.sorted()
+    }
+
+    // MARK: - Allocation primitives
+
+    private mutating func setOutstanding(_ bill: Int32, to value: Int64) {
+        let position = Int(bill)
+        let old = outstanding[position]
+        guard old != value else { return }
+        let customer = billCustomer[position]
+        if old > 0 {
+            byCustomerAmount.remove(bill, under: CustomerAmount(customer: customer, kopecks: old))
+            byAmount.remove(bill, under: old)
+        }
+        outstanding[position] = value
+        if value > 0 {
+            byCustomerAmount.insert(bill, under: CustomerAmount(customer: customer, kopecks: value))
+            byAmount.insert(bill, under: value)
+        }
+    }
+
+    /// Moves `kopecks` of payment `payment` to `bill`; both must have that much.
+    private mutating func allocate(payment: Int, bill: Int32, kopecks: Int64, method: AllocationMethod) {
+        let position = Int(bill)
+        precondition(kopecks > 0 && kopecks <= outstanding[position] && kopecks <= remaining[payment],
+                     "allocation beyond a payment or a bill")
+        setOutstanding(bill, to: outstanding[position] - kopecks)
+        allocatedNow[position] += kopecks
+        touched[position] = true
+        remaining[payment] -= kopecks
+        allocatedNowByPayment[payment] += kopecks
+        if !methods[payment].contains(method) { methods[payment].append(method) }
+        let target = bills[position]
+        allocations.append(Allocation(paymentID: payments[payment].payment.id, orderID: target.orderID,
+                                      billNumber: target.number, amount: Money(kopecks: kopecks), method: method))
+    }
+
+    /// Closes the last `kopecks` of `bill` by the configured write-off.
+    private mutating func writeOff(payment: Int, bill: Int32, kopecks: Int64, method: AllocationMethod) {
+        let position = Int(bill)
+        precondition(kopecks > 0 && kopecks <= configuration.writeOffLimit.kopecks && kopecks == outstanding[position],
+                     "write-off beyond the limit")
+        setOutstanding(bill, to: 0)
+        writtenOff[position] += kopecks
+        touched[position] = true
+        let target = bills[position]
+        let paymentID = payments[payment].payment.id
+        let movement = BalanceMovement(
+            id: "write-off:\(target.number):\(paymentID)", customerINN: target.customerINN,
+            date: payments[payment].payment.receivedOn, kind: .writeOff, amount: Money(kopecks: -kopecks),
+            orderID: target.orderID,
+            reference: "write-off \(Money(kopecks: kopecks)) of bill \(target.number) after payment \(paymentID)")
+        writeOffs.append(WriteOff(paymentID: paymentID, billNumber: target.number, orderID: target.orderID,
+                                  customerINN: target.customerINN, amount: Money(kopecks: kopecks), method: method,
+                                  movement: movement))
+    }
+
+    /// The customer's open bills, oldest first, at most `limit` (skips closed bills at the front for good).
+    private mutating func openBills(ofCustomer slot: Int32, limit: Int) -> [Int32] {
+        let end = customerBillStart[Int(slot) + 1]
+        var cursor = firstOpen[Int(slot)]
+        while cursor < end, outstanding[Int(customerBills[cursor])] == 0 { cursor += 1 }
+        firstOpen[Int(slot)] = cursor
+        var result: [Int32] = []
+        while cursor < end, result.count < limit {
+            let bill = customerBills[cursor]
+            if outstanding[Int(bill)] > 0 { result.append(bill) }
+            cursor += 1
+        }
+        return result
+    }
+
+    // MARK: - Rule 1: pins
+
+    private mutating func applyPins(payment index: Int) {
+        let payment = payments[index].payment
+        guard let pins = pinsByPayment[payment.id] else { return }
+        let ordered = pins.sorted { a, b in
+            if a.billNumber != b.billNumber { return a.billNumber < b.billNumber }
+            return (a.amount?.kopecks ?? -1) < (b.amount?.kopecks ?? -1)
+        }
+        for pin in ordered {
+            if payments[index].existingAllocations.contains(where: { $0.method == .pin && $0.billNumber == pin.billNumber }) {
+                continue  // applied by an earlier run; the ledger keeps it
+            }
+            pinned[index] = true
+            let candidates = bills(numbered: pin.billNumber)
+            guard candidates.count == 1, let bill = candidates.first else {
+                exceptions.append(ReconcileException(
+                    kind: .pinRejected, severity: .error, paymentID: payment.id, billNumbers: [pin.billNumber],
+                    message: candidates.isEmpty
+                        ? "pin of payment \(payment.id) to bill \(pin.billNumber): no open bill with this number"
+                        : "pin of payment \(payment.id) to bill \(pin.billNumber): \(candidates.count) open bills have this number"))
+                continue
+            }
+            let open = outstanding[Int(bill)]
+            let wanted = pin.amount?.kopecks ?? open
+            let given = min(wanted, open, remaining[index])
+            guard given > 0 else {
+                exceptions.append(ReconcileException(
+                    kind: .pinRejected, severity: .error, paymentID: payment.id, billNumbers: [pin.billNumber],
+                    message: "pin of payment \(payment.id) to bill \(pin.billNumber): nothing to allocate "
+                        + "(bill open \(Money(kopecks: open)), payment left \(Money(kopecks: remaining[index])), "
+                        + "asked \(Money(kopecks: max(0, wanted))))"))
+                continue
+            }
+            if given < wanted {
+                exceptions.append(ReconcileException(
+                    kind: .pinCapped, severity: .warning, paymentID: payment.id, billNumbers: [pin.billNumber],
+                    expected: Money(kopecks: wanted), actual: Money(kopecks: given),
+                    message: "pin of payment \(payment.id) to bill \(pin.billNumber) asks \(Money(kopecks: wanted)); "
+                        + "allocated \(Money(kopecks: given)) (bill open \(Money(kopecks: open)), "
+                        + "payment left \(Money(kopecks: remaining[index])))"))
+            }
+            allocate(payment: index, bill: bill, kopecks: given, method: .pin)
+            if creditINN[index] == nil { creditINN[index] = bills[Int(bill)].customerINN }
+        }
+    }
+
+    /// A payment already allocated (earlier, or by a pin): what is left is the customer's credit.
+    private mutating func settleRemainderAsCredit(payment index: Int) {
+        let payment = payments[index].payment
+        if let payer = payment.payerKey, isKnownCustomer(payer) {
+            creditINN[index] = payer
+        }
+        if remaining[index] > 0, creditINN[index] == nil {
+            exceptions.append(ReconcileException(
+                kind: .unmatchedPayment, severity: .warning, paymentID: payment.id,
+                message: "payment \(payment.id): \(Money(kopecks: remaining[index])) left after earlier or pinned "
+                    + "allocations, and the payer is no known customer"))
+        }
+    }
+
+    // MARK: - Rules 2–7
+
+    private mutating func matchAutomatically(payment index: Int) {
+        let payment = payments[index].payment
+        let payer = payment.payerKey
+        if let payer, isKnownCustomer(payer) { creditINN[index] = payer }
+
+        if payment.source == .invoicebox, matchProvider(payment: index, payer: payer) { return }
+        if matchReference(payment: index, payer: payer) { return }
+        guard let payer, let slot = customerSlots[payer] else {
+            if creditINN[index] == nil { reportUnmatched(payment: index, payer: payer) }
+            return
+        }
+        if matchExactAmount(payment: index, slot: slot) { return }
+        if matchSubset(payment: index, slot: slot) { return }
+        matchOldestFirst(payment: index, slot: slot)
+    }
+
+    /// Rule 2. Returns whether the payment was decided (allocated, or held as ambiguous/unknown).
+    private mutating func matchProvider(payment index: Int, payer: String?) -> Bool {
+        let payment = payments[index].payment
+        var candidates: [Int32] = []
+        var how = ""
+        if let provider = payment.providerOrderID {
+            candidates = byProviderOrder.all(provider)
+            how = "provider order id \(provider)"
+        }
+        if candidates.isEmpty, let merchant = payment.merchantOrderID, !merchant.isEmpty {
+            candidates = bills(merchantOrderID: merchant)
+            how = "merchantOrderId \(merchant)"
+        }
+        let hasIdentifiers = payment.providerOrderID != nil || !(payment.merchantOrderID ?? "").isEmpty
+        if how.hasPrefix("merchantOrderId"), let merchant = payment.merchantOrderID, (merchantOrderUse[merchant] ?? 0) > 1 {
+            creditINN[index] = nil  // held for the accountant, not credit
+            exceptions.append(ReconcileException(
+                kind: .ambiguousProviderID, severity: .error, paymentID: payment.id,
+                billNumbers: candidates.map { bills[Int($0)].number },
+                quoted: [merchant],
+                candidates: candidates.map { candidate($0, reason: "fits merchantOrderId \(merchant)") },
+                message: "provider payment \(payment.id) (\(Money(kopecks: remaining[index]))): merchantOrderId \(merchant) "
+                    + "is used by \(merchantOrderUse[merchant] ?? 0) provider orders, so it identifies none of them; not allocated"))
+            return true
+        }
+        if candidates.isEmpty {
+            guard hasIdentifiers else { return false }
+            exceptions.append(ReconcileException(
+                kind: .unknownProviderOrder, severity: .warning, paymentID: payment.id,
+                quoted: [payment.providerOrderID?.rawValue, payment.merchantOrderID].compactMap { $0 },
+                message: "provider payment \(payment.id) (\(Money(kopecks: remaining[index]))): no open bill for "
+                    + "provider order id \(payment.providerOrderID?.rawValue ?? "—") or merchantOrderId "
+                    + "\(payment.merchantOrderID ?? "—"); "
+                    + (creditINN[index] != nil ? "left as the customer's credit" : "left unallocated")))
+            return true
+        }
+        if candidates.count > 1 {
+            creditINN[index] = nil  // held for the accountant, not credit
+            exceptions.append(ReconcileException(
+                kind: .ambiguousProviderID, severity: .error, paymentID: payment.id,
+                billNumbers: candidates.map { bills[Int($0)].number },
+                candidates: candidates.map { candidate($0, reason: "also fits \(how)") },
+                message: "provider payment \(payment.id): \(how) fits \(candidates.count) orders; not allocated"))
+            return true
+        }
+        let bill = candidates[0]
+        if creditINN[index] == nil { creditINN[index] = bills[Int(bill)].customerINN }
+        allocateIdentified(payment: index, bills: [bill], method: .provider, quoted: [])
+        return true
+    }
+
+    /// Rule 3. Returns whether the purpose quoted a bill number (then rules 4–6 never apply).
+    private mutating func matchReference(payment index: Int, payer: String?) -> Bool {
+        let payment = payments[index].payment
+        let quotes = BillReference.quotes(in: payment.purpose)
+        guard !quotes.isEmpty else { return false }
+        var resolved: [Int32] = []
+        var unknown: [QuotedBillNumber] = []
+        var ambiguous: [(QuotedBillNumber, [Int32])] = []
+        var foreign: [Int32] = []
+        for quote in quotes {
+            let all = byNormalizedNumber.all(quote.normalizedKey)
+            guard !all.isEmpty else {
+                unknown.append(quote)
+                continue
+            }
+            var pool = all
+            var isForeign = false
+            if let payer {
+                let own = all.filter { bills[Int($0)].customerINN == payer }
+                if own.isEmpty {
+                    isForeign = true
+                } else {
+                    pool = own
+                }
+            }
+            let exact = pool.filter { BillReference.exactKey(bills[Int($0)].number.rawValue) == quote.exactKey }
+            if !exact.isEmpty { pool = exact }
+            if pool.count > 1 {
+                // Still several: an open one is no better a guess than a closed one.
+                ambiguous.append((quote, pool))
+                continue
+            }
+            if !resolved.contains(pool[0]) {
+                resolved.append(pool[0])
+                if isForeign { foreign.append(pool[0]) }
+            }
+        }
+        let quotedTexts = quotes.map(\.text)
+        if !ambiguous.isEmpty {
+            creditINN[index] = nil  // held for the accountant
+            let pools = ambiguous.flatMap(\.1)
+            exceptions.append(ReconcileException(
+                kind: .ambiguousReference, severity: .error, paymentID: payment.id,
+                billNumbers: pools.map { bills[Int($0)].number }, quoted: quotedTexts,
+                candidates: pools.map { candidate($0, reason: "its number also fits the quoted one") },
+                message: "payment \(payment.id): quoted "
+                    + ambiguous.map { "\($0.0.text) fits \($0.1.count) bills" }.joined(separator: ", ")
+                    + "; not allocated"))
+            return true
+        }
+        if !unknown.isEmpty {
+            let creditNote = creditINN[index] != nil ? "left as the customer's credit" : "left unallocated"
+            exceptions.append(ReconcileException(
+                kind: .unknownBillQuoted, severity: resolved.isEmpty ? .warning : .info, paymentID: payment.id,
+                quoted: unknown.map(\.text),
+                candidates: resolved.isEmpty ? sameAmountCandidates(payment: index, payer: payer) : [],
+                message: "payment \(payment.id): quoted " + unknown.map { "\($0.text)" }.joined(separator: ", ")
+                    + ", no such open bill"
+                    + (resolved.isEmpty ? "; \(Money(kopecks: remaining[index])) \(creditNote)" : "")))
+        }
+        for bill in foreign {
+            exceptions.append(ReconcileException(
+                kind: .otherCustomerBill, severity: .warning, paymentID: payment.id,
+                billNumbers: [bills[Int(bill)].number], quoted: quotedTexts,
+                message: "payment \(payment.id) from ИНН \(payer ?? "—") quotes bill \(bills[Int(bill)].number) of "
+                    + "customer \(bills[Int(bill)].customerINN); taken because no bill of the payer has that number"))
+        }
+        if resolved.isEmpty {
+            if creditINN[index] == nil { reportUnmatched(payment: index, payer: payer, quoted: quotes) }
+            return true
+        }
+        if creditINN[index] == nil { creditINN[index] = bills[Int(resolved[0])].customerINN }
+        allocateIdentified(payment: index, bills: resolved.sorted(), method: .reference, quoted: quotedTexts)
+        return true
+    }
+
+    /// Rules 2 and 3 after the bills are known: each bill up to what it needs, oldest first;
+    /// a shortfall within the write-off limit is written off; an excess is credit.
+    private mutating func allocateIdentified(payment index: Int, bills targets: [Int32], method: AllocationMethod,
+                                             quoted: [String]) {
+        let paymentID = payments[index].payment.id
+        var paid: [(bill: Int32, needed: Int64, given: Int64)] = []
+        for bill in targets where remaining[index] > 0 && outstanding[Int(bill)] > 0 {
+            let needed = outstanding[Int(bill)]
+            let given = min(remaining[index], needed)
+            allocate(payment: index, bill: bill, kopecks: given, method: method)
+            paid.append((bill, needed, given))
+        }
+        let shortfall = targets.reduce(Int64(0)) { $0 + outstanding[Int($1)] }
+        let limit = configuration.writeOffLimit.kopecks
+        if shortfall > 0, shortfall <= limit, remaining[index] == 0, !paid.isEmpty {
+            for bill in targets where outstanding[Int(bill)] > 0 {
+                writeOff(payment: index, bill: bill, kopecks: outstanding[Int(bill)], method: method)
+            }
+        } else {
+            for entry in paid where entry.given < entry.needed {
+                let target = bills[Int(entry.bill)]
+                let beyond = limit > 0 && entry.needed - entry.given > limit
+                exceptions.append(ReconcileException(
+                    kind: .partialPayment, severity: .info, paymentID: paymentID, billNumbers: [target.number],
+                    quoted: quoted, expected: Money(kopecks: entry.needed), actual: Money(kopecks: entry.given),
+                    message: "bill \(target.number) paid in part by \(paymentID): \(Money(kopecks: entry.given)) of "
+                        + "\(Money(kopecks: entry.needed)); \(Money(kopecks: entry.needed - entry.given)) still open"
+                        + (beyond ? " (more than the write-off limit \(configuration.writeOffLimit))" : "")))
+            }
+        }
+        if remaining[index] > 0 {
+            exceptions.append(ReconcileException(
+                kind: .overpayment, severity: .info, paymentID: paymentID,
+                billNumbers: targets.map { bills[Int($0)].number }, quoted: quoted,
+                message: "payment \(paymentID) exceeds what bill(s) "
+                    + targets.map { bills[Int($0)].number.rawValue }.joined(separator: ", ")
+                    + " needed; \(Money(kopecks: remaining[index])) "
+                    + (creditINN[index] != nil ? "is the customer's credit" : "left unallocated")))
+        }
+    }
+
+    /// Rule 4: an open bill of exactly the amount (or short by at most the write-off limit).
+    private mutating func matchExactAmount(payment index: Int, slot: Int32) -> Bool {
+        let amount = remaining[index]
+        if let bill = byCustomerAmount.first(CustomerAmount(customer: slot, kopecks: amount)) {
+            allocate(payment: index, bill: bill, kopecks: amount, method: .innExactAmount)
+            return true
+        }
+        let limit = configuration.writeOffLimit.kopecks
+        guard limit > 0 else { return false }
+        for shortBy in 1...limit {
+            if let bill = byCustomerAmount.first(CustomerAmount(customer: slot, kopecks: amount + shortBy)) {
+                allocate(payment: index, bill: bill, kopecks: amount, method: .innExactAmount)
+                writeOff(payment: index, bill: bill, kopecks: shortBy, method: .innExactAmount)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Rule 5: the smallest set (2…5) of the customer's oldest open bills summing exactly to the amount;
+    /// among sets of that size, the one whose bills are oldest (lexicographically by age).
+    private mutating func matchSubset(payment index: Int, slot: Int32) -> Bool {
+        let open = openBills(ofCustomer: slot, limit: MatchingConfiguration.subsetSearchWidth)
+        guard open.count >= 2 else { return false }
+        let amounts = open.map { outstanding[Int($0)] }
+        guard let chosen = ReferenceMatchingEngine.smallestExactSubset(amounts, target: remaining[index], maximumSize: 5) else {
+            return false
+        }
+        for position in chosen {
+            let bill = open[position]
+            allocate(payment: index, bill: bill, kopecks: outstanding[Int(bill)], method: .innSubset)
+        }
+        return true
+    }
+
+    /// Positions (ascending) of the lexicographically first subset of the smallest size 2…`maximumSize`
+    /// whose positive `amounts` sum to `target`, or `nil`.
+    static func smallestExactSubset(_ amounts: [Int64], target: Int64, maximumSize: Int) -> [Int]? {
+        var positionsOf: [Int64: [Int]] = [:]
+        for (position, amount) in amounts.enumerated() { positionsOf[amount, default: []].append(position) }
+        guard maximumSize >= 2 else { return nil }
+        for size in 2...min(maximumSize, amounts.count) {
+            var picked: [Int] = []
+            if search(amounts, positionsOf, target: target, size: size, from: 0, sum: 0, picked: &picked) {
+                return picked
+            }
+        }
+        return nil
+    }
+
+    private static func search(_ amounts: [Int64], _ positionsOf: [Int64: [Int]], target: Int64, size: Int,
+                               from start: Int, sum: Int64, picked: inout [Int]) -> Bool {
+        let left = size - picked.count
+        if left == 1 {
+            guard let positions = positionsOf[target - sum], let last = positions.first(where: { $0 >= start }) else {
+                return false
+            }
+            picked.append(last)
+            return true
+        }
+        guard start <= amounts.count - left else { return false }
+        for position in start...(amounts.count - left) {
+            let next = sum + amounts[position]
+            // Each later pick adds at least one kopeck.
+            guard next + Int64(left - 1) <= target else { continue }
+            picked.append(position)
+            if search(amounts, positionsOf, target: target, size: size, from: position + 1, sum: next, picked: &picked) {
+                return true
+            }
+            picked.removeLast()
+        }
+        return false
+    }
+
+    /// Rule 6: the customer's bills oldest first, the last one partially; any excess is credit.
+    private mutating func matchOldestFirst(payment index: Int, slot: Int32) {
+        while remaining[index] > 0 {
+            guard let bill = openBills(ofCustomer: slot, limit: 1).first else { break }
+            allocate(payment: index, bill: bill, kopecks: min(remaining[index], outstanding[Int(bill)]),
+                     method: .innOldestFirst)
+        }
+    }
+
+    // MARK: - Rule 7 and credit
+
+    private mutating func reportUnmatched(payment index: Int, payer: String?, quoted: [QuotedBillNumber] = []) {
+        let payment = payments[index].payment
+        let why: String
+        if let payer {
+            why = "payer ИНН \(payer) is no known customer"
+        } else {
+            why = "no payer ИНН"
+        }
+        exceptions.append(ReconcileException(
+            kind: .unmatchedPayment, severity: .error, paymentID: payment.id, quoted: quoted.map(\.text),
+            candidates: sameAmountCandidates(payment: index, payer: payer),
+            message: "payment \(payment.id) of \(payment.amount) from \(payment.payerName ?? "an unnamed payer"): "
+                + "\(why)\(quoted.isEmpty ? " and no bill number in the purpose" : ""); not allocated"))
+    }
+
+    private func sameAmountCandidates(payment index: Int, payer: String?) -> [ReconcileException.Candidate] {
+        byAmount.all(remaining[index], limit: 5).map { bill in
+            let owner = bills[Int(bill)].customerINN
+            let reason: String
+            if let payer {
+                reason = "same amount, but its customer is ИНН \(owner), not the payer \(payer)"
+            } else {
+                reason = "same amount, but the payment has no payer ИНН to confirm customer \(owner)"
+            }
+            return candidate(bill, reason: reason)
+        }
+    }
+
+    private func candidate(_ bill: Int32, reason: String) -> ReconcileException.Candidate {
+        let target = bills[Int(bill)]
+        return ReconcileException.Candidate(billNumber: target.number, orderID: target.orderID,
+                                            customerINN: target.customerINN,
+                                            outstanding: Money(kopecks: outstanding[Int(bill)]), reason: reason)
+    }
+
+    /// Credit pays the customer's open bills dated on or after the day the money arrived, oldest first.
+    private mutating func applyCredit(payment index: Int) {
+        guard remaining[index] > 0, let inn = creditINN[index], let slot = customerSlots[inn] else { return }
+        let since = payments[index].payment.receivedOn
+        let end = customerBillStart[Int(slot) + 1]
+        var cursor = firstOpen[Int(slot)]
+        while cursor < end, remaining[index] > 0 {
+            let bill = customerBills[cursor]
+            cursor += 1
+            guard outstanding[Int(bill)] > 0, bills[Int(bill)].date >= since else { continue }
+            allocate(payment: index, bill: bill, kopecks: min(remaining[index], outstanding[Int(bill)]),
+                     method: .customerCredit)
+        }
+    }
+
+    // MARK: - Result
+
+    func result() -> MatchingResult {
+        var paymentOutcomes: [PaymentOutcome] = []
+        paymentOutcomes.reserveCapacity(payments.count)
+        for index in payments.indices {
+            let open = payments[index]
+            var outcomeStatus = status[index]
+            if outcomeStatus == .unmatched {
+                if remaining[index] == 0 {
+                    outcomeStatus = .allocated
+                } else if creditINN[index] != nil {
+                    outcomeStatus = .credit
+                }
+            }
+            let before = open.allocated
+            paymentOutcomes.append(PaymentOutcome(
+                paymentID: open.payment.id, receivedOn: open.payment.receivedOn, amount: open.payment.amount,
+                allocatedBefore: before, allocatedNow: Money(kopecks: allocatedNowByPayment[index]),
+                unallocated: Money(kopecks: open.payment.amount.kopecks - before.kopecks - allocatedNowByPayment[index]),
+                status: outcomeStatus, creditCustomerINN: outcomeStatus == .credit ? creditINN[index] : nil,
+                methods: methods[index]))
+        }
+        var billOutcomes: [BillOutcome] = []
+        for position in bills.indices where touched[position] {
+            let bill = bills[position]
+            billOutcomes.append(BillOutcome(
+                billNumber: bill.number, orderID: bill.orderID, customerINN: bill.customerINN, amount: bill.amount,
+                allocatedBefore: Money(kopecks: allocatedBefore[position]),
+                allocatedNow: Money(kopecks: allocatedNow[position]), writtenOff: Money(kopecks: writtenOff[position]),
+                outstanding: Money(kopecks: outstanding[position])))
+        }
+        return MatchingResult(allocations: allocations, writeOffs: writeOffs, payments: paymentOutcomes,
+                              bills: billOutcomes, exceptions: exceptions, payouts: payouts)
+    }
+}
