@@ -27,7 +27,13 @@ public struct ClientBankSection: Hashable, Sendable {
     /// The line of the closing marker.
     public var endLine: Int
     /// Every field in file order, unknown keys and empty values included.
-    public var fields: [ClientBankField]
+    public var fields: [ClientBankField] {
+        didSet { plainKeys = Self.allPlain(fields) }
+    }
+    /// Whether every key is plain text (`ClientBankExchange.isPlainText`): then a plain key is
+    /// found by its bytes alone. Worked out once per section (a payment's twenty-odd lookups each
+    /// walked every key).
+    private var plainKeys: Bool
 
     /// A section.
     public init(kind: String, startLine: Int, endLine: Int, fields: [ClientBankField]) {
@@ -35,17 +41,30 @@ public struct ClientBankSection: Hashable, Sendable {
         self.startLine = startLine
         self.endLine = endLine
         self.fields = fields
+        plainKeys = Self.allPlain(fields)
+    }
+
+    private static func allPlain(_ fields: [ClientBankField]) -> Bool {
+        fields.allSatisfy { ClientBankExchange.isPlainText($0.key) }
+    }
+
+    /// The first field whose key is `key` (canonically equivalent, as `String`'s `==`).
+    private func field(_ key: String) -> ClientBankField? {
+        if plainKeys && ClientBankExchange.isPlainText(key) {
+            return fields.first { $0.key.utf8.elementsEqual(key.utf8) }
+        }
+        return fields.first { ClientBankExchange.sameKey($0.key, key) }
     }
 
     /// The first value of `key`, trimmed; `nil` when the key is absent or its value empty.
     public func value(_ key: String) -> String? {
-        guard let field = fields.first(where: { ClientBankExchange.sameKey($0.key, key) }) else { return nil }
+        guard let field = field(key) else { return nil }
         let trimmed = field.value.trimmingSpaces
         return trimmed.isEmpty ? nil : trimmed
     }
 
     /// The line a key was read from.
-    public func line(of key: String) -> Int? { fields.first { ClientBankExchange.sameKey($0.key, key) }?.line }
+    public func line(of key: String) -> Int? { field(key)?.line }
 }
 
 /// How the bytes of a statement were decoded.

@@ -73,6 +73,30 @@ struct StatementTextTests {
         #expect(!ClientBankExchange.isPlainText("№"))
     }
 
+    @Test("a section finds a key spelled either way, the first of equivalent keys, and its line")
+    func sectionLookups() {
+        func section(_ keys: [String]) -> ClientBankSection {
+            ClientBankSection(kind: "Платежное поручение", startLine: 1, endLine: keys.count + 2,
+                              fields: keys.enumerated().map { ClientBankField(key: $1, value: " v\($0) ", line: $0 + 2) })
+        }
+        let plain = section(["Номер", "Плательщик1й", "Сумма"])
+        #expect(plain.value("Сумма") == "v2")
+        #expect(plain.value("Плательщик1и\u{0306}") == "v1") // the key asked for is decomposed
+        #expect(plain.value("Получатель") == nil)
+        #expect(plain.line(of: "Номер") == 2)
+        // A decomposed key in the file: found by the composed spelling, and the first of two equivalent keys wins.
+        var mixed = section(["Номер", "Плательщик1и\u{0306}", "Плательщик1й", "Сумма"])
+        #expect(mixed.value("Плательщик1й") == "v1")
+        #expect(mixed.line(of: "Плательщик1й") == 3)
+        #expect(mixed.value("Сумма") == "v3")
+        // Fields changed after the section was made are looked up as they are now.
+        mixed.fields.remove(at: 1)
+        #expect(mixed.value("Плательщик1й") == "v2")
+        mixed.fields.append(ClientBankField(key: "Назначение\u{0301}", value: "x", line: 9))
+        #expect(mixed.value("Назначение\u{0301}") == "x")
+        #expect(mixed.value("Назначение") == nil)
+    }
+
     @Test("cp1251 and cp866 decode every byte to the table's character, by bytes")
     func codePages() {
         for page in CyrillicCodePage.allCases {
