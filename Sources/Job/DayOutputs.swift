@@ -402,11 +402,14 @@ struct LedgerSnapshot {
 
     init(reader: LedgerReader, day: CivilDate, facts: DayFacts, ingested: IngestResult, returning: [Order]) throws {
         var seen = Set<PaymentID>()
+        let ids = (ingested.payments.map(\.id) + facts.touchedPayments).filter { seen.insert($0).inserted }
+        // Read in batches (a day's tens of thousands of payments, two queries each one by one).
+        let stored = try reader.payments(ids: ids)
+        let allocations = try reader.allocations(payments: ids)
         var payments: [(Payment, [Allocation])] = []
-        let ids = ingested.payments.map(\.id) + facts.touchedPayments
-        for id in ids where seen.insert(id).inserted {
-            guard let payment = try reader.payment(id) else { continue }
-            payments.append((payment, try reader.allocations(payment: id).map(\.allocation)))
+        for id in ids {
+            guard let payment = stored[id] else { continue }
+            payments.append((payment, (allocations[id] ?? []).map(\.allocation)))
         }
         self.payments = payments.sorted { ($0.0.receivedOn, $0.0.id) < ($1.0.receivedOn, $1.0.id) }
         knownCustomers = try reader.customerINNs()
