@@ -5,3 +5,6 @@
 /// Gives the memory malloc holds free (whole free pages of every arena) back to the system.
 /// Returns 1 when some memory was released.
 static inline int sverka_release_free_memory(void) { return malloc_trim(0); }
+
+/// Caps how many malloc arenas threads may get (glibc's default: eight per core). Returns 1 on success.
+static inline int sverka_limit_arenas(int arenas) { return mallopt(M_ARENA_MAX, arenas); }

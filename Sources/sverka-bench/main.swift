@@ -9,6 +9,7 @@
 import Documents
 import Domain
 import Foundation
+import Job
 
 let usage = """
 usage: sverka-bench run [--orders N] [--seed S] [--date YYYY-MM-DD] [--dir GENERATED_DIR] [--keep] [--schemas DIR]
@@ -16,6 +17,7 @@ usage: sverka-bench run [--orders N] [--seed S] [--date YYYY-MM-DD] [--dir GENER
        sverka-bench match [--count N] [--bills M]
 """
 
+MallocArenas.limit() // as `sverka` does at start
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? ""
 let rest = Array(arguments.dropFirst())

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Job
 
 @main
 struct Sverka: AsyncParsableCommand {
@@ -15,6 +16,7 @@ struct Sverka: AsyncParsableCommand {
     /// Like the default entry point, except that `sverka validate` reports a usage error with
     /// exit status 2, as validators do (0 valid, 1 invalid, 2 usage); every other command uses 64.
     static func main() async {
+        MallocArenas.limit()
         do {
             var command = try parseAsRoot()
             if var asynchronous = command as? any AsyncParsableCommand {

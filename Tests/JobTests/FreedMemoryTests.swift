@@ -54,3 +54,21 @@ struct FreedMemoryTests {
         #expect(after < candidates.count / 10, "\(after) of \(candidates.count) free pages still resident after the release")
     }
 }
+
+@Suite("malloc arenas: two per core unless the operator says otherwise")
+struct MallocArenasTests {
+    @Test("two per core, at least four")
+    func standard() {
+        #expect(MallocArenas.standard(cores: 1) == 4)
+        #expect(MallocArenas.standard(cores: 2) == 4)
+        #expect(MallocArenas.standard(cores: 8) == 16)
+    }
+
+    @Test("the operator's MALLOC_ARENA_MAX or glibc tunable wins; otherwise the cap is set")
+    func operatorFirst() {
+        #expect(MallocArenas.limit(environment: ["MALLOC_ARENA_MAX": "1"]) == nil)
+        #expect(MallocArenas.limit(environment: ["GLIBC_TUNABLES": "glibc.malloc.arena_max=3"]) == nil)
+        #expect(MallocArenas.limit(environment: ["GLIBC_TUNABLES": "glibc.malloc.trim_threshold=1"]) == MallocArenas.standard())
+        #expect(MallocArenas.limit(environment: [:]) == MallocArenas.standard())
+    }
+}
