@@ -226,25 +226,14 @@ public struct JSONArrayFrame: Sendable {
         Array((empty ? "\n\n  ]" : "\n  ]").utf8) + tail
     }
 
-    /// `member(_:)` of `element`'s pretty-printed JSON without `/` escaped (``DirectJSONEncodable``),
-    /// written at its depth in one pass.
+    /// One element as a member of the array: a comma, a line break, then `element`'s JSON
+    /// pretty-printed at the array's depth (two levels), `/` not escaped — the bytes encoding the
+    /// whole object gives there (``DirectJSONEncodable``). Drop the comma of the first member.
     public static func member<Element: DirectJSONEncodable>(of element: Element) -> [UInt8] {
         var json = JSONBytes(escapesSlashes: false, prettyPrinted: true, depth: 2, capacity: 512)
         json.bytes.append(contentsOf: [0x2C, 0x0A, 0x20, 0x20, 0x20, 0x20])
         element.writeJSON(to: &json)
         return json.bytes
-    }
-
-    /// One element as a member of the array: a comma, a line break, then `encoded` (an element
-    /// pretty-printed on its own) indented two levels. Drop the comma of the first member.
-    public static func member(_ encoded: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x2C, 0x0A, 0x20, 0x20, 0x20, 0x20]
-        out.reserveCapacity(encoded.count + encoded.count / 8 + 8)
-        for byte in encoded {
-            out.append(byte)
-            if byte == 0x0A { out.append(contentsOf: [0x20, 0x20, 0x20, 0x20]) }
-        }
-        return out
     }
 
     /// Appends `text`'s sort key: its UTF-8 bytes in Unicode normalisation form C, whose byte order

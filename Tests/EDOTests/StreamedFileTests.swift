@@ -173,8 +173,8 @@ struct StreamedFileTests {
         #expect(String(decoding: frame.head, as: UTF8.self) == "{\n  \"a\" : {\n    \"files\" : [\n\n    ]\n  },\n  \"files\" : [")
         #expect(String(decoding: frame.tail, as: UTF8.self) == ",\n  \"z\" : 1\n}")
         #expect(frame.head + frame.closing(empty: true) == encoded)
-        #expect(String(decoding: JSONArrayFrame.member(Array("{\n  \"k\" : 1\n}".utf8)), as: UTF8.self)
-            == ",\n    {\n      \"k\" : 1\n    }")
+        #expect(String(decoding: JSONArrayFrame.member(of: ["a/b", "c"]), as: UTF8.self)
+            == ",\n    [\n      \"a/b\",\n      \"c\"\n    ]")
         #expect(throws: EDOError.self) { _ = try JSONArrayFrame(encoded: encoded, arrayKey: "missing") }
     }
 }
