@@ -54,16 +54,14 @@ extension LedgerReader {
     }
 }
 
-/// The columns `forEachPlacedDocumentBatch` selects, in order (the picked details follow).
-private enum PlacedColumn: CInt {
+/// The columns `forEachPlacedDocumentBatch` selects, in order (the picked details follow): the
+/// SELECT list is spelled from the cases, so a column's position is its raw value.
+private enum PlacedColumn: CInt, CaseIterable {
     case id, identity, correctionNumber, kind, series, number, date, orderID, shipmentID, customerINN, fileName
     case fileID, contentSHA256, xml, totalWithoutVAT, totalVAT, total, status, holdReason, businessDate
 
-    static let list = """
-        id, identity, correction_number, kind, series, number, date, order_id, shipment_id, customer_inn, file_name,
-        file_id, content_sha256, xml, total_without_vat, total_vat, total, status, hold_reason, business_date
-        """
-    static let detailsStart = businessDate.rawValue + 1
+    static let list = allCases.map(\.name).joined(separator: ", ")
+    static let detailsStart = CInt(allCases.count)
 }
 
 extension LedgerReader {
