@@ -329,24 +329,7 @@ final class DirectInsert {
         parameterCount = sqlite3_bind_parameter_count(handle)
     }
 
-    /// SQLite's `SQLITE_TRANSIENT`: it copies the bytes before the call returns.
-    private static var transient: sqlite3_destructor_type {
-        unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-    }
-
-    func bind(_ value: String) {
-        var value = value
-        value.withUTF8 { bytes in
-            // (An empty buffer may have no address, and SQLite reads a NULL pointer as NULL: bind "" then.)
-            guard let base = bytes.baseAddress else {
-                checked(sqlite3_bind_text(handle, next, "", 0, Self.transient))
-                return
-            }
-            base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { text in
-                checked(sqlite3_bind_text(handle, next, text, CInt(bytes.count), Self.transient))
-            }
-        }
-    }
+    func bind(_ value: String) { checked(bindText(handle, next, value)) }
 
     func bind(_ value: String?) {
         if let value { bind(value) } else { checked(sqlite3_bind_null(handle, next)) }

@@ -15,22 +15,11 @@ final class RawQuery {
         handle = statement.sqliteStatement
     }
 
-    /// SQLite's `SQLITE_TRANSIENT`: it copies the bytes before the call returns.
-    private static var transient: sqlite3_destructor_type {
-        unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-    }
-
     /// Binds `values` as text to the parameters from 1 on, after resetting the statement.
     func bind(_ values: [String]) throws {
         sqlite3_reset(handle)
         for (offset, value) in values.enumerated() {
-            var value = value
-            let code = value.withUTF8 { bytes -> CInt in
-                guard let base = bytes.baseAddress else { return sqlite3_bind_text(handle, CInt(offset + 1), "", 0, Self.transient) }
-                return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                    sqlite3_bind_text(handle, CInt(offset + 1), $0, CInt(bytes.count), Self.transient)
-                }
-            }
+            let code = bindText(handle, CInt(offset + 1), value)
             guard code == SQLITE_OK else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "a value could not be bound", sql: statement.sql)
             }
@@ -152,6 +141,20 @@ func utf8Precedes(_ lhs: String, _ rhs: String) -> Bool {
                 if order != 0 { return order < 0 }
             }
             return a.count < b.count
+        }
+    }
+}
+
+/// Binds `value` as text to parameter `index` of `handle`; SQLite copies the bytes before it returns
+/// (`SQLITE_TRANSIENT`). An empty string may have no buffer address, and SQLite reads a NULL pointer
+/// as NULL: it is bound as "" then.
+func bindText(_ handle: OpaquePointer, _ index: CInt, _ value: String) -> CInt {
+    let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    var value = value
+    return value.withUTF8 { bytes -> CInt in
+        guard let base = bytes.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, transient) }
+        return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+            sqlite3_bind_text(handle, index, $0, CInt(bytes.count), transient)
         }
     }
 }
