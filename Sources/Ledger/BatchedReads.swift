@@ -281,6 +281,12 @@ enum BatchedSQL {
     static let customerINNs = "SELECT id, customer_inn FROM orders WHERE id IN ({keys})"
     static let customerNames = "SELECT id, json_extract(content, '$.customer.name') AS name FROM orders WHERE id IN ({keys})"
     static let assignedNumbers = "SELECT * FROM document_numbers WHERE identity IN ({keys}) AND series = ?"
+    /// Answered from `documents_by_order` alone (v5): a document's row holds its XML.
+    static let documentStamps = """
+        SELECT id, order_id, identity, correction_number, number, date, business_date FROM documents
+        WHERE order_id IN ({keys})
+        """
+    /// Answered from `orders_by_customer` alone (v5): an order's row holds its content.
     static let orderTerms = """
         SELECT id, customer_inn, created_at, terms_payment, deferral_days, credit_limit FROM orders
         WHERE customer_inn IN ({keys})
@@ -303,7 +309,7 @@ enum BatchedSQL {
     /// Every query with two keys (and two ranges), as `EXPLAIN QUERY PLAN` sees them.
     static var all: [String] {
         [documentVersions, documentVersionsWithoutDetails, allocationsOfOrders, allocationsOfPayments, payments, customerINNs, customerNames,
-         assignedNumbers, orderTerms, movements + " AND business_date <= ?", movementHistories,
+         assignedNumbers, documentStamps, orderTerms, movements + " AND business_date <= ?", movementHistories,
          storedOrders, storedBills, storedShipments, storedReturns, customerSources].map {
             $0.replacingOccurrences(of: "{keys}", with: "?, ?")
                 .replacingOccurrences(of: "{ranges}", with: "(id >= ? AND id < ?) OR (id >= ? AND id < ?)")

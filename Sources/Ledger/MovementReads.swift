@@ -29,10 +29,7 @@ extension LedgerReader {
     public func documentStamps(orders: [OrderID]) throws -> [OrderID: [DocumentStamp]] {
         try guarded("read documents", record: "\(orders.count) orders") {
             var found: [String: [(id: Int64, stamp: DocumentStamp)]] = [:]
-            try forEachRawRow("""
-                SELECT id, order_id, identity, correction_number, number, date, business_date FROM documents
-                WHERE order_id IN ({keys})
-                """, keys: orders.map(\.rawValue)) { row in
+            try forEachRawRow(BatchedSQL.documentStamps, keys: orders.map(\.rawValue)) { row in
                 let stamp = DocumentStamp(identity: try row.requiredText(2, "documents.identity"),
                                           correctionNumber: Int(try row.int64(3, "documents.correction_number")),
                                           number: row.optionalInt64(4).map { Int($0) },

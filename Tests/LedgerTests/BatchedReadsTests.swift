@@ -165,4 +165,22 @@ struct BatchedReadsTests {
             }
         }
     }
+
+    @Test("the movements' reads of every order's documents and every customer's orders never touch the big rows")
+    func covering() throws {
+        try withLedger { ledger in
+            let queue = try DatabaseQueue(path: ledger.path)
+            try queue.read { db in
+                // A document's row holds its XML and an order's its content (a page or more each): the
+                // day's balance movements and credit control read one per order, from the index alone.
+                for sql in [BatchedSQL.documentStamps, BatchedSQL.orderTerms] {
+                    let keyed = sql.replacingOccurrences(of: "{keys}", with: "?, ?")
+                    let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + keyed, arguments: ["k", "l"])
+                        .map { $0["detail"] as String }
+                    #expect(plan.count == 1)
+                    #expect(plan.allSatisfy { $0.contains("USING COVERING INDEX") }, "\(sql): \(plan)")
+                }
+            }
+        }
+    }
 }
