@@ -48,46 +48,55 @@ struct DayOutputs {
         // A new day's `edo/` and `archive/` are staged whole and renamed into place at the end.
         let staging = AtomicFile.Staging(threads: ParallelFiles.writers, durability: ParallelFiles.durability, freshFolders: true)
         let background = signer == nil ? BackgroundStaging(staging, commitEvery: ParallelFiles.commitEvery) : nil
-        do {
+        // The documents are read from the ledger on another core, a batch ahead of this thread's
+        // listing them (the manifest, run.json, the report's register) and handing their files over.
+        let businessDay = day
+        let documents = Prefetched<[LedgerReader.PlacedDocument]>(ahead: 1) { yield in
             try ledger.read { reader in
-                try reader.forEachPlacedDocumentBatch(businessDate: day, detailPaths: OutputDocument.detailPaths) { batch in
-                    held += batch.lazy.map(\.record).filter { $0.status == .held }.map(HeldDocument.init)
-                    let placed = batch.compactMap { OutputDocument($0, folderPath: folderPath) }
-                    if let background {
-                        try background.stage(placed.flatMap(\.files))
-                    } else {
-                        try staging.stage(placed.flatMap(\.files))
-                        try staging.commit()
+                try reader.forEachPlacedDocumentBatch(businessDate: businessDay, detailPaths: OutputDocument.detailPaths) {
+                    try yield($0)
+                }
+            }
+        }
+        defer { documents.cancel() }
+        do {
+            while let batch = try documents.next() {
+                held += batch.lazy.map(\.record).filter { $0.status == .held }.map(HeldDocument.init)
+                let placed = batch.compactMap { OutputDocument($0, folderPath: folderPath) }
+                if let background {
+                    try background.stage(placed.flatMap(\.files))
+                } else {
+                    try staging.stage(placed.flatMap(\.files))
+                    try staging.commit()
+                }
+                for document in placed {
+                    let record = document.record
+                    guard let number = record.number else { continue }
+                    let paperOnly = document.paperOnly
+                    let relative = document.relativePath
+                    var signature: String?
+                    if let signer {
+                        let signed = try signer.sign(folder.appendingPathComponent(relative))
+                        signature = (paperOnly ? "archive/" : "edo/") + signed.lastPathComponent
                     }
-                    for document in placed {
-                        let record = document.record
-                        guard let number = record.number else { continue }
-                        let paperOnly = document.paperOnly
-                        let relative = document.relativePath
-                        var signature: String?
-                        if let signer {
-                            let signed = try signer.sign(folder.appendingPathComponent(relative))
-                            signature = (paperOnly ? "archive/" : "edo/") + signed.lastPathComponent
-                        }
-                        let kind: DocumentKind = record.kind == .upd && record.correctionNumber > 0 ? .updCorrection : record.kind
-                        let numberText = (configuration.numbering.prefix ?? "") + String(number)
-                        try manifest.append(ManifestEntry(
-                            file: relative, kind: kind, number: numberText, date: record.date, buyerINN: record.customerINN,
-                            totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
-                            sha256: document.sha256, signature: signature, paperOnly: paperOnly,
-                            printForm: document.printFormPath))
-                        documentEntries.append(RunResult.DocumentEntry(
-                            file: relative, kind: kind, number: numberText, date: record.date, orderID: record.orderID,
-                            shipmentID: record.shipmentID, customerINN: record.customerINN, totalWithoutVAT: record.totals.withoutVAT,
-                            vat: record.totals.vat, total: record.totals.withVAT, paperOnly: paperOnly))
-                        let row = DocumentRow(
-                            kind: kind, number: DocumentNumber(numberText), date: record.date,
-                            correctionNumber: record.correctionNumber > 0 ? record.correctionNumber : nil, orderID: record.orderID,
-                            buyerName: document.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
-                            totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
-                            fileName: relative, paperOnly: paperOnly)
-                        if let register { try register.append(row) } else { documentRows.append(row) }
-                    }
+                    let kind: DocumentKind = record.kind == .upd && record.correctionNumber > 0 ? .updCorrection : record.kind
+                    let numberText = (configuration.numbering.prefix ?? "") + String(number)
+                    try manifest.append(ManifestEntry(
+                        file: relative, kind: kind, number: numberText, date: record.date, buyerINN: record.customerINN,
+                        totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
+                        sha256: document.sha256, signature: signature, paperOnly: paperOnly,
+                        printForm: document.printFormPath))
+                    documentEntries.append(RunResult.DocumentEntry(
+                        file: relative, kind: kind, number: numberText, date: record.date, orderID: record.orderID,
+                        shipmentID: record.shipmentID, customerINN: record.customerINN, totalWithoutVAT: record.totals.withoutVAT,
+                        vat: record.totals.vat, total: record.totals.withVAT, paperOnly: paperOnly))
+                    let row = DocumentRow(
+                        kind: kind, number: DocumentNumber(numberText), date: record.date,
+                        correctionNumber: record.correctionNumber > 0 ? record.correctionNumber : nil, orderID: record.orderID,
+                        buyerName: document.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
+                        totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
+                        fileName: relative, paperOnly: paperOnly)
+                    if let register { try register.append(row) } else { documentRows.append(row) }
                 }
             }
             try background?.finish()
@@ -243,7 +252,6 @@ struct DayOutputs {
             quarantined: snapshot.quarantined,
             runStatus: RunStatus(outcome: status == .ok ? .completed : .completedWithProblems))
         let reportParts = UncheckedSendable((input, register, reportTemplates))
-        let businessDay = day
         let report = Background {
             Result { () throws -> URL? in
                 let (input, register, reportTemplates) = reportParts.value
