@@ -22,7 +22,26 @@ struct DayOutputs {
     /// - Parameter returning: the day's orders that have returns (the report lists the returns).
     func write(ingested: IngestResult, returning: [Order], facts: DayFacts, sources: [RunResult.SourceEntry], ledger: Ledger,
                started: Date) throws -> (RunResult, URL?) {
-        let snapshot = try ledger.read { reader in try LedgerSnapshot(reader: reader, day: day, facts: facts, ingested: ingested, returning: returning) }
+        // What the rest of the outputs read back (payments, balances, names, returns) is read on
+        // another core while the documents are placed; the documents need it only for a buyer's name
+        // their details lack, and it is in hand before anything is placed.
+        let snapshotParts = UncheckedSendable((facts, ingested, returning))
+        let businessDay = day
+        let snapshotRead = Background {
+            Result { () throws -> UncheckedSendable<LedgerSnapshot> in
+                let (facts, ingested, returning) = snapshotParts.value
+                return UncheckedSendable(try ledger.read { reader in
+                    try LedgerSnapshot(reader: reader, day: businessDay, facts: facts, ingested: ingested, returning: returning)
+                })
+            }
+        }
+        var snapshotTaken: Result<LedgerSnapshot, any Error>?
+        defer { if snapshotTaken == nil { _ = snapshotRead.wait() } }
+        func readSnapshot() throws -> LedgerSnapshot {
+            let taken = snapshotTaken ?? snapshotRead.wait().map(\.value)
+            snapshotTaken = taken
+            return try taken.get()
+        }
 
         // 1. Documents, placed atomically: read from the ledger a batch at a time (a day's XML is
         // never in memory all at once); each batch's details decoded and XML hashed on all cores,
@@ -50,7 +69,6 @@ struct DayOutputs {
         let background = signer == nil ? BackgroundStaging(staging, commitEvery: ParallelFiles.commitEvery) : nil
         // The documents are read from the ledger on another core, a batch ahead of this thread's
         // listing them (the manifest, run.json, the report's register) and handing their files over.
-        let businessDay = day
         let documents = Prefetched<[LedgerReader.PlacedDocument]>(ahead: 1) { yield in
             try ledger.read { reader in
                 try reader.forEachPlacedDocumentBatch(businessDate: businessDay, detailPaths: OutputDocument.detailPaths) {
@@ -93,13 +111,14 @@ struct DayOutputs {
                     let row = DocumentRow(
                         kind: kind, number: DocumentNumber(numberText), date: record.date,
                         correctionNumber: record.correctionNumber > 0 ? record.correctionNumber : nil, orderID: record.orderID,
-                        buyerName: document.buyerName ?? snapshot.name(of: record.customerINN), buyerINN: record.customerINN,
+                        buyerName: try document.buyerName ?? readSnapshot().name(of: record.customerINN), buyerINN: record.customerINN,
                         totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
                         fileName: relative, paperOnly: paperOnly)
                     if let register { try register.append(row) } else { documentRows.append(row) }
                 }
             }
             try background?.finish()
+            _ = try readSnapshot() // nothing is placed unless the rest of the outputs can be written
             try staging.commit()
         } catch {
             // Nothing half-done stays: queued batches are drained, staged temporaries removed.
@@ -115,6 +134,7 @@ struct DayOutputs {
         defer { if !manifestDone { _ = manifestCommit.wait() } }
 
         FreedMemory.release() // the batches of documents read and written are gone
+        let snapshot = try readSnapshot()
 
         // 2. Held documents.
         let heldEntries = held.map {
