@@ -173,12 +173,22 @@ public struct InvoiceDraft: Hashable, Sendable, Codable {
         }
     }
 
+    // The sums add in line order as `sum()` would, without an array of the addends.
+
     /// Графа 9 total.
-    public var total: Money { lines.map(\.total).sum() }
+    public var total: Money { lines.reduce(.zero) { $0 + $1.total } }
     /// Графа 8 total.
-    public var vat: Money { lines.map(\.vat).sum() }
+    public var vat: Money { lines.reduce(.zero) { $0 + $1.vat } }
     /// Графа 5 total (sum of lines' values without VAT).
-    public var totalWithoutVAT: Money { lines.compactMap(\.totalWithoutVAT).sum() }
+    public var totalWithoutVAT: Money {
+        // A plain loop with if-let (`line.totalWithoutVAT` is the goods' value, `nil` without goods):
+        // Swift 6.3's optimiser crashes (CopyPropagation) on the optional-chained closure form.
+        var sum = Money.zero
+        for line in lines {
+            if let goods = line.goods { sum = sum + goods.amounts.totalWithoutVAT }
+        }
+        return sum
+    }
     /// Whether every line is without VAT (`БезНДС` in the totals).
     public var isWithoutVAT: Bool { !lines.isEmpty && lines.allSatisfy { $0.rate == .exempt } }
 }
@@ -245,9 +255,10 @@ public struct CorrectionDraft: Hashable, Sendable, Codable {
     public var signer: Signer
     public var information: [InformationField]
 
-    public var totalDecrease: Money { lines.map(\.totalDecrease).sum() }
-    public var vatDecrease: Money { lines.map(\.vatDecrease).sum() }
-    public var totalWithoutVATDecrease: Money { lines.map(\.totalWithoutVATDecrease).sum() }
+    // The sums add in line order as `sum()` would, without an array of the addends.
+    public var totalDecrease: Money { lines.reduce(.zero) { $0 + $1.totalDecrease } }
+    public var vatDecrease: Money { lines.reduce(.zero) { $0 + $1.vatDecrease } }
+    public var totalWithoutVATDecrease: Money { lines.reduce(.zero) { $0 + $1.totalWithoutVATDecrease } }
     public var isWithoutVAT: Bool { !lines.isEmpty && lines.allSatisfy { $0.before.rate == .exempt } }
 }
 
