@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,33 +71,44 @@ static const unsigned short sxb_cp1251_upper[128] = {
 /* Unicode (below U+2200) to windows-1251; 0 where there is none. Filled once by sxb_init. */
 static unsigned char sxb_cp1251_from_unicode[0x2200];
 
-static int sxb_cp1251_to_utf8(unsigned char *out, int *outlen, const unsigned char *in, int *inlen) {
+/* The UTF-8 of each byte 0x80-0xFF (padded to four bytes) and its length (0 for the unassigned 0x98).
+ * Filled once by sxb_init. */
+static unsigned char sxb_cp1251_utf8[128][4];
+static unsigned char sxb_cp1251_utf8_length[128];
+
+int sxb_cp1251_to_utf8(unsigned char *out, int *outlen, const unsigned char *in, int *inlen) {
     const unsigned char *source = in, *source_end = in + *inlen;
     unsigned char *target = out, *target_end = out + *outlen;
     int status = 0;
     while (source < source_end) {
         unsigned int c = *source;
         if (c < 0x80) {
-            if (target >= target_end) break;
-            *target++ = (unsigned char)c;
-            source++;
+            /* ASCII fast path: eight bytes at a time while they are all ASCII and fit. */
+            while (source_end - source >= 8 && target_end - target >= 8) {
+                uint64_t word;
+                memcpy(&word, source, 8);
+                if (word & UINT64_C(0x8080808080808080)) break;
+                memcpy(target, &word, 8);
+                source += 8;
+                target += 8;
+            }
+            while (source < source_end && *source < 0x80 && target < target_end) *target++ = *source++;
+            if (source < source_end && *source < 0x80) break; /* the output is full */
             continue;
         }
-        unsigned int u = sxb_cp1251_upper[c - 0x80];
-        if (u == 0) {
+        unsigned int length = sxb_cp1251_utf8_length[c - 0x80];
+        if (length == 0) {
             status = -2;
             break;
         }
-        if (u < 0x800) {
-            if (target_end - target < 2) break;
-            *target++ = (unsigned char)(0xC0 | (u >> 6));
-            *target++ = (unsigned char)(0x80 | (u & 0x3F));
+        if (target_end - target >= 4) {
+            /* Room for a whole entry: stored at once, the bytes past its length are overwritten next. */
+            memcpy(target, sxb_cp1251_utf8[c - 0x80], 4);
         } else {
-            if (target_end - target < 3) break;
-            *target++ = (unsigned char)(0xE0 | (u >> 12));
-            *target++ = (unsigned char)(0x80 | ((u >> 6) & 0x3F));
-            *target++ = (unsigned char)(0x80 | (u & 0x3F));
+            if (target_end - target < (long)length) break;
+            memcpy(target, sxb_cp1251_utf8[c - 0x80], length);
         }
+        target += length;
         source++;
     }
     *outlen = (int)(target - out);
@@ -154,6 +166,20 @@ static void sxb_register_cp1251(void) {
     for (unsigned int byte = 0x80; byte < 0x100; byte++) {
         unsigned int u = sxb_cp1251_upper[byte - 0x80];
         if (u != 0 && u < 0x2200) sxb_cp1251_from_unicode[u] = (unsigned char)byte;
+        /* Every assigned byte stands for a scalar in U+0080-U+FFFF: two or three UTF-8 bytes. */
+        unsigned char *utf8 = sxb_cp1251_utf8[byte - 0x80];
+        if (u == 0) {
+            sxb_cp1251_utf8_length[byte - 0x80] = 0;
+        } else if (u < 0x800) {
+            utf8[0] = (unsigned char)(0xC0 | (u >> 6));
+            utf8[1] = (unsigned char)(0x80 | (u & 0x3F));
+            sxb_cp1251_utf8_length[byte - 0x80] = 2;
+        } else {
+            utf8[0] = (unsigned char)(0xE0 | (u >> 12));
+            utf8[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3F));
+            utf8[2] = (unsigned char)(0x80 | (u & 0x3F));
+            sxb_cp1251_utf8_length[byte - 0x80] = 3;
+        }
     }
     static const char *const names[] = { "WINDOWS-1251", "CP1251" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {

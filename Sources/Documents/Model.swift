@@ -173,12 +173,22 @@ public struct InvoiceDraft: Hashable, Sendable, Codable {
         }
     }
 
+    // The sums add in line order as `sum()` would, without an array of the addends.
+
     /// Графа 9 total.
-    public var total: Money { lines.map(\.total).sum() }
+    public var total: Money { lines.reduce(.zero) { $0 + $1.total } }
     /// Графа 8 total.
-    public var vat: Money { lines.map(\.vat).sum() }
+    public var vat: Money { lines.reduce(.zero) { $0 + $1.vat } }
     /// Графа 5 total (sum of lines' values without VAT).
-    public var totalWithoutVAT: Money { lines.compactMap(\.totalWithoutVAT).sum() }
+    public var totalWithoutVAT: Money {
+        // A plain loop with if-let (`line.totalWithoutVAT` is the goods' value, `nil` without goods):
+        // Swift 6.3's optimiser crashes (CopyPropagation) on the optional-chained closure form.
+        var sum = Money.zero
+        for line in lines {
+            if let goods = line.goods { sum = sum + goods.amounts.totalWithoutVAT }
+        }
+        return sum
+    }
     /// Whether every line is without VAT (`БезНДС` in the totals).
     public var isWithoutVAT: Bool { !lines.isEmpty && lines.allSatisfy { $0.rate == .exempt } }
 }
@@ -245,9 +255,10 @@ public struct CorrectionDraft: Hashable, Sendable, Codable {
     public var signer: Signer
     public var information: [InformationField]
 
-    public var totalDecrease: Money { lines.map(\.totalDecrease).sum() }
-    public var vatDecrease: Money { lines.map(\.vatDecrease).sum() }
-    public var totalWithoutVATDecrease: Money { lines.map(\.totalWithoutVATDecrease).sum() }
+    // The sums add in line order as `sum()` would, without an array of the addends.
+    public var totalDecrease: Money { lines.reduce(.zero) { $0 + $1.totalDecrease } }
+    public var vatDecrease: Money { lines.reduce(.zero) { $0 + $1.vatDecrease } }
+    public var totalWithoutVATDecrease: Money { lines.reduce(.zero) { $0 + $1.totalWithoutVATDecrease } }
     public var isWithoutVAT: Bool { !lines.isEmpty && lines.allSatisfy { $0.before.rate == .exempt } }
 }
 
@@ -271,9 +282,22 @@ public struct PlannedDocument: Hashable, Sendable, Codable {
     public var requiredNumber: DocumentNumber?
     /// The buyer has no EDO id: the document is archived and printed, never sent to the operator.
     public var paperOnly: Bool
-    public var content: PlannedContent
+    /// What the document contains. Held in one shared box: a document travels through planning,
+    /// rendering and recording, and a copy of it then costs one reference instead of one for every
+    /// string of the draft (a draft is most of a document). Setting it gives this document a box of its own.
+    public var content: PlannedContent {
+        _read { yield contentBox.content }
+        set { contentBox = ContentBox(newValue) }
+    }
     /// The lines as the ledger records them (УПД: shipped values; УКД: values after the change).
     public var lineRecords: [DocumentLineRecord]
+    private var contentBox: ContentBox
+
+    /// `content`, shared by the copies of a document (never changed once made).
+    private final class ContentBox: Sendable {
+        let content: PlannedContent
+        init(_ content: PlannedContent) { self.content = content }
+    }
 
     public init(kind: Domain.DocumentKind, identityKey: String, orderID: OrderID, shipmentID: ShipmentID?,
                 correctionNumber: Int, requiredNumber: DocumentNumber?, paperOnly: Bool, content: PlannedContent,
@@ -285,8 +309,59 @@ public struct PlannedDocument: Hashable, Sendable, Codable {
         self.correctionNumber = correctionNumber
         self.requiredNumber = requiredNumber
         self.paperOnly = paperOnly
-        self.content = content
+        self.contentBox = ContentBox(content)
         self.lineRecords = lineRecords
+    }
+
+    // Equality, hashing and coding as the memberwise ones would be with `content` stored.
+
+    public static func == (lhs: PlannedDocument, rhs: PlannedDocument) -> Bool {
+        lhs.kind == rhs.kind && lhs.identityKey == rhs.identityKey && lhs.orderID == rhs.orderID
+            && lhs.shipmentID == rhs.shipmentID && lhs.correctionNumber == rhs.correctionNumber
+            && lhs.requiredNumber == rhs.requiredNumber && lhs.paperOnly == rhs.paperOnly
+            && (lhs.contentBox === rhs.contentBox || lhs.content == rhs.content) && lhs.lineRecords == rhs.lineRecords
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(identityKey)
+        hasher.combine(orderID)
+        hasher.combine(shipmentID)
+        hasher.combine(correctionNumber)
+        hasher.combine(requiredNumber)
+        hasher.combine(paperOnly)
+        hasher.combine(content)
+        hasher.combine(lineRecords)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case kind, identityKey, orderID, shipmentID, correctionNumber, requiredNumber, paperOnly, content, lineRecords
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try container.decode(Domain.DocumentKind.self, forKey: .kind),
+                  identityKey: try container.decode(String.self, forKey: .identityKey),
+                  orderID: try container.decode(OrderID.self, forKey: .orderID),
+                  shipmentID: try container.decodeIfPresent(ShipmentID.self, forKey: .shipmentID),
+                  correctionNumber: try container.decode(Int.self, forKey: .correctionNumber),
+                  requiredNumber: try container.decodeIfPresent(DocumentNumber.self, forKey: .requiredNumber),
+                  paperOnly: try container.decode(Bool.self, forKey: .paperOnly),
+                  content: try container.decode(PlannedContent.self, forKey: .content),
+                  lineRecords: try container.decode([DocumentLineRecord].self, forKey: .lineRecords))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(identityKey, forKey: .identityKey)
+        try container.encode(orderID, forKey: .orderID)
+        try container.encodeIfPresent(shipmentID, forKey: .shipmentID)
+        try container.encode(correctionNumber, forKey: .correctionNumber)
+        try container.encodeIfPresent(requiredNumber, forKey: .requiredNumber)
+        try container.encode(paperOnly, forKey: .paperOnly)
+        try container.encode(content, forKey: .content)
+        try container.encode(lineRecords, forKey: .lineRecords)
     }
 
     /// The document date (`ДатаДок` / `ДатаКСчФ`); a correction keeps its original's date.

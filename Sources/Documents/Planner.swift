@@ -86,6 +86,8 @@ public enum DocumentPlanner {
         var reasons: [String] = []
         var lines: [InvoiceLine] = []
         var records: [DocumentLineRecord] = []
+        lines.reserveCapacity(shipment.lines.count)
+        records.reserveCapacity(shipment.lines.count)
         for shipped in shipment.lines.sorted(by: { $0.lineNo < $1.lineNo }) where !shipped.quantity.isZero {
             guard let ordered = order.line(shipped.lineNo) else {
                 reasons.append("отгрузка \(shipment.id): строки \(shipped.lineNo) нет в заказе")

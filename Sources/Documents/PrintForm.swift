@@ -76,7 +76,14 @@ public enum PrintForm {
         """
         h.reserveCapacity(8_192 + 1_024 * draft.lines.count)
         func row(_ label: String, _ value: String, _ no: String) {
-            h += "<tr><td class=\"label\">\(label)</td><td class=\"value\">\(value)</td><td class=\"no\">(\(no))</td></tr>\n"
+            // Appended piece by piece (no interpolated string made first).
+            h += "<tr><td class=\"label\">"
+            h += label
+            h += "</td><td class=\"value\">"
+            h += value
+            h += "</td><td class=\"no\">("
+            h += no
+            h += ")</td></tr>\n"
         }
         row("Счёт-фактура №", "\(e(number.rawValue)) от \(draft.date.russian)", "1")
         if let correction = draft.correction {
@@ -133,13 +140,30 @@ public enum PrintForm {
                 withoutVAT = money(goods.amounts.totalWithoutVAT)
             }
             let vat = line.rate == .exempt ? "без НДС" : money(line.vat)
-            h += "<tr><td>\(e(line.sku ?? "—"))</td><td class=\"n\">\(line.number)</td><td>\(e(line.name))</td><td>—</td>"
-            h += "<td>\(e(okei))</td><td>\(e(unitName))</td>"
-            h += "<td class=\"n\">\(quantity)</td>"
-            h += "<td class=\"n\">\(unitPrice)</td>"
-            h += "<td class=\"n\">\(withoutVAT)</td><td>без акциза</td>"
-            h += "<td>\(e(line.rate.fnsCode))</td><td class=\"n\">\(vat)</td><td class=\"n\">\(money(line.total))</td>"
-            h += "<td>—</td><td>—</td><td>—</td></tr>\n"
+            // Appended piece by piece (no interpolated string made first).
+            h += "<tr><td>"
+            h += e(line.sku ?? "—")
+            h += "</td><td class=\"n\">"
+            h += String(line.number)
+            h += "</td><td>"
+            h += e(line.name)
+            h += "</td><td>—</td><td>"
+            h += e(okei)
+            h += "</td><td>"
+            h += e(unitName)
+            h += "</td><td class=\"n\">"
+            h += quantity
+            h += "</td><td class=\"n\">"
+            h += unitPrice
+            h += "</td><td class=\"n\">"
+            h += withoutVAT
+            h += "</td><td>без акциза</td><td>"
+            h += e(line.rate.fnsCode)
+            h += "</td><td class=\"n\">"
+            h += vat
+            h += "</td><td class=\"n\">"
+            h += money(line.total)
+            h += "</td><td>—</td><td>—</td><td>—</td></tr>\n"
         }
         let totalVAT = draft.isWithoutVAT ? "без НДС" : money(draft.vat)
         let totalWithout = draft.isAdvance ? "—" : money(draft.totalWithoutVAT)

@@ -37,6 +37,7 @@ public enum TreeBuilder {
                         problems: inout [String]) -> DocumentTree {
         let isUPD = draft.function == .invoiceAndTransfer
         var header: [DocumentTree] = []
+        header.reserveCapacity(10 + draft.paymentDocuments.count)
         if let correction = draft.correction {
             header.append(DocumentTree("ИспрДок", ["НомИспр": String(correction.number), "ДатаИспр": correction.date.russian]))
         }
@@ -64,7 +65,11 @@ public enum TreeBuilder {
         if !draft.information.isEmpty {
             header.append(DocumentTree("ИнфПолФХЖ1", children: draft.information.map(textInfo("ТекстИнф"))))
         }
-        var rows: [DocumentTree] = draft.lines.map { invoiceLine($0, date: draft.transfer?.date ?? draft.date, configuration: configuration) }
+        // The lines and the totals row, in one allocation.
+        var rows: [DocumentTree] = []
+        rows.reserveCapacity(draft.lines.count + 1)
+        let lineDate = draft.transfer?.date ?? draft.date
+        for line in draft.lines { rows.append(invoiceLine(line, date: lineDate, configuration: configuration)) }
         let totalVAT: DocumentTree = draft.isWithoutVAT
             ? DocumentTree("СумНалВсего", children: [DocumentTree("БезНДС", text: "без НДС")])
             : DocumentTree("СумНалВсего", children: [DocumentTree("СумНал", text: draft.vat.description)])
@@ -246,7 +251,10 @@ public enum TreeBuilder {
         if !draft.information.isEmpty {
             header.append(DocumentTree("ИнфПолФХЖ1", children: draft.information.map(textInfo("ТекстИнф"))))
         }
-        var rows: [DocumentTree] = draft.lines.map(correctionLine)
+        // The lines and the totals row, in one allocation.
+        var rows: [DocumentTree] = []
+        rows.reserveCapacity(draft.lines.count + 1)
+        for line in draft.lines { rows.append(correctionLine(line)) }
         let totalVAT = draft.isWithoutVAT
             ? DocumentTree("СумНал", children: [DocumentTree("БезНДС", text: "без НДС")])
             : DocumentTree("СумНал", children: [DocumentTree("СумНДС", text: draft.vatDecrease.description)])

@@ -276,14 +276,22 @@ struct DayComputation {
     struct RenderedWindow: Sendable {
         var documents: [PlannedDocument]
         var buyerNames: [String]
-        var outcomes: [Int: RenderedWithDetails]
+        /// By position in `documents`; `nil`: not rendered.
+        var outcomes: [RenderedWithDetails?]
     }
 
     /// A window ready to record: each document's forecast number and what rendering gave with it
     /// (`nil`: not rendered ahead, it will be held for its number or rendered while recorded).
     struct PreparedWindow {
         var documents: [PlannedDocument]
-        var prerendered: [(number: Int, outcome: RenderedWithDetails)?]
+        /// By position in `documents`: the number each was rendered with, and what that gave.
+        var numbers: [Int: Int]
+        var outcomes: [RenderedWithDetails?]
+
+        /// What rendering ahead gave document `offset` if it was rendered as number `number`.
+        func prerendered(_ offset: Int, number: Int) -> RenderedWithDetails? {
+            numbers[offset] == number ? outcomes[offset] : nil
+        }
     }
 
     /// Forecasts the numbers of the window `keys` as if every document passed and starts planning
@@ -293,19 +301,19 @@ struct DayComputation {
         let before = forecast
         let first = try forecast.numbers(for: keys, held: [], tx)
         return StartedWindow(keys: keys, first: first, forecastBefore: before,
-                             rendering: Background { [renderer, prefix, self] in
+                             rendering: Background { [prefix, self] in
                                  Result {
                                      let window = try planning.documents(for: keys)
                                      let names = window.map { ordersByID[$0.orderID]?.customer.name ?? "" }
                                      let jobs = window.indices.compactMap { index in
                                          first[index].map {
-                                             RenderJob(index: index, document: window[index],
-                                                       number: DocumentNumber(prefix + String($0)), buyerName: names[index])
+                                             RenderJob(index: index, number: DocumentNumber(prefix + String($0)),
+                                                       buyerName: names[index])
                                          }
                                      }
-                                     return RenderedWindow(documents: window, buyerNames: names,
-                                                           outcomes: ParallelRendering.render(jobs, renderer: renderer,
-                                                                                              computation: self))
+                                     var outcomes = [RenderedWithDetails?](repeating: nil, count: window.count)
+                                     ParallelRendering.render(jobs, of: window, into: &outcomes, computation: self)
+                                     return RenderedWindow(documents: window, buyerNames: names, outcomes: outcomes)
                                  }
                              })
     }
@@ -315,33 +323,30 @@ struct DayComputation {
     /// again and the documents whose number moved are rendered again.
     private func finishRendering(_ tx: LedgerTransaction, _ started: StartedWindow, base: NumberForecast?,
                                  forecast: inout NumberForecast) throws -> PreparedWindow {
-        let rendered = try started.rendering.wait().get()
+        var rendered = try started.rendering.wait().get()
         var outcomes = rendered.outcomes
-        let held = Set(outcomes.compactMap { index, outcome in
-            if case .held = outcome.outcome { return index } else { return nil }
+        rendered.outcomes = []
+        let held = Set(outcomes.indices.filter { index in
+            if case .held? = outcomes[index]?.outcome { return true } else { return false }
         })
         var numbers = started.first
         if !held.isEmpty || base != nil {
             forecast = base ?? started.forecastBefore
             numbers = try forecast.numbers(for: started.keys, held: held, tx)
-            let again = ParallelRendering.render(rendered.documents.indices.compactMap { index in
+            ParallelRendering.render(rendered.documents.indices.compactMap { index in
                 guard let number = numbers[index], number != started.first[index] else { return nil }
-                return RenderJob(index: index, document: rendered.documents[index], number: DocumentNumber(prefix + String(number)),
-                                 buyerName: rendered.buyerNames[index])
-            }, renderer: renderer, computation: self)
-            for (index, outcome) in again { outcomes[index] = outcome }
+                return RenderJob(index: index, number: DocumentNumber(prefix + String(number)), buyerName: rendered.buyerNames[index])
+            }, of: rendered.documents, into: &outcomes, computation: self)
         }
-        return PreparedWindow(documents: rendered.documents, prerendered: rendered.documents.indices.map { index in
-            guard let number = numbers[index], let outcome = outcomes[index] else { return nil }
-            return (number, outcome)
-        })
+        return PreparedWindow(documents: rendered.documents, numbers: numbers, outcomes: outcomes)
     }
 
     /// Records a window one document at a time in date order, exactly as a sequential run would:
     /// a document whose number turns out other than forecast is rendered again here.
     private func record(_ tx: LedgerTransaction, _ window: PreparedWindow, ordersByID: OrdersByID,
                         facts: inout DayFacts) throws {
-        for (offset, document) in window.documents.enumerated() {
+        for offset in window.documents.indices {
+            let document = window.documents[offset]
             guard let order = ordersByID[document.orderID] else { continue }
             let number: Int
             if document.correctionNumber > 0 {
@@ -361,7 +366,7 @@ struct DayComputation {
                     continue
                 }
             }
-            let ahead = window.prerendered[offset].flatMap { $0.number == number ? $0.outcome : nil }
+            let ahead = window.prerendered(offset, number: number)
             if ahead == nil { facts.renderedWhileRecording += 1 }
             let outcome = ahead
                 ?? renderWithDetails(document, number: DocumentNumber(prefix + String(number)), buyerName: order.customer.name)
@@ -664,10 +669,9 @@ struct NumberForecast {
     }
 }
 
-/// A document to render with the number it is expected to get.
+/// A document of a window (by position) to render with the number it is expected to get.
 struct RenderJob: Sendable {
     var index: Int
-    var document: PlannedDocument
     var number: DocumentNumber
     var buyerName: String
 }
@@ -683,20 +687,25 @@ struct RenderedWithDetails: Sendable {
 /// Renders documents over all cores with the renderer's one compiled schema (each call has its
 /// own parser and validation context). The result of each is what `render` gives alone.
 enum ParallelRendering {
-    static func render(_ jobs: [RenderJob], renderer: DocumentRenderer,
-                       computation: DayComputation) -> [Int: RenderedWithDetails] {
-        guard !jobs.isEmpty else { return [:] }
+    /// Renders each job's document of `documents` and sets its place (`job.index`) in `outcomes`
+    /// (as long as `documents`); the other places are left as they are.
+    static func render(_ jobs: [RenderJob], of documents: [PlannedDocument], into outcomes: inout [RenderedWithDetails?],
+                       computation: DayComputation) {
+        guard !jobs.isEmpty else { return }
         let chunks = min(jobs.count, max(1, ProcessInfo.processInfo.activeProcessorCount) * 8)
-        let results = Mutex<[Int: RenderedWithDetails]>([:])
+        let results = Mutex<[RenderedWithDetails?]>([])
+        results.withLock { swap(&$0, &outcomes) }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let range = (jobs.count * chunk / chunks)..<(jobs.count * (chunk + 1) / chunks)
             let rendered = jobs[range].map { job in
                 // Details that cannot be encoded are left for the recording step, which reports the error.
-                (job.index, computation.renderWithDetails(job.document, number: job.number, buyerName: job.buyerName))
+                computation.renderWithDetails(documents[job.index], number: job.number, buyerName: job.buyerName)
             }
-            results.withLock { all in for (index, outcome) in rendered { all[index] = outcome } }
+            results.withLock { all in
+                for (job, outcome) in zip(jobs[range], rendered) { all[job.index] = outcome }
+            }
         }
-        return results.withLock { $0 }
+        results.withLock { swap(&$0, &outcomes) }
     }
 }
 

@@ -59,3 +59,19 @@ var windows1251ByTable: Bool {
     ensureLibXML2()
     return sxb_cp1251_handler_registered() == 1
 }
+
+/// The bridge's windows-1251 decoder (what libxml2 reads such documents with) run once over
+/// `bytes` into at most `capacity` bytes: its status (the bytes written, or -2 at 0x98), the UTF-8
+/// written and how many bytes it read. For tests of the decoder against the table.
+func bridgeDecodeWindows1251(_ bytes: [UInt8], capacity: Int) -> (status: Int32, utf8: [UInt8], read: Int) {
+    ensureLibXML2()
+    var output = [UInt8](repeating: 0, count: max(capacity, 1))
+    var outputLength = Int32(capacity)
+    var inputLength = Int32(bytes.count)
+    // An empty input still needs an address (the decoder reads nothing from it).
+    let input = bytes.isEmpty ? [0] : bytes
+    let status = output.withUnsafeMutableBufferPointer { out in
+        input.withUnsafeBufferPointer { sxb_cp1251_to_utf8(out.baseAddress, &outputLength, $0.baseAddress, &inputLength) }
+    }
+    return (status, Array(output.prefix(Int(outputLength))), Int(inputLength))
+}

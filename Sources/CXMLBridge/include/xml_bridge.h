@@ -23,6 +23,11 @@
 void sxb_init(void);
 /* 1 when libxml2 reads and writes windows-1251 through this bridge's tables (sxb_init registers them), not iconv. */
 int sxb_cp1251_handler_registered(void);
+/* The windows-1251 decoder libxml2 reads with (its xmlCharEncodingInputFunc, callable for tests):
+ * converts *inlen bytes of `in` into at most *outlen UTF-8 bytes of `out`, then sets *inlen to the
+ * bytes read and *outlen to the bytes written. Returns *outlen, or -2 at the unassigned byte 0x98
+ * (what was read before it is converted). Valid after sxb_init. */
+int sxb_cp1251_to_utf8(unsigned char *out, int *outlen, const unsigned char *in, int *inlen);
 
 /// The libxml2 version as a number, e.g. 20914.
 int sxb_version(void);
