@@ -209,16 +209,21 @@ extension Array where Element == UInt8 {
             }
             if index > mark { append(contentsOf: UnsafeBufferPointer(rebasing: bytes[mark..<index])) }
             switch byte {
-            case 0x22: append(contentsOf: [0x5C, 0x22])
-            case 0x5C: append(contentsOf: [0x5C, 0x5C])
-            case 0x2F: append(contentsOf: [0x5C, 0x2F])
-            case 0x08: append(contentsOf: [0x5C, 0x62])
-            case 0x0C: append(contentsOf: [0x5C, 0x66])
-            case 0x0A: append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: append(contentsOf: [0x5C, 0x72])
-            case 0x09: append(contentsOf: [0x5C, 0x74])
+            case 0x22: append(0x5C); append(0x22)
+            case 0x5C: append(0x5C); append(0x5C)
+            case 0x2F: append(0x5C); append(0x2F)
+            case 0x08: append(0x5C); append(0x62)
+            case 0x0C: append(0x5C); append(0x66)
+            case 0x0A: append(0x5C); append(0x6E)
+            case 0x0D: append(0x5C); append(0x72)
+            case 0x09: append(0x5C); append(0x74)
             default:
-                append(contentsOf: [0x5C, 0x75, 0x30, 0x30, jsonHexDigit(byte >> 4), jsonHexDigit(byte & 0xF)])
+                append(0x5C)
+                append(0x75)
+                append(0x30)
+                append(0x30)
+                append(jsonHexDigit(byte >> 4))
+                append(jsonHexDigit(byte & 0xF))
             }
             index += 1
             mark = index

@@ -319,16 +319,18 @@ public class LedgerReader {
     /// The number already given to `identity` in `series`, if any.
     public func assignedNumber(for identity: String, series: String) throws -> AssignedNumber? {
         try guarded("read document number", record: "document \(identity)") {
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM document_numbers WHERE series = ? AND identity = ?"),
-                             arguments: [series, identity]).map(assignedNumberValue)
+            // (Asked once or twice per document the day issues: stepped directly, columns by position.)
+            try firstRawRow("SELECT series, year, number, date, identity FROM document_numbers WHERE series = ? AND identity = ?",
+                            [.text(series), .text(identity)], assignedNumber(from:))
         }
     }
 
     /// The last number given in a series and year.
     public func lastNumber(series: String, year: Int) throws -> AssignedNumber? {
         try guarded("read document number", record: "series \(series) \(year)") {
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM document_numbers WHERE series = ? AND year = ? ORDER BY number DESC LIMIT 1"),
-                             arguments: [series, year]).map(assignedNumberValue)
+            try firstRawRow(
+                "SELECT series, year, number, date, identity FROM document_numbers WHERE series = ? AND year = ? ORDER BY number DESC LIMIT 1",
+                [.text(series), .integer(Int64(year))], assignedNumber(from:))
         }
     }
 
@@ -338,6 +340,12 @@ public class LedgerReader {
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM documents WHERE identity = ? ORDER BY correction_number DESC LIMIT 1"),
                              arguments: [identity]).map(documentValue)
         }
+    }
+
+    /// Whether the version `correctionNumber` of the document `identity` is recorded (held or not).
+    func hasDocument(identity: String, correctionNumber: Int) throws -> Bool {
+        try firstRawRow("SELECT 1 FROM documents WHERE identity = ? AND correction_number = ?",
+                        [.text(identity), .integer(Int64(correctionNumber))]) { _ in true } ?? false
     }
 
     /// One version of a document.
@@ -485,6 +493,14 @@ public class LedgerReader {
         return BalanceMovement(id: row["id"], customerINN: row["customer_inn"], date: try row.date("date"), kind: kind,
                                amount: Money(kopecks: row["amount"]),
                                orderID: (row["order_id"] as String?).map { OrderID($0) }, reference: row["reference"])
+    }
+
+    /// ``assignedNumberValue(_:)`` of a row selecting `series, year, number, date, identity`.
+    func assignedNumber(from row: RawQuery) throws -> AssignedNumber {
+        AssignedNumber(series: try row.requiredText(0, "document_numbers.series"),
+                       year: Int(try row.int64(1, "document_numbers.year")),
+                       number: Int(try row.int64(2, "document_numbers.number")), date: try row.date(3, "date"),
+                       identity: try row.requiredText(4, "document_numbers.identity"))
     }
 
     func assignedNumberValue(_ row: Row) throws -> AssignedNumber {

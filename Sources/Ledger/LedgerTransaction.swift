@@ -535,7 +535,9 @@ public final class LedgerTransaction: LedgerReader {
                     throw refuse("number \(number) dated \(document.date.russian) was not given to this document in series \(series)")
                 }
             }
-            let existing = try self.document(identity: document.identity, correctionNumber: document.correctionNumber)
+            // (Most documents are new: whether the version exists is asked directly; it is read only when it does.)
+            let existing = try hasDocument(identity: document.identity, correctionNumber: document.correctionNumber)
+                ? try self.document(identity: document.identity, correctionNumber: document.correctionNumber) : nil
             if let existing {
                 if existing.status != .held {
                     if document.status == .held { throw refuse("it is already issued and cannot be held") }

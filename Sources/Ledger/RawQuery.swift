@@ -15,6 +15,30 @@ final class RawQuery {
         handle = statement.sqliteStatement
     }
 
+    /// `sql` through the connection's cache of prepared statements (GRDB's `cachedStatement`): for a
+    /// read made again and again, once per document. Leave it with ``reset()`` after the rows read.
+    init(cached db: Database, sql: String) throws {
+        statement = try db.cachedStatement(sql: sql)
+        handle = statement.sqliteStatement
+    }
+
+    /// Binds `values` in order, text or integer (after a reset: an earlier binding's rows are let go).
+    func bind(_ values: [RawValue]) throws {
+        sqlite3_reset(handle)
+        for (offset, value) in values.enumerated() {
+            let code: CInt = switch value {
+            case .text(let text): bindText(handle, CInt(offset + 1), text)
+            case .integer(let integer): sqlite3_bind_int64(handle, CInt(offset + 1), integer)
+            }
+            guard code == SQLITE_OK else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "a value could not be bound", sql: statement.sql)
+            }
+        }
+    }
+
+    /// Lets the statement go (its read of the database ends) when its rows were not all stepped through.
+    func reset() { sqlite3_reset(handle) }
+
     /// Binds `values` as text to the parameters from 1 on, after resetting the statement.
     func bind(_ values: [String]) throws {
         sqlite3_reset(handle)
@@ -103,7 +127,23 @@ final class RawQuery {
     }
 }
 
+/// A value bound to a ``RawQuery``.
+enum RawValue {
+    case text(String)
+    case integer(Int64)
+}
+
 extension LedgerReader {
+    /// `body` of the first row `sql` gives with `arguments`, through a statement prepared once per
+    /// connection; `nil` when there is none.
+    func firstRawRow<T>(_ sql: String, _ arguments: [RawValue], _ body: (RawQuery) throws -> T) throws -> T? {
+        let query = try RawQuery(cached: db, sql: sql)
+        defer { query.reset() }
+        try query.bind(arguments)
+        guard try query.step() else { return nil }
+        return try body(query)
+    }
+
     /// Runs `sql`, in which `{keys}` stands for the placeholders of one chunk of `keys` (each key once,
     /// in first-seen order), once per chunk of at most ``batchChunk`` keys, through ``RawQuery``.
     /// `extra`: text arguments bound after the keys.
