@@ -331,8 +331,7 @@ struct OrderValidator {
         }
         var email: String?
         if let text = checker.string(json, "email", path, required: false) {
-            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-            if parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !text.contains(where: \.isWhitespace) {
+            if isEmailAddress(text) {
                 email = text
             } else {
                 checker.add(path + ".email", "'\(text)' is not an e-mail address")
@@ -340,7 +339,7 @@ struct OrderValidator {
         }
         var edoID: String?
         if let text = checker.string(json, "edo_id", path, required: false) {
-            if text.contains(where: \.isWhitespace) {
+            if containsWhitespace(text) {
                 checker.add(path + ".edo_id", "an EDO participant id has no spaces")
             } else {
                 edoID = text
@@ -654,25 +653,129 @@ struct OrderValidator {
     }
 }
 
+/// Whether `text` looks like an e-mail address: one `@` after something, a `.` after it, no
+/// whitespace. ASCII text is checked byte by byte (its characters are its bytes, but for CR LF,
+/// which is whitespace either way); other text character by character.
+func isEmailAddress(_ text: String) -> Bool {
+    let ascii: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+        // Only ASCII is decided here: elsewhere a combining mark may join an `@` or `.`.
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var at: Int?
+        var dotAfterAt = false
+        for (index, byte) in bytes.enumerated() {
+            switch byte {
+            case 0x09...0x0D, 0x20:
+                return false
+            case UInt8(ascii: "@"):
+                if at != nil { return false }
+                at = index
+            case UInt8(ascii: "."):
+                if at != nil { dotAfterAt = true }
+            default:
+                break
+            }
+        }
+        guard let at, at > 0 else { return false }
+        return dotAfterAt
+    } ?? nil
+    if let ascii { return ascii }
+    let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+    return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !text.contains(where: \.isWhitespace)
+}
+
+/// Whether a character of `text` is whitespace (`Character.isWhitespace`), decided from the bytes
+/// when the text is ASCII.
+func containsWhitespace(_ text: String) -> Bool {
+    let ascii: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+        var found = false
+        for byte in bytes {
+            if byte >= 0x80 { return nil }
+            if (0x09...0x0D).contains(byte) || byte == 0x20 { found = true }
+        }
+        return found
+    } ?? nil
+    if let ascii { return ascii }
+    return text.contains(where: \.isWhitespace)
+}
+
 /// Makes equal parts of the day's orders share one copy: a customer's requisites repeat in each of
 /// its orders, a warehouse (name, address, КПП) in each shipment, a product's name in each line.
 /// Only storage is shared (Swift strings and arrays are values), never a value changed: a day of
 /// many orders then holds each repeated part once.
+///
+/// Each part is first looked up by a cheap hash (a party's and a warehouse's id, a name's UTF-8
+/// bytes) with the part's own `==`; only a part not seen before goes to the set, whose hash of
+/// every field normalises each non-ASCII string. The set keeps the first of each class of equal
+/// parts and the lookup remembers what the set gave, so both give the same copy.
 struct OrderInterner {
     private var parties = Set<Party>()
     private var warehouses = Set<Warehouse>()
     private var names = Set<String>()
+    private var partyByID: [CheaplyHashed<Party>: Party] = [:]
+    private var warehouseByID: [CheaplyHashed<Warehouse>: Warehouse] = [:]
+    private var nameByBytes: [CheaplyHashed<String>: String] = [:]
 
     mutating func share(_ order: Order) -> Order {
         var order = order
-        order.customer = parties.insert(order.customer).memberAfterInsert
-        if let consignee = order.consignee { order.consignee = parties.insert(consignee).memberAfterInsert }
+        order.customer = share(order.customer)
+        if let consignee = order.consignee { order.consignee = share(consignee) }
         for index in order.shipments.indices {
-            order.shipments[index].warehouse = warehouses.insert(order.shipments[index].warehouse).memberAfterInsert
+            let warehouse = order.shipments[index].warehouse
+            let key = CheaplyHashed(warehouse, hash: utf8Hash(warehouse.id.rawValue))
+            if let shared = warehouseByID[key] {
+                order.shipments[index].warehouse = shared
+            } else {
+                let shared = warehouses.insert(warehouse).memberAfterInsert
+                warehouseByID[key] = shared
+                order.shipments[index].warehouse = shared
+            }
         }
         for index in order.lines.indices {
-            order.lines[index].name = names.insert(order.lines[index].name).memberAfterInsert
+            let name = order.lines[index].name
+            let key = CheaplyHashed(name, hash: utf8Hash(name))
+            if let shared = nameByBytes[key] {
+                order.lines[index].name = shared
+            } else {
+                let shared = names.insert(name).memberAfterInsert
+                nameByBytes[key] = shared
+                order.lines[index].name = shared
+            }
         }
         return order
     }
+
+    private mutating func share(_ party: Party) -> Party {
+        let key = CheaplyHashed(party, hash: utf8Hash(party.id.rawValue))
+        if let shared = partyByID[key] { return shared }
+        let shared = parties.insert(party).memberAfterInsert
+        partyByID[key] = shared
+        return shared
+    }
+}
+
+/// A value hashed by a cheap part of it (computed once) and compared with its own `==`.
+///
+/// Equal values may hash differently (`==` of strings is canonical equivalence, the hash is of
+/// bytes): a lookup may then miss an equal key, never find an unequal one.
+struct CheaplyHashed<Value: Equatable>: Hashable {
+    let value: Value
+    let hash: Int
+
+    init(_ value: Value, hash: Int) {
+        self.value = value
+        self.hash = hash
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool { lhs.hash == rhs.hash && lhs.value == rhs.value }
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+}
+
+/// A hash of a string's UTF-8 bytes (no Unicode normalisation, unlike `String.hashValue`).
+func utf8Hash(_ text: String) -> Int {
+    var hasher = Hasher()
+    let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    if hashed == nil {
+        for byte in text.utf8 { hasher.combine(byte) }
+    }
+    return hasher.finalize()
 }
