@@ -350,44 +350,44 @@ struct OrderValidator {
                      bank: bank, email: email, edoID: edoID)
     }
 
-    private mutating func address(_ json: JSONValue, _ path: String) -> Address? {
+    private mutating func address(_ json: JSONValue, _ path: @autoclosure () -> String) -> Address? {
         let before = checker.problems.count
-        let regionCode = checker.string(json, "region_code", path)
-        if let regionCode, !(regionCode.count == 2 && regionCode.allSatisfy(\.isASCIIDigit)) {
-            checker.add(path + ".region_code", "'\(regionCode)' is not a two-digit region code")
+        let regionCode = checker.string(json, "region_code", path())
+        if let regionCode, !isASCIIDigits(regionCode, count: 2...2) {
+            checker.add(path() + ".region_code", "'\(regionCode)' is not a two-digit region code")
         }
-        let region = checker.string(json, "region", path)
-        let postalCode = checker.string(json, "postal_code", path, required: false)
-        if let postalCode, !(postalCode.count == 6 && postalCode.allSatisfy(\.isASCIIDigit)) {
-            checker.add(path + ".postal_code", "'\(postalCode)' is not a six-digit postal code")
+        let region = checker.string(json, "region", path())
+        let postalCode = checker.string(json, "postal_code", path(), required: false)
+        if let postalCode, !isASCIIDigits(postalCode, count: 6...6) {
+            checker.add(path() + ".postal_code", "'\(postalCode)' is not a six-digit postal code")
         }
-        let city = checker.string(json, "city", path, required: false)
-        let street = checker.string(json, "street", path, required: false)
-        let house = checker.string(json, "house", path, required: false)
-        let flat = checker.string(json, "flat", path, required: false)
-        let text = checker.string(json, "text", path)
+        let city = checker.string(json, "city", path(), required: false)
+        let street = checker.string(json, "street", path(), required: false)
+        let house = checker.string(json, "house", path(), required: false)
+        let flat = checker.string(json, "flat", path(), required: false)
+        let text = checker.string(json, "text", path())
         guard checker.problems.count == before, let regionCode, let region, let text else { return nil }
         return Address(regionCode: regionCode, region: region, postalCode: postalCode, city: city, street: street,
                        house: house, flat: flat, text: text)
     }
 
-    private mutating func bankDetails(_ json: JSONValue, _ path: String) -> BankDetails? {
+    private mutating func bankDetails(_ json: JSONValue, _ path: @autoclosure () -> String) -> BankDetails? {
         let before = checker.problems.count
-        let bik = checker.string(json, "bik", path)
-        let account = checker.string(json, "account", path)
-        let corr = checker.string(json, "corr_account", path, required: false)
-        let name = checker.string(json, "name", path)
+        let bik = checker.string(json, "bik", path())
+        let account = checker.string(json, "account", path())
+        let corr = checker.string(json, "corr_account", path(), required: false)
+        let name = checker.string(json, "name", path())
         if let bik {
             do {
                 try Requisites.checkBIK(bik)
                 if let account {
-                    do { try Requisites.checkAccount(account, bik: bik) } catch { checker.add(path + ".account", error.description) }
+                    do { try Requisites.checkAccount(account, bik: bik) } catch { checker.add(path() + ".account", error.description) }
                 }
                 if let corr {
-                    do { try Requisites.checkCorrespondentAccount(corr, bik: bik) } catch { checker.add(path + ".corr_account", error.description) }
+                    do { try Requisites.checkCorrespondentAccount(corr, bik: bik) } catch { checker.add(path() + ".corr_account", error.description) }
                 }
             } catch {
-                checker.add(path + ".bik", error.description)
+                checker.add(path() + ".bik", error.description)
             }
         }
         guard checker.problems.count == before, let bik, let account, let name else { return nil }
@@ -401,48 +401,48 @@ struct OrderValidator {
         var lines: [OrderLine] = []
         var numbers: [Int: Int] = [:]
         for (index, item) in items.enumerated() {
-            let path = "lines[\(index)]"
-            guard checker.isObject(item, at: path) else { continue }
-            let lineNo = checker.integer(item, "line_no", path, minimum: 1)
-            checker.unique(lineNo, at: index, seen: &numbers, field: path + ".line_no", label: "line_no", list: "lines")
-            let sku = checker.string(item, "sku", path)
-            let name = checker.string(item, "name", path)
-            let gtin = checker.string(item, "gtin", path, required: false)
-            if let gtin, !((8...14).contains(gtin.count) && gtin.allSatisfy(\.isASCIIDigit)) {
-                checker.add(path + ".gtin", "'\(gtin)' is not 8–14 digits")
+            func path() -> String { "lines[\(index)]" }
+            guard checker.isObject(item, at: path()) else { continue }
+            let lineNo = checker.integer(item, "line_no", path(), minimum: 1)
+            checker.unique(lineNo, at: index, seen: &numbers, field: path() + ".line_no", label: "line_no", list: "lines")
+            let sku = checker.string(item, "sku", path())
+            let name = checker.string(item, "name", path())
+            let gtin = checker.string(item, "gtin", path(), required: false)
+            if let gtin, !isASCIIDigits(gtin, count: 8...14) {
+                checker.add(path() + ".gtin", "'\(gtin)' is not 8–14 digits")
             }
             var unit: MeasureUnit?
-            if let unitJSON = checker.object(item, "unit", path) {
-                let okei = checker.string(unitJSON, "okei", path + ".unit")
-                if let okei, !(okei.count == 3 && okei.allSatisfy(\.isASCIIDigit)) {
-                    checker.add(path + ".unit.okei", "'\(okei)' is not a three-digit ОКЕИ code")
+            if let unitJSON = checker.object(item, "unit", path()) {
+                let okei = checker.string(unitJSON, "okei", path() + ".unit")
+                if let okei, !isASCIIDigits(okei, count: 3...3) {
+                    checker.add(path() + ".unit.okei", "'\(okei)' is not a three-digit ОКЕИ code")
                 }
-                let unitName = checker.string(unitJSON, "name", path + ".unit")
+                let unitName = checker.string(unitJSON, "name", path() + ".unit")
                 if let okei, let unitName { unit = MeasureUnit(okei: okei, name: unitName) }
             }
-            let quantity = checker.decimal(item, "quantity", path)
-            let price = checker.money(item, "price", path)
+            let quantity = checker.decimal(item, "quantity", path())
+            let price = checker.money(item, "price", path())
             var rate: VATRate?
-            if let text = checker.string(item, "vat_rate", path) {
+            if let text = checker.string(item, "vat_rate", path()) {
                 if let value = VATRate(feedValue: text) {
                     if let billDate, !value.isValid(on: billDate) {
-                        checker.add(path + ".vat_rate", "VAT rate \(text) is not valid on \(billDate.russian) (the bill's date)")
+                        checker.add(path() + ".vat_rate", "VAT rate \(text) is not valid on \(billDate.russian) (the bill's date)")
                     } else {
                         rate = value
                     }
                 } else {
-                    checker.add(path + ".vat_rate", "'\(text)' is not one of '22%', '10%', '0%', 'без НДС'")
+                    checker.add(path() + ".vat_rate", "'\(text)' is not one of '22%', '10%', '0%', 'без НДС'")
                 }
             }
-            let weighed = checker.bool(item, "weighed", path)
-            let mercury = checker.bool(item, "mercury", path)
+            let weighed = checker.bool(item, "weighed", path())
+            let mercury = checker.bool(item, "mercury", path())
             if let quantity, let weighed {
                 if !quantity.isPositive {
-                    checker.add(path + ".quantity", "the ordered quantity must be greater than 0, got \(quantity)")
+                    checker.add(path() + ".quantity", "the ordered quantity must be greater than 0, got \(quantity)")
                 } else if weighed, quantity.scale > 3 {
-                    checker.add(path + ".quantity", "a weighed quantity has at most 3 decimals, got \(quantity)")
+                    checker.add(path() + ".quantity", "a weighed quantity has at most 3 decimals, got \(quantity)")
                 } else if !weighed, unit?.okei == "796", quantity.normalized.scale > 0 {
-                    checker.add(path + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
+                    checker.add(path() + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
                 }
             }
             if let lineNo, let sku, let name, let unit, let quantity, let price, let rate, let weighed, let mercury {
@@ -453,18 +453,18 @@ struct OrderValidator {
         return checker.problems.count == before ? lines : nil
     }
 
-    private mutating func warehouse(_ json: JSONValue, _ path: String) -> Warehouse? {
+    private mutating func warehouse(_ json: JSONValue, _ path: @autoclosure () -> String) -> Warehouse? {
         let before = checker.problems.count
-        let id = checker.string(json, "id", path)
-        let name = checker.string(json, "name", path)
-        let address = checker.object(json, "address", path).flatMap { self.address($0, path + ".address") }
+        let id = checker.string(json, "id", path())
+        let name = checker.string(json, "name", path())
+        let address = checker.object(json, "address", path()).flatMap { self.address($0, path() + ".address") }
         var kpp: String?
-        if let text = checker.string(json, "kpp", path, required: false) {
+        if let text = checker.string(json, "kpp", path(), required: false) {
             do {
                 try Requisites.checkKPP(text)
                 kpp = text
             } catch {
-                checker.add(path + ".kpp", error.description)
+                checker.add(path() + ".kpp", error.description)
             }
         }
         guard checker.problems.count == before, let id, let name, let address else { return nil }
@@ -474,74 +474,74 @@ struct OrderValidator {
     private mutating func shipments(_ json: JSONValue, lines: [OrderLine]?) -> [Shipment]? {
         guard let items = checker.array(json, "shipments", "") else { return nil }
         let before = checker.problems.count
-        let lineByNumber = Dictionary((lines ?? []).map { ($0.lineNo, $0) }, uniquingKeysWith: { first, _ in first })
+        let lineByNumber = firstByNumber(lines ?? [])
         var shipments: [Shipment] = []
         var ids: [String: Int] = [:]
         var shippedTotal: [Int: ExactDecimal] = [:]
         for (index, item) in items.enumerated() {
-            let path = "shipments[\(index)]"
-            guard checker.isObject(item, at: path) else { continue }
-            let id = checker.string(item, "id", path)
-            checker.unique(id, at: index, seen: &ids, field: path + ".id", label: "shipment id", list: "shipments")
-            let warehouse = checker.object(item, "warehouse", path).flatMap { self.warehouse($0, path + ".warehouse") }
-            let departedAt = checker.timestamp(item, "departed_at", path)
-            let deliveredAt = checker.timestamp(item, "delivered_at", path, required: false)
+            func path() -> String { "shipments[\(index)]" }
+            guard checker.isObject(item, at: path()) else { continue }
+            let id = checker.string(item, "id", path())
+            checker.unique(id, at: index, seen: &ids, field: path() + ".id", label: "shipment id", list: "shipments")
+            let warehouse = checker.object(item, "warehouse", path()).flatMap { self.warehouse($0, path() + ".warehouse") }
+            let departedAt = checker.timestamp(item, "departed_at", path())
+            let deliveredAt = checker.timestamp(item, "delivered_at", path(), required: false)
             if let departedAt, let deliveredAt, deliveredAt < departedAt {
-                checker.add(path + ".delivered_at", "delivered at \(deliveredAt), before it departed at \(departedAt)")
+                checker.add(path() + ".delivered_at", "delivered at \(deliveredAt), before it departed at \(departedAt)")
             }
             var shipmentLines: [ShipmentLine] = []
             var seenLines: Set<Int> = []
-            if let lineItems = checker.array(item, "lines", path) {
-                if lineItems.isEmpty { checker.add(path + ".lines", "a shipment needs at least one line") }
+            if let lineItems = checker.array(item, "lines", path()) {
+                if lineItems.isEmpty { checker.add(path() + ".lines", "a shipment needs at least one line") }
                 for (lineIndex, lineItem) in lineItems.enumerated() {
-                    let linePath = "\(path).lines[\(lineIndex)]"
-                    guard checker.isObject(lineItem, at: linePath) else { continue }
-                    let lineNo = checker.integer(lineItem, "line_no", linePath, minimum: 1)
-                    let quantity = checker.decimal(lineItem, "quantity", linePath)
+                    func linePath() -> String { "\(path()).lines[\(lineIndex)]" }
+                    guard checker.isObject(lineItem, at: linePath()) else { continue }
+                    let lineNo = checker.integer(lineItem, "line_no", linePath(), minimum: 1)
+                    let quantity = checker.decimal(lineItem, "quantity", linePath())
                     var vsd: [String] = []
-                    if let vsdItems = checker.array(lineItem, "vsd", linePath, required: false) {
+                    if let vsdItems = checker.array(lineItem, "vsd", linePath(), required: false) {
                         for (vsdIndex, vsdItem) in vsdItems.enumerated() {
                             if let text = vsdItem.stringValue, isUUID(text) {
                                 vsd.append(text)
                             } else {
-                                checker.add("\(linePath).vsd[\(vsdIndex)]", "a ВСД id must be a uuid string")
+                                checker.add("\(linePath()).vsd[\(vsdIndex)]", "a ВСД id must be a uuid string")
                             }
                         }
                     }
                     guard let lineNo else { continue }
                     if !seenLines.insert(lineNo).inserted {
-                        checker.add(linePath + ".line_no", "line \(lineNo) appears twice in shipment \(id ?? "#\(index + 1)")")
+                        checker.add(linePath() + ".line_no", "line \(lineNo) appears twice in shipment \(id ?? "#\(index + 1)")")
                     }
                     guard let orderLine = lineByNumber[lineNo] else {
-                        if lines != nil { checker.add(linePath + ".line_no", "the order has no line \(lineNo)") }
+                        if lines != nil { checker.add(linePath() + ".line_no", "the order has no line \(lineNo)") }
                         continue
                     }
                     guard let quantity else { continue }
                     if quantity.isNegative {
-                        checker.add(linePath + ".quantity", "a shipped quantity cannot be negative, got \(quantity)")
+                        checker.add(linePath() + ".quantity", "a shipped quantity cannot be negative, got \(quantity)")
                         continue
                     }
                     if orderLine.weighed {
                         if !quantity.isPositive {
-                            checker.add(linePath + ".quantity", "a weighed line's shipped weight must be greater than 0, got \(quantity)")
+                            checker.add(linePath() + ".quantity", "a weighed line's shipped weight must be greater than 0, got \(quantity)")
                         } else if quantity.scale > 3 {
-                            checker.add(linePath + ".quantity", "a weighed quantity has at most 3 decimals, got \(quantity)")
+                            checker.add(linePath() + ".quantity", "a weighed quantity has at most 3 decimals, got \(quantity)")
                         }
                     } else {
                         if orderLine.unit.okei == "796", quantity.normalized.scale > 0 {
-                            checker.add(linePath + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
+                            checker.add(linePath() + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
                         }
                         let total = (shippedTotal[lineNo] ?? .zero) + quantity
                         shippedTotal[lineNo] = total
                         if total > orderLine.quantity {
-                            checker.add(linePath + ".quantity",
+                            checker.add(linePath() + ".quantity",
                                         "shipped \(total) of line \(lineNo) in all, but \(orderLine.quantity) was ordered")
                         }
                     }
                     if orderLine.mercury, quantity.isPositive, vsd.isEmpty {
                         warnings.append(Diagnostic(
                             severity: .warning, kind: "missing-vsd", source: SourceName.ordersFeed, record: record,
-                            field: linePath + ".vsd",
+                            field: linePath() + ".vsd",
                             message: "line \(lineNo) «\(orderLine.name)» is a mercury line shipped without a ВСД; its transfer document will be held back"))
                     }
                     shipmentLines.append(ShipmentLine(lineNo: lineNo, quantity: quantity, vsd: vsd))
@@ -558,7 +558,7 @@ struct OrderValidator {
     private mutating func returns(_ json: JSONValue, lines: [OrderLine]?, shipments: [Shipment]?) -> [Return]? {
         guard let items = checker.array(json, "returns", "") else { return nil }
         let before = checker.problems.count
-        let lineByNumber = Dictionary((lines ?? []).map { ($0.lineNo, $0) }, uniquingKeysWith: { first, _ in first })
+        let lineByNumber = firstByNumber(lines ?? [])
         let shipmentByID = Dictionary((shipments ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var shippedTotal: [Int: ExactDecimal] = [:]
         for shipment in shipments ?? [] {
@@ -569,50 +569,50 @@ struct OrderValidator {
         var returnedAfterDelivery: [String: ExactDecimal] = [:]
         var takenOffTotal: [Int: ExactDecimal] = [:]
         for (index, item) in items.enumerated() {
-            let path = "returns[\(index)]"
-            guard checker.isObject(item, at: path) else { continue }
-            let id = checker.string(item, "id", path)
-            checker.unique(id, at: index, seen: &ids, field: path + ".id", label: "return id", list: "returns")
-            let shipmentText = checker.string(item, "shipment_id", path)
+            func path() -> String { "returns[\(index)]" }
+            guard checker.isObject(item, at: path()) else { continue }
+            let id = checker.string(item, "id", path())
+            checker.unique(id, at: index, seen: &ids, field: path() + ".id", label: "return id", list: "returns")
+            let shipmentText = checker.string(item, "shipment_id", path())
             var shipment: Shipment?
             if let shipmentText, shipments != nil {
                 shipment = shipmentByID[ShipmentID(shipmentText)]
                 if shipment == nil {
-                    checker.add(path + ".shipment_id", "the order has no shipment \(shipmentText)")
+                    checker.add(path() + ".shipment_id", "the order has no shipment \(shipmentText)")
                 }
             }
-            let stage = checker.choice(item, "stage", path, ["before_departure", "after_delivery"]).flatMap(Return.Stage.init(rawValue:))
-            let at = checker.timestamp(item, "at", path)
-            let reason = checker.string(item, "reason", path)
+            let stage = checker.choice(item, "stage", path(), ["before_departure", "after_delivery"]).flatMap(Return.Stage.init(rawValue:))
+            let at = checker.timestamp(item, "at", path())
+            let reason = checker.string(item, "reason", path())
             if let shipment, let stage, let at {
                 switch stage {
                 case .beforeDeparture where at > shipment.departedAt:
-                    checker.add(path + ".at", "a before_departure return at \(at) is after shipment \(shipment.id) departed at \(shipment.departedAt)")
+                    checker.add(path() + ".at", "a before_departure return at \(at) is after shipment \(shipment.id) departed at \(shipment.departedAt)")
                 case .afterDelivery where at < shipment.departedAt:
-                    checker.add(path + ".at", "an after_delivery return at \(at) is before shipment \(shipment.id) departed at \(shipment.departedAt)")
+                    checker.add(path() + ".at", "an after_delivery return at \(at) is before shipment \(shipment.id) departed at \(shipment.departedAt)")
                 default:
                     break
                 }
             }
             var returnLines: [ReturnLine] = []
-            if let lineItems = checker.array(item, "lines", path) {
-                if lineItems.isEmpty { checker.add(path + ".lines", "a return needs at least one line") }
+            if let lineItems = checker.array(item, "lines", path()) {
+                if lineItems.isEmpty { checker.add(path() + ".lines", "a return needs at least one line") }
                 for (lineIndex, lineItem) in lineItems.enumerated() {
-                    let linePath = "\(path).lines[\(lineIndex)]"
-                    guard checker.isObject(lineItem, at: linePath) else { continue }
-                    let lineNo = checker.integer(lineItem, "line_no", linePath, minimum: 1)
-                    let quantity = checker.decimal(lineItem, "quantity", linePath)
+                    func linePath() -> String { "\(path()).lines[\(lineIndex)]" }
+                    guard checker.isObject(lineItem, at: linePath()) else { continue }
+                    let lineNo = checker.integer(lineItem, "line_no", linePath(), minimum: 1)
+                    let quantity = checker.decimal(lineItem, "quantity", linePath())
                     guard let lineNo, let quantity else { continue }
                     guard let orderLine = lineByNumber[lineNo] else {
-                        if lines != nil { checker.add(linePath + ".line_no", "the order has no line \(lineNo)") }
+                        if lines != nil { checker.add(linePath() + ".line_no", "the order has no line \(lineNo)") }
                         continue
                     }
                     guard quantity.isPositive else {
-                        checker.add(linePath + ".quantity", "a returned quantity must be greater than 0, got \(quantity)")
+                        checker.add(linePath() + ".quantity", "a returned quantity must be greater than 0, got \(quantity)")
                         continue
                     }
                     if !orderLine.weighed, orderLine.unit.okei == "796", quantity.normalized.scale > 0 {
-                        checker.add(linePath + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
+                        checker.add(linePath() + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
                     }
                     returnLines.append(ReturnLine(lineNo: lineNo, quantity: quantity))
                     guard let shipment, let stage else { continue }
@@ -620,14 +620,14 @@ struct OrderValidator {
                     switch stage {
                     case .afterDelivery:
                         guard let shipped else {
-                            checker.add(linePath + ".line_no", "shipment \(shipment.id) did not carry line \(lineNo)")
+                            checker.add(linePath() + ".line_no", "shipment \(shipment.id) did not carry line \(lineNo)")
                             continue
                         }
                         let key = "\(shipment.id)#\(lineNo)"
                         let total = (returnedAfterDelivery[key] ?? .zero) + quantity
                         returnedAfterDelivery[key] = total
                         if total > shipped {
-                            checker.add(linePath + ".quantity",
+                            checker.add(linePath() + ".quantity",
                                         "returned \(total) of line \(lineNo) from shipment \(shipment.id), which shipped \(shipped)")
                         }
                     case .beforeDeparture:
@@ -637,7 +637,7 @@ struct OrderValidator {
                         if !orderLine.weighed {
                             let loaded = (shippedTotal[lineNo] ?? .zero) + takenOff
                             if loaded > orderLine.quantity {
-                                checker.add(linePath + ".quantity",
+                                checker.add(linePath() + ".quantity",
                                             "taken off \(takenOff) of line \(lineNo) before departure plus \(shippedTotal[lineNo] ?? .zero) shipped is \(loaded), more than the \(orderLine.quantity) ordered")
                             }
                         }
@@ -651,6 +651,22 @@ struct OrderValidator {
         }
         return checker.problems.count == before ? returns : nil
     }
+}
+
+/// Whether `text` is `count` ASCII digits (`Character.isASCIIDigit` each): decided on the bytes, as
+/// an ASCII digit is one byte and one character (no digit joins another, or a mark, into one).
+func isASCIIDigits(_ text: String, count: ClosedRange<Int>) -> Bool {
+    let utf8 = text.utf8
+    guard count.contains(utf8.count) else { return false }
+    return utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+}
+
+/// The lines by number, the first of a repeated number kept.
+func firstByNumber(_ lines: [OrderLine]) -> [Int: OrderLine] {
+    var byNumber: [Int: OrderLine] = [:]
+    byNumber.reserveCapacity(lines.count)
+    for line in lines where byNumber[line.lineNo] == nil { byNumber[line.lineNo] = line }
+    return byNumber
 }
 
 /// Whether `text` looks like an e-mail address: one `@` after something, a `.` after it, no
