@@ -427,17 +427,7 @@ public enum ClientBankExchange {
     }
 
     /// Whether the two texts have the same UTF-8 bytes.
-    static func sameBytes(_ a: String, _ b: String) -> Bool {
-        let (left, right) = (a.utf8, b.utf8)
-        guard left.count == right.count else { return false }
-        let compared: Bool? = left.withContiguousStorageIfAvailable { x in
-            right.withContiguousStorageIfAvailable { y in
-                for index in 0..<x.count where x[index] != y[index] { return false }
-                return true
-            }
-        } ?? nil
-        return compared ?? left.elementsEqual(right)
-    }
+    static func sameBytes(_ a: String, _ b: String) -> Bool { sameUTF8(a, b) }
 
     /// ASCII and U+0400–U+047F only (UTF-8 lead bytes 0xD0 and 0xD1).
     static func isPlainText(_ text: String) -> Bool {

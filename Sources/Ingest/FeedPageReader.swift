@@ -474,26 +474,28 @@ extension OrdersFeed {
         private mutating func collect(_ block: PendingBlock) {
             block.group.wait()
             guard itemSyntaxError == nil else { return }
-            let items = block.result.items.withLock { items in
+            var items = block.result.items.withLock { items in
                 defer { items = [] }
                 return items
             }
-            for (offset, item) in items.enumerated() {
-                if let syntaxError = item.syntaxError {
+            for offset in items.indices {
+                if let syntaxError = items[offset].syntaxError {
                     itemSyntaxError = placed(syntaxError, from: block.origin)
                     return
                 }
-                diagnostics += item.warnings
-                if let read = item.order {
-                    // Repeated parts shared now, so the copies parsing made go with the block.
-                    let order = combiner.interner.share(read)
+                diagnostics += items[offset].warnings
+                if var order = items[offset].order {
+                    // Taken out, so that sharing changes it in place; repeated parts shared now,
+                    // so the copies parsing made go with the block.
+                    items[offset].order = nil
+                    combiner.interner.share(&order)
                     let verdict = combiner.admit(order, page: block.page)
                     let raw = keepsEveryRaw || verdict.quarantines
                         ? String(decoding: block.bytes[block.ranges[offset]], as: UTF8.self) : ""
                     orders.append(FeedOrder(order: order, raw: raw, page: block.page))
                 }
-                if let record = item.quarantined {
-                    quarantined.append((record, item.id, block.first + offset))
+                if let record = items[offset].quarantined {
+                    quarantined.append((record, items[offset].id, block.first + offset))
                 }
             }
         }

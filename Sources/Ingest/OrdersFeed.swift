@@ -173,7 +173,7 @@ public enum OrdersFeed {
                     reading.quarantined.append(quarantine([problem], source: source, record: record, key: key, raw: feedOrder.raw))
                 case .accepted:
                     var shared = feedOrder
-                    if sharing { shared.order = interner.share(order) }
+                    if sharing { interner.share(&shared.order) }
                     reading.orders.append(shared)
                 }
             }
@@ -731,8 +731,9 @@ struct OrderInterner {
     private var warehouseByID: [CheaplyHashed<Warehouse>: Warehouse] = [:]
     private var nameByBytes: [CheaplyHashed<String>: String] = [:]
 
-    mutating func share(_ order: Order) -> Order {
-        var order = order
+    /// Replaces the order's repeated parts by their first copies (in place: an order whose arrays
+    /// are not shared is not copied).
+    mutating func share(_ order: inout Order) {
         order.customer = share(order.customer)
         if let consignee = order.consignee { order.consignee = share(consignee) }
         for index in order.shipments.indices {
@@ -757,7 +758,6 @@ struct OrderInterner {
                 order.lines[index].name = shared
             }
         }
-        return order
     }
 
     private mutating func share(_ party: Party) -> Party {
@@ -773,7 +773,10 @@ struct OrderInterner {
 ///
 /// Equal values may hash differently (`==` of strings is canonical equivalence, the hash is of
 /// bytes): a lookup may then miss an equal key, never find an unequal one.
-struct CheaplyHashed<Value: Equatable>: Hashable {
+///
+/// Values whose text has the same bytes are equal without comparing it as Unicode: `==` of two
+/// byte-equal non-ASCII strings in separate storage still walks them as possibly unnormalised.
+struct CheaplyHashed<Value: SameBytes>: Hashable {
     let value: Value
     let hash: Int
 
@@ -782,8 +785,81 @@ struct CheaplyHashed<Value: Equatable>: Hashable {
         self.hash = hash
     }
 
-    static func == (lhs: Self, rhs: Self) -> Bool { lhs.hash == rhs.hash && lhs.value == rhs.value }
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.hash == rhs.hash && (lhs.value.hasSameBytes(as: rhs.value) || lhs.value == rhs.value)
+    }
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+}
+
+/// A value whose text can be compared byte for byte: the same bytes imply `==` (the converse
+/// need not hold).
+protocol SameBytes: Equatable {
+    func hasSameBytes(as other: Self) -> Bool
+}
+
+extension String: SameBytes {
+    func hasSameBytes(as other: String) -> Bool { sameUTF8(self, other) }
+}
+
+extension Optional where Wrapped == String {
+    func hasSameBytes(as other: String?) -> Bool {
+        switch (self, other) {
+        case (nil, nil): true
+        case (let left?, let right?): sameUTF8(left, right)
+        default: false
+        }
+    }
+}
+
+extension Address: SameBytes {
+    func hasSameBytes(as other: Address) -> Bool {
+        regionCode.hasSameBytes(as: other.regionCode) && region.hasSameBytes(as: other.region)
+            && postalCode.hasSameBytes(as: other.postalCode) && city.hasSameBytes(as: other.city)
+            && street.hasSameBytes(as: other.street) && house.hasSameBytes(as: other.house)
+            && flat.hasSameBytes(as: other.flat) && text.hasSameBytes(as: other.text)
+    }
+}
+
+extension BankDetails: SameBytes {
+    func hasSameBytes(as other: BankDetails) -> Bool {
+        bik.hasSameBytes(as: other.bik) && account.hasSameBytes(as: other.account)
+            && correspondentAccount.hasSameBytes(as: other.correspondentAccount) && name.hasSameBytes(as: other.name)
+    }
+}
+
+extension Party: SameBytes {
+    func hasSameBytes(as other: Party) -> Bool {
+        let bankSame: Bool
+        switch (bank, other.bank) {
+        case (nil, nil): bankSame = true
+        case (let left?, let right?): bankSame = left.hasSameBytes(as: right)
+        default: bankSame = false
+        }
+        return id.rawValue.hasSameBytes(as: other.id.rawValue) && kind == other.kind && name.hasSameBytes(as: other.name)
+            && inn.value.hasSameBytes(as: other.inn.value) && kpp.hasSameBytes(as: other.kpp)
+            && address.hasSameBytes(as: other.address) && bankSame && email.hasSameBytes(as: other.email)
+            && edoID.hasSameBytes(as: other.edoID)
+    }
+}
+
+extension Warehouse: SameBytes {
+    func hasSameBytes(as other: Warehouse) -> Bool {
+        id.rawValue.hasSameBytes(as: other.id.rawValue) && name.hasSameBytes(as: other.name)
+            && address.hasSameBytes(as: other.address) && kpp.hasSameBytes(as: other.kpp)
+    }
+}
+
+/// Whether the two texts have the same UTF-8 bytes.
+func sameUTF8(_ a: String, _ b: String) -> Bool {
+    let (left, right) = (a.utf8, b.utf8)
+    guard left.count == right.count else { return false }
+    let compared: Bool? = left.withContiguousStorageIfAvailable { x in
+        right.withContiguousStorageIfAvailable { y in
+            for index in 0..<x.count where x[index] != y[index] { return false }
+            return true
+        }
+    } ?? nil
+    return compared ?? left.elementsEqual(right)
 }
 
 /// A hash of a string's UTF-8 bytes (no Unicode normalisation, unlike `String.hashValue`).

@@ -125,16 +125,59 @@ struct FastPathTests {
                   shipments: [], returns: [])
         }
         var interner = OrderInterner()
-        let first = interner.share(order("1", name: composed, customer: try party(composed)))
-        let second = interner.share(order("2", name: decomposed, customer: try party(decomposed)))
-        let third = interner.share(order("3", name: decomposed, customer: try party(decomposed)))
+        func shared(_ order: Order) -> Order {
+            var order = order
+            interner.share(&order)
+            return order
+        }
+        let first = shared(order("1", name: composed, customer: try party(composed)))
+        let second = shared(order("2", name: decomposed, customer: try party(decomposed)))
+        let third = shared(order("3", name: decomposed, customer: try party(decomposed)))
         // As the sets did: an equal name or party is replaced by the first one's bytes.
         for shared in [second, third] {
             #expect(shared.lines[0].name.utf8.elementsEqual(composed.utf8))
             #expect(shared.customer.name.utf8.elementsEqual(composed.utf8))
         }
         #expect(first.customer == third.customer)
-        let other = interner.share(order("4", name: "Молоко", customer: try party("ООО «Другое»")))
+        let other = shared(order("4", name: "Молоко", customer: try party("ООО «Другое»")))
         #expect(other.lines[0].name == "Молоко" && other.customer.name == "ООО «Другое»")
+    }
+
+    @Test("the same bytes in every field of a party or warehouse, and only then")
+    func sameBytes() throws {
+        let address = Address(regionCode: "77", region: "г. Москва", postalCode: "101000", city: "Москва", street: "ул. Тверская",
+                              house: "1", flat: "2", text: "101000, г. Москва, ул. Тверская, д. 1, кв. 2")
+        let bank = BankDetails(bik: "044525225", account: "40702810938000012345", correspondentAccount: "30101810400000000225", name: "ПАО СБЕРБАНК")
+        func party() throws -> Party {
+            // Built from new strings each time: separate storage, the same bytes.
+            Party(id: CustomerID(String("C-1".reversed().reversed())), kind: .legal, name: String("ООО «Ромашка»".reversed().reversed()),
+                  inn: try INN("7707083893"), kpp: "770701001", address: address, bank: bank, email: "a@b.ru", edoID: "2BM-1")
+        }
+        let base = try party()
+        let again = try party()
+        #expect(base.hasSameBytes(as: again) && base == again)
+        let otherINN = try INN("500100732259")
+        var changes: [(String, (inout Party) -> Void)] = [
+            ("id", { $0.id = CustomerID("C-2") }), ("kind", { $0.kind = .soleTrader }), ("name", { $0.name += " " }),
+            ("inn", { $0.inn = otherINN }), ("kpp", { $0.kpp = nil }), ("bank", { $0.bank = nil }),
+            ("bank.name", { $0.bank?.name = "ПАО" }), ("bank.corr", { $0.bank?.correspondentAccount = nil }),
+            ("email", { $0.email = "c@d.ru" }), ("edoID", { $0.edoID = nil }),
+        ]
+        for keyPath in [\Address.regionCode, \Address.region, \Address.text] {
+            changes.append(("address", { $0.address[keyPath: keyPath] += "x" }))
+        }
+        for keyPath in [\Address.postalCode, \Address.city, \Address.street, \Address.house, \Address.flat] {
+            changes.append(("address?", { $0.address[keyPath: keyPath] = nil }))
+        }
+        for (name, change) in changes {
+            var changed = try party()
+            change(&changed)
+            #expect(!base.hasSameBytes(as: changed) && base != changed, "\(name)")
+        }
+        let warehouse = Warehouse(id: WarehouseID("WH-1"), name: "РЦ", address: address, kpp: nil)
+        #expect(warehouse.hasSameBytes(as: Warehouse(id: WarehouseID("WH-1"), name: String("РЦ".reversed().reversed()), address: address, kpp: nil)))
+        #expect(!warehouse.hasSameBytes(as: Warehouse(id: WarehouseID("WH-1"), name: "РЦ", address: address, kpp: "770701001")))
+        // Canonically equal, different bytes: not the same bytes, still equal.
+        #expect(!"е\u{0308}".hasSameBytes(as: "ё") && "е\u{0308}" == "ё")
     }
 }
