@@ -9,8 +9,9 @@ extension OrdersFeed {
     /// Feed it the page in chunks of any size (`feed(_:)`), then call `finish()`. It follows the
     /// envelope object (its keys in any order: `orders` may come before or after `business_date`,
     /// `page` and `pages`), cuts each element of `orders` out as it completes, and reads the orders a
-    /// block at a time over all cores, keeping only what was read: the bytes held are one block's
-    /// and the token being read. `finish()` checks the envelope and gives the page exactly as
+    /// block at a time over all cores, keeping only what was read: the bytes held are those of the
+    /// block being read in the background, of the next one being cut out, and the token being
+    /// read (while a block's results are taken, of the block before it too). `finish()` checks the envelope and gives the page exactly as
     /// `readPage` does (the same `SourceError`s; a syntax error anywhere fails the page as a whole,
     /// with its line).
     ///
@@ -62,7 +63,8 @@ extension OrdersFeed {
         private var failure: SourceError?
         private var result: OrdersFeedPage?
 
-        /// The most bytes held at once so far (the buffer's capacity), for tests of the memory shape.
+        /// The most bytes held at once so far (the buffer's capacity, and the blocks' being read),
+        /// for tests of the memory shape.
         private(set) var peakRetainedBytes = 0
 
         /// A reader of one page.
