@@ -37,11 +37,16 @@ public struct ClientBankSection: Hashable, Sendable {
 
     /// A section.
     public init(kind: String, startLine: Int, endLine: Int, fields: [ClientBankField]) {
+        self.init(kind: kind, startLine: startLine, endLine: endLine, fields: fields, plainKeys: Self.allPlain(fields))
+    }
+
+    /// A section whose keys' plainness the parser already knows.
+    init(kind: String, startLine: Int, endLine: Int, fields: [ClientBankField], plainKeys: Bool) {
         self.kind = kind
         self.startLine = startLine
         self.endLine = endLine
         self.fields = fields
-        plainKeys = Self.allPlain(fields)
+        self.plainKeys = plainKeys
     }
 
     private static func allPlain(_ fields: [ClientBankField]) -> Bool {
@@ -51,7 +56,7 @@ public struct ClientBankSection: Hashable, Sendable {
     /// The first field whose key is `key` (canonically equivalent, as `String`'s `==`).
     private func field(_ key: String) -> ClientBankField? {
         if plainKeys && ClientBankExchange.isPlainText(key) {
-            return fields.first { $0.key.utf8.elementsEqual(key.utf8) }
+            return fields.first { ClientBankExchange.sameBytes($0.key, key) }
         }
         return fields.first { ClientBankExchange.sameKey($0.key, key) }
     }
@@ -156,7 +161,7 @@ public enum ClientBankExchange {
         var header: [ClientBankField] = []
         var balances: [ClientBankSection] = []
         var documents: [ClientBankSection] = []
-        var open: (kind: String, isDocument: Bool, start: Int, fields: [ClientBankField])?
+        var open: (kind: String, isDocument: Bool, start: Int, fields: [ClientBankField], plainKeys: Bool)?
         var ended = false
         for index in (firstIndex + 1)..<lines.count {
             let number = index + 1
@@ -171,22 +176,25 @@ public enum ClientBankExchange {
             }
             if trimmed.isEmpty { continue }
             let (key, value) = splitField(trimmed)
-            let opensDocument = sameKey(key, "СекцияДокумент")
-            let closesDocument = !opensDocument && sameKey(key, "КонецДокумента")
-            if opensDocument || sameKey(key, "СекцияРасчСчет") {
+            // The markers are plain text: a plain key is one of them only when its bytes are.
+            let plain = isPlainText(key)
+            let opensDocument = sameKey(key, plain: plain, "СекцияДокумент")
+            let closesDocument = !opensDocument && sameKey(key, plain: plain, "КонецДокумента")
+            if opensDocument || sameKey(key, plain: plain, "СекцияРасчСчет") {
                 if let section = open {
                     throw SourceError(source: source, line: section.start,
                                       reason: "the section opened here is not closed before line \(number) opens another (truncated or damaged file)")
                 }
-                open = (value ?? "", opensDocument, number, [])
-            } else if closesDocument || sameKey(key, "КонецРасчСчет") {
+                open = (value ?? "", opensDocument, number, [], true)
+            } else if closesDocument || sameKey(key, plain: plain, "КонецРасчСчет") {
                 guard let section = open, section.isDocument == closesDocument else {
                     throw SourceError(source: source, line: number, reason: "\(key) without a matching opening section")
                 }
-                let parsed = ClientBankSection(kind: section.kind, startLine: section.start, endLine: number, fields: section.fields)
+                let parsed = ClientBankSection(kind: section.kind, startLine: section.start, endLine: number, fields: section.fields,
+                                               plainKeys: section.plainKeys)
                 if section.isDocument { documents.append(parsed) } else { balances.append(parsed) }
                 open = nil
-            } else if sameKey(key, "КонецФайла") {
+            } else if sameKey(key, plain: plain, "КонецФайла") {
                 if let section = open {
                     throw SourceError(source: source, line: section.start,
                                       reason: "the section opened here is not closed before КонецФайла at line \(number)")
@@ -199,7 +207,12 @@ public enum ClientBankExchange {
                     continue
                 }
                 let field = ClientBankField(key: key, value: value, line: number)
-                if open != nil { open?.fields.append(field) } else { header.append(field) }
+                if open != nil {
+                    open?.fields.append(field)
+                    if !plain { open?.plainKeys = false }
+                } else {
+                    header.append(field)
+                }
             }
         }
         if let section = open {
@@ -407,8 +420,29 @@ public enum ClientBankExchange {
         return a == b
     }
 
+    /// `sameKey(a, b)` for a `b` that is plain text, `plain` being `isPlainText(a)`.
+    static func sameKey(_ a: String, plain: Bool, _ b: String) -> Bool {
+        if plain { return sameBytes(a, b) }
+        return a.utf8.elementsEqual(b.utf8) || a == b
+    }
+
+    /// Whether the two texts have the same UTF-8 bytes.
+    static func sameBytes(_ a: String, _ b: String) -> Bool { sameUTF8(a, b) }
+
     /// ASCII and U+0400–U+047F only (UTF-8 lead bytes 0xD0 and 0xD1).
     static func isPlainText(_ text: String) -> Bool {
+        let plain: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                if byte < 0x80 { continue }
+                guard byte == 0xD0 || byte == 0xD1, index < bytes.count, bytes[index] & 0xC0 == 0x80 else { return false }
+                index += 1
+            }
+            return true
+        }
+        if let plain { return plain }
         var bytes = text.utf8.makeIterator()
         while let byte = bytes.next() {
             if byte < 0x80 { continue }

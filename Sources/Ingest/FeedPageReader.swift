@@ -9,8 +9,9 @@ extension OrdersFeed {
     /// Feed it the page in chunks of any size (`feed(_:)`), then call `finish()`. It follows the
     /// envelope object (its keys in any order: `orders` may come before or after `business_date`,
     /// `page` and `pages`), cuts each element of `orders` out as it completes, and reads the orders a
-    /// block at a time over all cores, keeping only what was read: the bytes held are one block's
-    /// and the token being read. `finish()` checks the envelope and gives the page exactly as
+    /// block at a time over all cores, keeping only what was read: the bytes held are those of the
+    /// block being read in the background, of the next one being cut out, and the token being
+    /// read (while a block's results are taken, of the block before it too). `finish()` checks the envelope and gives the page exactly as
     /// `readPage` does (the same `SourceError`s; a syntax error anywhere fails the page as a whole,
     /// with its line).
     ///
@@ -57,10 +58,13 @@ extension OrdersFeed {
         private var quarantined: [(record: QuarantinedRecord, id: String?, index: Int)] = []
         private var diagnostics: [Diagnostic] = []
         private var itemSyntaxError: JSONSyntaxError?
+        /// The block being read in the background.
+        private var pending: PendingBlock?
         private var failure: SourceError?
         private var result: OrdersFeedPage?
 
-        /// The most bytes held at once so far (the buffer's capacity), for tests of the memory shape.
+        /// The most bytes held at once so far (the buffer's capacity, and the blocks' being read),
+        /// for tests of the memory shape.
         private(set) var peakRetainedBytes = 0
 
         /// A reader of one page.
@@ -131,6 +135,7 @@ extension OrdersFeed {
             } catch {
                 throw fail(error)
             }
+            collectPending()
             let page = try envelope()
             result = page
             buffer = []
@@ -290,29 +295,74 @@ extension OrdersFeed {
             }
         }
 
+        /// How delimiting a value stopped.
+        private enum DelimitStop {
+            /// The buffer's end came first: more input is needed.
+            case needMore
+            /// The value ended at `position`.
+            case ended
+            /// A `]` or `}` where the value should start.
+            case unexpected
+            /// A bracket at `position` nests deeper than `JSONParser.maximumDepth`.
+            case tooDeep
+        }
+
         /// Follows the value being delimited; true once it ended (at `position`).
+        ///
+        /// Scans the bytes through a buffer pointer and skips a string's bytes up to its next quote
+        /// or backslash at once: what the value is made of is decided only by brackets, quotes and
+        /// escapes (the parser checks the rest).
         private mutating func delimit(depth: Int, final: Bool) throws(JSONSyntaxError) -> Bool {
-            while position < buffer.count {
-                let byte = buffer[position]
-                if !scan.inString, scan.nesting == 0 {
+            var scan = self.scan
+            var position = self.position
+            let tokenStart = self.tokenStart
+            let limit = JSONParser.maximumDepth - depth - 1
+            let stop: DelimitStop = buffer.withUnsafeBufferPointer { bytes in
+                let count = bytes.count
+                while position < count {
+                    if scan.inString {
+                        if scan.escaped {
+                            scan.escaped = false
+                            position += 1
+                            continue
+                        }
+                        while position < count {
+                            let byte = bytes[position]
+                            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+                            position += 1
+                        }
+                        guard position < count else { return .needMore }
+                        if bytes[position] == UInt8(ascii: "\\") { scan.escaped = true } else { scan.inString = false }
+                        position += 1
+                        continue
+                    }
+                    let byte = bytes[position]
                     switch byte {
-                    case UInt8(ascii: ","), UInt8(ascii: ":"), 0x20, 0x09, 0x0A, 0x0D:
-                        return true
+                    case UInt8(ascii: "\""):
+                        scan.inString = true
+                    case UInt8(ascii: "{"), UInt8(ascii: "["):
+                        if scan.nesting > limit { return .tooDeep }
+                        scan.nesting += 1
                     case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                        if position > tokenStart { return true }
-                        throw error("unexpected character", at: position)
+                        if scan.nesting == 0 { return position > tokenStart ? .ended : .unexpected }
+                        scan.nesting -= 1
+                    case UInt8(ascii: ","), UInt8(ascii: ":"), 0x20, 0x09, 0x0A, 0x0D:
+                        if scan.nesting == 0 { return .ended }
                     default:
                         break
                     }
+                    position += 1
                 }
-                if !scan.inString, byte == UInt8(ascii: "{") || byte == UInt8(ascii: "["),
-                   depth + scan.nesting + 1 > JSONParser.maximumDepth {
-                    throw error("nested deeper than \(JSONParser.maximumDepth) levels", at: position)
-                }
-                scan.step(byte)
-                position += 1
+                return .needMore
             }
-            return final && !scan.inString && scan.nesting == 0 && position > tokenStart
+            self.scan = scan
+            self.position = position
+            switch stop {
+            case .ended: return true
+            case .unexpected: throw error("unexpected character", at: position)
+            case .tooDeep: throw error("nested deeper than \(JSONParser.maximumDepth) levels", at: position)
+            case .needMore: return final && !scan.inString && scan.nesting == 0 && position > tokenStart
+            }
         }
 
         /// Parses a complete token of `buffer`.
@@ -326,6 +376,11 @@ extension OrdersFeed {
 
         /// An error the parser placed in `buffer`, placed in the page.
         private func placed(_ error: JSONSyntaxError) -> JSONSyntaxError {
+            placed(error, from: origin)
+        }
+
+        /// An error the parser placed in bytes that start at `origin` of the page, placed in the page.
+        private func placed(_ error: JSONSyntaxError, from origin: TextPosition) -> JSONSyntaxError {
             var copy = error
             if error.line == 1 {
                 copy.line = origin.line
@@ -347,6 +402,7 @@ extension OrdersFeed {
             self.failure = failure
             buffer = []
             block = []
+            pending = nil
             return failure
         }
 
@@ -370,7 +426,10 @@ extension OrdersFeed {
 
         // MARK: The orders
 
-        /// Reads the orders of the block (in parallel), keeping only the results.
+        /// Starts reading the orders of the block in the background (in parallel), then takes the
+        /// results of the block before it: the next block is delimited, and the one before shared
+        /// and combined, while this one is read. The buffer goes with the block (the bytes after it
+        /// start a new one), so its bytes are not copied.
         private mutating func readBlock() throws(JSONSyntaxError) {
             defer {
                 block.removeAll(keepingCapacity: true)
@@ -390,24 +449,64 @@ extension OrdersFeed {
                 page = expectedPage ?? 1
             }
             labelPage = page
-            let items = OrdersFeed.readItems(buffer, ranges: block, firstIndex: first, page: page, day: day)
-            for (offset, item) in items.enumerated() {
-                if let syntaxError = item.syntaxError {
-                    itemSyntaxError = placed(syntaxError)
+
+            let end = block[block.count - 1].upperBound
+            let bytes = buffer
+            let blockOrigin = origin
+            buffer = Array(bytes[end...])
+            origin.advance(over: bytes[..<end])
+            position -= end
+            tokenStart = max(0, tokenStart - end)
+            let ranges = block
+            let day = self.day
+            let result = BlockResult()
+            let group = DispatchGroup()
+            DispatchQueue.global().async(group: group) {
+                let items = OrdersFeed.readItems(bytes, ranges: ranges, firstIndex: first, page: page, day: day)
+                result.items.withLock { $0 = items }
+            }
+            let previous = pending
+            pending = PendingBlock(bytes: bytes, ranges: ranges, first: first, page: page, origin: blockOrigin,
+                                   group: group, result: result)
+            peakRetainedBytes = max(peakRetainedBytes, buffer.capacity + bytes.capacity + (previous?.bytes.capacity ?? 0))
+            if let previous { collect(previous) }
+        }
+
+        /// Waits for a block read in the background and keeps its results.
+        private mutating func collect(_ block: PendingBlock) {
+            block.group.wait()
+            guard itemSyntaxError == nil else { return }
+            var items = block.result.items.withLock { items in
+                defer { items = [] }
+                return items
+            }
+            for offset in items.indices {
+                if let syntaxError = items[offset].syntaxError {
+                    itemSyntaxError = placed(syntaxError, from: block.origin)
                     return
                 }
-                diagnostics += item.warnings
-                if let read = item.order {
-                    // Repeated parts shared now, so the copies parsing made go with the block.
-                    let order = combiner.interner.share(read)
-                    let verdict = combiner.admit(order, page: page)
-                    let raw = keepsEveryRaw || verdict.quarantines ? String(decoding: buffer[block[offset]], as: UTF8.self) : ""
-                    orders.append(FeedOrder(order: order, raw: raw, page: page))
+                diagnostics += items[offset].warnings
+                if var order = items[offset].order {
+                    // Taken out, so that sharing changes it in place; repeated parts shared now,
+                    // so the copies parsing made go with the block.
+                    items[offset].order = nil
+                    combiner.interner.share(&order)
+                    let verdict = combiner.admit(order, page: block.page)
+                    let raw = keepsEveryRaw || verdict.quarantines
+                        ? String(decoding: block.bytes[block.ranges[offset]], as: UTF8.self) : ""
+                    orders.append(FeedOrder(order: order, raw: raw, page: block.page))
                 }
-                if let record = item.quarantined {
-                    quarantined.append((record, item.id, first + offset))
+                if let record = items[offset].quarantined {
+                    quarantined.append((record, items[offset].id, block.first + offset))
                 }
             }
+        }
+
+        /// Takes the results of the block still being read, if any.
+        private mutating func collectPending() {
+            guard let last = pending else { return }
+            pending = nil
+            collect(last)
         }
 
         /// Checks the envelope and gives the page.
@@ -474,20 +573,51 @@ extension OrdersFeed {
     }
 }
 
+/// A block of orders being read in the background (`OrdersFeed.PageReader`).
+private struct PendingBlock {
+    /// The buffer the block was cut from (its bytes, and those before it since the last compaction).
+    let bytes: [UInt8]
+    /// The orders, as ranges of `bytes`.
+    let ranges: [Range<Int>]
+    /// The page's order number of the first (from 0).
+    let first: Int
+    /// The page the records are labelled with.
+    let page: Int
+    /// Where `bytes[0]` is in the page.
+    let origin: TextPosition
+    /// Left when the block is read.
+    let group: DispatchGroup
+    let result: BlockResult
+}
+
+/// What reading a block in the background gave, once `PendingBlock.group` is left.
+private final class BlockResult: Sendable {
+    let items = Mutex<[OrdersFeed.ItemReading]>([])
+}
+
 /// A line and column in a text (1-based), counted as `JSONSyntaxError` counts them.
 struct TextPosition {
     var line = 1
     var column = 1
 
     mutating func advance(over bytes: ArraySlice<UInt8>) {
-        for byte in bytes {
-            if byte == 0x0A {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
+        bytes.withUnsafeBufferPointer { advance(over: $0) }
+    }
+
+    /// Moves past `bytes`: a line per LF, and the column counts the characters' first bytes
+    /// (those that are not UTF-8 continuation bytes) after the last LF.
+    mutating func advance(over bytes: UnsafeBufferPointer<UInt8>) {
+        var lastBreak = bytes.count
+        while lastBreak > 0, bytes[lastBreak - 1] != 0x0A { lastBreak -= 1 }
+        if lastBreak > 0 {
+            var breaks = 0
+            for byte in UnsafeBufferPointer(rebasing: bytes[..<lastBreak]) { breaks &+= byte == 0x0A ? 1 : 0 }
+            line += breaks
+            column = 1
         }
+        var starts = 0
+        for byte in UnsafeBufferPointer(rebasing: bytes[lastBreak...]) { starts &+= byte & 0xC0 != 0x80 ? 1 : 0 }
+        column += starts
     }
 }
 

@@ -60,52 +60,65 @@ struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes.
+///
+/// It reads through a buffer pointer to the caller's array (valid for the one call of `parse`).
 struct JSONParser {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
+    /// The members of the objects being read, innermost last: an object's array is made once, at
+    /// its size, instead of grown member by member.
+    private var memberStack: [(key: String, value: JSONValue)] = []
+    /// The same for the items of the arrays being read.
+    private var itemStack: [JSONValue] = []
     static let maximumDepth = 200
 
     /// Parses one JSON document (surrounding whitespace allowed, a UTF-8 BOM skipped).
     static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
-        parser.skipWhitespace()
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw parser.error("unexpected text after the end of the document") }
-        return value
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONValue in
+            var parser = JSONParser(bytes: buffer)
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
+            parser.skipWhitespace()
+            let value = try parser.parseValue()
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected text after the end of the document") }
+            return value
+        }
     }
 
     /// Parses the one value that lies exactly in `range` of `bytes`, `depth` levels deep in its
     /// document (for the nesting limit); errors give their line and column counted from `bytes[0]`.
     static func parse(_ bytes: [UInt8], range: Range<Int>, depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
-        parser.index = range.lowerBound
-        parser.depth = depth
-        let value = try parser.parseValue()
-        guard parser.index == range.upperBound else { throw parser.error("unexpected text after a value") }
-        return value
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONValue in
+            var parser = JSONParser(bytes: buffer)
+            parser.index = range.lowerBound
+            parser.depth = depth
+            let value = try parser.parseValue()
+            guard parser.index == range.upperBound else { throw parser.error("unexpected text after a value") }
+            return value
+        }
     }
 
     /// Parses the rest of a document from `offset` (its last value, then only whitespace); errors
     /// give their line and column counted from `bytes[0]`.
     static func parseDocument(_ bytes: [UInt8], from offset: Int) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
-        parser.index = offset
-        parser.skipWhitespace()
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw parser.error("unexpected text after the end of the document") }
-        return value
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONValue in
+            var parser = JSONParser(bytes: buffer)
+            parser.index = offset
+            parser.skipWhitespace()
+            let value = try parser.parseValue()
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected text after the end of the document") }
+            return value
+        }
     }
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
+    private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     private func error(_ message: String) -> JSONSyntaxError {
         var line = 1
         var column = 1
-        for byte in bytes[..<min(index, bytes.count)] {
+        for byte in UnsafeBufferPointer(rebasing: bytes[..<min(index, bytes.count)]) {
             if byte == 0x0A {
                 line += 1
                 column = 1
@@ -166,13 +179,13 @@ struct JSONParser {
         let start = index
         try enter()
         index += 1
-        var members: [(key: String, value: JSONValue)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return JSONValue(kind: .object(members), range: start..<index)
+            return JSONValue(kind: .object([]), range: start..<index)
         }
+        let base = memberStack.count
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
@@ -182,7 +195,7 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            members.append((key, value))
+            memberStack.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -192,6 +205,8 @@ struct JSONParser {
             guard bytes[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
             index += 1
             depth -= 1
+            let members = Array(memberStack[base...])
+            memberStack.removeSubrange(base...)
             return JSONValue(kind: .object(members), range: start..<index)
         }
     }
@@ -200,16 +215,17 @@ struct JSONParser {
         let start = index
         try enter()
         index += 1
-        var items: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
             depth -= 1
-            return JSONValue(kind: .array(items), range: start..<index)
+            return JSONValue(kind: .array([]), range: start..<index)
         }
+        let base = itemStack.count
         while true {
             skipWhitespace()
-            items.append(try parseValue())
+            let item = try parseValue()
+            itemStack.append(item)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an array") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -219,6 +235,8 @@ struct JSONParser {
             guard bytes[index] == UInt8(ascii: "]") else { throw error("expected ',' or ']'") }
             index += 1
             depth -= 1
+            let items = Array(itemStack[base...])
+            itemStack.removeSubrange(base...)
             return JSONValue(kind: .array(items), range: start..<index)
         }
     }
@@ -243,7 +261,7 @@ struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { throw error("a number needs digits in its exponent") }
         }
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         return JSONValue(kind: .number(text), range: start..<index)
     }
 
@@ -251,21 +269,26 @@ struct JSONParser {
         index += 1
         // The common case: no escape, no control character — the bytes are the string.
         var end = index
+        var high: UInt8 = 0
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[index..<end], as: UTF8.self) else { break }
+                let run = UnsafeBufferPointer(rebasing: bytes[index..<end])
+                guard high < 0x80 || isValidUTF8(run) else { break }
                 index = end + 1
-                return text
+                return String(decoding: run, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            high |= byte
             end += 1
         }
         var scalars = String.UnicodeScalarView()
         var run: [UInt8] = []
         func flush() throws(JSONSyntaxError) {
             guard !run.isEmpty else { return }
-            guard let text = String(validating: run, as: UTF8.self) else { throw error("a string is not valid UTF-8") }
+            let valid = run.withUnsafeBufferPointer { isValidUTF8($0) }
+            guard valid else { throw error("a string is not valid UTF-8") }
+            let text = String(decoding: run, as: UTF8.self)
             scalars.append(contentsOf: text.unicodeScalars)
             run.removeAll(keepingCapacity: true)
         }
@@ -338,4 +361,40 @@ struct JSONParser {
         }
         return value
     }
+}
+
+/// Whether `bytes` are well-formed UTF-8 (The Unicode Standard, table 3-7): what
+/// `String(validating:as: UTF8.self)` accepts, decided without that generic call (unspecialised,
+/// it looked up type metadata for every string read).
+func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var index = 0
+    let count = bytes.count
+    while index < count {
+        let lead = bytes[index]
+        if lead < 0x80 {
+            index += 1
+        } else if lead < 0xC2 {
+            return false
+        } else if lead < 0xE0 {
+            guard index + 1 < count, bytes[index + 1] & 0xC0 == 0x80 else { return false }
+            index += 2
+        } else if lead < 0xF0 {
+            guard index + 2 < count else { return false }
+            let second = bytes[index + 1]
+            let low: UInt8 = lead == 0xE0 ? 0xA0 : 0x80
+            let high: UInt8 = lead == 0xED ? 0x9F : 0xBF
+            guard second >= low, second <= high, bytes[index + 2] & 0xC0 == 0x80 else { return false }
+            index += 3
+        } else if lead < 0xF5 {
+            guard index + 3 < count else { return false }
+            let second = bytes[index + 1]
+            let low: UInt8 = lead == 0xF0 ? 0x90 : 0x80
+            let high: UInt8 = lead == 0xF4 ? 0x8F : 0xBF
+            guard second >= low, second <= high, bytes[index + 2] & 0xC0 == 0x80, bytes[index + 3] & 0xC0 == 0x80 else { return false }
+            index += 4
+        } else {
+            return false
+        }
+    }
+    return true
 }

@@ -173,7 +173,7 @@ public enum OrdersFeed {
                     reading.quarantined.append(quarantine([problem], source: source, record: record, key: key, raw: feedOrder.raw))
                 case .accepted:
                     var shared = feedOrder
-                    if sharing { shared.order = interner.share(order) }
+                    if sharing { interner.share(&shared.order) }
                     reading.orders.append(shared)
                 }
             }
@@ -331,8 +331,7 @@ struct OrderValidator {
         }
         var email: String?
         if let text = checker.string(json, "email", path, required: false) {
-            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-            if parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !text.contains(where: \.isWhitespace) {
+            if isEmailAddress(text) {
                 email = text
             } else {
                 checker.add(path + ".email", "'\(text)' is not an e-mail address")
@@ -340,7 +339,7 @@ struct OrderValidator {
         }
         var edoID: String?
         if let text = checker.string(json, "edo_id", path, required: false) {
-            if text.contains(where: \.isWhitespace) {
+            if containsWhitespace(text) {
                 checker.add(path + ".edo_id", "an EDO participant id has no spaces")
             } else {
                 edoID = text
@@ -351,44 +350,44 @@ struct OrderValidator {
                      bank: bank, email: email, edoID: edoID)
     }
 
-    private mutating func address(_ json: JSONValue, _ path: String) -> Address? {
+    private mutating func address(_ json: JSONValue, _ path: @autoclosure () -> String) -> Address? {
         let before = checker.problems.count
-        let regionCode = checker.string(json, "region_code", path)
-        if let regionCode, !(regionCode.count == 2 && regionCode.allSatisfy(\.isASCIIDigit)) {
-            checker.add(path + ".region_code", "'\(regionCode)' is not a two-digit region code")
+        let regionCode = checker.string(json, "region_code", path())
+        if let regionCode, !isASCIIDigits(regionCode, count: 2...2) {
+            checker.add(path() + ".region_code", "'\(regionCode)' is not a two-digit region code")
         }
-        let region = checker.string(json, "region", path)
-        let postalCode = checker.string(json, "postal_code", path, required: false)
-        if let postalCode, !(postalCode.count == 6 && postalCode.allSatisfy(\.isASCIIDigit)) {
-            checker.add(path + ".postal_code", "'\(postalCode)' is not a six-digit postal code")
+        let region = checker.string(json, "region", path())
+        let postalCode = checker.string(json, "postal_code", path(), required: false)
+        if let postalCode, !isASCIIDigits(postalCode, count: 6...6) {
+            checker.add(path() + ".postal_code", "'\(postalCode)' is not a six-digit postal code")
         }
-        let city = checker.string(json, "city", path, required: false)
-        let street = checker.string(json, "street", path, required: false)
-        let house = checker.string(json, "house", path, required: false)
-        let flat = checker.string(json, "flat", path, required: false)
-        let text = checker.string(json, "text", path)
+        let city = checker.string(json, "city", path(), required: false)
+        let street = checker.string(json, "street", path(), required: false)
+        let house = checker.string(json, "house", path(), required: false)
+        let flat = checker.string(json, "flat", path(), required: false)
+        let text = checker.string(json, "text", path())
         guard checker.problems.count == before, let regionCode, let region, let text else { return nil }
         return Address(regionCode: regionCode, region: region, postalCode: postalCode, city: city, street: street,
                        house: house, flat: flat, text: text)
     }
 
-    private mutating func bankDetails(_ json: JSONValue, _ path: String) -> BankDetails? {
+    private mutating func bankDetails(_ json: JSONValue, _ path: @autoclosure () -> String) -> BankDetails? {
         let before = checker.problems.count
-        let bik = checker.string(json, "bik", path)
-        let account = checker.string(json, "account", path)
-        let corr = checker.string(json, "corr_account", path, required: false)
-        let name = checker.string(json, "name", path)
+        let bik = checker.string(json, "bik", path())
+        let account = checker.string(json, "account", path())
+        let corr = checker.string(json, "corr_account", path(), required: false)
+        let name = checker.string(json, "name", path())
         if let bik {
             do {
                 try Requisites.checkBIK(bik)
                 if let account {
-                    do { try Requisites.checkAccount(account, bik: bik) } catch { checker.add(path + ".account", error.description) }
+                    do { try Requisites.checkAccount(account, bik: bik) } catch { checker.add(path() + ".account", error.description) }
                 }
                 if let corr {
-                    do { try Requisites.checkCorrespondentAccount(corr, bik: bik) } catch { checker.add(path + ".corr_account", error.description) }
+                    do { try Requisites.checkCorrespondentAccount(corr, bik: bik) } catch { checker.add(path() + ".corr_account", error.description) }
                 }
             } catch {
-                checker.add(path + ".bik", error.description)
+                checker.add(path() + ".bik", error.description)
             }
         }
         guard checker.problems.count == before, let bik, let account, let name else { return nil }
@@ -402,48 +401,48 @@ struct OrderValidator {
         var lines: [OrderLine] = []
         var numbers: [Int: Int] = [:]
         for (index, item) in items.enumerated() {
-            let path = "lines[\(index)]"
-            guard checker.isObject(item, at: path) else { continue }
-            let lineNo = checker.integer(item, "line_no", path, minimum: 1)
-            checker.unique(lineNo, at: index, seen: &numbers, field: path + ".line_no", label: "line_no", list: "lines")
-            let sku = checker.string(item, "sku", path)
-            let name = checker.string(item, "name", path)
-            let gtin = checker.string(item, "gtin", path, required: false)
-            if let gtin, !((8...14).contains(gtin.count) && gtin.allSatisfy(\.isASCIIDigit)) {
-                checker.add(path + ".gtin", "'\(gtin)' is not 8–14 digits")
+            func path() -> String { "lines[\(index)]" }
+            guard checker.isObject(item, at: path()) else { continue }
+            let lineNo = checker.integer(item, "line_no", path(), minimum: 1)
+            checker.unique(lineNo, at: index, seen: &numbers, field: path() + ".line_no", label: "line_no", list: "lines")
+            let sku = checker.string(item, "sku", path())
+            let name = checker.string(item, "name", path())
+            let gtin = checker.string(item, "gtin", path(), required: false)
+            if let gtin, !isASCIIDigits(gtin, count: 8...14) {
+                checker.add(path() + ".gtin", "'\(gtin)' is not 8–14 digits")
             }
             var unit: MeasureUnit?
-            if let unitJSON = checker.object(item, "unit", path) {
-                let okei = checker.string(unitJSON, "okei", path + ".unit")
-                if let okei, !(okei.count == 3 && okei.allSatisfy(\.isASCIIDigit)) {
-                    checker.add(path + ".unit.okei", "'\(okei)' is not a three-digit ОКЕИ code")
+            if let unitJSON = checker.object(item, "unit", path()) {
+                let okei = checker.string(unitJSON, "okei", path() + ".unit")
+                if let okei, !isASCIIDigits(okei, count: 3...3) {
+                    checker.add(path() + ".unit.okei", "'\(okei)' is not a three-digit ОКЕИ code")
                 }
-                let unitName = checker.string(unitJSON, "name", path + ".unit")
+                let unitName = checker.string(unitJSON, "name", path() + ".unit")
                 if let okei, let unitName { unit = MeasureUnit(okei: okei, name: unitName) }
             }
-            let quantity = checker.decimal(item, "quantity", path)
-            let price = checker.money(item, "price", path)
+            let quantity = checker.decimal(item, "quantity", path())
+            let price = checker.money(item, "price", path())
             var rate: VATRate?
-            if let text = checker.string(item, "vat_rate", path) {
+            if let text = checker.string(item, "vat_rate", path()) {
                 if let value = VATRate(feedValue: text) {
                     if let billDate, !value.isValid(on: billDate) {
-                        checker.add(path + ".vat_rate", "VAT rate \(text) is not valid on \(billDate.russian) (the bill's date)")
+                        checker.add(path() + ".vat_rate", "VAT rate \(text) is not valid on \(billDate.russian) (the bill's date)")
                     } else {
                         rate = value
                     }
                 } else {
-                    checker.add(path + ".vat_rate", "'\(text)' is not one of '22%', '10%', '0%', 'без НДС'")
+                    checker.add(path() + ".vat_rate", "'\(text)' is not one of '22%', '10%', '0%', 'без НДС'")
                 }
             }
-            let weighed = checker.bool(item, "weighed", path)
-            let mercury = checker.bool(item, "mercury", path)
+            let weighed = checker.bool(item, "weighed", path())
+            let mercury = checker.bool(item, "mercury", path())
             if let quantity, let weighed {
                 if !quantity.isPositive {
-                    checker.add(path + ".quantity", "the ordered quantity must be greater than 0, got \(quantity)")
+                    checker.add(path() + ".quantity", "the ordered quantity must be greater than 0, got \(quantity)")
                 } else if weighed, quantity.scale > 3 {
-                    checker.add(path + ".quantity", "a weighed quantity has at most 3 decimals, got \(quantity)")
+                    checker.add(path() + ".quantity", "a weighed quantity has at most 3 decimals, got \(quantity)")
                 } else if !weighed, unit?.okei == "796", quantity.normalized.scale > 0 {
-                    checker.add(path + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
+                    checker.add(path() + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
                 }
             }
             if let lineNo, let sku, let name, let unit, let quantity, let price, let rate, let weighed, let mercury {
@@ -454,18 +453,18 @@ struct OrderValidator {
         return checker.problems.count == before ? lines : nil
     }
 
-    private mutating func warehouse(_ json: JSONValue, _ path: String) -> Warehouse? {
+    private mutating func warehouse(_ json: JSONValue, _ path: @autoclosure () -> String) -> Warehouse? {
         let before = checker.problems.count
-        let id = checker.string(json, "id", path)
-        let name = checker.string(json, "name", path)
-        let address = checker.object(json, "address", path).flatMap { self.address($0, path + ".address") }
+        let id = checker.string(json, "id", path())
+        let name = checker.string(json, "name", path())
+        let address = checker.object(json, "address", path()).flatMap { self.address($0, path() + ".address") }
         var kpp: String?
-        if let text = checker.string(json, "kpp", path, required: false) {
+        if let text = checker.string(json, "kpp", path(), required: false) {
             do {
                 try Requisites.checkKPP(text)
                 kpp = text
             } catch {
-                checker.add(path + ".kpp", error.description)
+                checker.add(path() + ".kpp", error.description)
             }
         }
         guard checker.problems.count == before, let id, let name, let address else { return nil }
@@ -475,74 +474,74 @@ struct OrderValidator {
     private mutating func shipments(_ json: JSONValue, lines: [OrderLine]?) -> [Shipment]? {
         guard let items = checker.array(json, "shipments", "") else { return nil }
         let before = checker.problems.count
-        let lineByNumber = Dictionary((lines ?? []).map { ($0.lineNo, $0) }, uniquingKeysWith: { first, _ in first })
+        let lineByNumber = firstByNumber(lines ?? [])
         var shipments: [Shipment] = []
         var ids: [String: Int] = [:]
         var shippedTotal: [Int: ExactDecimal] = [:]
         for (index, item) in items.enumerated() {
-            let path = "shipments[\(index)]"
-            guard checker.isObject(item, at: path) else { continue }
-            let id = checker.string(item, "id", path)
-            checker.unique(id, at: index, seen: &ids, field: path + ".id", label: "shipment id", list: "shipments")
-            let warehouse = checker.object(item, "warehouse", path).flatMap { self.warehouse($0, path + ".warehouse") }
-            let departedAt = checker.timestamp(item, "departed_at", path)
-            let deliveredAt = checker.timestamp(item, "delivered_at", path, required: false)
+            func path() -> String { "shipments[\(index)]" }
+            guard checker.isObject(item, at: path()) else { continue }
+            let id = checker.string(item, "id", path())
+            checker.unique(id, at: index, seen: &ids, field: path() + ".id", label: "shipment id", list: "shipments")
+            let warehouse = checker.object(item, "warehouse", path()).flatMap { self.warehouse($0, path() + ".warehouse") }
+            let departedAt = checker.timestamp(item, "departed_at", path())
+            let deliveredAt = checker.timestamp(item, "delivered_at", path(), required: false)
             if let departedAt, let deliveredAt, deliveredAt < departedAt {
-                checker.add(path + ".delivered_at", "delivered at \(deliveredAt), before it departed at \(departedAt)")
+                checker.add(path() + ".delivered_at", "delivered at \(deliveredAt), before it departed at \(departedAt)")
             }
             var shipmentLines: [ShipmentLine] = []
             var seenLines: Set<Int> = []
-            if let lineItems = checker.array(item, "lines", path) {
-                if lineItems.isEmpty { checker.add(path + ".lines", "a shipment needs at least one line") }
+            if let lineItems = checker.array(item, "lines", path()) {
+                if lineItems.isEmpty { checker.add(path() + ".lines", "a shipment needs at least one line") }
                 for (lineIndex, lineItem) in lineItems.enumerated() {
-                    let linePath = "\(path).lines[\(lineIndex)]"
-                    guard checker.isObject(lineItem, at: linePath) else { continue }
-                    let lineNo = checker.integer(lineItem, "line_no", linePath, minimum: 1)
-                    let quantity = checker.decimal(lineItem, "quantity", linePath)
+                    func linePath() -> String { "\(path()).lines[\(lineIndex)]" }
+                    guard checker.isObject(lineItem, at: linePath()) else { continue }
+                    let lineNo = checker.integer(lineItem, "line_no", linePath(), minimum: 1)
+                    let quantity = checker.decimal(lineItem, "quantity", linePath())
                     var vsd: [String] = []
-                    if let vsdItems = checker.array(lineItem, "vsd", linePath, required: false) {
+                    if let vsdItems = checker.array(lineItem, "vsd", linePath(), required: false) {
                         for (vsdIndex, vsdItem) in vsdItems.enumerated() {
                             if let text = vsdItem.stringValue, isUUID(text) {
                                 vsd.append(text)
                             } else {
-                                checker.add("\(linePath).vsd[\(vsdIndex)]", "a ВСД id must be a uuid string")
+                                checker.add("\(linePath()).vsd[\(vsdIndex)]", "a ВСД id must be a uuid string")
                             }
                         }
                     }
                     guard let lineNo else { continue }
                     if !seenLines.insert(lineNo).inserted {
-                        checker.add(linePath + ".line_no", "line \(lineNo) appears twice in shipment \(id ?? "#\(index + 1)")")
+                        checker.add(linePath() + ".line_no", "line \(lineNo) appears twice in shipment \(id ?? "#\(index + 1)")")
                     }
                     guard let orderLine = lineByNumber[lineNo] else {
-                        if lines != nil { checker.add(linePath + ".line_no", "the order has no line \(lineNo)") }
+                        if lines != nil { checker.add(linePath() + ".line_no", "the order has no line \(lineNo)") }
                         continue
                     }
                     guard let quantity else { continue }
                     if quantity.isNegative {
-                        checker.add(linePath + ".quantity", "a shipped quantity cannot be negative, got \(quantity)")
+                        checker.add(linePath() + ".quantity", "a shipped quantity cannot be negative, got \(quantity)")
                         continue
                     }
                     if orderLine.weighed {
                         if !quantity.isPositive {
-                            checker.add(linePath + ".quantity", "a weighed line's shipped weight must be greater than 0, got \(quantity)")
+                            checker.add(linePath() + ".quantity", "a weighed line's shipped weight must be greater than 0, got \(quantity)")
                         } else if quantity.scale > 3 {
-                            checker.add(linePath + ".quantity", "a weighed quantity has at most 3 decimals, got \(quantity)")
+                            checker.add(linePath() + ".quantity", "a weighed quantity has at most 3 decimals, got \(quantity)")
                         }
                     } else {
                         if orderLine.unit.okei == "796", quantity.normalized.scale > 0 {
-                            checker.add(linePath + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
+                            checker.add(linePath() + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
                         }
                         let total = (shippedTotal[lineNo] ?? .zero) + quantity
                         shippedTotal[lineNo] = total
                         if total > orderLine.quantity {
-                            checker.add(linePath + ".quantity",
+                            checker.add(linePath() + ".quantity",
                                         "shipped \(total) of line \(lineNo) in all, but \(orderLine.quantity) was ordered")
                         }
                     }
                     if orderLine.mercury, quantity.isPositive, vsd.isEmpty {
                         warnings.append(Diagnostic(
                             severity: .warning, kind: "missing-vsd", source: SourceName.ordersFeed, record: record,
-                            field: linePath + ".vsd",
+                            field: linePath() + ".vsd",
                             message: "line \(lineNo) «\(orderLine.name)» is a mercury line shipped without a ВСД; its transfer document will be held back"))
                     }
                     shipmentLines.append(ShipmentLine(lineNo: lineNo, quantity: quantity, vsd: vsd))
@@ -559,7 +558,7 @@ struct OrderValidator {
     private mutating func returns(_ json: JSONValue, lines: [OrderLine]?, shipments: [Shipment]?) -> [Return]? {
         guard let items = checker.array(json, "returns", "") else { return nil }
         let before = checker.problems.count
-        let lineByNumber = Dictionary((lines ?? []).map { ($0.lineNo, $0) }, uniquingKeysWith: { first, _ in first })
+        let lineByNumber = firstByNumber(lines ?? [])
         let shipmentByID = Dictionary((shipments ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var shippedTotal: [Int: ExactDecimal] = [:]
         for shipment in shipments ?? [] {
@@ -570,50 +569,50 @@ struct OrderValidator {
         var returnedAfterDelivery: [String: ExactDecimal] = [:]
         var takenOffTotal: [Int: ExactDecimal] = [:]
         for (index, item) in items.enumerated() {
-            let path = "returns[\(index)]"
-            guard checker.isObject(item, at: path) else { continue }
-            let id = checker.string(item, "id", path)
-            checker.unique(id, at: index, seen: &ids, field: path + ".id", label: "return id", list: "returns")
-            let shipmentText = checker.string(item, "shipment_id", path)
+            func path() -> String { "returns[\(index)]" }
+            guard checker.isObject(item, at: path()) else { continue }
+            let id = checker.string(item, "id", path())
+            checker.unique(id, at: index, seen: &ids, field: path() + ".id", label: "return id", list: "returns")
+            let shipmentText = checker.string(item, "shipment_id", path())
             var shipment: Shipment?
             if let shipmentText, shipments != nil {
                 shipment = shipmentByID[ShipmentID(shipmentText)]
                 if shipment == nil {
-                    checker.add(path + ".shipment_id", "the order has no shipment \(shipmentText)")
+                    checker.add(path() + ".shipment_id", "the order has no shipment \(shipmentText)")
                 }
             }
-            let stage = checker.choice(item, "stage", path, ["before_departure", "after_delivery"]).flatMap(Return.Stage.init(rawValue:))
-            let at = checker.timestamp(item, "at", path)
-            let reason = checker.string(item, "reason", path)
+            let stage = checker.choice(item, "stage", path(), ["before_departure", "after_delivery"]).flatMap(Return.Stage.init(rawValue:))
+            let at = checker.timestamp(item, "at", path())
+            let reason = checker.string(item, "reason", path())
             if let shipment, let stage, let at {
                 switch stage {
                 case .beforeDeparture where at > shipment.departedAt:
-                    checker.add(path + ".at", "a before_departure return at \(at) is after shipment \(shipment.id) departed at \(shipment.departedAt)")
+                    checker.add(path() + ".at", "a before_departure return at \(at) is after shipment \(shipment.id) departed at \(shipment.departedAt)")
                 case .afterDelivery where at < shipment.departedAt:
-                    checker.add(path + ".at", "an after_delivery return at \(at) is before shipment \(shipment.id) departed at \(shipment.departedAt)")
+                    checker.add(path() + ".at", "an after_delivery return at \(at) is before shipment \(shipment.id) departed at \(shipment.departedAt)")
                 default:
                     break
                 }
             }
             var returnLines: [ReturnLine] = []
-            if let lineItems = checker.array(item, "lines", path) {
-                if lineItems.isEmpty { checker.add(path + ".lines", "a return needs at least one line") }
+            if let lineItems = checker.array(item, "lines", path()) {
+                if lineItems.isEmpty { checker.add(path() + ".lines", "a return needs at least one line") }
                 for (lineIndex, lineItem) in lineItems.enumerated() {
-                    let linePath = "\(path).lines[\(lineIndex)]"
-                    guard checker.isObject(lineItem, at: linePath) else { continue }
-                    let lineNo = checker.integer(lineItem, "line_no", linePath, minimum: 1)
-                    let quantity = checker.decimal(lineItem, "quantity", linePath)
+                    func linePath() -> String { "\(path()).lines[\(lineIndex)]" }
+                    guard checker.isObject(lineItem, at: linePath()) else { continue }
+                    let lineNo = checker.integer(lineItem, "line_no", linePath(), minimum: 1)
+                    let quantity = checker.decimal(lineItem, "quantity", linePath())
                     guard let lineNo, let quantity else { continue }
                     guard let orderLine = lineByNumber[lineNo] else {
-                        if lines != nil { checker.add(linePath + ".line_no", "the order has no line \(lineNo)") }
+                        if lines != nil { checker.add(linePath() + ".line_no", "the order has no line \(lineNo)") }
                         continue
                     }
                     guard quantity.isPositive else {
-                        checker.add(linePath + ".quantity", "a returned quantity must be greater than 0, got \(quantity)")
+                        checker.add(linePath() + ".quantity", "a returned quantity must be greater than 0, got \(quantity)")
                         continue
                     }
                     if !orderLine.weighed, orderLine.unit.okei == "796", quantity.normalized.scale > 0 {
-                        checker.add(linePath + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
+                        checker.add(linePath() + ".quantity", "pieces (ОКЕИ 796) are whole, got \(quantity)")
                     }
                     returnLines.append(ReturnLine(lineNo: lineNo, quantity: quantity))
                     guard let shipment, let stage else { continue }
@@ -621,14 +620,14 @@ struct OrderValidator {
                     switch stage {
                     case .afterDelivery:
                         guard let shipped else {
-                            checker.add(linePath + ".line_no", "shipment \(shipment.id) did not carry line \(lineNo)")
+                            checker.add(linePath() + ".line_no", "shipment \(shipment.id) did not carry line \(lineNo)")
                             continue
                         }
                         let key = "\(shipment.id)#\(lineNo)"
                         let total = (returnedAfterDelivery[key] ?? .zero) + quantity
                         returnedAfterDelivery[key] = total
                         if total > shipped {
-                            checker.add(linePath + ".quantity",
+                            checker.add(linePath() + ".quantity",
                                         "returned \(total) of line \(lineNo) from shipment \(shipment.id), which shipped \(shipped)")
                         }
                     case .beforeDeparture:
@@ -638,7 +637,7 @@ struct OrderValidator {
                         if !orderLine.weighed {
                             let loaded = (shippedTotal[lineNo] ?? .zero) + takenOff
                             if loaded > orderLine.quantity {
-                                checker.add(linePath + ".quantity",
+                                checker.add(linePath() + ".quantity",
                                             "taken off \(takenOff) of line \(lineNo) before departure plus \(shippedTotal[lineNo] ?? .zero) shipped is \(loaded), more than the \(orderLine.quantity) ordered")
                             }
                         }
@@ -654,25 +653,224 @@ struct OrderValidator {
     }
 }
 
+/// Whether `text` is `count` ASCII digits (`Character.isASCIIDigit` each): decided on the bytes, as
+/// an ASCII digit is one byte and one character (no digit joins another, or a mark, into one).
+func isASCIIDigits(_ text: String, count: ClosedRange<Int>) -> Bool {
+    let utf8 = text.utf8
+    guard count.contains(utf8.count) else { return false }
+    return utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+}
+
+/// The lines by number, the first of a repeated number kept.
+func firstByNumber(_ lines: [OrderLine]) -> [Int: OrderLine] {
+    var byNumber: [Int: OrderLine] = [:]
+    byNumber.reserveCapacity(lines.count)
+    for line in lines where byNumber[line.lineNo] == nil { byNumber[line.lineNo] = line }
+    return byNumber
+}
+
+/// Whether `text` looks like an e-mail address: one `@` after something, a `.` after it, no
+/// whitespace. ASCII text is checked byte by byte (its characters are its bytes, but for CR LF,
+/// which is whitespace either way); other text character by character.
+func isEmailAddress(_ text: String) -> Bool {
+    let ascii: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+        // Only ASCII is decided here: elsewhere a combining mark may join an `@` or `.`.
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var at: Int?
+        var dotAfterAt = false
+        for (index, byte) in bytes.enumerated() {
+            switch byte {
+            case 0x09...0x0D, 0x20:
+                return false
+            case UInt8(ascii: "@"):
+                if at != nil { return false }
+                at = index
+            case UInt8(ascii: "."):
+                if at != nil { dotAfterAt = true }
+            default:
+                break
+            }
+        }
+        guard let at, at > 0 else { return false }
+        return dotAfterAt
+    } ?? nil
+    if let ascii { return ascii }
+    let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+    return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !text.contains(where: \.isWhitespace)
+}
+
+/// Whether a character of `text` is whitespace (`Character.isWhitespace`), decided from the bytes
+/// when the text is ASCII.
+func containsWhitespace(_ text: String) -> Bool {
+    let ascii: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+        var found = false
+        for byte in bytes {
+            if byte >= 0x80 { return nil }
+            if (0x09...0x0D).contains(byte) || byte == 0x20 { found = true }
+        }
+        return found
+    } ?? nil
+    if let ascii { return ascii }
+    return text.contains(where: \.isWhitespace)
+}
+
 /// Makes equal parts of the day's orders share one copy: a customer's requisites repeat in each of
 /// its orders, a warehouse (name, address, КПП) in each shipment, a product's name in each line.
 /// Only storage is shared (Swift strings and arrays are values), never a value changed: a day of
 /// many orders then holds each repeated part once.
+///
+/// Each part is first looked up by a cheap hash (a party's and a warehouse's id, a name's UTF-8
+/// bytes) with the part's own `==`; only a part not seen before goes to the set, whose hash of
+/// every field normalises each non-ASCII string. The set keeps the first of each class of equal
+/// parts and the lookup remembers what the set gave, so both give the same copy.
 struct OrderInterner {
     private var parties = Set<Party>()
     private var warehouses = Set<Warehouse>()
     private var names = Set<String>()
+    private var partyByID: [CheaplyHashed<Party>: Party] = [:]
+    private var warehouseByID: [CheaplyHashed<Warehouse>: Warehouse] = [:]
+    private var nameByBytes: [CheaplyHashed<String>: String] = [:]
 
-    mutating func share(_ order: Order) -> Order {
-        var order = order
-        order.customer = parties.insert(order.customer).memberAfterInsert
-        if let consignee = order.consignee { order.consignee = parties.insert(consignee).memberAfterInsert }
+    /// Replaces the order's repeated parts by their first copies (in place: an order whose arrays
+    /// are not shared is not copied).
+    mutating func share(_ order: inout Order) {
+        order.customer = share(order.customer)
+        if let consignee = order.consignee { order.consignee = share(consignee) }
         for index in order.shipments.indices {
-            order.shipments[index].warehouse = warehouses.insert(order.shipments[index].warehouse).memberAfterInsert
+            let warehouse = order.shipments[index].warehouse
+            let key = CheaplyHashed(warehouse, hash: utf8Hash(warehouse.id.rawValue))
+            if let shared = warehouseByID[key] {
+                order.shipments[index].warehouse = shared
+            } else {
+                let shared = warehouses.insert(warehouse).memberAfterInsert
+                warehouseByID[key] = shared
+                order.shipments[index].warehouse = shared
+            }
         }
         for index in order.lines.indices {
-            order.lines[index].name = names.insert(order.lines[index].name).memberAfterInsert
+            let name = order.lines[index].name
+            let key = CheaplyHashed(name, hash: utf8Hash(name))
+            if let shared = nameByBytes[key] {
+                order.lines[index].name = shared
+            } else {
+                let shared = names.insert(name).memberAfterInsert
+                nameByBytes[key] = shared
+                order.lines[index].name = shared
+            }
         }
-        return order
     }
+
+    private mutating func share(_ party: Party) -> Party {
+        let key = CheaplyHashed(party, hash: utf8Hash(party.id.rawValue))
+        if let shared = partyByID[key] { return shared }
+        let shared = parties.insert(party).memberAfterInsert
+        partyByID[key] = shared
+        return shared
+    }
+}
+
+/// A value hashed by a cheap part of it (computed once) and compared with its own `==`.
+///
+/// Equal values may hash differently (`==` of strings is canonical equivalence, the hash is of
+/// bytes): a lookup may then miss an equal key, never find an unequal one.
+///
+/// Values whose text has the same bytes are equal without comparing it as Unicode: `==` of two
+/// byte-equal non-ASCII strings in separate storage still walks them as possibly unnormalised.
+struct CheaplyHashed<Value: SameBytes>: Hashable {
+    let value: Value
+    let hash: Int
+
+    init(_ value: Value, hash: Int) {
+        self.value = value
+        self.hash = hash
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.hash == rhs.hash && (lhs.value.hasSameBytes(as: rhs.value) || lhs.value == rhs.value)
+    }
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+}
+
+/// A value whose text can be compared byte for byte: the same bytes imply `==` (the converse
+/// need not hold).
+protocol SameBytes: Equatable {
+    func hasSameBytes(as other: Self) -> Bool
+}
+
+extension String: SameBytes {
+    func hasSameBytes(as other: String) -> Bool { sameUTF8(self, other) }
+}
+
+extension Optional where Wrapped == String {
+    func hasSameBytes(as other: String?) -> Bool {
+        switch (self, other) {
+        case (nil, nil): true
+        case (let left?, let right?): sameUTF8(left, right)
+        default: false
+        }
+    }
+}
+
+extension Address: SameBytes {
+    func hasSameBytes(as other: Address) -> Bool {
+        regionCode.hasSameBytes(as: other.regionCode) && region.hasSameBytes(as: other.region)
+            && postalCode.hasSameBytes(as: other.postalCode) && city.hasSameBytes(as: other.city)
+            && street.hasSameBytes(as: other.street) && house.hasSameBytes(as: other.house)
+            && flat.hasSameBytes(as: other.flat) && text.hasSameBytes(as: other.text)
+    }
+}
+
+extension BankDetails: SameBytes {
+    func hasSameBytes(as other: BankDetails) -> Bool {
+        bik.hasSameBytes(as: other.bik) && account.hasSameBytes(as: other.account)
+            && correspondentAccount.hasSameBytes(as: other.correspondentAccount) && name.hasSameBytes(as: other.name)
+    }
+}
+
+extension Party: SameBytes {
+    func hasSameBytes(as other: Party) -> Bool {
+        let bankSame: Bool
+        switch (bank, other.bank) {
+        case (nil, nil): bankSame = true
+        case (let left?, let right?): bankSame = left.hasSameBytes(as: right)
+        default: bankSame = false
+        }
+        return id.rawValue.hasSameBytes(as: other.id.rawValue) && kind == other.kind && name.hasSameBytes(as: other.name)
+            && inn.value.hasSameBytes(as: other.inn.value) && kpp.hasSameBytes(as: other.kpp)
+            && address.hasSameBytes(as: other.address) && bankSame && email.hasSameBytes(as: other.email)
+            && edoID.hasSameBytes(as: other.edoID)
+    }
+}
+
+extension Warehouse: SameBytes {
+    func hasSameBytes(as other: Warehouse) -> Bool {
+        id.rawValue.hasSameBytes(as: other.id.rawValue) && name.hasSameBytes(as: other.name)
+            && address.hasSameBytes(as: other.address) && kpp.hasSameBytes(as: other.kpp)
+    }
+}
+
+/// Whether the two texts have the same UTF-8 bytes.
+func sameUTF8(_ a: String, _ b: String) -> Bool {
+    let (left, right) = (a.utf8, b.utf8)
+    guard left.count == right.count else { return false }
+    let compared: Bool? = left.withContiguousStorageIfAvailable { x in
+        right.withContiguousStorageIfAvailable { y in
+            for index in 0..<x.count where x[index] != y[index] { return false }
+            return true
+        }
+    } ?? nil
+    return compared ?? left.elementsEqual(right)
+}
+
+/// A hash of a string's UTF-8 bytes (FNV-1a; no Unicode normalisation, unlike `String.hashValue`).
+/// Only a bucket hint: `CheaplyHashed` is hashed into a dictionary's seeded `Hasher` as well.
+func utf8Hash(_ text: String) -> Int {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    }
+    if hashed == nil {
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    }
+    return Int(truncatingIfNeeded: hash)
 }
