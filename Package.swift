@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Domain", "XML", "Generator", "TestSupport"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "EDOTests", dependencies: ["EDO", "Domain", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "XML", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "JobTests", dependencies: ["Job", "Domain", "Ledger", "HTTP", "Ingest", "Reports", "EDO", "Documents", "Generator", "TestSupport", logging], swiftSettings: swiftSettings),
+        .testTarget(name: "JobTests", dependencies: ["Job", "Domain", "Ledger", "HTTP", "Ingest", "Reports", "EDO", "Documents", "Generator", "TestSupport", logging, grdb], swiftSettings: swiftSettings),
         .testTarget(name: "GeneratorTests", dependencies: ["Generator", "Domain", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Domain", grdb], swiftSettings: swiftSettings),
     ]

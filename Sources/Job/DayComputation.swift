@@ -67,6 +67,10 @@ struct DayBatching: Sendable {
     /// Forecast every window again from the ledger after the previous one is recorded, as when a
     /// window was recorded otherwise than forecast (tests use it to take that path on purpose).
     var reforecastEveryWindow = false
+    /// How many payments' balance movements are worked out at once.
+    var paymentMovementsBlock = DayMovements.readBlock
+    /// Work the payments' movements out while waiting for documents being rendered (else all in step 4).
+    var paymentMovementsAhead = true
 
     static let standard = DayBatching(upsertBlock: 1_024, renderWindow: 1_024)
 }
@@ -136,12 +140,16 @@ struct DayComputation {
         try finishReconciliation(tx, reconciliation, facts: &facts)
         endStep("reconcile")
 
-        // 3. Documents.
-        try issueDocuments(tx, orders: ordersByID, facts: &facts)
+        // 3. Documents. The payments' balance movements (step 4) read nothing the documents write:
+        // the writing thread works them out while it waits for documents being rendered.
+        let paymentMovements = PaymentMovements(dayMovements, payments: facts.touchedPayments,
+                                                block: batching.paymentMovementsBlock)
+        try issueDocuments(tx, orders: ordersByID, meanwhile: batching.paymentMovementsAhead ? paymentMovements : nil,
+                           facts: &facts)
         endStep("documents")
 
         // 4. Balance movements, weighed goods, credit control.
-        try recordMovements(tx, orders: orders, facts: &facts)
+        try recordMovements(tx, orders: orders, payments: paymentMovements, facts: &facts)
         endStep("movements")
         try creditControl(tx, orders: orders, facts: &facts)
         endStep("credit")
@@ -170,7 +178,10 @@ struct DayComputation {
 
     // MARK: Documents
 
-    private func issueDocuments(_ tx: LedgerTransaction, orders ordersByID: OrdersByID, facts: inout DayFacts) throws {
+    /// - Parameter meanwhile: work the writing thread does a block at a time while it waits for a
+    ///   window of documents being rendered.
+    private func issueDocuments(_ tx: LedgerTransaction, orders ordersByID: OrdersByID, meanwhile: PaymentMovements?,
+                                facts: inout DayFacts) throws {
         let orders = ordersByID.orders
         var prior: [PriorDocument] = []
         var applied: [AppliedPayment] = []
@@ -246,6 +257,9 @@ struct DayComputation {
                                           forecast: &forecast)
             }
             try record(tx, window, ordersByID: ordersByID, facts: &facts)
+            if let next, let meanwhile {
+                while !next.rendering.isDone && !meanwhile.isComplete { try meanwhile.advance(tx) }
+            }
             if let next {
                 // A window recorded otherwise than forecast (a number refused) leaves the forecast behind:
                 // the next window is forecast again from the ledger, and what moved is rendered again.
@@ -724,6 +738,9 @@ final class Background<Value: Sendable>: Sendable {
         thread.stackSize = 8 << 20
         thread.start()
     }
+
+    /// Whether the work is done (`wait()` would not block).
+    var isDone: Bool { result.withLock { $0 != nil } }
 
     /// Blocks until the work is done; call once.
     func wait() -> Value {

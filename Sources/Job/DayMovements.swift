@@ -13,18 +13,20 @@ extension DayComputation {
         }.sum()
     }
 
-    /// Step 4 of the day: the balance movements of the day's orders and touched payments, weighed goods.
-    func recordMovements(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
-        try DayMovements(day: day, prefix: prefix, providerINN: providerINN,
-                         weighedTreatment: configuration.policies.weighedDifference == .refund ? .refund : .customerCredit)
-            .record(tx, orders: orders, facts: &facts)
+    /// Step 4 of the day: the balance movements of the day's orders and touched payments, weighed goods
+    /// (the payments' part as far as `payments` worked it out ahead, the rest now).
+    func recordMovements(_ tx: LedgerTransaction, orders: [Order], payments: PaymentMovements, facts: inout DayFacts) throws {
+        try dayMovements.record(tx, orders: orders, payments: payments, facts: &facts)
+    }
+
+    var dayMovements: DayMovements {
+        DayMovements(day: day, prefix: prefix, providerINN: providerINN,
+                     weighedTreatment: configuration.policies.weighedDifference == .refund ? .refund : .customerCredit)
     }
 
     /// Step 4 of the day: ageing and the stop list of the customers the day touched.
     func creditControl(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
-        try DayMovements(day: day, prefix: prefix, providerINN: providerINN,
-                         weighedTreatment: configuration.policies.weighedDifference == .refund ? .refund : .customerCredit)
-            .creditControl(tx, facts: &facts)
+        try dayMovements.creditControl(tx, facts: &facts)
     }
 }
 
@@ -209,7 +211,7 @@ struct DayMovements {
         return orders.indices.filter { isWeighedPrepaid(orders[$0]) }.map { ($0, shipped(orders[$0])) }
     }
 
-    func record(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
+    func record(_ tx: LedgerTransaction, orders: [Order], payments: PaymentMovements, facts: inout DayFacts) throws {
         var movements: [BalanceMovement] = []
         movements.reserveCapacity(orders.count * 2 + facts.touchedPayments.count)
         // What needs no ledger is computed on another core while this thread reads and writes: the weighed
@@ -233,48 +235,11 @@ struct DayMovements {
                          into: &movements, facts: &facts)
             }
         }
-        // Payments: one movement per payment and customer it paid for; the rest is the payer's credit.
-        let known = try tx.customerINNs()
-        var start = 0
-        while start < facts.touchedPayments.count {
-            let block = Array(facts.touchedPayments[start..<min(facts.touchedPayments.count, start + Self.readBlock)])
-            start += block.count
-            let payments = try tx.paymentsReadDirectly(ids: block)
-            let sharesByPayment = try tx.allocatedShares(payments: block)
-            var planned: [(id: PaymentID, payment: Payment, reference: String, amounts: [(customer: String, amount: Money)])] = []
-            planned.reserveCapacity(block.count)
-            for id in block {
-                guard let payment = payments[id], !payment.isPayout(providerINN: providerINN) else { continue }
-                var perCustomer: [String: Money] = [:]
-                var allocated = Money.zero
-                for share in sharesByPayment[id] ?? [] {
-                    let customer = share.customerINN ?? payment.payerINN ?? ""
-                    perCustomer[customer, default: .zero] += share.amount
-                    allocated += share.amount
-                }
-                let remainder = payment.amount - allocated
-                if remainder.isPositive, let payer = payment.payerINN, known.contains(payer) {
-                    perCustomer[payer, default: .zero] += remainder
-                }
-                let reference = payment.documentNumber.map { "Оплата (п/п № \($0) от \((payment.documentDate ?? payment.receivedOn).russian))" }
-                    ?? "Оплата через ИнвойсБокс от \(payment.receivedOn.russian)"
-                planned.append((id, payment, reference, perCustomer.sorted(by: { $0.key < $1.key })
-                    .filter { !$0.key.isEmpty }.map { ($0.key, $0.value) }))
-            }
-            var bases: [[String]] = []
-            bases.reserveCapacity(planned.count)
-            for item in planned { bases.append(item.amounts.map { "payment:\(item.id):\($0.customer)" }) }
-            let histories = try tx.movementHistories(bases: bases.flatMap { $0 })
-            for (item, itemBases) in zip(planned, bases) {
-                for ((customer, amount), base) in zip(item.amounts, itemBases) {
-                    facts.customersTouched.insert(customer)
-                    if let movement = staged(histories, base: base, value: -amount, customer: customer,
-                                             date: item.payment.receivedOn, kind: .payment, orderID: nil, reference: item.reference) {
-                        movements.append(movement)
-                    }
-                }
-            }
-        }
+        // Payments: one movement per payment and customer it paid for; the rest is the payer's credit
+        // (worked out ahead while the documents were rendered, as far as the writing thread waited).
+        let paid = try payments.finish(tx)
+        movements += paid.movements
+        facts.customersTouched.formUnion(paid.customers)
         // Weighed goods: a prepaid order paid more than its shipped value.
         let weighed = weighing.wait()
         let weighedPaid = try tx.allocatedAmounts(orders: weighed.map { orders[$0.index].id })
@@ -358,5 +323,85 @@ struct DayMovements {
         let firstHalf = Background { Receivables.age(first, deferralDays: deferralDays, asOf: asOf) }
         let second = Receivables.age(Array(movements[split...]), deferralDays: deferralDays, asOf: asOf)
         return firstHalf.wait() + second
+    }
+}
+
+/// The movements of the payments a day touched, worked out a block of payments at a time: one
+/// movement per payment and customer it paid for, the rest the payer's credit, each staged against
+/// the movements earlier days wrote.
+///
+/// It reads only payments, allocations, customers and balance movements — rows the day's
+/// documents step does not write — so the writing thread works blocks out whenever it would
+/// otherwise wait for the documents being rendered (``advance(_:)``), and ``finish(_:)`` works out
+/// the rest: the movements are the same, in the same order, however many blocks were done ahead.
+final class PaymentMovements {
+    private let movements: DayMovements
+    private let payments: [PaymentID]
+    private let block: Int
+    private var next = 0
+    private var known: Set<String>?
+    private var planned: [BalanceMovement] = []
+    private var customers = Set<String>()
+
+    /// - Parameter payments: the payments the day touched, in the order their movements are written.
+    init(_ movements: DayMovements, payments: [PaymentID], block: Int = DayMovements.readBlock) {
+        self.movements = movements
+        self.payments = payments
+        self.block = max(1, block)
+    }
+
+    /// Whether every block is worked out.
+    var isComplete: Bool { next >= payments.count }
+
+    /// Works out the next block of payments (nothing once complete).
+    func advance(_ tx: LedgerTransaction) throws {
+        guard !isComplete else { return }
+        let known = try self.known ?? tx.customerINNs()
+        self.known = known
+        let providerINN = movements.providerINN
+        let block = Array(payments[next..<min(payments.count, next + self.block)])
+        next += block.count
+        let payments = try tx.paymentsReadDirectly(ids: block)
+        let sharesByPayment = try tx.allocatedShares(payments: block)
+        var planned: [(id: PaymentID, payment: Payment, reference: String, amounts: [(customer: String, amount: Money)])] = []
+        planned.reserveCapacity(block.count)
+        for id in block {
+            guard let payment = payments[id], !payment.isPayout(providerINN: providerINN) else { continue }
+            var perCustomer: [String: Money] = [:]
+            var allocated = Money.zero
+            for share in sharesByPayment[id] ?? [] {
+                let customer = share.customerINN ?? payment.payerINN ?? ""
+                perCustomer[customer, default: .zero] += share.amount
+                allocated += share.amount
+            }
+            let remainder = payment.amount - allocated
+            if remainder.isPositive, let payer = payment.payerINN, known.contains(payer) {
+                perCustomer[payer, default: .zero] += remainder
+            }
+            let reference = payment.documentNumber.map { "Оплата (п/п № \($0) от \((payment.documentDate ?? payment.receivedOn).russian))" }
+                ?? "Оплата через ИнвойсБокс от \(payment.receivedOn.russian)"
+            planned.append((id, payment, reference, perCustomer.sorted(by: { $0.key < $1.key })
+                .filter { !$0.key.isEmpty }.map { ($0.key, $0.value) }))
+        }
+        var bases: [[String]] = []
+        bases.reserveCapacity(planned.count)
+        for item in planned { bases.append(item.amounts.map { "payment:\(item.id):\($0.customer)" }) }
+        let histories = try tx.movementHistories(bases: bases.flatMap { $0 })
+        for (item, itemBases) in zip(planned, bases) {
+            for ((customer, amount), base) in zip(item.amounts, itemBases) {
+                customers.insert(customer)
+                if let movement = movements.staged(histories, base: base, value: -amount, customer: customer,
+                                                   date: item.payment.receivedOn, kind: .payment, orderID: nil,
+                                                   reference: item.reference) {
+                    self.planned.append(movement)
+                }
+            }
+        }
+    }
+
+    /// Works out what is left; the payments' movements in order and the customers they touched.
+    func finish(_ tx: LedgerTransaction) throws -> (movements: [BalanceMovement], customers: Set<String>) {
+        while !isComplete { try advance(tx) }
+        return (planned, customers)
     }
 }

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Generator
+import GRDB
 @testable import Job
 import Ledger
 import Testing
@@ -62,23 +63,34 @@ struct PipelineTests {
         return result
     }
 
+    /// Every balance movement the ledger holds, in the order written (rowid), with every column.
+    static func movements(_ loaded: LoadedConfiguration) throws -> [String] {
+        try DatabaseQueue(path: loaded.ledgerPath.path).read { db in
+            try Row.fetchAll(db, sql: "SELECT rowid, * FROM balance_movements ORDER BY rowid").map(\.description)
+        }
+    }
+
     @Test("tiny blocks and windows, and a forecast started again for every window, give the standard run's ledger and files")
     func partsChangeNothing() async throws {
         let standard = try await Self.run(.standard)
         defer { try? FileManager.default.removeItem(at: standard.folder) }
         let expectedDocuments = try Self.documents(standard.loaded)
         let expectedFiles = try Self.placedFiles(standard.loaded)
+        let expectedMovements = try Self.movements(standard.loaded)
+        #expect(expectedMovements.count > 100)
+        #expect(expectedMovements.contains { $0.contains("payment:") })
         // Enough documents for many windows of 5, some held, some numbered on each day.
         #expect(expectedDocuments.count > 60)
         #expect(expectedDocuments.contains { $0.contains(" held ") })
         #expect(expectedDocuments.contains { $0.contains(" issued ") })
 
-        for batching in [DayBatching(upsertBlock: 3, renderWindow: 5),
-                         DayBatching(upsertBlock: 7, renderWindow: 4, reforecastEveryWindow: true)] {
+        for batching in [DayBatching(upsertBlock: 3, renderWindow: 5, paymentMovementsBlock: 2),
+                         DayBatching(upsertBlock: 7, renderWindow: 4, reforecastEveryWindow: true, paymentMovementsAhead: false)] {
             let tiny = try await Self.run(batching)
             defer { try? FileManager.default.removeItem(at: tiny.folder) }
             #expect(try Self.documents(tiny.loaded) == expectedDocuments, "\(batching)")
             #expect(try Self.placedFiles(tiny.loaded) == expectedFiles, "\(batching)")
+            #expect(try Self.movements(tiny.loaded) == expectedMovements, "\(batching)")
             // Every document was rendered ahead with the number it got: none had to be rendered
             // again while recorded (the log line of each of the three runs says so).
             let counts = tiny.log.lines.filter { $0.contains("rendered_while_recording") }
