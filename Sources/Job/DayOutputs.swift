@@ -387,33 +387,11 @@ final class ReportRegister {
     }
 
     /// Writes the report (`DayReport.write`: `input` without its documents, the register's rows in
-    /// their place) into `reports`, every file made durable, then all placed together. The HTML page
-    /// is written on another thread while the CSV files are written on this one.
+    /// their place) into `reports`, every file made durable, then all placed together.
     func write(_ input: DayReportInput, templates: ReportTemplates, to reports: URL) throws {
-        let page = UncheckedSendable((self, input, templates))
-        let pageWritten = Background {
-            let (register, input, templates) = page.value
-            return UncheckedSendable(register.write(input, templates: templates, parts: [.html], to: reports))
-        }
-        let csvWritten = write(input, templates: templates, parts: [.csv], to: reports)
-        let pageStreams = pageWritten.wait().value
-        let streams = ((try? pageStreams.get()) ?? []) + ((try? csvWritten.get()) ?? [])
-        do {
-            _ = try pageStreams.get()
-            _ = try csvWritten.get()
-            try AtomicFile.Stream.commit(streams)
-        } catch {
-            for stream in streams { stream.discard() }
-            throw error
-        }
-    }
-
-    /// `parts` of the report written to streams not yet placed (discarded on failure).
-    private func write(_ input: DayReportInput, templates: ReportTemplates, parts: Set<DocumentRegister.Part>,
-                       to reports: URL) -> Result<[AtomicFile.Stream], any Error> {
         var streams: [AtomicFile.Stream] = []
         do {
-            try DayReport.write(input, documents: documents, templates: templates, csv: options, parts: parts, open: { name in
+            try DayReport.write(input, documents: documents, templates: templates, csv: options, open: { name in
                 let stream = try AtomicFile.Stream(url: reports.appendingPathComponent(name))
                 streams.append(stream)
                 return StreamSink(stream)
@@ -424,10 +402,10 @@ final class ReportRegister {
                     }
                 }
             })
-            return .success(streams)
+            try AtomicFile.Stream.commit(streams)
         } catch {
             for stream in streams { stream.discard() }
-            return .failure(error)
+            throw error
         }
     }
 }

@@ -78,16 +78,12 @@ extension DayReport {
     ///
     /// - Parameter templates: must write the day directly (`ReportTemplates.writesDayDirectly`:
     ///   the bundled day template); an operator's templates need `render` (mustache takes every row at once).
-    ///   - parts: which of the files to write: the HTML page (`.html`), the CSV files (`.csv`), or
-    ///     both. The two parts share nothing but `input` and `documents` (each asks `documentRows`
-    ///     only for its own part), so they may be written on two threads with their own `open`.
     /// - Returns: the totals the report shows.
     /// - Throws: `ReportError` for templates that cannot stream, or documents in `input`; any
     ///   error of `open`, a sink or `documentRows`.
     @discardableResult
     public static func write(_ input: DayReportInput, documents: DocumentRegister, templates: ReportTemplates,
-                             csv options: CSVOptions, parts: Set<DocumentRegister.Part> = [.html, .csv],
-                             open: (String) throws -> any ReportSink,
+                             csv options: CSVOptions, open: (String) throws -> any ReportSink,
                              documentRows: (DocumentRegister.Part, any ReportSink) throws -> Void) throws -> DayReportTotals {
         guard let style = templates.directDayStyle else {
             throw ReportError(item: "day report", reason: "an operator's day template cannot be written a row at a time")
@@ -98,23 +94,7 @@ extension DayReport {
         let totals = documents.counted(in: DayReportTotals(input))
         let date = input.businessDate.iso
 
-        if parts.contains(.html) {
-            try writePage(input, documents: documents, totals: totals, style: style, open: open, documentRows: documentRows)
-        }
-        if parts.contains(.csv) {
-            for (name, table) in csvRegisters {
-                let sink = try open("\(name)-\(date).csv")
-                try sink.write(table(input, options).bytes)
-                if name == "documents" { try documentRows(.csv, sink) }
-            }
-        }
-        return totals
-    }
-
-    private static func writePage(_ input: DayReportInput, documents: DocumentRegister, totals: DayReportTotals,
-                                  style: String, open: (String) throws -> any ReportSink,
-                                  documentRows: (DocumentRegister.Part, any ReportSink) throws -> Void) throws {
-        let page = try open("day-\(input.businessDate.iso).html")
+        let page = try open("day-\(date).html")
         var w = ByteBuffer(sink: page)
         var rowsFailure: (any Error)?
         DayHTML.write(DayView(input, totals: totals, registeredDocuments: documents.count), style: style, into: &w) { w in
@@ -129,5 +109,12 @@ extension DayReport {
         }
         w.flush()
         if let failure = rowsFailure ?? w.failure { throw failure }
+
+        for (name, table) in csvRegisters {
+            let sink = try open("\(name)-\(date).csv")
+            try sink.write(table(input, options).bytes)
+            if name == "documents" { try documentRows(.csv, sink) }
+        }
+        return totals
     }
 }

@@ -34,8 +34,7 @@ private final class FailingSink: ReportSink {
 struct DocumentRegisterTests {
     /// `input`'s report written with its documents taken through a register (the rows kept apart,
     /// as the job sets them aside on disk): each file's bytes by name, in the order opened.
-    static func streamed(_ input: DayReportInput, csv: CSVOptions, parts: Set<DocumentRegister.Part> = [.html, .csv])
-        throws -> (files: [(String, MemorySinkBytes)], totals: DayReportTotals) {
+    static func streamed(_ input: DayReportInput, csv: CSVOptions) throws -> (files: [(String, MemorySinkBytes)], totals: DayReportTotals) {
         var register = DocumentRegister(csv: csv)
         var htmlRows: [UInt8] = []
         var csvRows: [UInt8] = []
@@ -44,7 +43,7 @@ struct DocumentRegisterTests {
         var rest = input
         rest.documents = []
         var opened: [(String, MemorySink)] = []
-        let totals = try DayReport.write(rest, documents: register, templates: try ReportTemplates(), csv: csv, parts: parts, open: { name in
+        let totals = try DayReport.write(rest, documents: register, templates: try ReportTemplates(), csv: csv, open: { name in
             let sink = MemorySink()
             opened.append((name, sink))
             return sink
@@ -77,23 +76,6 @@ struct DocumentRegisterTests {
                 #expect(written.bytes == file.bytes, "\(label): \(name)")
             }
             #expect(totals == whole.totals, "\(label)")
-        }
-    }
-
-    @Test("the HTML page and the CSV files written apart are the files written together, each asking only for its rows")
-    func partsApart() throws {
-        for (label, input) in Self.inputs {
-            let (together, totals) = try Self.streamed(input, csv: .excel)
-            let (page, pageTotals) = try Self.streamed(input, csv: .excel, parts: [.html])
-            let (tables, tableTotals) = try Self.streamed(input, csv: .excel, parts: [.csv])
-            #expect(page.map(\.0) == [together[0].0], "\(label)")
-            #expect(page.map(\.0) + tables.map(\.0) == together.map(\.0), "\(label)")
-            for ((name, apart), (_, whole)) in zip(page + tables, together) {
-                #expect(apart.bytes == whole.bytes, "\(label): \(name)")
-            }
-            #expect(pageTotals == totals && tableTotals == totals, "\(label)")
-            let (none, _) = try Self.streamed(input, csv: .excel, parts: [])
-            #expect(none.isEmpty, "\(label)")
         }
     }
 
