@@ -195,7 +195,7 @@ struct DayComputation {
                 let ids = orders[position..<min(orders.count, position + Self.readBlock)].map(\.id)
                 blockVersions = try tx.documentVersions(orders: ids)
                 blockAllocations = try tx.allocations(orders: ids)
-                blockPayments = try tx.payments(ids: blockAllocations.values.flatMap { $0.map(\.allocation.paymentID) })
+                blockPayments = try tx.paymentsReadDirectly(ids: blockAllocations.values.flatMap { $0.map(\.allocation.paymentID) })
             }
             let versions = (blockVersions[order.id] ?? []).filter { $0.businessDate <= day && $0.status != .held }
             var latest: [String: DocumentRecord] = [:]
