@@ -738,33 +738,27 @@ struct OrderInterner {
         if let consignee = order.consignee { order.consignee = share(consignee) }
         for index in order.shipments.indices {
             let warehouse = order.shipments[index].warehouse
-            let key = CheaplyHashed(warehouse, hash: utf8Hash(warehouse.id.rawValue))
-            if let shared = warehouseByID[key] {
-                order.shipments[index].warehouse = shared
-            } else {
-                let shared = warehouses.insert(warehouse).memberAfterInsert
-                warehouseByID[key] = shared
-                order.shipments[index].warehouse = shared
-            }
+            order.shipments[index].warehouse = Self.shared(warehouse, hash: utf8Hash(warehouse.id.rawValue),
+                                                           in: &warehouses, byHash: &warehouseByID)
         }
         for index in order.lines.indices {
             let name = order.lines[index].name
-            let key = CheaplyHashed(name, hash: utf8Hash(name))
-            if let shared = nameByBytes[key] {
-                order.lines[index].name = shared
-            } else {
-                let shared = names.insert(name).memberAfterInsert
-                nameByBytes[key] = shared
-                order.lines[index].name = shared
-            }
+            order.lines[index].name = Self.shared(name, hash: utf8Hash(name), in: &names, byHash: &nameByBytes)
         }
     }
 
     private mutating func share(_ party: Party) -> Party {
-        let key = CheaplyHashed(party, hash: utf8Hash(party.id.rawValue))
-        if let shared = partyByID[key] { return shared }
-        let shared = parties.insert(party).memberAfterInsert
-        partyByID[key] = shared
+        Self.shared(party, hash: utf8Hash(party.id.rawValue), in: &parties, byHash: &partyByID)
+    }
+
+    /// `value`'s first copy: found by its cheap `hash`, else the set's first equal member (then
+    /// remembered under that hash).
+    private static func shared<Value: SameBytes & Hashable>(_ value: Value, hash: Int, in set: inout Set<Value>,
+                                                              byHash: inout [CheaplyHashed<Value>: Value]) -> Value {
+        let key = CheaplyHashed(value, hash: hash)
+        if let shared = byHash[key] { return shared }
+        let shared = set.insert(value).memberAfterInsert
+        byHash[key] = shared
         return shared
     }
 }

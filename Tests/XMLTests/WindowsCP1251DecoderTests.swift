@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import XML
 
 /// The bridge's windows-1251 decoder (libxml2 reads every rendered document with it) against a
@@ -42,7 +43,7 @@ struct WindowsCP1251DecoderTests {
 
     @Test("mixed runs of ASCII and other bytes, of every length around the eight-byte steps")
     func mixedRuns() {
-        var generator = SplitMix(seed: 1_251)
+        var generator = SplitMix64(seed: 1_251)
         for _ in 0..<2_000 {
             var bytes: [UInt8] = []
             for _ in 0..<Int(generator.next() % 6) {
@@ -77,18 +78,5 @@ struct WindowsCP1251DecoderTests {
         let broken = Array("0123456789abcdefghij".utf8) + [0x98, 0x41]
         let decoded = bridgeDecodeWindows1251(broken, capacity: 64)
         #expect(decoded.status == -2 && decoded.read == 20 && decoded.utf8 == Array("0123456789abcdefghij".utf8))
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
