@@ -25,20 +25,18 @@ struct DayOutputs {
         // What the rest of the outputs read back (payments, balances, names, returns) is read on
         // another core while the documents are placed; the documents need it only for a buyer's name
         // their details lack, and it is in hand before anything is placed.
-        let snapshotParts = UncheckedSendable((facts, ingested, returning))
         let businessDay = day
         let snapshotRead = Background {
-            Result { () throws -> UncheckedSendable<LedgerSnapshot> in
-                let (facts, ingested, returning) = snapshotParts.value
-                return UncheckedSendable(try ledger.read { reader in
+            Result {
+                try ledger.read { reader in
                     try LedgerSnapshot(reader: reader, day: businessDay, facts: facts, ingested: ingested, returning: returning)
-                })
+                }
             }
         }
         var snapshotTaken: Result<LedgerSnapshot, any Error>?
         defer { if snapshotTaken == nil { _ = snapshotRead.wait() } }
         func readSnapshot() throws -> LedgerSnapshot {
-            let taken = snapshotTaken ?? snapshotRead.wait().map(\.value)
+            let taken = snapshotTaken ?? snapshotRead.wait()
             snapshotTaken = taken
             return try taken.get()
         }
@@ -420,7 +418,7 @@ final class StreamSink: ReportSink {
 }
 
 /// What the outputs read back from the ledger after the day's write.
-struct LedgerSnapshot {
+struct LedgerSnapshot: Sendable {
     var payments: [(Payment, [Allocation])]
     var balances: [String: Money]
     var names: [String: String]
