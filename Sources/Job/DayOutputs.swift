@@ -474,10 +474,13 @@ struct LedgerSnapshot: Sendable {
 
 /// How the outputs place the day's files (`AtomicFile.Staging`): this many writer threads (the
 /// bytes go to the page cache; the disk is waited for once, at commit) and one `syncfs` per commit.
-/// Creating files in one folder takes the folder's lock, so more writers than cores spin on it
-/// (100 000 orders, 2 cores: the outputs stage 20.9 s with 4 writers, 17.9 s with 2).
+/// Creating files in one folder takes the folder's lock, so a second writer mostly spins on it
+/// while the first creates (100 000 orders, 2 cores: the outputs stage 20.9 s with 4 writers, 17.9 s
+/// with 2 in round 4; in round 7, runs taken in turn: 12.32 / 11.39 s with 1, 12.36 / 12.34 s with 2,
+/// and 11.8–12.0 s with 1 against 13.9–16.3 s with 2 on a file system that had just deleted a
+/// million files, where ext4's inode allocation is slow and the second writer spun on the lock).
 enum ParallelFiles {
-    static let writers = 2
+    static let writers = 1
     static let durability: AtomicFile.BatchDurability = .fileSystem
     /// The staged files are placed once this many wait (about 8 000 documents), so the names of a
     /// day's staged files are never all held at once (each commit is one more wait for the disk).
