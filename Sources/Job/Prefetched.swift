@@ -79,7 +79,13 @@ final class Prefetched<Batch: Sendable>: Sendable {
         /// Free places for batches made ahead.
         private let room: DispatchSemaphore
 
-        init(ahead: Int) { room = DispatchSemaphore(value: max(1, ahead)) }
+        init(ahead: Int) {
+            // Made at 0 and given its places after: libdispatch traps when a semaphore is freed
+            // below the value it was made with, as `room` is when the consumer stops while a batch
+            // made ahead was never taken.
+            room = DispatchSemaphore(value: 0)
+            for _ in 0..<max(1, ahead) { room.signal() }
+        }
 
         func put(_ batch: Batch) throws {
             room.wait()

@@ -66,8 +66,25 @@ struct PrefetchedTests {
         }
         #expect(try batches.next() == 0)
         #expect(try batches.next() == 1)
+        // Let the producer make the next batch and wait for room: a batch made and never taken.
+        Thread.sleep(forTimeInterval: 0.05)
         batches.cancel()
         // cancel() returned: the producer has ended, and it ended because the consumer stopped.
         #expect(outcome.withLock { $0 } == "cancelled")
+    }
+
+    @Test("stopped with batches made and never taken, again and again: freed without a trap")
+    func freedWhileAhead() throws {
+        // (libdispatch traps when a semaphore is freed below the value it was made with.)
+        for ahead in 1...3 {
+            for _ in 0..<20 {
+                let batches = Prefetched<Int>(ahead: ahead) { yield in
+                    for index in 0..<100 { try yield(index) }
+                }
+                #expect(try batches.next() == 0)
+                Thread.sleep(forTimeInterval: 0.002)
+                batches.cancel()
+            }
+        }
     }
 }
