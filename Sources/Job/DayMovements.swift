@@ -344,7 +344,7 @@ final class PaymentMovements {
     private var customers = Set<String>()
 
     /// - Parameter payments: the payments the day touched, in the order their movements are written.
-    init(_ movements: DayMovements, payments: [PaymentID], block: Int = DayMovements.readBlock) {
+    init(_ movements: DayMovements, payments: [PaymentID], block: Int) {
         self.movements = movements
         self.payments = payments
         self.block = max(1, block)

@@ -222,9 +222,8 @@ extension LedgerReader {
     public func assignedNumbers(for identities: [String], series: String) throws -> [String: AssignedNumber] {
         try guarded("read document numbers", record: "\(identities.count) documents") {
             var found: [String: AssignedNumber] = [:]
-            try forEachRow(BatchedSQL.assignedNumbers,
-                           keys: identities, then: [series]) { row in
-                let number = try assignedNumberValue(row)
+            try forEachRawRow(BatchedSQL.assignedNumbers, keys: identities, extra: [series]) { row in
+                let number = try assignedNumber(from: row)
                 found[number.identity] = number
             }
             return found
@@ -280,7 +279,7 @@ enum BatchedSQL {
     static let payments = "SELECT * FROM payments WHERE id IN ({keys})"
     static let customerINNs = "SELECT id, customer_inn FROM orders WHERE id IN ({keys})"
     static let customerNames = "SELECT id, json_extract(content, '$.customer.name') AS name FROM orders WHERE id IN ({keys})"
-    static let assignedNumbers = "SELECT * FROM document_numbers WHERE identity IN ({keys}) AND series = ?"
+    static let assignedNumbers = "SELECT \(LedgerReader.rawNumberColumns) FROM document_numbers WHERE identity IN ({keys}) AND series = ?"
     /// Answered from `documents_by_order` alone (v5): a document's row holds its XML.
     static let documentStamps = """
         SELECT id, order_id, identity, correction_number, number, date, business_date FROM documents

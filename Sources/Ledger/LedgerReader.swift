@@ -320,7 +320,7 @@ public class LedgerReader {
     public func assignedNumber(for identity: String, series: String) throws -> AssignedNumber? {
         try guarded("read document number", record: "document \(identity)") {
             // (Asked once or twice per document the day issues: stepped directly, columns by position.)
-            try firstRawRow("SELECT series, year, number, date, identity FROM document_numbers WHERE series = ? AND identity = ?",
+            try firstRawRow("SELECT \(Self.rawNumberColumns) FROM document_numbers WHERE series = ? AND identity = ?",
                             [.text(series), .text(identity)], assignedNumber(from:))
         }
     }
@@ -329,7 +329,7 @@ public class LedgerReader {
     public func lastNumber(series: String, year: Int) throws -> AssignedNumber? {
         try guarded("read document number", record: "series \(series) \(year)") {
             try firstRawRow(
-                "SELECT series, year, number, date, identity FROM document_numbers WHERE series = ? AND year = ? ORDER BY number DESC LIMIT 1",
+                "SELECT \(Self.rawNumberColumns) FROM document_numbers WHERE series = ? AND year = ? ORDER BY number DESC LIMIT 1",
                 [.text(series), .integer(Int64(year))], assignedNumber(from:))
         }
     }
@@ -495,17 +495,15 @@ public class LedgerReader {
                                orderID: (row["order_id"] as String?).map { OrderID($0) }, reference: row["reference"])
     }
 
-    /// ``assignedNumberValue(_:)`` of a row selecting `series, year, number, date, identity`.
+    /// The columns of `document_numbers` that ``assignedNumber(from:)`` reads, in its order.
+    static let rawNumberColumns = "series, year, number, date, identity"
+
+    /// The number in the current row of a query selecting ``rawNumberColumns``.
     func assignedNumber(from row: RawQuery) throws -> AssignedNumber {
         AssignedNumber(series: try row.requiredText(0, "document_numbers.series"),
                        year: Int(try row.int64(1, "document_numbers.year")),
                        number: Int(try row.int64(2, "document_numbers.number")), date: try row.date(3, "date"),
                        identity: try row.requiredText(4, "document_numbers.identity"))
-    }
-
-    func assignedNumberValue(_ row: Row) throws -> AssignedNumber {
-        AssignedNumber(series: row["series"], year: row["year"], number: row["number"], date: try row.date("date"),
-                       identity: row["identity"])
     }
 
     func documentValue(_ row: Row) throws -> DocumentRecord {

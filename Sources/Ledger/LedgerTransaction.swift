@@ -575,8 +575,10 @@ public final class LedgerTransaction: LedgerReader {
             SELECT EXISTS (SELECT 1 FROM documents WHERE identity = ? AND status <> 'held')
             """), arguments: [identity]) ?? false
         guard !issued else { return }
-        let assigned = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM document_numbers WHERE identity = ?"), arguments: [identity])
-            .map(assignedNumberValue)
+        var assigned: [AssignedNumber] = []
+        try forEachRawRow("SELECT \(Self.rawNumberColumns) FROM document_numbers WHERE identity IN ({keys})", keys: [identity]) {
+            assigned.append(try assignedNumber(from: $0))
+        }
         for number in assigned {
             guard let last = try lastNumber(series: number.series, year: number.year), last.number == number.number else {
                 throw LedgerError(operation: "record document", record: label,

@@ -41,13 +41,7 @@ final class RawQuery {
 
     /// Binds `values` as text to the parameters from 1 on, after resetting the statement.
     func bind(_ values: [String]) throws {
-        sqlite3_reset(handle)
-        for (offset, value) in values.enumerated() {
-            let code = bindText(handle, CInt(offset + 1), value)
-            guard code == SQLITE_OK else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "a value could not be bound", sql: statement.sql)
-            }
-        }
+        try bind(values.map(RawValue.text))
     }
 
     /// The next row: `true` when there is one, `false` at the end (the statement is then reset).

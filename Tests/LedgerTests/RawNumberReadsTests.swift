@@ -10,6 +10,12 @@ import Testing
 @Suite("Ledger: the numbering reads stepped directly")
 struct RawNumberReadsTests {
     static let seriesA = "7701000010"
+
+    /// A `document_numbers` row as GRDB reads it (every column by name): the reference.
+    static func number(from row: Row) throws -> AssignedNumber {
+        AssignedNumber(series: row["series"], year: row["year"], number: row["number"],
+                       date: try #require(CivilDate(iso: row["date"])), identity: row["identity"])
+    }
     static let seriesB = "ЭЛ-"
 
     @Test("assigned and last numbers are what the rows say, in every series and year, asked in any order")
@@ -27,13 +33,13 @@ struct RawNumberReadsTests {
                 for series in [Self.seriesA, Self.seriesB, "other"] {
                     for identity in identities.reversed() + identities {
                         let expected = try Row.fetchOne(tx.db, sql: "SELECT * FROM document_numbers WHERE series = ? AND identity = ?",
-                                                        arguments: [series, identity]).map(tx.assignedNumberValue)
+                                                        arguments: [series, identity]).map(Self.number(from:))
                         #expect(try tx.assignedNumber(for: identity, series: series) == expected, "\(series) \(identity)")
                     }
                     for year in [2024, 2025, 2026, 2027] {
                         let expected = try Row.fetchOne(tx.db, sql: """
                             SELECT * FROM document_numbers WHERE series = ? AND year = ? ORDER BY number DESC LIMIT 1
-                            """, arguments: [series, year]).map(tx.assignedNumberValue)
+                            """, arguments: [series, year]).map(Self.number(from:))
                         #expect(try tx.lastNumber(series: series, year: year) == expected, "\(series) \(year)")
                     }
                 }
