@@ -152,35 +152,21 @@ struct BatchedReadsTests {
 
     @Test("every batched query is answered through an index (no table scan)")
     func indexed() throws {
-        try withLedger { ledger in
-            let queue = try DatabaseQueue(path: ledger.path)
-            try queue.read { db in
-                for sql in BatchedSQL.all {
-                    let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(
-                        Array(repeating: "k", count: sql.filter { $0 == "?" }.count)))
-                        .map { $0["detail"] as String }
-                    #expect(!plan.isEmpty)
-                    #expect(plan.allSatisfy { !$0.hasPrefix("SCAN") }, "\(sql): \(plan)")
-                }
-            }
+        for sql in BatchedSQL.all {
+            let plan = try queryPlan(sql)
+            #expect(!plan.isEmpty)
+            #expect(plan.allSatisfy { !$0.hasPrefix("SCAN") }, "\(sql): \(plan)")
         }
     }
 
     @Test("the movements' reads of every order's documents and every customer's orders never touch the big rows")
     func covering() throws {
-        try withLedger { ledger in
-            let queue = try DatabaseQueue(path: ledger.path)
-            try queue.read { db in
-                // A document's row holds its XML and an order's its content (a page or more each): the
-                // day's balance movements and credit control read one per order, from the index alone.
-                for sql in [BatchedSQL.documentStamps, BatchedSQL.orderTerms] {
-                    let keyed = sql.replacingOccurrences(of: "{keys}", with: "?, ?")
-                    let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + keyed, arguments: ["k", "l"])
-                        .map { $0["detail"] as String }
-                    #expect(plan.count == 1)
-                    #expect(plan.allSatisfy { $0.contains("USING COVERING INDEX") }, "\(sql): \(plan)")
-                }
-            }
+        // A document's row holds its XML and an order's its content (a page or more each): the
+        // day's balance movements and credit control read one per order, from the index alone.
+        for sql in [BatchedSQL.documentStamps, BatchedSQL.orderTerms] {
+            let plan = try queryPlan(sql)
+            #expect(plan.count == 1)
+            #expect(plan.allSatisfy { $0.contains("USING COVERING INDEX") }, "\(sql): \(plan)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import GRDB
 import Ledger
 import Testing
 import TestSupport
@@ -18,6 +19,19 @@ struct TemporaryLedger {
 
     func remove() {
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// The details of SQLite's `EXPLAIN QUERY PLAN` of `sql` in a fresh ledger's schema, each `?` bound to
+/// a text key (`{keys}` stands for two of them).
+func queryPlan(_ sql: String) throws -> [String] {
+    try withLedger { ledger in
+        let keyed = sql.replacingOccurrences(of: "{keys}", with: "?, ?")
+        return try DatabaseQueue(path: ledger.path).read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + keyed, arguments: StatementArguments(
+                Array(repeating: "k", count: keyed.filter { $0 == "?" }.count)))
+                .map { $0["detail"] as String }
+        }
     }
 }
 

@@ -166,17 +166,10 @@ struct ReconcileReadsTests {
 
     @Test("the keyed queries are answered through indexes")
     func indexed() throws {
-        try withLedger { ledger in
-            let queue = try DatabaseQueue(path: ledger.path)
-            try queue.read { db in
-                for sql in ReconcileSQL.keyed {
-                    let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(
-                        Array(repeating: "k", count: sql.filter { $0 == "?" }.count)))
-                        .map { $0["detail"] as String }
-                    #expect(!plan.isEmpty)
-                    #expect(plan.allSatisfy { !$0.hasPrefix("SCAN") }, "\(sql): \(plan)")
-                }
-            }
+        for sql in ReconcileSQL.keyed {
+            let plan = try queryPlan(sql)
+            #expect(!plan.isEmpty)
+            #expect(plan.allSatisfy { !$0.hasPrefix("SCAN") }, "\(sql): \(plan)")
         }
     }
 }
