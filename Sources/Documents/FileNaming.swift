@@ -21,37 +21,8 @@ public enum FileNaming {
     }
 
     /// The GUID of a document version: stable for its identity and correction number.
-    ///
-    /// `StableGUID.make(namespace: guidNamespace, name: "<identity key>#<correction number>")`,
-    /// spelled here without the intermediate strings (a name is made for every document rendered).
     public static func guid(identityKey: String, correctionNumber: Int) -> String {
-        var input: [UInt8] = []
-        input.reserveCapacity(guidNamespace.utf8.count + identityKey.utf8.count + 22)
-        input.append(contentsOf: guidNamespace.utf8)
-        input.append(0)
-        input.append(contentsOf: identityKey.utf8)
-        input.append(0x23)  // #
-        input.append(contentsOf: String(correctionNumber).utf8)
-        let digest = SHA256.hash(input)
-        // `XXXXXXXX-XXXX-8XXX-YXXX-XXXXXXXXXXXX` of the digest's first 16 bytes, upper-case.
-        return String(unsafeUninitializedCapacity: 36) { text in
-            let digits: StaticString = "0123456789ABCDEF"
-            let table = digits.utf8Start
-            var position = 0
-            for index in 0..<16 {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    text[position] = 0x2D  // -
-                    position += 1
-                }
-                var byte = digest[index]
-                if index == 6 { byte = (byte & 0x0F) | 0x80 }
-                if index == 8 { byte = (byte & 0x3F) | 0x80 }
-                text[position] = table[Int(byte >> 4)]
-                text[position + 1] = table[Int(byte & 0x0F)]
-                position += 2
-            }
-            return position
-        }
+        StableGUID.make(namespace: guidNamespace, name: "\(identityKey)#\(correctionNumber)")
     }
 
     /// The recipient id in the file name: the buyer's EDO id, or the paper placeholder.
@@ -66,25 +37,13 @@ public enum FileNaming {
         case .invoice(let draft): buyer = draft.buyer.party
         case .correction(let draft): buyer = draft.buyer.party
         }
-        let parts = (prefix(document.kind), recipientID(buyer: buyer, configuration: configuration),
-                     configuration.seller.edoID ?? "", document.formationDate.compact,
-                     guid(identityKey: document.identityKey, correctionNumber: document.correctionNumber))
-        var id = ""
-        id.reserveCapacity(parts.0.utf8.count + parts.1.utf8.count + parts.2.utf8.count + parts.3.utf8.count
-                           + parts.4.utf8.count + unmarkedFlags.utf8.count + 5)
-        id += parts.0
-        id += "_"
-        id += parts.1
-        id += "_"
-        id += parts.2
-        id += "_"
-        id += parts.3
-        id += "_"
-        id += parts.4
-        if document.kind != .ukd {
-            id += "_"
-            id += unmarkedFlags
-        }
+        var id = [prefix(document.kind),
+                  recipientID(buyer: buyer, configuration: configuration),
+                  configuration.seller.edoID ?? "",
+                  document.formationDate.compact,
+                  guid(identityKey: document.identityKey, correctionNumber: document.correctionNumber)]
+            .joined(separator: "_")
+        if document.kind != .ukd { id += "_" + unmarkedFlags }
         return id
     }
 }

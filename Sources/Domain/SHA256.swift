@@ -198,12 +198,33 @@ public struct SHA256: Sendable {
 /// gives the same GUID, so a rerun writes the same file name (RFC 9562 version 8,
 /// from the first 16 bytes of SHA-256 of `namespace` + NUL + `name`).
 public enum StableGUID {
-    /// An upper-case `XXXXXXXX-XXXX-8XXX-YXXX-XXXXXXXXXXXX` string.
+    /// An upper-case `XXXXXXXX-XXXX-8XXX-YXXX-XXXXXXXXXXXX` string: the first 16 bytes of the
+    /// SHA-256 of `namespace`, a zero byte and `name`, with the version (8) and variant bits set.
+    /// (Written digit by digit: a GUID is made for every document rendered.)
     public static func make(namespace: String, name: String) -> String {
-        var bytes = Array(SHA256.hash(Array(namespace.utf8) + [0] + Array(name.utf8)).prefix(16))
-        bytes[6] = (bytes[6] & 0x0F) | 0x80
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16, uppercase: true) }
-        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+        var input: [UInt8] = []
+        input.reserveCapacity(namespace.utf8.count + 1 + name.utf8.count)
+        input.append(contentsOf: namespace.utf8)
+        input.append(0)
+        input.append(contentsOf: name.utf8)
+        let digest = SHA256.hash(input)
+        return String(unsafeUninitializedCapacity: 36) { text in
+            let digits: StaticString = "0123456789ABCDEF"
+            let table = digits.utf8Start
+            var position = 0
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[position] = 0x2D  // -
+                    position += 1
+                }
+                var byte = digest[index]
+                if index == 6 { byte = (byte & 0x0F) | 0x80 }
+                if index == 8 { byte = (byte & 0x3F) | 0x80 }
+                text[position] = table[Int(byte >> 4)]
+                text[position + 1] = table[Int(byte & 0x0F)]
+                position += 2
+            }
+            return position
+        }
     }
 }

@@ -48,19 +48,3 @@ struct PlannedDocumentValueTests {
         #expect(try encoder.encode(decoded) == data)
     }
 }
-
-@Suite("FileNaming.guid")
-struct FileNamingGUIDTests {
-    @Test("equals StableGUID of «<identity>#<correction>» in the documents' namespace")
-    func sameAsStableGUID() {
-        let keys = ["UPD:SH-8830", "UKD:RET-1", "ADV:PAY-9f8e7d6c:ORD-000123", "", "UPD:Отгрузка №5", "#", "UPD:" + String(repeating: "x", count: 200)]
-        for key in keys {
-            for correction in [0, 1, 2, 9, 10, 123, -1, Int.max] {
-                #expect(FileNaming.guid(identityKey: key, correctionNumber: correction)
-                        == StableGUID.make(namespace: FileNaming.guidNamespace, name: "\(key)#\(correction)"), "\(key) \(correction)")
-            }
-        }
-        let guid = FileNaming.guid(identityKey: "UPD:SH-8830", correctionNumber: 0)
-        #expect(guid.count == 36 && guid == guid.uppercased() && Array(guid)[14] == "8")
-    }
-}

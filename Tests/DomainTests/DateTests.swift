@@ -62,6 +62,25 @@ struct DateTests {
         #expect(Array(a)[14] == "8")
     }
 
+    @Test("a stable GUID is the digest's first 16 bytes in groups, version and variant set, as hex of each byte joined")
+    func stableGUIDDigits() {
+        // The reference: the bytes turned to hex one by one and joined in groups (how it was first written).
+        func reference(_ namespace: String, _ name: String) -> String {
+            var bytes = Array(SHA256.hash(Array(namespace.utf8) + [0] + Array(name.utf8)).prefix(16))
+            bytes[6] = (bytes[6] & 0x0F) | 0x80
+            bytes[8] = (bytes[8] & 0x3F) | 0x80
+            let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16, uppercase: true) }
+            return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+        }
+        let names = ["UPD:SH-8830#0", "UKD:RET-1#1", "ADV:PAY-9f8e7d6c:ORD-000123#9", "", "UPD:Отгрузка №5#-1", "#",
+                     "UPD:" + String(repeating: "x", count: 200) + "#\(Int.max)"]
+        for namespace in ["sverka/documents", "", "пространство"] {
+            for name in names {
+                #expect(StableGUID.make(namespace: namespace, name: name) == reference(namespace, name), "\(namespace) \(name)")
+            }
+        }
+    }
+
     @Test("identifiers of different kinds are different types")
     func identifiers() {
         let order: OrderID = "ORD-1"
