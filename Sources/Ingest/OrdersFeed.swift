@@ -859,12 +859,5 @@ func sameUTF8(_ a: String, _ b: String) -> Bool {
 /// A hash of a string's UTF-8 bytes (FNV-1a; no Unicode normalisation, unlike `String.hashValue`).
 /// Only a bucket hint: `CheaplyHashed` is hashed into a dictionary's seeded `Hasher` as well.
 func utf8Hash(_ text: String) -> Int {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-    }
-    if hashed == nil {
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-    }
-    return Int(truncatingIfNeeded: hash)
+    Int(truncatingIfNeeded: FNV1a.hash64(utf8: text))
 }

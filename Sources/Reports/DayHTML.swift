@@ -6,20 +6,15 @@
 // from (checked by fingerprint); an operator's templates, or edited bundled ones, go through mustache.
 // `ReportsTests` compares both paths byte for byte.
 
+import Domain
+
 enum DayHTML {
     /// FNV-1a 64 of the bundled `day.mustache` and `bar-chart.mustache` this writer reproduces.
     static let dayFingerprint: UInt64 = 0xd6e5_8204_a449_df19
     static let barChartFingerprint: UInt64 = 0x7544_2969_b76f_7a06
 
     /// FNV-1a, 64 bits, over the UTF-8 bytes of `text`.
-    static func fingerprint(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return hash
-    }
+    static func fingerprint(_ text: String) -> UInt64 { FNV1a.hash64(utf8: text) }
 
     /// The day's HTML; `style` is the text of the bundled `day-style` template (no tags, copied as is).
     static func render(_ view: DayView, style: String) -> [UInt8] {

@@ -81,6 +81,16 @@ struct DateTests {
         }
     }
 
+    @Test("FNV-1a 64 over UTF-8: the published test values, and bytes not characters")
+    func fnv1a() {
+        #expect(FNV1a.hash64(utf8: "") == 0xCBF2_9CE4_8422_2325)
+        #expect(FNV1a.hash64(utf8: "a") == 0xAF63_DC4C_8601_EC8C)
+        #expect(FNV1a.hash64(utf8: "foobar") == 0x8594_4171_F739_67E8)
+        // «é» precomposed and decomposed are equal Strings but different bytes.
+        #expect("\u{E9}" == "e\u{301}")
+        #expect(FNV1a.hash64(utf8: "\u{E9}") != FNV1a.hash64(utf8: "e\u{301}"))
+    }
+
     @Test("identifiers of different kinds are different types")
     func identifiers() {
         let order: OrderID = "ORD-1"
