@@ -43,6 +43,8 @@ struct DayFacts: Sendable {
     var customerNames: [String: String] = [:]
     var customersTouched: Set<String> = []
     var documentsIssued: Int = 0
+    /// Positions of the day's orders with returns (the report lists their returns).
+    var returning: [Int] = []
     /// Wall seconds of each step of the day's write (`orders`, `payments`, `reconcile`,
     /// `documents`, `movements`, `credit`), for the day's log line and the benchmark (a step done in
     /// parts, as `reconcile` around `payments`, is the sum of its parts).
@@ -83,10 +85,10 @@ struct DayComputation {
     let runID: Int64
     let loaded: LoadedConfiguration
     /// The payments, quarantined records and diagnostics the sources gave (its `orders` are empty:
-    /// the day's orders are `orders`, held once).
+    /// the day's orders are in `spill`).
     let ingested: IngestResult
-    /// The day's valid orders, in the feed's order.
-    let orders: [Order]
+    /// The day's valid orders, in the feed's order, read back a block at a time.
+    let spill: any OrderSpill
     let renderer: DocumentRenderer
     let documentsConfiguration: DocumentsConfiguration
     var batching = DayBatching.standard
@@ -111,28 +113,34 @@ struct DayComputation {
         }
 
         // 1. What the sources said, idempotently.
-        // The orders' stored forms (JSON) are encoded on all cores a block at a time, then written in order.
-        // The next block is prepared while this one is written.
-        let blocks = stride(from: 0, to: orders.count, by: batching.upsertBlock).map {
-            Array(orders[$0..<min(orders.count, $0 + batching.upsertBlock)])
-        }
-        func preparing(_ block: [Order]) -> Background<Result<[PreparedOrder], any Error>> {
-            Background { Result { try Self.prepare(block) } }
+        // The orders are read back a block at a time and their stored forms (JSON) encoded on all
+        // cores, then written in order; the next block is prepared while this one is written. Their
+        // index (ids, bills, returns) is made as they pass.
+        var dayOrders = DayOrders(spill: spill)
+        let blocks = dayOrders.blocks(of: batching.upsertBlock)
+        func preparing(_ range: Range<Int>) -> Background<Result<(orders: [Order], prepared: [PreparedOrder]), any Error>> {
+            Background { [spill] in
+                Result {
+                    let block = try spill.orders(in: range)
+                    return (block, try Self.prepare(block))
+                }
+            }
         }
         var next = blocks.first.map(preparing)
         for index in blocks.indices {
             guard let current = next else { break }
-            let prepared = try current.wait().get()
+            let (block, prepared) = try current.wait().get()
             next = index + 1 < blocks.count ? preparing(blocks[index + 1]) : nil
+            dayOrders.index(block, from: blocks[index].lowerBound)
             for upsert in try tx.upsertOrders(prepared, businessDate: day) {
                 facts.customerChanges += upsert.customerChanges
             }
         }
+        facts.returning = dayOrders.returning
         endStep("orders")
         // 2. Payments to bills. What the matcher needs does not depend on the day's payment and
         // quarantine rows: it is read first, and the matcher runs on another core while they are written.
-        let ordersByID = OrdersByID(orders)
-        let reconciliation = try startReconciliation(tx, orders: ordersByID)
+        let reconciliation = try startReconciliation(tx, orders: dayOrders)
         endStep("reconcile")
         try tx.upsertPayments(ingested.payments, businessDate: day)
         for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
@@ -144,14 +152,14 @@ struct DayComputation {
         // the writing thread works them out while it waits for documents being rendered.
         let paymentMovements = PaymentMovements(dayMovements, payments: facts.touchedPayments,
                                                 block: batching.paymentMovementsBlock)
-        try issueDocuments(tx, orders: ordersByID, meanwhile: batching.paymentMovementsAhead ? paymentMovements : nil,
+        try issueDocuments(tx, orders: dayOrders, meanwhile: batching.paymentMovementsAhead ? paymentMovements : nil,
                            facts: &facts)
         endStep("documents")
 
         // 4. Balance movements, weighed goods, credit control.
-        try recordMovements(tx, orders: orders, payments: paymentMovements, facts: &facts)
+        try recordMovements(tx, orders: dayOrders, payments: paymentMovements, facts: &facts)
         endStep("movements")
-        try creditControl(tx, orders: orders, facts: &facts)
+        try creditControl(tx, facts: &facts)
         endStep("credit")
         facts.computedAt = stepStart
         return facts
@@ -180,24 +188,25 @@ struct DayComputation {
 
     /// - Parameter meanwhile: work the writing thread does a block at a time while it waits for a
     ///   window of documents being rendered.
-    private func issueDocuments(_ tx: LedgerTransaction, orders ordersByID: OrdersByID, meanwhile: PaymentMovements?,
+    private func issueDocuments(_ tx: LedgerTransaction, orders dayOrders: DayOrders, meanwhile: PaymentMovements?,
                                 facts: inout DayFacts) throws {
-        let orders = ordersByID.orders
         var prior: [PriorDocument] = []
         var applied: [AppliedPayment] = []
         var prepayments: [Prepayment] = []
-        // Read a block of orders at a time: their documents, allocations and the allocations' payments.
+        // Read a block of orders at a time: their documents, allocations and the allocations' payments
+        // (what is asked of each order is in the day's index: its id and terms).
         var blockVersions: [OrderID: [DocumentRecord]] = [:]
         var blockAllocations: [OrderID: [AllocationRecord]] = [:]
         var blockPayments: [PaymentID: Payment] = [:]
-        for (position, order) in orders.enumerated() {
+        for position in dayOrders.ids.indices {
+            let orderID = dayOrders.ids[position]
             if position % Self.readBlock == 0 {
-                let ids = orders[position..<min(orders.count, position + Self.readBlock)].map(\.id)
+                let ids = Array(dayOrders.ids[position..<min(dayOrders.count, position + Self.readBlock)])
                 blockVersions = try tx.documentVersions(orders: ids)
                 blockAllocations = try tx.allocations(orders: ids)
                 blockPayments = try tx.paymentsReadDirectly(ids: blockAllocations.values.flatMap { $0.map(\.allocation.paymentID) })
             }
-            let versions = (blockVersions[order.id] ?? []).filter { $0.businessDate <= day && $0.status != .held }
+            let versions = (blockVersions[orderID] ?? []).filter { $0.businessDate <= day && $0.status != .held }
             var latest: [String: DocumentRecord] = [:]
             for version in versions where (latest[version.identity]?.correctionNumber ?? -1) < version.correctionNumber {
                 latest[version.identity] = version
@@ -211,23 +220,23 @@ struct DayComputation {
                     correctionNumber: record.correctionNumber, correctionDate: details?.correctionDate,
                     status: record.status, lines: details?.lines ?? []))
             }
-            for allocation in blockAllocations[order.id] ?? [] {
+            for allocation in blockAllocations[orderID] ?? [] {
                 guard let payment = blockPayments[allocation.allocation.paymentID] else { continue }
                 let number = paymentDocumentNumber(payment)
-                applied.append(AppliedPayment(orderID: order.id, paymentID: payment.id, number: number,
+                applied.append(AppliedPayment(orderID: orderID, paymentID: payment.id, number: number,
                                               date: payment.receivedOn, amount: allocation.allocation.amount))
-                if order.terms.payment == .prepaid {
-                    prepayments.append(Prepayment(paymentID: payment.id, orderID: order.id, number: number,
+                if dayOrders.bills[position].terms.payment == .prepaid {
+                    prepayments.append(Prepayment(paymentID: payment.id, orderID: orderID, number: number,
                                                   receivedOn: payment.receivedOn, amount: allocation.allocation.amount))
                 }
             }
         }
-        let planning = BlockPlanning(day: day, orders: ordersByID, prior: prior, applied: applied, prepayments: prepayments,
+        let planning = BlockPlanning(day: day, orders: dayOrders, prior: prior, applied: applied, prepayments: prepayments,
                                      configuration: documentsConfiguration)
         // The whole day's plan never exists at once (it is most of the day's memory): the planner
         // decides each order on its own, so the orders are planned a block at a time to learn which
         // documents there are and in which order, and each window is planned again for its documents.
-        let (keys, holds) = planning.keysAndHolds()
+        let (keys, holds) = try planning.keysAndHolds()
 
         // Numbers strictly increase with the document date: number in date order. The documents are
         // rendered and checked in parallel, a window at a time (the numbers they will get are worked
@@ -235,7 +244,7 @@ struct DayComputation {
         // sequential run would: a document whose number turned out other than forecast is rendered
         // again, so the forecast only saves time and never changes a result.
         let sortedKeys = keys.sorted { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
-            .filter { ordersByID[$0.orderID] != nil }
+            .filter { dayOrders.contains($0.orderID) }
         // Pipelined: while window k is recorded on this thread, window k + 1 is rendered on the other
         // cores with the numbers the forecast expects (the forecast carries the numbers it gave from
         // one window to the next, so it does not need window k in the ledger to forecast k + 1).
@@ -245,7 +254,7 @@ struct DayComputation {
         var forecast = NumberForecast(series: series)
         var current: PreparedWindow? = nil
         if let first = windows.first {
-            let started = try startRendering(tx, first, planning: planning, ordersByID: ordersByID, forecast: &forecast)
+            let started = try startRendering(tx, first, planning: planning, forecast: &forecast)
             current = try finishRendering(tx, started, base: nil, forecast: &forecast)
         }
         for index in windows.indices {
@@ -253,10 +262,9 @@ struct DayComputation {
             let expected = forecast // what the ledger should say once this window is recorded
             var next: StartedWindow?
             if index + 1 < windows.count {
-                next = try startRendering(tx, windows[index + 1], planning: planning, ordersByID: ordersByID,
-                                          forecast: &forecast)
+                next = try startRendering(tx, windows[index + 1], planning: planning, forecast: &forecast)
             }
-            try record(tx, window, ordersByID: ordersByID, facts: &facts)
+            try record(tx, window, facts: &facts)
             if let next, let meanwhile {
                 while !next.rendering.isDone && !meanwhile.isComplete { try meanwhile.advance(tx) }
             }
@@ -269,8 +277,9 @@ struct DayComputation {
                 current = nil
             }
         }
+        let heldOrders = try dayOrders.orders(ids: holds.map(\.orderID))
         for held in holds {
-            guard let order = ordersByID[held.orderID] else { continue }
+            guard let order = heldOrders[held.orderID] else { continue }
             let (shipmentID, date) = holdTarget(held.identityKey, order: order)
             try hold(tx, kind: held.kind, identity: held.identityKey, order: order, shipmentID: shipmentID, date: date,
                      reasons: held.reasons)
@@ -289,6 +298,8 @@ struct DayComputation {
     /// A window's documents planned, with their buyers' names and what rendering with forecast numbers gave.
     struct RenderedWindow: Sendable {
         var documents: [PlannedDocument]
+        /// The documents' orders, by id.
+        var orders: [OrderID: Order]
         var buyerNames: [String]
         /// By position in `documents`; `nil`: not rendered.
         var outcomes: [RenderedWithDetails?]
@@ -298,6 +309,8 @@ struct DayComputation {
     /// (`nil`: not rendered ahead, it will be held for its number or rendered while recorded).
     struct PreparedWindow {
         var documents: [PlannedDocument]
+        /// The documents' orders, by id.
+        var orders: [OrderID: Order]
         /// By position in `documents`: the number each was rendered with, and what that gave.
         var numbers: [Int: Int]
         var outcomes: [RenderedWithDetails?]
@@ -311,14 +324,14 @@ struct DayComputation {
     /// Forecasts the numbers of the window `keys` as if every document passed and starts planning
     /// and rendering it on the other cores; `forecast` moves past the window.
     private func startRendering(_ tx: LedgerTransaction, _ keys: [BlockPlanning.Key], planning: BlockPlanning,
-                                ordersByID: OrdersByID, forecast: inout NumberForecast) throws -> StartedWindow {
+                                forecast: inout NumberForecast) throws -> StartedWindow {
         let before = forecast
         let first = try forecast.numbers(for: keys, held: [], tx)
         return StartedWindow(keys: keys, first: first, forecastBefore: before,
                              rendering: Background { [prefix, self] in
                                  Result {
-                                     let window = try planning.documents(for: keys)
-                                     let names = window.map { ordersByID[$0.orderID]?.customer.name ?? "" }
+                                     let (window, orders) = try planning.documents(for: keys)
+                                     let names = window.map { orders[$0.orderID]?.customer.name ?? "" }
                                      let jobs = window.indices.compactMap { index in
                                          first[index].map {
                                              RenderJob(index: index, number: DocumentNumber(prefix + String($0)),
@@ -327,7 +340,7 @@ struct DayComputation {
                                      }
                                      var outcomes = [RenderedWithDetails?](repeating: nil, count: window.count)
                                      ParallelRendering.render(jobs, of: window, into: &outcomes, computation: self)
-                                     return RenderedWindow(documents: window, buyerNames: names, outcomes: outcomes)
+                                     return RenderedWindow(documents: window, orders: orders, buyerNames: names, outcomes: outcomes)
                                  }
                              })
     }
@@ -352,16 +365,15 @@ struct DayComputation {
                 return RenderJob(index: index, number: DocumentNumber(prefix + String(number)), buyerName: rendered.buyerNames[index])
             }, of: rendered.documents, into: &outcomes, computation: self)
         }
-        return PreparedWindow(documents: rendered.documents, numbers: numbers, outcomes: outcomes)
+        return PreparedWindow(documents: rendered.documents, orders: rendered.orders, numbers: numbers, outcomes: outcomes)
     }
 
     /// Records a window one document at a time in date order, exactly as a sequential run would:
     /// a document whose number turns out other than forecast is rendered again here.
-    private func record(_ tx: LedgerTransaction, _ window: PreparedWindow, ordersByID: OrdersByID,
-                        facts: inout DayFacts) throws {
+    private func record(_ tx: LedgerTransaction, _ window: PreparedWindow, facts: inout DayFacts) throws {
         for offset in window.documents.indices {
             let document = window.documents[offset]
-            guard let order = ordersByID[document.orderID] else { continue }
+            guard let order = window.orders[document.orderID] else { continue }
             let number: Int
             if document.correctionNumber > 0 {
                 guard let original = try tx.assignedNumber(for: document.identityKey, series: series) else {
@@ -472,27 +484,6 @@ struct DayComputation {
     }
 }
 
-/// The day's orders found by id without copying them: an `Order` is ~750 bytes inline, so a
-/// dictionary of orders (or a sorted copy) costs that much per order of the day again.
-struct OrdersByID {
-    let orders: [Order]
-    private let positions: [OrderID: Int]
-
-    /// The first order of each id is the one found (the feed's reader already read each id once).
-    init(_ orders: [Order]) {
-        self.orders = orders
-        var positions: [OrderID: Int] = [:]
-        positions.reserveCapacity(orders.count)
-        for (index, order) in orders.enumerated() where positions[order.id] == nil { positions[order.id] = index }
-        self.positions = positions
-    }
-
-    subscript(id: OrderID) -> Order? { positions[id].map { orders[$0] } }
-
-    /// The position of each order found by id, in id order.
-    var positionsInIDOrder: [Int] { positions.sorted { $0.key < $1.key }.map(\.value) }
-}
-
 /// The day's document plan a part at a time (`DocumentPlanner.plan` decides each order from the
 /// order, its prior documents, its applied payments and its prepayments alone, so planning some
 /// orders gives exactly their documents and holds of the whole plan).
@@ -507,8 +498,8 @@ struct BlockPlanning {
 
     let day: CivilDate
     let configuration: DocumentsConfiguration
-    private let ordersByID: OrdersByID
-    /// Positions of the orders in `ordersByID.orders`, by order id.
+    private let dayOrders: DayOrders
+    /// Positions of the day's orders (the first of each id), in id order.
     private let sortedPositions: [Int]
     private let priorByOrder: [OrderID: [PriorDocument]]
     private let appliedByOrder: [OrderID: [AppliedPayment]]
@@ -521,15 +512,15 @@ struct BlockPlanning {
 
     init(day: CivilDate, orders: [Order], prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment],
          configuration: DocumentsConfiguration) {
-        self.init(day: day, orders: OrdersByID(orders), prior: prior, applied: applied, prepayments: prepayments,
+        self.init(day: day, orders: DayOrders(orders), prior: prior, applied: applied, prepayments: prepayments,
                   configuration: configuration)
     }
 
-    init(day: CivilDate, orders: OrdersByID, prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment],
+    init(day: CivilDate, orders: DayOrders, prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment],
          configuration: DocumentsConfiguration) {
         self.day = day
         self.configuration = configuration
-        ordersByID = orders
+        dayOrders = orders
         sortedPositions = orders.positionsInIDOrder
         priorByOrder = Dictionary(grouping: prior, by: \.orderID)
         appliedByOrder = Dictionary(grouping: applied, by: \.orderID)
@@ -553,21 +544,24 @@ struct BlockPlanning {
 
     /// The keys of every document of the day's plan, and its holds in the plan's order (the orders'
     /// holds by order id, then the advances' in the order of their prepayments).
-    func keysAndHolds() -> ([Key], [DocumentHold]) {
-        // The blocks are planned on all cores (each plan is dropped once its keys and holds are
-        // taken), then taken in order exactly as one block after the other.
+    func keysAndHolds() throws -> ([Key], [DocumentHold]) {
+        // The blocks are read back and planned on all cores (each plan is dropped once its keys and
+        // holds are taken), then taken in order exactly as one block after the other.
         let starts = Array(stride(from: 0, to: sortedPositions.count, by: Self.block))
-        let results = Mutex<[Int: (keys: [Key], holds: [DocumentHold])]>([:])
+        let results = Mutex<[Int: Result<(keys: [Key], holds: [DocumentHold]), any Error>]>([:])
         DispatchQueue.concurrentPerform(iterations: starts.count) { index in
             let start = starts[index]
-            let block = sortedPositions[start..<min(sortedPositions.count, start + Self.block)].map { ordersByID.orders[$0] }
-            let plan = plan(block)
-            let keys = plan.documents.map {
-                Key(date: $0.date, identityKey: $0.identityKey, correctionNumber: $0.correctionNumber, orderID: $0.orderID)
+            let planned = Result { () throws -> (keys: [Key], holds: [DocumentHold]) in
+                let block = try dayOrders.orders(at: Array(sortedPositions[start..<min(sortedPositions.count, start + Self.block)]))
+                let plan = plan(block)
+                let keys = plan.documents.map {
+                    Key(date: $0.date, identityKey: $0.identityKey, correctionNumber: $0.correctionNumber, orderID: $0.orderID)
+                }
+                return (keys, plan.holds)
             }
-            results.withLock { $0[index] = (keys, plan.holds) }
+            results.withLock { $0[index] = planned }
         }
-        let planned = results.withLock { $0 }
+        let planned = try results.withLock { $0 }.mapValues { try $0.get() }
         var keys: [Key] = []
         var orderHolds: [DocumentHold] = []
         var advanceHolds: [(rank: Int, sequence: Int, hold: DocumentHold)] = []
@@ -586,20 +580,20 @@ struct BlockPlanning {
         return (keys, orderHolds + advances)
     }
 
-    /// The planned documents of `keys`, in their order, from a plan of their orders.
-    func documents(for keys: [Key]) throws -> [PlannedDocument] {
-        var seen = Set<OrderID>()
-        let involved = keys.compactMap { key in seen.insert(key.orderID).inserted ? ordersByID[key.orderID] : nil }
+    /// The planned documents of `keys`, in their order, from a plan of their orders, and those orders by id.
+    func documents(for keys: [Key]) throws -> (documents: [PlannedDocument], orders: [OrderID: Order]) {
+        let involved = try dayOrders.orders(ids: keys.map(\.orderID))
         var byKey: [String: [Int: PlannedDocument]] = [:]
-        for document in plan(involved.sorted { $0.id < $1.id }).documents {
+        for document in plan(involved.values.sorted { $0.id < $1.id }).documents {
             byKey[document.identityKey, default: [:]][document.correctionNumber] = document
         }
-        return try keys.map { key in
+        let documents = try keys.map { key in
             guard let document = byKey[key.identityKey]?[key.correctionNumber] else {
                 throw PlanningError(identity: key.identityKey, correctionNumber: key.correctionNumber)
             }
             return document
         }
+        return (documents, involved)
     }
 
     /// A document planned in the first pass was not planned again (the planner is not per order).

@@ -15,7 +15,7 @@ extension DayComputation {
 
     /// Step 4 of the day: the balance movements of the day's orders and touched payments, weighed goods
     /// (the payments' part as far as `payments` worked it out ahead, the rest now).
-    func recordMovements(_ tx: LedgerTransaction, orders: [Order], payments: PaymentMovements, facts: inout DayFacts) throws {
+    func recordMovements(_ tx: LedgerTransaction, orders: DayOrders, payments: PaymentMovements, facts: inout DayFacts) throws {
         try dayMovements.record(tx, orders: orders, payments: payments, facts: &facts)
     }
 
@@ -25,7 +25,7 @@ extension DayComputation {
     }
 
     /// Step 4 of the day: ageing and the stop list of the customers the day touched.
-    func creditControl(_ tx: LedgerTransaction, orders: [Order], facts: inout DayFacts) throws {
+    func creditControl(_ tx: LedgerTransaction, facts: inout DayFacts) throws {
         try dayMovements.creditControl(tx, facts: &facts)
     }
 }
@@ -105,26 +105,39 @@ struct DayMovements {
         var change: Money
     }
 
-    /// A block of the day's orders as described without the ledger: for each order not cancelled, its
-    /// place in the day's orders and its shipments of the day; the bases whose histories to read, the
-    /// orders whose documents to read.
+    /// A block of the day's orders as described without the ledger: each order not cancelled with its
+    /// shipments of the day; the bases whose histories to read, the orders whose documents to read;
+    /// its prepaid orders with weighed goods that shipped.
     struct PlannedBlock: Sendable {
-        var orders: [(index: Int, shipments: [PlannedShipment])] = []
+        var orders: [(order: Order, shipments: [PlannedShipment])] = []
         var bases: [String] = []
         var shipping: [OrderID] = []
+        var weighed: [WeighedShipped] = []
     }
 
-    /// The orders of `range` planned (values computed), for ``record(_:orders:facts:)``.
-    func plan(_ orders: [Order], _ range: Range<Int>) -> PlannedBlock {
-        var block = PlannedBlock()
-        block.orders.reserveCapacity(range.count)
-        block.bases.reserveCapacity(range.count * 2)
-        for index in range where orders[index].status != .cancelled {
-            let shipments = plan(orders[index], bases: &block.bases)
-            if !shipments.isEmpty { block.shipping.append(orders[index].id) }
-            block.orders.append((index, shipments))
+    /// A prepaid order with weighed goods that shipped, with its shipped value: what its settlement
+    /// needs besides what was paid.
+    struct WeighedShipped: Sendable {
+        var orderID: OrderID
+        var billNumber: BillNumber
+        var customerINN: String
+        var ordered: Money
+        var shipped: Money
+        var settledOn: CivilDate
+    }
+
+    /// The orders of `block` planned (values computed), for ``record(_:orders:payments:facts:)``.
+    func plan(_ block: [Order]) -> PlannedBlock {
+        var planned = PlannedBlock()
+        planned.orders.reserveCapacity(block.count)
+        planned.bases.reserveCapacity(block.count * 2)
+        for order in block where order.status != .cancelled {
+            let shipments = plan(order, bases: &planned.bases)
+            if !shipments.isEmpty { planned.shipping.append(order.id) }
+            planned.orders.append((order, shipments))
+            if let weighed = weighedPrepaid(order) { planned.weighed.append(weighed) }
         }
-        return block
+        return planned
     }
 
     /// The shipments of `order` that the day describes, valued, with their returns after delivery;
@@ -197,43 +210,40 @@ struct DayMovements {
         }
     }
 
-    /// The shipped value of each prepaid order with weighed goods that shipped (by its place in `orders`).
-    func weighedPrepaid(_ orders: [Order]) -> [(index: Int, shipped: Money)] {
-        func isWeighedPrepaid(_ order: Order) -> Bool {
-            order.status != .cancelled && order.terms.payment == .prepaid && order.lines.contains(where: \.weighed)
-                && !order.shipments.isEmpty
-        }
-        func shipped(_ order: Order) -> Money {
-            var total = Money.zero
-            for shipment in order.shipments { total += Self.value(of: shipment, in: order) }
-            return total
-        }
-        return orders.indices.filter { isWeighedPrepaid(orders[$0]) }.map { ($0, shipped(orders[$0])) }
+    /// A prepaid order with weighed goods that shipped, with its shipped value (`nil` for another order).
+    func weighedPrepaid(_ order: Order) -> WeighedShipped? {
+        guard order.status != .cancelled && order.terms.payment == .prepaid && order.lines.contains(where: \.weighed)
+            && !order.shipments.isEmpty else { return nil }
+        var shipped = Money.zero
+        for shipment in order.shipments { shipped += Self.value(of: shipment, in: order) }
+        return WeighedShipped(orderID: order.id, billNumber: order.bill.number, customerINN: order.customer.inn.value,
+                              ordered: order.bill.amount, shipped: shipped,
+                              settledOn: order.shipments.map(\.date).max() ?? day)
     }
 
-    func record(_ tx: LedgerTransaction, orders: [Order], payments: PaymentMovements, facts: inout DayFacts) throws {
+    func record(_ tx: LedgerTransaction, orders: DayOrders, payments: PaymentMovements, facts: inout DayFacts) throws {
         var movements: [BalanceMovement] = []
         movements.reserveCapacity(orders.count * 2 + facts.touchedPayments.count)
-        // What needs no ledger is computed on another core while this thread reads and writes: the weighed
-        // goods' shipped values at once, and each block of orders while the one before it is described.
-        let weighing = Background { [self] in weighedPrepaid(orders) }
-        // A block of orders at a time: their documents and the histories of their movements are read at once.
-        let ranges = stride(from: 0, to: orders.count, by: Self.readBlock).map { $0..<min(orders.count, $0 + Self.readBlock) }
-        func planning(_ position: Int) -> Background<PlannedBlock> {
+        // A block of orders at a time: read back and described without the ledger on another core while
+        // this thread reads the documents and movement histories of the block before it, and writes.
+        let ranges = orders.blocks(of: Self.readBlock)
+        func planning(_ position: Int) -> Background<Result<PlannedBlock, any Error>> {
             let range = ranges[position]
-            return Background { [self] in plan(orders, range) }
+            return Background { [self] in Result { plan(try orders.orders(in: range)) } }
         }
+        var weighed: [WeighedShipped] = []
         var next = ranges.isEmpty ? nil : planning(0)
         for position in ranges.indices {
             guard let current = next else { break }
-            let block = current.wait()
+            let block = try current.wait().get()
             next = position + 1 < ranges.count ? planning(position + 1) : nil
             let versionsByOrder = try tx.documentStamps(orders: block.shipping)
             let histories = try tx.movementHistories(bases: block.bases)
-            for (index, shipments) in block.orders {
-                describe(orders[index], shipments, versionsByOrder: versionsByOrder, histories: histories,
+            for (order, shipments) in block.orders {
+                describe(order, shipments, versionsByOrder: versionsByOrder, histories: histories,
                          into: &movements, facts: &facts)
             }
+            weighed += block.weighed
         }
         // Payments: one movement per payment and customer it paid for; the rest is the payer's credit
         // (worked out ahead while the documents were rendered, as far as the writing thread waited).
@@ -241,19 +251,13 @@ struct DayMovements {
         movements += paid.movements
         facts.customersTouched.formUnion(paid.customers)
         // Weighed goods: a prepaid order paid more than its shipped value.
-        let weighed = weighing.wait()
-        let weighedPaid = try tx.allocatedAmounts(orders: weighed.map { orders[$0.index].id })
-        var settlements: [PrepaidSettlementInput] = []
-        func settlement(_ order: Order, shipped: Money) -> PrepaidSettlementInput? {
-            let paid = weighedPaid[order.id] ?? .zero
+        let weighedPaid = try tx.allocatedAmounts(orders: weighed.map(\.orderID))
+        let settlements = weighed.compactMap { order -> PrepaidSettlementInput? in
+            let paid = weighedPaid[order.orderID] ?? .zero
             guard paid.isPositive else { return nil }
             return PrepaidSettlementInput(
-                orderID: order.id, billNumber: order.bill.number, customerINN: order.customer.inn.value,
-                ordered: order.bill.amount, paid: paid, shippedValue: shipped,
-                settledOn: order.shipments.map(\.date).max() ?? day)
-        }
-        for (index, shipped) in weighed {
-            if let input = settlement(orders[index], shipped: shipped) { settlements.append(input) }
+                orderID: order.orderID, billNumber: order.billNumber, customerINN: order.customerINN,
+                ordered: order.ordered, paid: paid, shippedValue: order.shipped, settledOn: order.settledOn)
         }
         let report = WeighedGoods.settle(settlements, treatment: weighedTreatment)
         facts.settlements = report

@@ -24,7 +24,7 @@ extension DayComputation {
     /// Nothing read here depends on the day's payment or quarantine rows (the day's payments are the
     /// matcher's from `ingested`, and earlier payments are read without them), so the caller writes
     /// those rows while the matcher runs, and ``finishReconciliation(_:_:facts:)`` writes its decisions.
-    func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: OrdersByID) throws -> StartedReconciliation {
+    func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: DayOrders) throws -> StartedReconciliation {
         // The bill numbers the day's purposes quote, found on another core while the ledger is read.
         let dayPayments = ingested.payments
         let quoting = Background { PurposeQuotes(dayPayments) }
@@ -66,19 +66,27 @@ extension DayComputation {
         }
         let rematchIDs = Set(rematch.map(\.id))
         var bills: [Reconcile.OpenBill] = []
-        var orderCache: [OrderID: Order] = [:]
+        var earlierBills: [OrderID: Reconcile.OpenBill] = [:]
         for bill in try tx.openBills(excludingAutomaticAllocationsOf: rematchIDs) {
-            let order: Order
-            if let cached = dayOrders[bill.orderID] ?? orderCache[bill.orderID] {
-                order = cached
+            if let position = dayOrders.position(of: bill.orderID) {
+                // (the day's order as the feed gave it: its bill is in the day's index)
+                var open = dayOrders.bills[position]
+                open.allocated = bill.allocated
+                bills.append(open)
+                continue
+            }
+            var open: Reconcile.OpenBill
+            if let cached = earlierBills[bill.orderID] {
+                open = cached
             } else if let record = try tx.order(bill.orderID), record.firstSeen <= day {
                 // (a bill first seen on a later day did not exist yet for this day)
-                order = record.order
-                orderCache[bill.orderID] = order
+                open = Reconcile.OpenBill(order: record.order)
+                earlierBills[bill.orderID] = open
             } else {
                 continue
             }
-            bills.append(Reconcile.OpenBill(order: order, allocated: bill.allocated))
+            open.allocated = bill.allocated
+            bills.append(open)
         }
         let matchingConfiguration = try MatchingConfiguration(
             writeOffLimit: configuration.policies.writeOffLimit, creditPaysLaterBills: configuration.policies.applyCredit,

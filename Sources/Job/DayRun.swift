@@ -84,10 +84,9 @@ public struct DayRunner: Sendable {
                           message: "configuration: \(error)")
         }
         var ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
-        // The orders are held once from here on (a valid order carries no JSON: the feed was read as
-        // it arrived), and what reading freed is given back.
+        // The orders are kept aside from here on, and what reading freed is given back.
         FreedMemory.release() // before the orders are copied out of the feed's records
-        var orders = ingested.orders.map(\.order)
+        let spill = OrdersInMemory(ingested.orders.map(\.order))
         let orderCount = ingested.orders.count
         ingested.orders = []
         FreedMemory.release()
@@ -101,14 +100,13 @@ public struct DayRunner: Sendable {
         }
 
         let facts: DayFacts
-        // The outputs need an order's content only for its returns (the report's register); the
-        // rest of the day's orders are let go once the ledger holds them.
+        // The outputs need an order's content only for its returns (the report's register).
         let returning: [Order]
         do {
             let renderer = try DocumentRenderer(
                 configuration: try documentsConfiguration(), schemas: environment.schemasDirectory,
                 officialSchemas: configuration.edo.officialSchemas.map { loaded.resolve($0) })
-            let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, orders: orders, renderer: renderer,
+            let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, spill: spill, renderer: renderer,
                                              documentsConfiguration: renderer.configuration, batching: batching)
             facts = try ledger.writeWithoutAutomaticCheckpoint { tx in try computation.perform(tx) }
             for (step, seconds) in facts.stepSeconds { stageSeconds["ledger." + step] = seconds }
@@ -118,8 +116,7 @@ public struct DayRunner: Sendable {
                 stageSeconds["ledger.commit"] = elapsed.inSeconds
             }
             endStage("ledger")
-            returning = orders.filter { !$0.returns.isEmpty }
-            orders = []
+            returning = try spill.orders(at: facts.returning)
             ledger.releaseMemory()
             FreedMemory.release()
         } catch {

@@ -42,7 +42,7 @@ struct BlockPlanningTests {
 
         let planning = BlockPlanning(day: Self.day, orders: orders, prior: [], applied: applied, prepayments: prepayments,
                                      configuration: Self.configuration)
-        let (keys, holds) = planning.keysAndHolds()
+        let (keys, holds) = try planning.keysAndHolds()
         #expect(holds == whole.holds)
         let order: (BlockPlanning.Key, BlockPlanning.Key) -> Bool = {
             ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber)
@@ -53,7 +53,7 @@ struct BlockPlanningTests {
         while start < sortedKeys.count {
             let window = Array(sortedKeys[start..<min(sortedKeys.count, start + 500)])
             start += window.count
-            windowed += try planning.documents(for: window)
+            windowed += try planning.documents(for: window).documents
         }
         let expected = whole.documents.sorted {
             ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber)

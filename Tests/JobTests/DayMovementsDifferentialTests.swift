@@ -72,7 +72,7 @@ struct DayMovementsDifferentialTests {
                     // the rest when the movements are recorded.
                     let payments = PaymentMovements(steps, payments: facts.touchedPayments, block: 7)
                     for _ in 0..<3 { try payments.advance(tx) }
-                    try steps.record(tx, orders: orders, payments: payments, facts: &facts)
+                    try steps.record(tx, orders: DayOrders(orders), payments: payments, facts: &facts)
                     try steps.creditControl(tx, facts: &facts)
                 }
                 throw RolledBack(outcome: Outcome(

@@ -1,0 +1,107 @@
+import Domain
+import Reconcile
+
+/// The day's valid orders as the day's write sees them: kept in an ``OrderSpill`` (a file, or memory
+/// in tests) and read back a block at a time, with a small index made the first time they are read
+/// (step 1, when they are written to the ledger) to find an order by id and to answer what the
+/// matcher and the outputs ask of every order without reading it again.
+///
+/// What it holds per order is its id, its bill as the matcher sees it and a few flags (≈200 bytes),
+/// never the order itself.
+struct DayOrders: Sendable {
+    let spill: any OrderSpill
+    /// How many orders the spill holds (the day's valid orders, in the feed's order).
+    let count: Int
+    /// The order id at each position.
+    private(set) var ids: [OrderID] = []
+    /// The position of each id's first order (the one the day uses: the feed's reader admits an id once).
+    private(set) var positions: [OrderID: Int] = [:]
+    /// Each order's bill as the matcher sees it (by position), with nothing allocated.
+    private(set) var bills: [OpenBill] = []
+    /// Positions of the orders with returns (the report lists them).
+    private(set) var returning: [Int] = []
+
+    /// The orders of `spill`, not yet indexed: ``index(_:from:)`` each block in order (step 1 does, as it
+    /// writes them to the ledger).
+    init(spill: any OrderSpill) {
+        self.spill = spill
+        count = spill.count
+        ids.reserveCapacity(count)
+        positions.reserveCapacity(count)
+        bills.reserveCapacity(count)
+    }
+
+    /// The day's orders held in memory, indexed (tests, and the steps' reference implementations).
+    init(_ orders: [Order]) {
+        self.init(spill: OrdersInMemory(orders))
+        index(orders, from: 0)
+    }
+
+    /// Indexes `block`, the orders at `start..<start + block.count`; blocks are indexed in order.
+    mutating func index(_ block: [Order], from start: Int) {
+        precondition(start == ids.count, "blocks are indexed in order")
+        for (offset, order) in block.enumerated() {
+            let position = start + offset
+            ids.append(order.id)
+            if positions[order.id] == nil { positions[order.id] = position }
+            bills.append(OpenBill(order: order))
+            if !order.returns.isEmpty { returning.append(position) }
+        }
+    }
+
+    /// Whether every order is indexed.
+    var isIndexed: Bool { ids.count == count }
+
+    /// Whether the day has an order of this id.
+    func contains(_ id: OrderID) -> Bool { positions[id] != nil }
+
+    /// The position of the order of this id.
+    func position(of id: OrderID) -> Int? { positions[id] }
+
+    /// The orders at `range`, read back.
+    func orders(in range: Range<Int>) throws -> [Order] { try spill.orders(in: range) }
+
+    /// The orders at `positions` (in that order), read back; neighbouring positions are read together.
+    func orders(at positions: [Int]) throws -> [Order] { try spill.orders(at: positions) }
+
+    /// The orders of `ids` the day has (each id once, in the order of `ids`), by id.
+    func orders(ids: some Sequence<OrderID>) throws -> [OrderID: Order] {
+        var seen = Set<OrderID>()
+        let wanted = ids.compactMap { id in seen.insert(id).inserted ? positions[id] : nil }
+        let found = try orders(at: wanted.sorted())
+        var byID: [OrderID: Order] = [:]
+        byID.reserveCapacity(found.count)
+        for order in found { byID[order.id] = order }
+        return byID
+    }
+
+    /// The order of this id, read back (`nil`: the day has none).
+    func order(_ id: OrderID) throws -> Order? {
+        guard let position = positions[id] else { return nil }
+        return try spill.order(at: position)
+    }
+
+    /// The positions of the first order of each id, in id order.
+    var positionsInIDOrder: [Int] { positions.sorted { $0.key < $1.key }.map(\.value) }
+
+    /// The blocks of `size` positions that cover the day, in order.
+    func blocks(of size: Int) -> [Range<Int>] {
+        stride(from: 0, to: count, by: size).map { $0..<min(count, $0 + size) }
+    }
+}
+
+extension OrderSpill {
+    /// The orders at `positions` (in that order); neighbouring positions are read together.
+    func orders(at positions: [Int]) throws -> [Order] {
+        var result: [Order] = []
+        result.reserveCapacity(positions.count)
+        var start = 0
+        while start < positions.count {
+            var end = start + 1
+            while end < positions.count, positions[end] == positions[end - 1] + 1 { end += 1 }
+            result += try orders(in: positions[start]..<(positions[end - 1] + 1))
+            start = end
+        }
+        return result
+    }
+}
