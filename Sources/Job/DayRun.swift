@@ -83,10 +83,24 @@ public struct DayRunner: Sendable {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "configuration: \(error)")
         }
+        // The day's orders are kept aside in a temporary file beside the outputs and read back a block
+        // at a time by each step: the day's size is not held in memory.
+        let spill: SpilledOrders
+        do {
+            spill = try SpilledOrders(directory: loaded.outputDirectory)
+        } catch {
+            return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
+                          message: "\(error)")
+        }
         var ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
-        // The orders are kept aside from here on, and what reading freed is given back.
-        FreedMemory.release() // before the orders are copied out of the feed's records
-        let spill = OrdersInMemory(ingested.orders.map(\.order))
+        do {
+            for start in stride(from: 0, to: ingested.orders.count, by: 1_024) {
+                try spill.append(ingested.orders[start..<min(ingested.orders.count, start + 1_024)].map(\.order))
+            }
+        } catch {
+            return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
+                          message: "\(error)")
+        }
         let orderCount = ingested.orders.count
         ingested.orders = []
         FreedMemory.release()

@@ -1,0 +1,110 @@
+import Domain
+import Foundation
+import Generator
+@testable import Job
+import Reconcile
+import Testing
+
+/// The day's orders kept aside (`OrderSpill`: a temporary file in a run, memory in tests) and the
+/// day's index over them (`DayOrders`).
+@Suite("The day's orders kept aside")
+struct OrderSpillTests {
+    static let day = CivilDate(iso: "2026-11-27")!
+    static let orders = Generator.orders(day: day, count: 700, seed: 11)
+
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sverka-spill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The same contract, kept in a file and in memory.
+    static func spills() throws -> [(name: String, spill: any OrderSpill, folder: URL?)] {
+        let folder = try folder()
+        return [("file", try SpilledOrders(directory: folder), folder), ("memory", OrdersInMemory(), nil)]
+    }
+
+    @Test("appended in blocks, read back by any range and by scattered positions, exactly as appended")
+    func roundTrip() throws {
+        for (name, spill, folder) in try Self.spills() {
+            defer { folder.map { try? FileManager.default.removeItem(at: $0) } }
+            var start = 0
+            for size in [1, 0, 255, 300, 144] {
+                try spill.append(Array(Self.orders[start..<(start + size)]))
+                start += size
+            }
+            #expect(spill.count == Self.orders.count, "\(name)")
+            #expect(try spill.orders(in: 0..<Self.orders.count) == Self.orders, "\(name)")
+            #expect(try spill.orders(in: 299..<301) == Array(Self.orders[299..<301]), "\(name)")
+            #expect(try spill.orders(in: 5..<5).isEmpty, "\(name)")
+            #expect(try spill.order(at: 699) == Self.orders[699], "\(name)")
+            let scattered = [3, 4, 5, 100, 99, 699, 0, 1, 1]
+            #expect(try spill.orders(at: scattered) == scattered.map { Self.orders[$0] }, "\(name)")
+        }
+    }
+
+    @Test("a page read again is cut back and appended once; positions past the end are refused with why")
+    func truncateAndBounds() throws {
+        for (name, spill, folder) in try Self.spills() {
+            defer { folder.map { try? FileManager.default.removeItem(at: $0) } }
+            try spill.append(Array(Self.orders[0..<400]))
+            let pageStart = spill.count
+            try spill.append(Array(Self.orders[400..<450])) // half a page, then the transfer failed
+            try spill.truncate(to: pageStart)
+            try spill.append(Array(Self.orders[400..<700]))
+            #expect(try spill.orders(in: 0..<700) == Self.orders, "\(name)")
+            #expect(throws: OrderSpillError.self) { try spill.orders(in: 690..<701) }
+            #expect(throws: OrderSpillError.self) { try spill.truncate(to: 701) }
+            #expect(throws: OrderSpillError.self) { try spill.order(at: 700) }
+            let error = try #require(throws: OrderSpillError.self) { try spill.orders(in: 690..<701) }
+            #expect(error.description.contains("690..<701 of 700"), "\(name): \(error)")
+            try spill.truncate(to: 0)
+            #expect(spill.count == 0, "\(name)")
+        }
+    }
+
+    @Test("the file is unlinked at once: nothing shows in the folder, and its bytes are the orders' binary form")
+    func fileLeavesNothing() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let spill = try SpilledOrders(directory: folder)
+        try spill.append(Self.orders)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        #expect(spill.byteCount == Self.orders.reduce(0) { $0 + $1.binary.count })
+        #expect(try spill.orders(in: 0..<spill.count) == Self.orders)
+    }
+
+    @Test("a folder where no file can be made is an error naming the folder")
+    func unwritableFolder() throws {
+        let missing = URL(fileURLWithPath: "/proc/sverka-no-such-folder")
+        let error = try #require(throws: OrderSpillError.self) { try SpilledOrders(directory: missing) }
+        #expect(error.description.contains("/proc/sverka-no-such-folder"))
+    }
+
+    @Test("the day's index: each id's first position, bills as the matcher sees them, orders with returns, reads by id")
+    func dayIndex() throws {
+        var orders = Array(Self.orders[0..<300])
+        orders.append(orders[10]) // an id twice: the first is the day's
+        let spill = OrdersInMemory(orders)
+        var index = DayOrders(spill: spill)
+        #expect(!index.isIndexed)
+        for range in index.blocks(of: 128) { index.index(try spill.orders(in: range), from: range.lowerBound) }
+        #expect(index.isIndexed)
+        #expect(index.blocks(of: 128).map(\.count) == [128, 128, 45])
+        #expect(index.position(of: orders[10].id) == 10)
+        #expect(index.contains(orders[299].id))
+        #expect(!index.contains(OrderID("no-such-order")))
+        #expect(index.bills == orders.map { OpenBill(order: $0) })
+        #expect(index.returning == orders.indices.filter { !orders[$0].returns.isEmpty })
+        #expect(!index.returning.isEmpty)
+        let wanted = [orders[250].id, orders[3].id, OrderID("no-such-order"), orders[3].id]
+        let found = try index.orders(ids: wanted)
+        #expect(found.count == 2)
+        #expect(found[orders[250].id] == orders[250])
+        #expect(found[orders[3].id] == orders[3])
+        #expect(try index.order(orders[42].id) == orders[42])
+        #expect(index.positionsInIDOrder == Dictionary(orders.enumerated().map { ($0.element.id, $0.offset) },
+                                                      uniquingKeysWith: { first, _ in first })
+            .sorted { $0.key < $1.key }.map(\.value))
+    }
+}
