@@ -222,10 +222,10 @@ struct DayMovements {
     }
 
     func record(_ tx: LedgerTransaction, orders: DayOrders, payments: PaymentMovements, facts: inout DayFacts) throws {
-        var movements: [BalanceMovement] = []
-        movements.reserveCapacity(orders.count * 2 + facts.touchedPayments.count)
         // A block of orders at a time: read back and described without the ledger on another core while
-        // this thread reads the documents and movement histories of the block before it, and writes.
+        // this thread reads the documents and movement histories of the block before it, and records its
+        // movements (what one list of the day's movements would record, in the same order: no block
+        // reads the movements of another's orders).
         let ranges = orders.blocks(of: Self.readBlock)
         func planning(_ position: Int) -> Background<Result<PlannedBlock, any Error>> {
             let range = ranges[position]
@@ -239,16 +239,18 @@ struct DayMovements {
             next = position + 1 < ranges.count ? planning(position + 1) : nil
             let versionsByOrder = try tx.documentStamps(orders: block.shipping)
             let histories = try tx.movementHistories(bases: block.bases)
+            var movements: [BalanceMovement] = []
             for (order, shipments) in block.orders {
                 describe(order, shipments, versionsByOrder: versionsByOrder, histories: histories,
                          into: &movements, facts: &facts)
             }
+            _ = try tx.recordMovements(movements, businessDate: day)
             weighed += block.weighed
         }
         // Payments: one movement per payment and customer it paid for; the rest is the payer's credit
         // (worked out ahead while the documents were rendered, as far as the writing thread waited).
         let paid = try payments.finish(tx)
-        movements += paid.movements
+        var movements = paid.movements
         facts.customersTouched.formUnion(paid.customers)
         // Weighed goods: a prepaid order paid more than its shipped value.
         let weighedPaid = try tx.allocatedAmounts(orders: weighed.map(\.orderID))
