@@ -119,8 +119,8 @@ extension Order {
         }
         let providerOrderID = try reader.optionalString("providerOrderID").map { ProviderOrderID($0) }
         let customer = try reader.nested("customer", Party.readBinary)
-        let consignee = try reader.nested("consignee") { (reader: inout BinaryReader) throws(OrderBinaryError) in
-            try reader.optional("consignee", Party.readBinary)
+        let consignee = try reader.optional("consignee") { (reader: inout BinaryReader) throws(OrderBinaryError) in
+            try reader.nested("consignee", Party.readBinary)
         }
         let terms = try reader.nested("terms") { (reader: inout BinaryReader) throws(OrderBinaryError) in
             Terms(payment: try reader.tag("payment", Terms.Payment.init(binaryTag:)), deferralDays: try reader.int("deferralDays"),
@@ -164,8 +164,8 @@ extension Party {
         let inn = try reader.inn("inn")
         let kpp = try reader.optionalString("kpp")
         let address = try reader.nested("address", Address.readBinary)
-        let bank = try reader.nested("bank") { (reader: inout BinaryReader) throws(OrderBinaryError) in
-            try reader.optional("bank") { (reader: inout BinaryReader) throws(OrderBinaryError) in
+        let bank = try reader.optional("bank") { (reader: inout BinaryReader) throws(OrderBinaryError) in
+            try reader.nested("bank") { (reader: inout BinaryReader) throws(OrderBinaryError) in
                 BankDetails(bik: try reader.string("bik"), account: try reader.string("account"),
                             correspondentAccount: try reader.optionalString("correspondentAccount"), name: try reader.string("name"))
             }
