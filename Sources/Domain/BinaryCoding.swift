@@ -70,12 +70,16 @@ public struct BinaryReader {
     @usableFromInline var end: Int
     /// The offset of the next byte to read, from the start of the buffer.
     public private(set) var offset: Int
+    /// Where decoded parties and warehouses are shared, if anywhere.
+    let sharing: OrderBinarySharing?
 
-    /// A reader at the start of `buffer`.
-    public init(_ buffer: UnsafeRawBufferPointer) {
+    /// A reader at the start of `buffer`. With `sharing`, a customer, consignee or warehouse whose
+    /// bytes were decoded before (by any reader given the same `sharing`) is the value decoded then.
+    public init(_ buffer: UnsafeRawBufferPointer, sharing: OrderBinarySharing? = nil) {
         base = buffer.baseAddress
         end = buffer.count
         offset = 0
+        self.sharing = sharing
     }
 
     /// The bytes not read yet.
@@ -226,12 +230,90 @@ public struct BinaryReader {
         return result
     }
 
+    /// A value written with a varint length before it (`appendLengthPrefixed`), decoded by `value`
+    /// from exactly those bytes, or, when `table` already holds a value decoded from the same
+    /// bytes, that value. Errors are reported inside `field`.
+    mutating func shared<Value>(_ field: StaticString, in table: ReferenceWritableKeyPath<OrderBinarySharing, [SharedBytes: Value]>,
+                                _ value: (inout BinaryReader) throws(OrderBinaryError) -> Value) throws(OrderBinaryError) -> Value {
+        let length = try count(field, minimumElementSize: 1)
+        let bytes = UnsafeRawBufferPointer(start: base.map { $0 + offset }, count: length)
+        if let sharing, let known = sharing[keyPath: table][SharedBytes(borrowing: bytes)] {
+            offset += length
+            return known
+        }
+        var part = limited(to: length)
+        let start = part.offset
+        let decoded: Value
+        do { decoded = try value(&part) } catch { throw error.inside(field.description) }
+        guard part.isAtEnd else {
+            throw self.error(field, at: start, .lengthMismatch(declared: length, used: part.offset - start))
+        }
+        if let sharing, sharing.count < sharing.limit {
+            sharing[keyPath: table][SharedBytes(copying: bytes)] = decoded
+            sharing.count += 1
+        }
+        offset += length
+        return decoded
+    }
+
     /// A nested value whose errors are reported inside `field`.
     @inline(__always)
     mutating func nested<Value>(_ field: StaticString,
                                 _ value: (inout BinaryReader) throws(OrderBinaryError) -> Value) throws(OrderBinaryError) -> Value {
         do { return try value(&self) } catch { throw error.inside(field.description) }
     }
+}
+
+/// Decoded parties and warehouses by their binary bytes, so that orders decoded with one sharing
+/// hold one copy of each distinct customer (a day's hundred thousand orders have a few thousand),
+/// as ingest made them, and skip decoding it again.
+///
+/// Not thread-safe: give each decoding thread its own. It keeps at most `limit` values, then
+/// decodes the rest without sharing.
+public final class OrderBinarySharing {
+    var parties: [SharedBytes: Party] = [:]
+    var warehouses: [SharedBytes: Warehouse] = [:]
+    var count = 0
+    /// The most values kept.
+    public let limit: Int
+
+    /// An empty sharing that keeps at most `limit` parties and warehouses.
+    public init(limit: Int = 100_000) { self.limit = limit }
+
+    /// How many distinct parties and warehouses are kept.
+    public var storedCount: Int { count }
+}
+
+/// The bytes of a shared value as a dictionary key: borrowed for a lookup, owned once stored.
+struct SharedBytes: Hashable {
+    /// Owns the bytes of a stored key.
+    private final class Storage {
+        let bytes: UnsafeMutableRawBufferPointer
+        init(copying source: UnsafeRawBufferPointer) {
+            bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 8)
+            bytes.copyMemory(from: source)
+        }
+        deinit { bytes.deallocate() }
+    }
+
+    private let storage: Storage?
+    private let bytes: UnsafeRawBufferPointer
+
+    /// A key for a lookup only: `bytes` must outlive it.
+    init(borrowing bytes: UnsafeRawBufferPointer) {
+        storage = nil
+        self.bytes = bytes
+    }
+
+    /// A key owning a copy of `bytes`.
+    init(copying bytes: UnsafeRawBufferPointer) {
+        let storage = Storage(copying: bytes)
+        self.storage = storage
+        self.bytes = UnsafeRawBufferPointer(storage.bytes)
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(bytes: bytes) }
+    static func == (lhs: SharedBytes, rhs: SharedBytes) -> Bool { sameBytes(lhs.bytes, rhs.bytes) }
 }
 
 /// The string of `bytes` when they are valid UTF-8, else `nil` (never repaired with U+FFFD).
@@ -320,6 +402,16 @@ extension Array where Element == UInt8 {
             appendVarint(UInt64(utf8.count))
             append(contentsOf: utf8)
         }
+    }
+
+    /// Appends what `write` appends, preceded by its length as a varint.
+    @inline(__always)
+    mutating func appendLengthPrefixed(_ write: (inout [UInt8]) -> Void) {
+        let start = count
+        write(&self)
+        var length: [UInt8] = []
+        length.appendVarint(UInt64(count - start))
+        insert(contentsOf: length, at: start)
     }
 
     /// Appends a presence byte and, when present, the string.

@@ -278,6 +278,49 @@ struct OrderBinaryTests {
         #expect(try Order.decodeBinary([UInt8]()) == [])
     }
 
+    @Test("with a sharing, equal parties and warehouses are decoded once and the orders are the same")
+    func sharing() throws {
+        var builder = OrderBuilder(seed: 21)
+        let orders = (0..<300).map { builder.order($0) }
+        var bytes: [UInt8] = []
+        for order in orders { order.appendBinary(to: &bytes) }
+        let sharing = OrderBinarySharing()
+        let first = try Order.decodeBinary(bytes, sharing: sharing)
+        #expect(first == orders)
+        #expect(zip(first, orders).allSatisfy { $0.jsonBytes() == $1.jsonBytes() })
+        let parties = Set(orders.flatMap { [$0.customer] + ($0.consignee.map { [$0] } ?? []) })
+        let warehouses = Set(orders.flatMap { $0.shipments.map(\.warehouse) })
+        #expect(sharing.storedCount == parties.count + warehouses.count)
+        // A second block with the same sharing finds them all and stores nothing new.
+        #expect(try Order.decodeBinary(bytes, sharing: sharing) == orders)
+        #expect(sharing.storedCount == parties.count + warehouses.count)
+        // A full sharing stops storing but still decodes.
+        let small = OrderBinarySharing(limit: 2)
+        #expect(try Order.decodeBinary(bytes, sharing: small) == orders)
+        #expect(small.storedCount == 2)
+        // A shared value changed afterwards is copied, not changed in the other orders.
+        var changed = first
+        changed[0].customer.name = "другое имя"
+        #expect(changed[1...] == first[1...])
+        #expect(first.filter { $0.customer.name == "другое имя" }.isEmpty)
+    }
+
+    @Test("a party whose length prefix disagrees with its fields is refused")
+    func partyLength() throws {
+        let bytes = bare().binary
+        // The customer starts after id, number, createdAt, status, bill (number, date, amount) and providerOrderID.
+        let customerAt = 5 + 1 + 1 + 2 + 1 + 1 + 1 + 1 + 1
+        let length = Int(bytes[customerAt])
+        #expect(bytes[customerAt + 1] == 0) // the customer's empty id
+        var longer = bytes
+        longer[customerAt] = UInt8(length + 1)
+        longer.insert(0, at: customerAt + 1 + length)
+        relength(&longer)
+        let error = try #require(decodingError(longer))
+        #expect(error.field == "order.customer")
+        #expect(error.reason == .lengthMismatch(declared: length + 1, used: length))
+    }
+
     @Test("every truncation of a valid encoding throws, and leaves the reader where it was")
     func truncations() throws {
         var builder = OrderBuilder(seed: 11)
@@ -316,7 +359,7 @@ struct OrderBinaryTests {
     @Test("a wrong format byte, trailing bytes in a body, a bad tag and a bad boolean throw")
     func wrongBytes() throws {
         let bytes = bare().binary
-        for version: UInt8 in [0, 1, 0xA0, 0xA2, 0xFF] {
+        for version: UInt8 in [0, 1, Order.binaryFormatVersion &- 1, Order.binaryFormatVersion &+ 1, 0xFF] {
             var other = bytes
             other[0] = version
             let error = try #require(decodingError(other))
