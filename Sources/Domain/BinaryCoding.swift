@@ -29,14 +29,17 @@ public struct OrderBinaryError: Error, Hashable, Sendable, CustomStringConvertib
     public var field: String
     /// The byte offset in the buffer where the failing read started.
     public var offset: Int
+    /// What was wrong.
     public var reason: Reason
 
+    /// An error reading `field` (a path such as `order.lines[3].name`) at byte `offset`.
     public init(field: String, offset: Int, reason: Reason) {
         self.field = field
         self.offset = offset
         self.reason = reason
     }
 
+    /// `binary order: <field> at byte <offset>: <reason>`.
     public var description: String {
         let why: String = switch reason {
         case let .truncated(needed, available): "truncated: needs \(needed) byte(s), \(available) left"
@@ -94,7 +97,7 @@ public struct BinaryReader {
         return copy
     }
 
-    /// Moves past `count` bytes already checked to be there.
+    /// Moves to `newOffset`, within bytes already checked to be there.
     mutating func advance(to newOffset: Int) { offset = newOffset }
 
     // MARK: Primitives
