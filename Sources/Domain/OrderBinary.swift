@@ -6,11 +6,12 @@
 // stored field in declaration order. Strings are a varint byte length and UTF-8; integers, money
 // (kopecks), decimal units, timestamps and days are zig-zag varints; a decimal's scale, enums
 // (explicit tags) and booleans are one byte; an optional is a presence byte (0/1) then the value;
-// an array is a varint count then the elements.
+// an array is a varint count then the elements. A customer, consignee or warehouse is preceded by
+// its length (a varint), so a decoder can share one value per distinct party (OrderBinarySharing).
 
 extension Order {
-    /// The byte every binary order starts with: format 1 of this layout.
-    public static let binaryFormatVersion: UInt8 = 0xA1
+    /// The byte every binary order starts with: format 2 of this layout (1 had no length before parties).
+    public static let binaryFormatVersion: UInt8 = 0xA2
 
     /// Appends the order's binary form (read back with ``init(binary:)``) to `bytes`.
     ///
@@ -62,9 +63,10 @@ extension Order {
     }
 
     /// Every order in `buffer`, one after another as ``appendBinary(to:)`` wrote them, decoded in
-    /// place (no copy of the buffer).
-    public static func decodeBinary(_ buffer: UnsafeRawBufferPointer) throws(OrderBinaryError) -> [Order] {
-        var reader = BinaryReader(buffer)
+    /// place (no copy of the buffer); with `sharing`, equal parties and warehouses share one value.
+    public static func decodeBinary(_ buffer: UnsafeRawBufferPointer,
+                                    sharing: OrderBinarySharing? = nil) throws(OrderBinaryError) -> [Order] {
+        var reader = BinaryReader(buffer, sharing: sharing)
         var orders: [Order] = []
         while !reader.isAtEnd {
             orders.append(try Order(binary: &reader))
@@ -72,10 +74,11 @@ extension Order {
         return orders
     }
 
-    /// Every order in `bytes`, one after another as ``appendBinary(to:)`` wrote them.
-    public static func decodeBinary(_ bytes: [UInt8]) throws(OrderBinaryError) -> [Order] {
+    /// Every order in `bytes`, one after another as ``appendBinary(to:)`` wrote them; with `sharing`,
+    /// equal parties and warehouses share one value.
+    public static func decodeBinary(_ bytes: [UInt8], sharing: OrderBinarySharing? = nil) throws(OrderBinaryError) -> [Order] {
         let result: Result<[Order], OrderBinaryError> = bytes.withUnsafeBytes { buffer in
-            do throws(OrderBinaryError) { return .success(try decodeBinary(buffer)) } catch { return .failure(error) }
+            do throws(OrderBinaryError) { return .success(try decodeBinary(buffer, sharing: sharing)) } catch { return .failure(error) }
         }
         return try result.get()
     }
@@ -91,10 +94,10 @@ extension Order {
         bill.date.appendBinary(to: &bytes)
         bytes.appendSigned(bill.amount.kopecks)
         bytes.appendOptionalString(providerOrderID?.rawValue)
-        customer.appendBinary(to: &bytes)
+        bytes.appendLengthPrefixed(customer.appendBinary)
         if let consignee {
             bytes.append(1)
-            consignee.appendBinary(to: &bytes)
+            bytes.appendLengthPrefixed(consignee.appendBinary)
         } else {
             bytes.append(0)
         }
@@ -118,9 +121,9 @@ extension Order {
             Bill(number: BillNumber(try reader.string("number")), date: try reader.civilDate("date"), amount: try reader.money("amount"))
         }
         let providerOrderID = try reader.optionalString("providerOrderID").map { ProviderOrderID($0) }
-        let customer = try reader.nested("customer", Party.readBinary)
-        let consignee = try reader.nested("consignee") { (reader: inout BinaryReader) throws(OrderBinaryError) in
-            try reader.optional("consignee", Party.readBinary)
+        let customer = try reader.shared("customer", in: \.parties, Party.readBinary)
+        let consignee = try reader.optional("consignee") { (reader: inout BinaryReader) throws(OrderBinaryError) in
+            try reader.shared("consignee", in: \.parties, Party.readBinary)
         }
         let terms = try reader.nested("terms") { (reader: inout BinaryReader) throws(OrderBinaryError) in
             Terms(payment: try reader.tag("payment", Terms.Payment.init(binaryTag:)), deferralDays: try reader.int("deferralDays"),
@@ -164,8 +167,8 @@ extension Party {
         let inn = try reader.inn("inn")
         let kpp = try reader.optionalString("kpp")
         let address = try reader.nested("address", Address.readBinary)
-        let bank = try reader.nested("bank") { (reader: inout BinaryReader) throws(OrderBinaryError) in
-            try reader.optional("bank") { (reader: inout BinaryReader) throws(OrderBinaryError) in
+        let bank = try reader.optional("bank") { (reader: inout BinaryReader) throws(OrderBinaryError) in
+            try reader.nested("bank") { (reader: inout BinaryReader) throws(OrderBinaryError) in
                 BankDetails(bik: try reader.string("bik"), account: try reader.string("account"),
                             correspondentAccount: try reader.optionalString("correspondentAccount"), name: try reader.string("name"))
             }
@@ -228,10 +231,12 @@ extension OrderLine {
 extension Shipment {
     fileprivate func appendBinary(to bytes: inout [UInt8]) {
         bytes.appendString(id.rawValue)
-        bytes.appendString(warehouse.id.rawValue)
-        bytes.appendString(warehouse.name)
-        warehouse.address.appendBinary(to: &bytes)
-        bytes.appendOptionalString(warehouse.kpp)
+        bytes.appendLengthPrefixed { bytes in
+            bytes.appendString(warehouse.id.rawValue)
+            bytes.appendString(warehouse.name)
+            warehouse.address.appendBinary(to: &bytes)
+            bytes.appendOptionalString(warehouse.kpp)
+        }
         departedAt.appendBinary(to: &bytes)
         if let deliveredAt {
             bytes.append(1)
@@ -250,7 +255,7 @@ extension Shipment {
 
     fileprivate static func readBinary(_ reader: inout BinaryReader) throws(OrderBinaryError) -> Shipment {
         let id = ShipmentID(try reader.string("id"))
-        let warehouse = try reader.nested("warehouse") { (reader: inout BinaryReader) throws(OrderBinaryError) in
+        let warehouse = try reader.shared("warehouse", in: \.warehouses) { (reader: inout BinaryReader) throws(OrderBinaryError) in
             Warehouse(id: WarehouseID(try reader.string("id")), name: try reader.string("name"),
                       address: try reader.nested("address", Address.readBinary), kpp: try reader.optionalString("kpp"))
         }

@@ -88,7 +88,7 @@ final class SpilledOrders: OrderSpill {
         try read(into: buffer, at: start)
         let orders: [Order]
         do {
-            orders = try Order.decodeBinary(UnsafeRawBufferPointer(buffer))
+            orders = try Order.decodeBinary(UnsafeRawBufferPointer(buffer), sharing: OrderBinarySharing())
         } catch {
             throw OrderSpillError(reason: "orders \(positions.lowerBound)..<\(positions.upperBound) read back: \(error)")
         }
