@@ -19,6 +19,11 @@ extension OrdersFeed {
     /// a later copy of an id with different content, or an order using an earlier order's shipment
     /// id — which the reader recognises while the order's bytes are at hand, from the day's earlier
     /// pages. Without them (`after: nil` on a page other than the first) it keeps every order's JSON.
+    ///
+    /// Given a combiner with a spill (the orders source of `ingest(day:sources:client:spill:)`), it
+    /// keeps no valid order: its combiner's verdict is final, each admitted order goes to the spill
+    /// when its block's results are taken (not shared: it is encoded and let go), and the page
+    /// carries only what was decided (`OrdersFeedPage.settled`). A spill that fails fails the page.
     public struct PageReader {
         /// The day requested.
         let day: CivilDate
@@ -598,6 +603,8 @@ extension OrdersFeed {
             }
             for index in orders.indices { orders[index].page = page }
             for index in diagnostics.indices { diagnostics[index].record = fixed(diagnostics[index].record) }
+            // With a spill the combiner remembered the guess as these orders' page; a reader with a
+            // spill is always told its page (or reads the only one), so the guess holds there.
             for index in settled.duplicates.indices { settled.duplicates[index].record = fixed(settled.duplicates[index].record) }
             for index in settled.conflicts.indices {
                 settled.conflicts[index].diagnostic.record = fixed(settled.conflicts[index].diagnostic.record)
