@@ -19,6 +19,11 @@ extension OrdersFeed {
     /// a later copy of an id with different content, or an order using an earlier order's shipment
     /// id — which the reader recognises while the order's bytes are at hand, from the day's earlier
     /// pages. Without them (`after: nil` on a page other than the first) it keeps every order's JSON.
+    ///
+    /// Given a combiner with a spill (the orders source of `ingest(day:sources:client:spill:)`), it
+    /// keeps no valid order: its combiner's verdict is final, each admitted order goes to the spill
+    /// when its block's results are taken (not shared: it is encoded and let go), and the page
+    /// carries only what was decided (`OrdersFeedPage.settled`). A spill that fails fails the page.
     public struct PageReader {
         /// The day requested.
         let day: CivilDate
@@ -58,6 +63,10 @@ extension OrdersFeed {
         private var quarantined: [(record: QuarantinedRecord, id: String?, index: Int)] = []
         private var diagnostics: [Diagnostic] = []
         private var itemSyntaxError: JSONSyntaxError?
+        /// With a spill: what the combiner decided for the page's valid orders.
+        private var settled = SettledOrders()
+        /// The spill failed while a block's orders were taken: the page fails with it.
+        private var spillFailure: SourceError?
         /// The block being read in the background.
         private var pending: PendingBlock?
         private var failure: SourceError?
@@ -76,11 +85,7 @@ extension OrdersFeed {
         ///     only the copies `combine` will quarantine keep their JSON; nil when unknown (then a
         ///     page other than the first keeps every order's JSON).
         public init(day: CivilDate, expectedPage: Int? = nil, after earlier: [OrdersFeedPage]? = nil) {
-            var combiner = FeedCombiner()
-            for page in earlier ?? [] {
-                for order in page.orders { _ = combiner.admit(order.order, page: order.page) }
-            }
-            self.init(day: day, expectedPage: expectedPage, combiner: combiner,
+            self.init(day: day, expectedPage: expectedPage, combiner: FeedCombiner(after: earlier ?? []),
                       keepsEveryRaw: earlier == nil && expectedPage != 1)
         }
 
@@ -108,6 +113,7 @@ extension OrdersFeed {
                 } catch {
                     throw fail(error)
                 }
+                if let spillFailure { throw fail(spillFailure) }
                 compact()
             }
         }
@@ -136,6 +142,7 @@ extension OrdersFeed {
                 throw fail(error)
             }
             collectPending()
+            if let spillFailure { throw fail(spillFailure) }
             let page = try envelope()
             result = page
             buffer = []
@@ -398,7 +405,11 @@ extension OrdersFeed {
         }
 
         private mutating func fail(_ error: JSONSyntaxError) -> SourceError {
-            let failure = SourceError(source: SourceName.ordersFeed, line: error.line, reason: "the page is \(error.description)")
+            // The spill's failure came first: the orders after it were not read.
+            fail(spillFailure ?? SourceError(source: SourceName.ordersFeed, line: error.line, reason: "the page is \(error.description)"))
+        }
+
+        private mutating func fail(_ failure: SourceError) -> SourceError {
             self.failure = failure
             buffer = []
             block = []
@@ -438,8 +449,8 @@ extension OrdersFeed {
             guard !block.isEmpty else { return }
             let first = itemCount
             itemCount += block.count
-            // After a syntax error the page fails: its later orders need no reading.
-            guard itemSyntaxError == nil else { return }
+            // After a syntax error (or the spill's) the page fails: its later orders need no reading.
+            guard itemSyntaxError == nil, spillFailure == nil else { return }
             let page: Int
             if let labelPage {
                 page = labelPage
@@ -475,7 +486,7 @@ extension OrdersFeed {
         /// Waits for a block read in the background and keeps its results.
         private mutating func collect(_ block: PendingBlock) {
             block.group.wait()
-            guard itemSyntaxError == nil else { return }
+            guard itemSyntaxError == nil, spillFailure == nil else { return }
             var items = block.result.items.withLock { items in
                 defer { items = [] }
                 return items
@@ -486,12 +497,15 @@ extension OrdersFeed {
                     return
                 }
                 diagnostics += items[offset].warnings
-                if var order = items[offset].order {
+                if combiner.spills, let order = items[offset].order {
+                    items[offset].order = nil
+                    guard settle(order, block: block, offset: offset) else { return }
+                } else if var order = items[offset].order {
                     // Taken out, so that sharing changes it in place; repeated parts shared now,
                     // so the copies parsing made go with the block.
                     items[offset].order = nil
                     combiner.interner.share(&order)
-                    let verdict = combiner.admit(order, page: block.page)
+                    let verdict = combiner.admitKept(order, page: block.page)
                     let raw = keepsEveryRaw || verdict.quarantines
                         ? String(decoding: block.bytes[block.ranges[offset]], as: UTF8.self) : ""
                     orders.append(FeedOrder(order: order, raw: raw, page: block.page))
@@ -500,6 +514,33 @@ extension OrdersFeed {
                     quarantined.append((record, items[offset].id, block.first + offset))
                 }
             }
+            do {
+                try combiner.save()
+            } catch {
+                spillFailure = error.sourceError
+            }
+        }
+
+        /// Admits a valid order into the spill (not shared: it is encoded and let go) and keeps
+        /// what the verdict gives the page; false when the spill failed.
+        private mutating func settle(_ order: Order, block: PendingBlock, offset: Int) -> Bool {
+            let verdict: FeedCombiner.Verdict
+            do {
+                verdict = try combiner.admit(order, page: block.page)
+            } catch {
+                spillFailure = error.sourceError
+                return false
+            }
+            switch verdict {
+            case .accepted:
+                settled.admitted += 1
+            case .sameAgain(let firstPage):
+                settled.duplicates.append(OrdersFeed.duplicate(order.id, page: block.page, firstPage: firstPage))
+            case .conflict(let problem):
+                let raw = String(decoding: block.bytes[block.ranges[offset]], as: UTF8.self)
+                settled.conflicts.append(OrdersFeed.conflicting(order.id, page: block.page, problem: problem, raw: raw, day: day))
+            }
+            return true
         }
 
         /// Takes the results of the block still being read, if any.
@@ -549,7 +590,8 @@ extension OrdersFeed {
             }
             if let labelPage, labelPage != page { relabel(from: labelPage, to: page) }
             return OrdersFeedPage(businessDate: businessDate, page: page, pages: pages, orders: orders,
-                                  quarantined: quarantined.map(\.record), diagnostics: diagnostics)
+                                  quarantined: quarantined.map(\.record), diagnostics: diagnostics,
+                                  settled: combiner.spills ? settled : nil)
         }
 
         /// The orders were read before the envelope said its page (`page` after `orders`, no page
@@ -561,6 +603,12 @@ extension OrdersFeed {
             }
             for index in orders.indices { orders[index].page = page }
             for index in diagnostics.indices { diagnostics[index].record = fixed(diagnostics[index].record) }
+            // With a spill the combiner remembered the guess as these orders' page; a reader with a
+            // spill is always told its page (or reads the only one), so the guess holds there.
+            for index in settled.duplicates.indices { settled.duplicates[index].record = fixed(settled.duplicates[index].record) }
+            for index in settled.conflicts.indices {
+                settled.conflicts[index].diagnostic.record = fixed(settled.conflicts[index].diagnostic.record)
+            }
             for index in quarantined.indices {
                 var (record, id, number) = quarantined[index]
                 record.diagnostic.record = fixed(record.diagnostic.record)
@@ -654,6 +702,12 @@ struct ValueScan {
 /// quarantined. `OrdersFeed.combine` decides with it, and the page reader asks it in advance which
 /// copies will be quarantined (only those keep their JSON); the reader also shares the orders'
 /// repeated parts with its `interner` as it reads them.
+///
+/// Made with a spill (`init(spillingTo:)`), it keeps no order: each admitted order goes to the
+/// spill (`save()` appends those admitted since the last save), and it remembers only where each
+/// id's first copy is and which order owns each shipment id. An id seen again is compared exactly
+/// with its first copy, read back from the spill. Its verdicts are then final: `combine` does not
+/// decide again.
 struct FeedCombiner {
     /// What combining decides for one order.
     enum Verdict {
@@ -670,8 +724,11 @@ struct FeedCombiner {
         }
     }
 
+    /// The admitted orders by id, with their page (a combiner without a spill).
     private var seen: [OrderID: (order: Order, page: Int)] = [:]
     private var shipmentOwner: [ShipmentID: OrderID] = [:]
+    /// Where the admitted orders are (a combiner with a spill).
+    private var spilled: SpilledOrders?
     /// Shares the repeated parts of the day's orders (used by the page reader as it reads).
     var interner = OrderInterner()
 
@@ -683,21 +740,149 @@ struct FeedCombiner {
         shipmentOwner.reserveCapacity(expectedOrders)
     }
 
-    /// Decides for the next order (on `page`) and remembers it when read.
-    mutating func admit(_ order: Order, page: Int) -> Verdict {
-        if let earlier = seen[order.id] {
-            if earlier.order == order { return .sameAgain(firstPage: earlier.page) }
-            return .conflict(ContractProblem(
-                field: "id", reason: "order \(order.id) appears again (first on page \(earlier.page)) with different content"))
+    /// A combiner that hands the orders it admits to `spill`, after the `spill.count` orders it holds.
+    init(spillingTo spill: any OrderSpill) {
+        spilled = SpilledOrders(spill: spill, saved: spill.count)
+    }
+
+    /// A combiner without a spill that has seen the orders of `pages`, in order.
+    init(after pages: [OrdersFeedPage]) {
+        for page in pages {
+            for order in page.orders { _ = admitKept(order.order, page: order.page) }
         }
+    }
+
+    /// Whether admitted orders go to a spill.
+    var spills: Bool { spilled != nil }
+
+    /// Decides for the next order (on `page`) and remembers it when read; with a spill, an id
+    /// seen again is compared with its first copy read back from it.
+    /// - Throws: `OrderSpillFailure` when the spill cannot give the first copy back.
+    mutating func admit(_ order: Order, page: Int) throws(OrderSpillFailure) -> Verdict {
+        guard var index = spilled else { return admitKept(order, page: page) }
+        if let earlier = index.first[order.id] {
+            let copy = try index.order(at: earlier.position)
+            return Self.again(order, same: copy == order, firstPage: earlier.page)
+        }
+        if let conflict = shipmentConflict(order) { return conflict }
+        for shipment in order.shipments { shipmentOwner[shipment.id] = order.id }
+        // Taken out while it changes, so that its tables are not copied.
+        spilled = nil
+        index.keep(order, page: page)
+        spilled = index
+        return .accepted
+    }
+
+    /// `admit` for a combiner without a spill (one made by `init()`, `init(expectedOrders:)` or
+    /// `init(after:)`), which keeps the first copy of each order.
+    mutating func admitKept(_ order: Order, page: Int) -> Verdict {
+        if let earlier = seen[order.id] {
+            return Self.again(order, same: earlier.order == order, firstPage: earlier.page)
+        }
+        if let conflict = shipmentConflict(order) { return conflict }
+        for shipment in order.shipments { shipmentOwner[shipment.id] = order.id }
+        seen[order.id] = (order, page)
+        return .accepted
+    }
+
+    /// Appends the orders admitted since the last save to the spill (nothing without a spill).
+    /// - Throws: `OrderSpillFailure` when the spill refuses them.
+    mutating func save() throws(OrderSpillFailure) {
+        guard var index = spilled else { return }
+        spilled = nil
+        defer { spilled = index }
+        try index.save()
+    }
+
+    /// Drops from the spill the orders appended after this combiner's last save: a page read
+    /// again from its start with the combiner it started with.
+    /// - Throws: `OrderSpillFailure` when the spill cannot drop them.
+    func rewind() throws(OrderSpillFailure) {
+        try spilled?.rewind()
+    }
+
+    private static func again(_ order: Order, same: Bool, firstPage: Int) -> Verdict {
+        if same { return .sameAgain(firstPage: firstPage) }
+        return .conflict(ContractProblem(
+            field: "id", reason: "order \(order.id) appears again (first on page \(firstPage)) with different content"))
+    }
+
+    private func shipmentConflict(_ order: Order) -> Verdict? {
         for (index, shipment) in order.shipments.enumerated() {
             if let owner = shipmentOwner[shipment.id], owner != order.id {
                 return .conflict(ContractProblem(field: "shipments[\(index)].id",
                                                  reason: "shipment \(shipment.id) already belongs to order \(owner)"))
             }
         }
-        for shipment in order.shipments { shipmentOwner[shipment.id] = order.id }
-        seen[order.id] = (order, page)
-        return .accepted
+        return nil
+    }
+}
+
+/// The admitted orders of a `FeedCombiner` with a spill: where each id's first copy is, and the
+/// orders admitted since the last save (appended to the spill a block at a time).
+private struct SpilledOrders {
+    let spill: any OrderSpill
+    /// How many orders the spill held after the last save: positions below are in it.
+    private(set) var saved: Int
+    /// Orders admitted since, at positions `saved...`.
+    private var unsaved: [Order] = []
+    /// Each admitted id's position and page.
+    private(set) var first: [OrderID: (position: Int, page: Int)] = [:]
+
+    init(spill: any OrderSpill, saved: Int) {
+        self.spill = spill
+        self.saved = saved
+    }
+
+    mutating func keep(_ order: Order, page: Int) {
+        first[order.id] = (saved + unsaved.count, page)
+        unsaved.append(order)
+    }
+
+    /// The order admitted at `position`.
+    func order(at position: Int) throws(OrderSpillFailure) -> Order {
+        if position >= saved, position - saved < unsaved.count { return unsaved[position - saved] }
+        do {
+            return try spill.order(at: position)
+        } catch {
+            throw OrderSpillFailure("reading back the order at position \(position)", error)
+        }
+    }
+
+    mutating func save() throws(OrderSpillFailure) {
+        guard !unsaved.isEmpty else { return }
+        do {
+            try spill.append(unsaved)
+        } catch {
+            throw OrderSpillFailure("appending \(unsaved.count) orders after \(saved)", error)
+        }
+        saved += unsaved.count
+        unsaved.removeAll(keepingCapacity: true)
+    }
+
+    func rewind() throws(OrderSpillFailure) {
+        do {
+            try spill.truncate(to: saved)
+        } catch {
+            throw OrderSpillFailure("dropping the orders after \(saved) of a page read again", error)
+        }
+    }
+}
+
+/// An `OrderSpill` failed while the orders feed was read: the source fails with it.
+struct OrderSpillFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What was being done, and the spill's error.
+    var reason: String
+
+    init(_ doing: String, _ error: any Error) {
+        let why = (error as? OrderSpillError)?.reason ?? String(describing: error)
+        reason = "\(doing): \(why)"
+    }
+
+    var description: String { reason }
+
+    /// The orders source's error.
+    var sourceError: SourceError {
+        SourceError(source: SourceName.ordersFeed, reason: "the orders could not be kept aside (\(reason))")
     }
 }

@@ -40,6 +40,21 @@ public struct OrdersFeedPage: Hashable, Sendable {
     public var quarantined: [QuarantinedRecord]
     /// Warnings and notes that do not stop an order (a `mercury` line shipped without a ВСД).
     public var diagnostics: [Diagnostic]
+    /// Read with a spill: what was decided for the valid orders, which went to the spill (`orders`
+    /// is then empty); nil otherwise.
+    var settled: SettledOrders? = nil
+}
+
+/// What the reader of a page decided for its valid orders as it handed them to a spill (its
+/// verdicts are final): how many were admitted, the copies read once, the copies quarantined.
+struct SettledOrders: Hashable, Sendable {
+    /// Orders handed to the spill.
+    var admitted = 0
+    /// A `duplicate-record` warning for each later copy with the same content, in the page's order.
+    var duplicates: [Diagnostic] = []
+    /// The later copies with different content and the orders reusing an earlier order's shipment
+    /// id, in the page's order.
+    var conflicts: [QuarantinedRecord] = []
 }
 
 /// The whole day's feed: every page combined, duplicates across pages resolved.
@@ -54,6 +69,8 @@ public struct OrdersFeedReading: Hashable, Sendable {
     public var quarantined: [QuarantinedRecord]
     /// Warnings and notes that do not stop a record.
     public var diagnostics: [Diagnostic]
+    /// How many orders went to a spill instead of `orders` (read with one).
+    var spilledOrders = 0
 }
 
 /// The reader of the shop's B2B orders feed (contract: docs/orders-feed.md). Pure: bytes in, values out.
@@ -132,9 +149,23 @@ public enum OrdersFeed {
         try combine(pages, day: day, sharing: true)
     }
 
-    /// `combine`; `sharing` false when the pages' orders already share their repeated parts (read
-    /// by a `PageReader`, which shares them as it reads, and no second copy is made here).
-    static func combine(_ pages: [OrdersFeedPage], day: CivilDate, sharing: Bool) throws(SourceError) -> OrdersFeedReading {
+    /// The warning for a later copy of order `id` (on `page`) with the same content as its first copy.
+    static func duplicate(_ id: OrderID, page: Int, firstPage: Int) -> Diagnostic {
+        Diagnostic(severity: .warning, kind: "duplicate-record", source: SourceName.ordersFeed, record: "page \(page), order \(id)",
+                   message: "order \(id) appears again (first on page \(firstPage)) with the same content; read once")
+    }
+
+    /// The quarantined record of a valid order (on `page`, sent as `raw`) that combining refuses.
+    static func conflicting(_ id: OrderID, page: Int, problem: ContractProblem, raw: String, day: CivilDate) -> QuarantinedRecord {
+        let source = SourceName.ordersFeed
+        return quarantine([problem], source: source, record: "page \(page), order \(id)",
+                          key: "\(source):\(day.iso):\(id):\(fingerprint(raw))", raw: raw)
+    }
+
+    /// Checks the pages agree: the same `pages`, each page once and in order, all of them.
+    ///
+    /// - Returns: how many pages the day has.
+    private static func checkConsistent(_ pages: [OrdersFeedPage]) throws(SourceError) -> Int {
         let source = SourceName.ordersFeed
         guard let first = pages.first else {
             throw SourceError(source: source, reason: "no page was read")
@@ -151,7 +182,36 @@ public enum OrdersFeed {
         guard pages.count == first.pages else {
             throw SourceError(source: source, reason: "read \(pages.count) of \(first.pages) pages")
         }
-        var reading = OrdersFeedReading(businessDate: day, pages: first.pages, orders: [], quarantined: [], diagnostics: [])
+        return first.pages
+    }
+
+    /// Combines the pages of one day read with a spill (their orders went to it as they were read,
+    /// and the reader's verdicts are final): checks the pages agree and gathers their quarantined
+    /// records and diagnostics as `combine` does, and how many orders the spill got.
+    ///
+    /// - Throws: `SourceError` when the pages contradict each other, or a page was not read with a
+    ///   spill (its orders would be lost).
+    static func combineSettled(_ pages: [OrdersFeedPage], day: CivilDate) throws(SourceError) -> OrdersFeedReading {
+        let count = try checkConsistent(pages)
+        var reading = OrdersFeedReading(businessDate: day, pages: count, orders: [], quarantined: [], diagnostics: [])
+        for page in pages {
+            guard let settled = page.settled else {
+                throw SourceError(source: SourceName.ordersFeed, reason: "page \(page.page) was not read into the spill")
+            }
+            reading.quarantined += page.quarantined
+            reading.diagnostics += page.diagnostics
+            reading.quarantined += settled.conflicts
+            reading.diagnostics += settled.duplicates
+            reading.spilledOrders += settled.admitted
+        }
+        return reading
+    }
+
+    /// `combine`; `sharing` false when the pages' orders already share their repeated parts (read
+    /// by a `PageReader`, which shares them as it reads, and no second copy is made here).
+    static func combine(_ pages: [OrdersFeedPage], day: CivilDate, sharing: Bool) throws(SourceError) -> OrdersFeedReading {
+        let pageCount = try checkConsistent(pages)
+        var reading = OrdersFeedReading(businessDate: day, pages: pageCount, orders: [], quarantined: [], diagnostics: [])
         // Sized once: an array of a day's orders grown by doubling holds its old and new storage at once.
         let count = pages.reduce(0) { $0 + $1.orders.count }
         reading.orders.reserveCapacity(count)
@@ -162,15 +222,11 @@ public enum OrdersFeed {
             reading.diagnostics += page.diagnostics
             for feedOrder in page.orders {
                 let order = feedOrder.order
-                let record = "page \(feedOrder.page), order \(order.id)"
-                switch combiner.admit(order, page: feedOrder.page) {
+                switch combiner.admitKept(order, page: feedOrder.page) {
                 case .sameAgain(let firstPage):
-                    reading.diagnostics.append(Diagnostic(
-                        severity: .warning, kind: "duplicate-record", source: source, record: record,
-                        message: "order \(order.id) appears again (first on page \(firstPage)) with the same content; read once"))
+                    reading.diagnostics.append(duplicate(order.id, page: feedOrder.page, firstPage: firstPage))
                 case .conflict(let problem):
-                    let key = "\(source):\(day.iso):\(order.id):\(fingerprint(feedOrder.raw))"
-                    reading.quarantined.append(quarantine([problem], source: source, record: record, key: key, raw: feedOrder.raw))
+                    reading.quarantined.append(conflicting(order.id, page: feedOrder.page, problem: problem, raw: feedOrder.raw, day: day))
                 case .accepted:
                     var shared = feedOrder
                     if sharing { interner.share(&shared.order) }

@@ -139,8 +139,10 @@ public struct SourceOutcome: Hashable, Sendable, CustomStringConvertible {
 public struct IngestResult: Sendable {
     /// The business day read.
     public var day: CivilDate
-    /// Orders that keep the contract.
+    /// Orders that keep the contract (empty when they went to a spill: see `spilledOrders`).
     public var orders: [FeedOrder]
+    /// How many orders that keep the contract went to the spill given to `ingest` (0 without one).
+    public var spilledOrders: Int
     /// Payments of every payment source, one per payment id.
     public var payments: [Payment]
     /// Records that broke their contract, kept whole with why.
@@ -173,16 +175,32 @@ public struct IngestResult: Sendable {
 ///   - sources: what to read.
 ///   - client: makes the HTTP client for a source, given the source's bearer token (nil
 ///     when it has none), e.g. `{ token in .live(configuration.with(bearerToken: token)) }`.
-public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Sendable (Credential?) -> HTTPClient) async -> IngestResult {
+///   - spill: where the orders feed's valid orders go, when given (it should start empty): each
+///     is appended, in the feed's order, as soon as reading decides to keep it (a block of a page
+///     at a time), and only a small index of them is held; `IngestResult.orders` is then empty and
+///     `IngestResult.spilledOrders` says how many the spill got. A page read again from its start
+///     (a retried transfer) does not append its orders twice. A spill that fails fails the orders
+///     source; when the orders source fails, for any reason, the spill is truncated to 0.
+public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Sendable (Credential?) -> HTTPClient,
+                   spill: (any OrderSpill)? = nil) async -> IngestResult {
     async let ordersRead: SourceRead<OrdersFeedReading>? = {
         guard let orders = sources.orders else { return nil }
         var fetcher = Fetcher(source: SourceName.ordersFeed, template: orders.url, day: day)
         do throws(SourceError) {
-            let reading = try await fetcher.orders(orders, client: client)
-            return SourceRead(outcome: fetcher.outcome(.ok, records: reading.orders.count + reading.quarantined.count),
-                              reading: reading)
+            let reading = try await fetcher.orders(orders, client: client, spill: spill)
+            let records = reading.orders.count + reading.spilledOrders + reading.quarantined.count
+            return SourceRead(outcome: fetcher.outcome(.ok, records: records), reading: reading)
         } catch {
-            return SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil)
+            var failure = error
+            if let spill {
+                // Nothing half-read is kept aside.
+                do {
+                    try spill.truncate(to: 0)
+                } catch {
+                    failure.reason += "; the orders kept aside could not be dropped: \(error)"
+                }
+            }
+            return SourceRead(outcome: fetcher.outcome(.failed(failure), records: 0), reading: nil)
         }
     }()
     async let providerRead: SourceRead<InvoiceboxReading>? = {
@@ -212,7 +230,7 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
         return reads.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    var result = IngestResult(day: day, orders: [], payments: [], quarantined: [], diagnostics: [], outcomes: [])
+    var result = IngestResult(day: day, orders: [], spilledOrders: 0, payments: [], quarantined: [], diagnostics: [], outcomes: [])
     var paymentIDs: Set<PaymentID> = []
     func add(_ payments: [Payment], from source: String) {
         for payment in payments {
@@ -227,6 +245,7 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
     if let read = await ordersRead {
         if let reading = read.reading {
             result.orders = reading.orders
+            result.spilledOrders = reading.spilledOrders
             result.quarantined += reading.quarantined
             result.diagnostics += reading.diagnostics
         }
@@ -321,11 +340,12 @@ private struct Fetcher {
         }
     }
 
-    mutating func orders(_ feed: OrdersFeedSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient) async throws(SourceError)
-        -> OrdersFeedReading {
+    /// Reads the orders feed page after page; with a spill, the valid orders go to it as read.
+    mutating func orders(_ feed: OrdersFeedSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient,
+                         spill: (any OrderSpill)?) async throws(SourceError) -> OrdersFeedReading {
         let client = try makeClient(feed.token, makeHTTP)
         var pages: [OrdersFeedPage] = []
-        var combiner = FeedCombiner()
+        var combiner = spill.map { FeedCombiner(spillingTo: $0) } ?? FeedCombiner()
         var page = 1
         while true {
             // The page is read as it arrives: its bytes are never all in memory.
@@ -348,10 +368,12 @@ private struct Fetcher {
             guard page < read.pages else { break }
             page += 1
         }
-        // The pages' combiner has decided; combining decides again from the pages (it remembers every
-        // order of the day: two at once would hold the day's orders twice more).
+        // The pages' combiner has decided. With a spill its verdicts are final (the pages hold no
+        // orders); without, combining decides again from the pages (it remembers every order of the
+        // day: two at once would hold the day's orders twice more).
         combiner = FeedCombiner()
         do {
+            if spill != nil { return try OrdersFeed.combineSettled(pages, day: day) }
             return try OrdersFeed.combine(pages, day: day, sharing: false)
         } catch {
             throw failure(error, url: template.url(day: day))
@@ -411,7 +433,8 @@ private struct Fetcher {
     }
 }
 
-/// Feeds a page of the orders feed to its reader as it arrives; a retry starts the page again.
+/// Feeds a page of the orders feed to its reader as it arrives; a retry starts the page again
+/// (and drops from the spill, if any, the orders the attempt before appended).
 private final class PageSink: BodySink {
     private let start: OrdersFeed.PageReader
     var reader: OrdersFeed.PageReader
@@ -427,5 +450,10 @@ private final class PageSink: BodySink {
 
     func restart() throws {
         reader = start
+        do {
+            try start.combiner.rewind()
+        } catch {
+            throw error.sourceError
+        }
     }
 }
