@@ -92,17 +92,8 @@ public struct DayRunner: Sendable {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "\(error)")
         }
-        var ingested = await ingest(day: day, sources: sources, client: environment.httpClient)
-        do {
-            for start in stride(from: 0, to: ingested.orders.count, by: 1_024) {
-                try spill.append(ingested.orders[start..<min(ingested.orders.count, start + 1_024)].map(\.order))
-            }
-        } catch {
-            return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
-                          message: "\(error)")
-        }
-        let orderCount = ingested.orders.count
-        ingested.orders = []
+        let ingested = await ingest(day: day, sources: sources, client: environment.httpClient, spill: spill)
+        let orderCount = ingested.spilledOrders
         FreedMemory.release()
         endStage("ingest")
         let sourceEntries = ingested.outcomes.map(Self.sourceEntry)
