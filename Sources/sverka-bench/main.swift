@@ -18,6 +18,7 @@ usage: sverka-bench run [--orders N] [--seed S] [--date YYYY-MM-DD] [--dir GENER
 """
 
 MallocArenas.limit() // as `sverka` does at start
+MallocMappedBlocks.fix()
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? ""
 let rest = Array(arguments.dropFirst())

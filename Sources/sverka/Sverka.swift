@@ -17,6 +17,7 @@ struct Sverka: AsyncParsableCommand {
     /// exit status 2, as validators do (0 valid, 1 invalid, 2 usage); every other command uses 64.
     static func main() async {
         MallocArenas.limit()
+        MallocMappedBlocks.fix()
         do {
             var command = try parseAsRoot()
             if var asynchronous = command as? any AsyncParsableCommand {
