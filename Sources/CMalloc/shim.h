@@ -13,9 +13,3 @@ static inline int sverka_limit_arenas(int arenas) { return mallopt(M_ARENA_MAX, 
 /// when freed) instead of from an arena; a fixed threshold no longer grows as large blocks are freed.
 /// Returns 1 on success.
 static inline int sverka_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
-
-/// Whether glibc serves the block at `pointer` (from malloc) with a mapping of its own: the
-/// IS_MMAPPED bit of its chunk header.
-static inline int sverka_is_mapped_block(const void *pointer) {
-    return (int)((((const size_t *)pointer)[-1] & 0x2) != 0);
-}

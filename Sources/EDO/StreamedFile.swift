@@ -274,6 +274,23 @@ public final class SpillFile {
         return bytes
     }
 
+    /// Drops every byte from `count` on.
+    public func truncate(to count: Int) throws(EDOError) {
+        guard count >= 0, count <= self.count else {
+            throw EDOError(path: path, operation: "truncate", reason: "\(count) of \(self.count) bytes")
+        }
+        if count >= written {
+            buffer.removeSubrange((count - written)...)
+            return
+        }
+        buffer.removeAll(keepingCapacity: true)
+        // (Appends write at the file's position: it moves back to the cut.)
+        guard ftruncate(descriptor, off_t(count)) == 0, lseek(descriptor, off_t(count), SEEK_SET) == off_t(count) else {
+            throw .errno("truncate", path)
+        }
+        written = count
+    }
+
     /// Calls `body` with everything appended, in order, a chunk at a time.
     public func forEachChunk(_ body: ([UInt8]) throws(EDOError) -> Void) throws(EDOError) {
         try flush()

@@ -89,6 +89,9 @@ struct DayComputation {
     let ingested: IngestResult
     /// The day's valid orders, in the feed's order, read back a block at a time.
     let spill: any OrderSpill
+    /// The records of `ingested.payments` as their sources gave them, by position (the payments
+    /// themselves carry none: the ledger alone keeps them).
+    let paymentRecords: SpilledTexts
     let renderer: DocumentRenderer
     let documentsConfiguration: DocumentsConfiguration
     var batching = DayBatching.standard
@@ -142,7 +145,7 @@ struct DayComputation {
         // quarantine rows: it is read first, and the matcher runs on another core while they are written.
         let reconciliation = try startReconciliation(tx, orders: dayOrders)
         endStep("reconcile")
-        try tx.upsertPayments(ingested.payments, businessDate: day)
+        try upsertPayments(tx)
         for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
         endStep("payments")
         try finishReconciliation(tx, reconciliation, facts: &facts)
@@ -165,6 +168,17 @@ struct DayComputation {
         return facts
     }
 
+
+    /// Writes the day's payments, a block at a time, each with its record as its source gave it.
+    private func upsertPayments(_ tx: LedgerTransaction) throws {
+        let payments = ingested.payments
+        for start in stride(from: 0, to: payments.count, by: Self.readBlock) {
+            let range = start..<min(payments.count, start + Self.readBlock)
+            var block = Array(payments[range])
+            for (offset, raw) in try paymentRecords.texts(in: range).enumerated() { block[offset].raw = raw }
+            try tx.upsertPayments(block, businessDate: day)
+        }
+    }
 
     /// The ledger's stored forms of `orders`, made over all cores, in the orders' order.
     static func prepare(_ orders: [Order]) throws -> [PreparedOrder] {
@@ -204,7 +218,8 @@ struct DayComputation {
                 let ids = Array(dayOrders.ids[position..<min(dayOrders.count, position + Self.readBlock)])
                 blockVersions = try tx.documentVersions(orders: ids)
                 blockAllocations = try tx.allocations(orders: ids)
-                blockPayments = try tx.paymentsReadDirectly(ids: blockAllocations.values.flatMap { $0.map(\.allocation.paymentID) })
+                blockPayments = try tx.paymentsReadDirectly(ids: blockAllocations.values.flatMap { $0.map(\.allocation.paymentID) },
+                                                            includingRecords: false)
             }
             let versions = (blockVersions[orderID] ?? []).filter { $0.businessDate <= day && $0.status != .held }
             var latest: [String: DocumentRecord] = [:]

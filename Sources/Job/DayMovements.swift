@@ -367,7 +367,7 @@ final class PaymentMovements {
         let providerINN = movements.providerINN
         let block = Array(payments[next..<min(payments.count, next + self.block)])
         next += block.count
-        let payments = try tx.paymentsReadDirectly(ids: block)
+        let payments = try tx.paymentsReadDirectly(ids: block, includingRecords: false)
         let sharesByPayment = try tx.allocatedShares(payments: block)
         var planned: [(id: PaymentID, payment: Payment, reference: String, amounts: [(customer: String, amount: Money)])] = []
         planned.reserveCapacity(block.count)

@@ -430,7 +430,8 @@ struct LedgerSnapshot: Sendable {
         var seen = Set<PaymentID>()
         let ids = (ingested.payments.map(\.id) + facts.touchedPayments).filter { seen.insert($0).inserted }
         // Read in batches (a day's tens of thousands of payments, two queries each one by one).
-        let stored = try reader.payments(ids: ids)
+        // (Without their records as the sources gave them: the outputs list payments, never those.)
+        let stored = try reader.paymentsReadDirectly(ids: ids, includingRecords: false)
         let allocations = try reader.allocations(payments: ids)
         var payments: [(Payment, [Allocation])] = []
         for id in ids {

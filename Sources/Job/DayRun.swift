@@ -92,8 +92,23 @@ public struct DayRunner: Sendable {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "\(error)")
         }
-        let ingested = await ingest(day: day, sources: sources, client: environment.httpClient, spill: spill)
+        var ingested = await ingest(day: day, sources: sources, client: environment.httpClient, spill: spill)
         let orderCount = ingested.spilledOrders
+        // The payments' records as their sources gave them go to the ledger and nowhere else: kept
+        // aside too, until the ledger takes them.
+        let paymentRecords: SpilledTexts
+        do {
+            paymentRecords = try SpilledTexts(directory: loaded.outputDirectory, name: "payment-records",
+                                              contents: "payments' records")
+            for start in stride(from: 0, to: ingested.payments.count, by: DayComputation.readBlock) {
+                let range = start..<min(ingested.payments.count, start + DayComputation.readBlock)
+                try paymentRecords.append(ingested.payments[range].lazy.map(\.raw))
+                for index in range { ingested.payments[index].raw = "" }
+            }
+        } catch {
+            return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
+                          message: "\(error)")
+        }
         FreedMemory.release()
         endStage("ingest")
         let sourceEntries = ingested.outcomes.map(Self.sourceEntry)
@@ -111,7 +126,8 @@ public struct DayRunner: Sendable {
             let renderer = try DocumentRenderer(
                 configuration: try documentsConfiguration(), schemas: environment.schemasDirectory,
                 officialSchemas: configuration.edo.officialSchemas.map { loaded.resolve($0) })
-            let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, spill: spill, renderer: renderer,
+            let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, spill: spill,
+                                             paymentRecords: paymentRecords, renderer: renderer,
                                              documentsConfiguration: renderer.configuration, batching: batching)
             facts = try ledger.writeWithoutAutomaticCheckpoint { tx in try computation.perform(tx) }
             for (step, seconds) in facts.stepSeconds { stageSeconds["ledger." + step] = seconds }

@@ -33,12 +33,13 @@ public enum MallocArenas {
     }
 }
 
-/// glibc serves a block of 128 KiB or more with a mapping of its own, given back to the system when it
-/// is freed, but each time such a block is freed it raises that threshold (up to 32 MiB): after the
-/// feed's blocks and the bank statements, the day's large arrays and buffers come from the arenas and
-/// leave holes there that are never given back. Fixed at 256 KiB: 100 000 orders, 2 cores, the peak
-/// went from 895 to 708 MiB (the resident set through the documents step from ~720 to ~610 MiB) at the
-/// same speed. Set once at start, before the threads.
+/// glibc serves a block of 128 KiB or more that its arena cannot hold with a mapping of its own,
+/// given back to the system when freed; but each time such a block is freed it raises that threshold
+/// (up to 32 MiB), and the threshold for trimming an arena's free top with it. After the feed's blocks
+/// and the bank statements, the day's large arrays and buffers came from the arenas and stayed there
+/// once freed. Fixed at 256 KiB (which also keeps the trim threshold at glibc's default): 100 000
+/// orders on 2 cores, the peak went from 895 to 708 MiB (the resident set through the documents step
+/// from ~720 to ~610 MiB) at the same speed. Set once at start, before the threads.
 public enum MallocMappedBlocks {
     /// Blocks from this size on get a mapping of their own.
     public static let threshold = 256 << 10
@@ -52,6 +53,4 @@ public enum MallocMappedBlocks {
         return sverka_set_mmap_threshold(Int32(threshold)) == 1 ? threshold : nil
     }
 
-    /// Whether malloc serves the block at `pointer` with a mapping of its own.
-    static func isMapped(_ pointer: UnsafeMutableRawPointer) -> Bool { sverka_is_mapped_block(pointer) == 1 }
 }

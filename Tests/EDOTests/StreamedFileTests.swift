@@ -122,6 +122,32 @@ struct StreamedFileTests {
         #expect(try names(dir).isEmpty)
     }
 
+    @Test("a spill file cut back keeps exactly the bytes before the cut, in its buffer or already written, and appends after it")
+    func spillTruncated() throws {
+        let dir = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spill = try SpillFile(in: dir, name: "records")
+        let first = bytes(700_000, seed: 1) // more than the buffer: written
+        try spill.append(first)
+        try spill.append(bytes(1_000, seed: 2)) // in the buffer
+        try spill.truncate(to: first.count + 10) // a cut inside the buffer
+        #expect(spill.count == first.count + 10)
+        try spill.truncate(to: 500_000) // a cut inside what was written
+        #expect(spill.count == 500_000)
+        let after = bytes(3_000, seed: 3)
+        try spill.append(after)
+        var streamed: [UInt8] = []
+        try spill.forEachChunk { streamed += $0 }
+        // (Compared first: a failure would print every byte.)
+        let kept = streamed == Array(first[..<500_000]) + after
+        #expect(kept, "\(streamed.count) bytes read back")
+        #expect(try spill.read(offset: 499_990, count: 20) == Array(first[499_990..<500_000]) + Array(after[..<10]))
+        #expect(throws: EDOError.self) { try spill.truncate(to: streamed.count + 1) }
+        #expect(throws: EDOError.self) { try spill.truncate(to: -1) }
+        try spill.truncate(to: 0)
+        #expect(spill.count == 0)
+    }
+
     static let day = CivilDate(iso: "2026-11-27")!
 
     static func entry(_ file: String, _ index: Int) -> ManifestEntry {

@@ -81,21 +81,4 @@ struct MallocMappedBlocksTests {
         #expect(MallocMappedBlocks.fix(environment: ["GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=65536"]) == nil)
         #expect(MallocMappedBlocks.fix(environment: [:]) == MallocMappedBlocks.threshold)
     }
-
-    @Test("once fixed, a large block freed does not raise it: a later 1 MiB block still gets its own mapping")
-    func doesNotGrow() throws {
-        #expect(MallocMappedBlocks.fix(environment: [:]) == MallocMappedBlocks.threshold)
-        // Freeing a 4 MiB mapped block would raise glibc's dynamic threshold to 4 MiB ...
-        let large = try #require(malloc(4 << 20))
-        memset(large, 1, 4 << 20)
-        free(large)
-        // ... so that 1 MiB would come from an arena; with the threshold fixed it is mapped.
-        let block = try #require(malloc(1 << 20))
-        defer { free(block) }
-        #expect(MallocMappedBlocks.isMapped(block))
-        // (Below the threshold, an arena's.)
-        let small = try #require(malloc(64 << 10))
-        defer { free(small) }
-        #expect(!MallocMappedBlocks.isMapped(small))
-    }
 }

@@ -4,6 +4,7 @@ import Generator
 @testable import Job
 import Reconcile
 import Testing
+import TestSupport
 
 /// The day's orders kept aside (`OrderSpill`: a temporary file in a run, memory in tests) and the
 /// day's index over them (`DayOrders`).
@@ -79,6 +80,28 @@ struct OrderSpillTests {
         let missing = URL(fileURLWithPath: "/proc/sverka-no-such-folder")
         let error = try #require(throws: OrderSpillError.self) { try SpilledOrders(directory: missing) }
         #expect(error.description.contains("/proc/sverka-no-such-folder"))
+    }
+
+    @Test("texts kept aside come back byte for byte by any range: empty, Cyrillic, emoji, NUL, long")
+    func texts() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let spill = try SpilledTexts(directory: folder, name: "payment-records", contents: "payments' records")
+        var random = SplitMix64(seed: 5)
+        let pieces = ["", "1CClientBankExchange\r\nСекцияДокумент=Платежное поручение", "😀 \u{0} «»", "\r\n"]
+        let texts = (0..<2_000).map { index in
+            (0..<Int(random.next() % 40)).map { _ in pieces[Int(random.next() % 4)] }.joined() + "#\(index)"
+        } + [""]
+        try spill.append(texts[..<1_000])
+        try spill.append([])
+        try spill.append(texts[1_000...])
+        #expect(spill.count == texts.count)
+        #expect(try spill.texts(in: 0..<texts.count) == texts)
+        #expect(try spill.texts(in: 999..<1_001) == Array(texts[999..<1_001]))
+        #expect(try spill.texts(in: texts.count - 1..<texts.count) == [""])
+        #expect(try spill.texts(in: 7..<7).isEmpty)
+        #expect(throws: OrderSpillError.self) { try spill.texts(in: 0..<(texts.count + 1)) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
     @Test("the day's index: each id's first position, bills as the matcher sees them, orders with returns, reads by id")

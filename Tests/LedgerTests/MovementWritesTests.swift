@@ -152,6 +152,14 @@ struct MovementWritesTests {
                 let direct = try reader.paymentsReadDirectly(ids: payments)
                 #expect(direct.count == 2)
                 #expect(direct == (try reader.payments(ids: payments)))
+                #expect(direct.values.allSatisfy { !$0.raw.isEmpty })
+                // Without their records: the same payments, their records empty.
+                let withoutRecords = try reader.paymentsReadDirectly(ids: payments, includingRecords: false)
+                #expect(withoutRecords == direct.mapValues { payment in
+                    var payment = payment
+                    payment.raw = ""
+                    return payment
+                })
 
                 let shares = try reader.allocatedShares(payments: payments)
                 let allocations = try reader.allocations(payments: payments)

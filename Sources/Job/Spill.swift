@@ -1,0 +1,162 @@
+import Domain
+import EDO
+import Foundation
+import Synchronization
+
+/// Records set aside in a temporary file (EDO's ``SpillFile``: unlinked at once, so nothing stays
+/// behind) one after another and read back by position; what it keeps in memory is each record's end
+/// (8 bytes a record). Appending and truncating happen on one thread at a time; reading may happen
+/// on several (each read takes the file for its `pread` alone).
+final class RecordSpill: Sendable {
+    private struct State: @unchecked Sendable { // (the file is used only under the lock)
+        let file: SpillFile
+        /// Where each record ends in the file (its start is the previous one's end).
+        var ends: [Int] = []
+        var size: Int { ends.last ?? 0 }
+    }
+
+    private let state: Mutex<State>
+    /// What the records are (for messages): `orders`, `payments' records`.
+    let contents: String
+
+    /// Makes the file in `directory` as `.NAME.tmp-PID`, unlinked at once.
+    /// - Throws: `OrderSpillError` when it cannot be made.
+    init(directory: URL, name: String, contents: String) throws {
+        self.contents = contents
+        do {
+            state = Mutex(State(file: try SpillFile(in: directory, name: name)))
+        } catch {
+            throw OrderSpillError(reason: "cannot make a temporary file for the \(contents): \(error)")
+        }
+    }
+
+    /// How many records it holds.
+    var count: Int { state.withLock { $0.ends.count } }
+
+    /// How many bytes the records take.
+    var byteCount: Int { state.withLock { $0.size } }
+
+    /// Keeps `bytes`, records one after another that end at `ends` (offsets in `bytes`, increasing).
+    func append(_ bytes: [UInt8], ends: [Int]) throws {
+        try state.withLock { state in
+            let start = state.size
+            do {
+                try state.file.append(bytes)
+            } catch {
+                throw OrderSpillError(reason: "cannot keep the \(contents) aside: \(error)")
+            }
+            state.ends += ends.lazy.map { $0 + start }
+        }
+    }
+
+    /// Drops every record from position `count` on.
+    func truncate(to count: Int) throws {
+        try state.withLock { state in
+            guard count >= 0, count <= state.ends.count else {
+                throw OrderSpillError(reason: "cannot keep the first \(count) of \(state.ends.count) \(contents)")
+            }
+            state.ends.removeSubrange(count...)
+            do {
+                try state.file.truncate(to: state.size)
+            } catch {
+                throw OrderSpillError(reason: "cannot drop \(contents) kept aside: \(error)")
+            }
+        }
+    }
+
+    /// The bytes of the records at `positions`, with each record's end in them.
+    func records(_ positions: Range<Int>) throws -> (bytes: [UInt8], ends: [Int]) {
+        try state.withLock { state in
+            guard positions.lowerBound >= 0, positions.upperBound <= state.ends.count else {
+                throw OrderSpillError(reason: "positions \(positions.lowerBound)..<\(positions.upperBound) of \(state.ends.count) \(contents)")
+            }
+            let start = positions.lowerBound == 0 ? 0 : state.ends[positions.lowerBound - 1]
+            let ends = state.ends[positions].map { $0 - start }
+            do {
+                return (try state.file.read(offset: start, count: ends.last ?? 0), ends)
+            } catch {
+                throw OrderSpillError(reason: "cannot read the \(contents) kept aside back: \(error)")
+            }
+        }
+    }
+}
+
+/// An ``OrderSpill`` in a ``RecordSpill``: the day's orders in their binary form
+/// (`Order.appendBinary(to:)`), read back a block at a time.
+final class SpilledOrders: OrderSpill {
+    private let file: RecordSpill
+
+    /// Makes the (already unlinked) file in `directory`.
+    /// - Throws: `OrderSpillError` when it cannot be made.
+    init(directory: URL) throws { file = try RecordSpill(directory: directory, name: "orders", contents: "orders") }
+
+    var count: Int { file.count }
+
+    /// How many bytes the file holds.
+    var byteCount: Int { file.byteCount }
+
+    func append(_ orders: [Order]) throws {
+        guard !orders.isEmpty else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(orders.count * 2_048)
+        var ends: [Int] = []
+        ends.reserveCapacity(orders.count)
+        for order in orders {
+            order.appendBinary(to: &bytes)
+            ends.append(bytes.count)
+        }
+        try file.append(bytes, ends: ends)
+    }
+
+    func truncate(to count: Int) throws { try file.truncate(to: count) }
+
+    func orders(in positions: Range<Int>) throws -> [Order] {
+        guard !positions.isEmpty else { return [] }
+        let orders: [Order]
+        do {
+            orders = try Order.decodeBinary(try file.records(positions).bytes, sharing: OrderBinarySharing())
+        } catch let error as OrderBinaryError {
+            throw OrderSpillError(reason: "orders \(positions.lowerBound)..<\(positions.upperBound) read back: \(error)")
+        }
+        guard orders.count == positions.count else {
+            throw OrderSpillError(reason: "orders \(positions.lowerBound)..<\(positions.upperBound) read back as \(orders.count) orders")
+        }
+        return orders
+    }
+}
+
+/// Texts kept aside in a ``RecordSpill`` (the day's payments' records as their sources gave them, which
+/// only the ledger needs), read back by position.
+final class SpilledTexts: Sendable {
+    private let file: RecordSpill
+
+    /// Makes the (already unlinked) file `.NAME.tmp-PID` in `directory`; `contents` says what the texts are.
+    init(directory: URL, name: String, contents: String) throws {
+        file = try RecordSpill(directory: directory, name: name, contents: contents)
+    }
+
+    var count: Int { file.count }
+
+    /// Keeps `texts` after the ones kept.
+    func append(_ texts: some Sequence<String>) throws {
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        for text in texts {
+            bytes += text.utf8
+            ends.append(bytes.count)
+        }
+        guard !ends.isEmpty else { return }
+        try file.append(bytes, ends: ends)
+    }
+
+    /// The texts at `positions`.
+    func texts(in positions: Range<Int>) throws -> [String] {
+        guard !positions.isEmpty else { return [] }
+        let (bytes, ends) = try file.records(positions)
+        var start = 0
+        return ends.map { end in
+            defer { start = end }
+            return String(decoding: bytes[start..<end], as: UTF8.self)
+        }
+    }
+}
