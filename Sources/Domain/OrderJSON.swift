@@ -272,3 +272,4 @@ extension LineAmounts: DirectJSONEncodable {
 }
 
 extension DocumentKind: DirectJSONEncodable {}
+extension AllocationMethod: DirectJSONEncodable {}

@@ -223,7 +223,12 @@ public struct JSONArrayFrame: Sendable {
 
     /// The array's closing line and the rest of the object.
     public func closing(empty: Bool) -> [UInt8] {
-        Array((empty ? "\n\n  ]" : "\n  ]").utf8) + tail
+        Self.closingLine(empty: empty) + tail
+    }
+
+    /// The array's closing line alone (for a `tail` framed again around a second array).
+    public static func closingLine(empty: Bool) -> [UInt8] {
+        Array((empty ? "\n\n  ]" : "\n  ]").utf8)
     }
 
     /// One element as a member of the array: a comma, a line break, then `element`'s JSON

@@ -235,7 +235,7 @@ public struct RunResult: Sendable, Codable, Equatable {
 
     /// Writes `encoded()`'s bytes to `url` with `AtomicFile.write`'s promise (a reader never sees
     /// half a file; the same bytes in place are left untouched), without encoding the whole file at
-    /// once: the documents are encoded and written one at a time into the frame of the rest.
+    /// once: the documents and the payments are encoded and written one at a time into the frame of the rest.
     @discardableResult
     public func write(to url: URL) throws -> AtomicFile.Outcome {
         try staged(to: url).commit()
@@ -246,15 +246,23 @@ public struct RunResult: Sendable, Codable, Equatable {
     public func staged(to url: URL) throws -> AtomicFile.Stream {
         var rest = self
         rest.documents = []
-        let frame = try JSONArrayFrame(encoded: try rest.encoded(), arrayKey: CodingKeys.documents.stringValue)
+        rest.payments = []
+        // (Keys in order: "documents" comes before "payments".)
+        let documentsFrame = try JSONArrayFrame(encoded: try rest.encoded(), arrayKey: CodingKeys.documents.stringValue)
+        let paymentsFrame = try JSONArrayFrame(encoded: documentsFrame.tail, arrayKey: CodingKeys.payments.stringValue)
         let stream = try AtomicFile.Stream(url: url)
-        do {
-            try stream.write(frame.head)
-            for (index, document) in documents.enumerated() {
-                let member = JSONArrayFrame.member(of: document)
+        func members<Element: DirectJSONEncodable>(_ elements: [Element]) throws {
+            for (index, element) in elements.enumerated() {
+                let member = JSONArrayFrame.member(of: element)
                 try stream.write(index == 0 ? member.dropFirst() : member[...])
             }
-            try stream.write(frame.closing(empty: documents.isEmpty))
+        }
+        do {
+            try stream.write(documentsFrame.head)
+            try members(documents)
+            try stream.write(JSONArrayFrame.closingLine(empty: documents.isEmpty) + paymentsFrame.head)
+            try members(payments)
+            try stream.write(paymentsFrame.closing(empty: payments.isEmpty))
             return stream
         } catch {
             stream.discard()

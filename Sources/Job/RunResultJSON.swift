@@ -1,6 +1,6 @@
 import Domain
 
-// A document's entry in run.json writes its own JSON (``DirectJSONEncodable``): members in
+// A document's and a payment's entries in run.json write their own JSON (``DirectJSONEncodable``): members in
 // `SortedJSONEncoder`'s key order, `nil` optionals left out — the bytes its `Codable`
 // conformance gives (tested).
 extension RunResult.DocumentEntry: DirectJSONEncodable {
@@ -17,6 +17,34 @@ extension RunResult.DocumentEntry: DirectJSONEncodable {
         json.member("total", total)
         json.member("total_without_vat", totalWithoutVAT)
         json.member("vat", vat)
+        json.endObject()
+    }
+}
+
+extension RunResult.PaymentEntry: DirectJSONEncodable {
+    public func writeJSON(to json: inout JSONBytes) {
+        json.beginObject()
+        json.member("allocations", allocations)
+        json.member("amount", amount)
+        json.member("id", id)
+        json.member("payer_inn", ifPresent: payerINN)
+        json.member("received_on", receivedOn)
+        json.member("source", source)
+        json.member("status", status)
+        json.member("unallocated", unallocated)
+        json.endObject()
+    }
+}
+
+extension RunResult.PaymentEntry.State: DirectJSONEncodable {}
+
+extension RunResult.PaymentEntry.AllocationEntry: DirectJSONEncodable {
+    public func writeJSON(to json: inout JSONBytes) {
+        json.beginObject()
+        json.member("amount", amount)
+        json.member("bill_number", billNumber)
+        json.member("method", method)
+        json.member("order_id", orderID)
         json.endObject()
     }
 }

@@ -75,12 +75,12 @@ struct RunJSONBytesTests {
         #expect(try JSONDecoder().decode(RunResult.self, from: Data(bytes)) == result)
     }
 
-    @Test("run.json written a document at a time is encoded()'s bytes; the same bytes again leave it untouched",
-          arguments: [0, 1, 2, 3_000])
-    func streamedRunResult(documents: Int) throws {
+    @Test("run.json written a document and a payment at a time is encoded()'s bytes; the same bytes again leave it untouched",
+          arguments: [(0, 0), (1, 0), (0, 1), (2, 1), (3_000, 40), (1, 2_000)])
+    func streamedRunResult(documents: Int, payments: Int) throws {
         let folder = try Paths.temporaryDirectory("sverka-runjson")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = generatedRunResult(documents: documents, payments: 40)
+        let result = generatedRunResult(documents: documents, payments: payments)
         let url = folder.appendingPathComponent("day/run.json")
         #expect(try result.write(to: url) == .written)
         #expect(try [UInt8](Data(contentsOf: url)) == (try result.encoded()))
@@ -92,7 +92,7 @@ struct RunJSONBytesTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path) == ["run.json"])
     }
 
-    @Test("a document's entry and a manifest entry write exactly their stored properties, as Codable writes them")
+    @Test("a document's, a payment's and a manifest entry write exactly their stored properties, as Codable writes them")
     func directEntries() throws {
         let day = CivilDate(iso: "2026-11-27")!
         let full = RunResult.DocumentEntry(
@@ -110,9 +110,15 @@ struct RunJSONBytesTests {
         bareManifest.signature = nil
         bareManifest.printForm = nil
         let encoder = SortedJSONEncoder(escapesSlashes: false, prettyPrinted: true)
-        /// The Codable path's member: the element encoded alone, every line indented two levels.
+        /// The Codable path's member: the element encoded alone, every line indented two levels (the
+        /// blank line of an empty array stays blank, as when the whole file is encoded).
         func member(_ encoded: [UInt8]) -> [UInt8] {
-            [0x2C, 0x0A, 0x20, 0x20, 0x20, 0x20] + encoded.flatMap { $0 == 0x0A ? [0x0A, 0x20, 0x20, 0x20, 0x20] : [$0] }
+            var bytes: [UInt8] = [0x2C, 0x0A, 0x20, 0x20, 0x20, 0x20]
+            for (index, byte) in encoded.enumerated() {
+                bytes.append(byte)
+                if byte == 0x0A, index + 1 < encoded.count, encoded[index + 1] != 0x0A { bytes += [0x20, 0x20, 0x20, 0x20] }
+            }
+            return bytes
         }
         func keys(_ bytes: [UInt8]) throws -> Set<String> {
             Set(try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]).keys)
@@ -124,6 +130,22 @@ struct RunJSONBytesTests {
         for entry in [manifest, bareManifest] {
             #expect(JSONArrayFrame.member(of: entry) == member(try encoder.encode(entry)))
         }
+        // A payment's entry: with and without its payer, with none, one and several allocations, every state.
+        let allocation = RunResult.PaymentEntry.AllocationEntry(orderID: OrderID("ORD-\"1\""), billNumber: BillNumber("СЧ/1"),
+                                                               amount: Money(kopecks: 12_345), method: .innExactAmount)
+        var payments: [RunResult.PaymentEntry] = []
+        for (index, state) in [RunResult.PaymentEntry.State.allocated, .partial, .unallocated, .payout].enumerated() {
+            payments.append(RunResult.PaymentEntry(
+                id: PaymentID("bank:4070/\(index)"), source: index % 2 == 0 ? "bank-1c:main" : "invoicebox",
+                receivedOn: day, amount: Money(kopecks: Int64(-5 + 100_000 * index)), payerINN: index == 1 ? nil : "7707083893",
+                allocations: Array(repeating: allocation, count: index), unallocated: Money(kopecks: Int64(index)), status: state))
+        }
+        for entry in payments {
+            #expect(JSONArrayFrame.member(of: entry) == member(try encoder.encode(entry)))
+        }
+        #expect(try keys(payments[2].jsonBytes()).count == Mirror(reflecting: payments[2]).children.count)
+        #expect(try keys(JSONArrayFrame.member(of: allocation).dropFirst(6).map { $0 }).count
+                == Mirror(reflecting: allocation).children.count)
         #expect(try keys(full.jsonBytes()).count == Mirror(reflecting: full).children.count)
         #expect(try keys(manifest.jsonBytes()).count == Mirror(reflecting: manifest).children.count)
         #expect(try keys(full.jsonBytes()) == (try keys(try SortedJSONEncoder().encode(full))))
