@@ -142,31 +142,225 @@ public enum ClientBankExchange {
     /// UTF-8, with an info diagnostic. Bytes in the other code page than the declared one fail the
     /// source (the names would be garbled).
     ///
+    /// This keeps the whole file (every line, every section); `read` goes one document at a time.
+    ///
     /// - Throws: `SourceError` (with the line) when this is not a 1CClientBankExchange file, the
     ///   encoding contradicts the declaration, a section is not closed, or `КонецФайла` is missing.
     public static func parse(_ bytes: [UInt8]) throws(SourceError) -> (statement: ClientBankStatement, diagnostics: [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
-        var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        let (text, encoding, declared) = try decode(Array(body), diagnostics: &diagnostics)
+        let (text, encoding, declared) = try decode(withoutBOM(bytes), diagnostics: &diagnostics)
+        var collector = StatementCollector()
+        _ = try scan(text, into: &collector, diagnostics: &diagnostics)
+        let accounts = headerAccounts(collector.header)
+        let statement = ClientBankStatement(encoding: encoding, declaredEncoding: declared, header: collector.header,
+                                            accounts: accounts, balances: collector.balances, documents: collector.documents,
+                                            lines: collector.lines)
+        return (statement, diagnostics)
+    }
 
-        var lines = splitLines(text)
-        // A final newline leaves one empty string behind; it is not a line of the file.
-        if lines.last == "" { lines.removeLast() }
-        guard let firstIndex = lines.firstIndex(where: { !$0.trimmingSpaces.isEmpty }),
-              lines[firstIndex].trimmingSpaces == "1CClientBankExchange" else {
-            throw SourceError(source: source, line: 1, reason: "not a 1CClientBankExchange file (the first line must be '1CClientBankExchange')")
+    /// Reads a statement and takes out the incoming payments.
+    ///
+    /// A document is incoming when its recipient account (`ПолучательСчет` or
+    /// `ПолучательРасчСчет`) is one of `ourAccounts` and it carries `ДатаПоступило`; one of ours as
+    /// payer is outgoing (counted, ignored); both ours is an internal transfer (counted, ignored).
+    /// When `ourAccounts` is empty, the statement's own `РасчСчет` accounts are ours.
+    ///
+    /// Payment id: `bank:<our account>:<Дата>:<Номер>:<ПлательщикСчет or ПлательщикИНН>:<Сумма>`,
+    /// so the same payment in two overlapping statements gets the same id (and is read once).
+    ///
+    /// The documents are read one at a time as the text is scanned: only the decoded text, the
+    /// header and the document at hand are held, never every line of the file.
+    ///
+    /// - Throws: `SourceError` when the file as a whole cannot be read (see `parse`).
+    public static func read(_ bytes: [UInt8], ourAccounts: Set<String> = []) throws(SourceError) -> BankStatementReading {
+        var diagnostics: [Diagnostic] = []
+        let (text, _, _) = try decode(withoutBOM(bytes), diagnostics: &diagnostics)
+        var reader = DocumentReader(configured: ourAccounts)
+        _ = try scan(text, into: &reader, diagnostics: &diagnostics)
+        let accounts = Set(reader.headerAccounts)
+        if ourAccounts.isEmpty {
+            if accounts.isEmpty {
+                throw SourceError(source: source, reason: "no account of ours is known: the statement has no РасчСчет and none is configured")
+            }
+            // A damaged file can name an account in its header after a document was read (or
+            // before any account was named): the documents are then read again against the
+            // header's whole accounts — the same result as if they had been known from the start.
+            if reader.needsAllAccounts || reader.usedAccounts.map({ $0 != accounts }) == true {
+                var again = DocumentReader(configured: accounts)
+                var ignored: [Diagnostic] = []
+                _ = try scan(text, into: &again, diagnostics: &ignored)
+                reader = again
+            }
+        }
+        var reading = reader.reading
+        reading.diagnostics = diagnostics + reading.diagnostics
+        return reading
+    }
+
+    /// The bytes without a UTF-8 byte order mark (no copy).
+    private static func withoutBOM(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
+    }
+
+    /// The header's accounts: the trimmed, non-empty values of its `РасчСчет` fields.
+    static func headerAccounts(_ header: [ClientBankField]) -> [String] {
+        header.compactMap(headerAccount)
+    }
+
+    /// The account a header field names, when it is a non-empty `РасчСчет`.
+    private static func headerAccount(_ field: ClientBankField) -> String? {
+        guard field.key == "РасчСчет" else { return nil }
+        let account = field.value.trimmingSpaces
+        return account.isEmpty ? nil : account
+    }
+
+    /// Turns each closed document into its payment, quarantined record or count as the scanner
+    /// closes it, then lets it go.
+    struct DocumentReader: ClientBankScanSink {
+        /// The accounts given by the caller; empty: the header's.
+        let configured: Set<String>
+        /// The header's accounts seen so far, in file order.
+        var headerAccounts: [String] = []
+        /// The header's accounts seen so far (when none are configured).
+        private var known: Set<String> = []
+        /// The accounts the documents were classified against (when none are configured): the
+        /// header's as they were at the first document.
+        private(set) var usedAccounts: Set<String>?
+        /// Whether a document came before any account was known (when none are configured).
+        private(set) var needsAllAccounts = false
+        /// The reading, its diagnostics the documents' own only.
+        var reading = BankStatementReading()
+        private var seen: [PaymentID: Int] = [:]
+
+        init(configured: Set<String>) { self.configured = configured }
+
+        mutating func headerField(_ field: ClientBankField) {
+            if let account = headerAccount(field) {
+                headerAccounts.append(account)
+                known.insert(account)
+            }
         }
 
+        mutating func closedSection(_ section: ClientBankSection, isDocument: Bool, bytes: UnsafeBufferPointer<UInt8>) {
+            guard isDocument else { return }
+            reading.documentCount += 1
+            let ours: Set<String>
+            if !configured.isEmpty {
+                ours = configured
+            } else {
+                guard !known.isEmpty, !needsAllAccounts else {
+                    needsAllAccounts = true
+                    return
+                }
+                if let usedAccounts, usedAccounts != known {
+                    // Read again at the end against every header account; nothing more to learn here.
+                    needsAllAccounts = true
+                    return
+                }
+                usedAccounts = known
+                ours = known
+            }
+            take(section, ours: ours, raw: bytes)
+        }
+
+        private mutating func take(_ document: ClientBankSection, ours: Set<String>, raw bytes: UnsafeBufferPointer<UInt8>) {
+            let source = ClientBankExchange.source
+            let number = document.value("Номер")
+            let record = "line \(document.startLine), document №\(number ?? "?")"
+            let recipient = [document.value("ПолучательСчет"), document.value("ПолучательРасчСчет")].compactMap { $0 }
+            let payer = [document.value("ПлательщикСчет"), document.value("ПлательщикРасчСчет")].compactMap { $0 }
+            let ourRecipient = recipient.first { ours.contains($0) }
+            let payerIsOurs = payer.contains { ours.contains($0) }
+            switch (ourRecipient, payerIsOurs) {
+            case (.some, true):
+                reading.internalCount += 1
+                reading.diagnostics.append(Diagnostic(severity: .info, kind: "internal-transfer", source: source, record: record,
+                                                      message: "a transfer between our own accounts; not a customer payment"))
+            case (nil, true):
+                reading.outgoingCount += 1
+            case (nil, false):
+                reading.otherCount += 1
+                reading.diagnostics.append(Diagnostic(severity: .warning, kind: "foreign-document", source: source, record: record,
+                                                      message: "neither the payer's nor the recipient's account is ours (\(ours.sorted().joined(separator: ", "))); skipped"))
+            case (.some(let account), false):
+                guard document.value("ДатаПоступило") != nil else {
+                    reading.otherCount += 1
+                    reading.diagnostics.append(Diagnostic(severity: .warning, kind: "not-credited", source: source, record: record,
+                                                          field: "ДатаПоступило",
+                                                          message: "a payment to our account \(account) without ДатаПоступило (not credited yet); skipped"))
+                    return
+                }
+                reading.incomingCount += 1
+                let raw = rawText(bytes)
+                switch payment(document, account: account, raw: raw) {
+                case .success(let payment):
+                    if let earlier = seen[payment.id] {
+                        reading.diagnostics.append(Diagnostic(
+                            severity: .warning, kind: "duplicate-record", source: source, record: record,
+                            message: "the same payment as the document at line \(earlier) (id \(payment.id)); read once"))
+                        return
+                    }
+                    seen[payment.id] = document.startLine
+                    reading.payments.append(payment)
+                case .failure(let problems):
+                    let key = "\(source):\(account):\(fingerprint(raw))"
+                    reading.quarantined.append(quarantine(problems.problems, source: source,
+                                                          record: "line \(problems.line), document №\(number ?? "?")",
+                                                          key: key, raw: raw))
+                }
+            }
+        }
+    }
+
+    /// Keeps everything the scanner hands over: `parse`'s statement.
+    private struct StatementCollector: ClientBankScanSink {
+        var lines: [String] = []
         var header: [ClientBankField] = []
         var balances: [ClientBankSection] = []
         var documents: [ClientBankSection] = []
-        var open: (kind: String, isDocument: Bool, start: Int, fields: [ClientBankField], plainKeys: Bool)?
+
+        mutating func line(_ text: String) { lines.append(text) }
+        mutating func headerField(_ field: ClientBankField) { header.append(field) }
+        mutating func closedSection(_ section: ClientBankSection, isDocument: Bool, bytes: UnsafeBufferPointer<UInt8>) {
+            if isDocument { documents.append(section) } else { balances.append(section) }
+        }
+    }
+
+    /// Scans the decoded text line by line, handing `sink` every line, every header field and each
+    /// section as it closes (with the bytes of its lines, from its opening marker to its closing
+    /// one); structural problems throw, format warnings go to `diagnostics`.
+    ///
+    /// - Returns: the number of lines (a final line break does not start another).
+    static func scan<Sink: ClientBankScanSink>(_ text: String, into sink: inout Sink,
+                                               diagnostics: inout [Diagnostic]) throws(SourceError) -> Int {
+        var text = text
+        let result: Result<Int, SourceError> = text.withUTF8 { bytes in
+            Result { () throws(SourceError) -> Int in try scan(bytes, into: &sink, diagnostics: &diagnostics) }
+        }
+        return try result.get()
+    }
+
+    private static func scan<Sink: ClientBankScanSink>(_ bytes: UnsafeBufferPointer<UInt8>, into sink: inout Sink,
+                                                       diagnostics: inout [Diagnostic]) throws(SourceError) -> Int {
+        var cursor = LineCursor(bytes)
+        var number = 0
+        var started = false
         var ended = false
-        for index in (firstIndex + 1)..<lines.count {
-            let number = index + 1
-            let line = lines[index]
+        var open: (kind: String, isDocument: Bool, start: Int, startByte: Int, plainKeys: Bool)?
+        var fields: [ClientBankField] = []
+        while let range = cursor.next() {
+            // A final line break leaves an empty piece behind; it is not a line of the file.
+            if cursor.isFinished && range.isEmpty { break }
+            number += 1
+            let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            sink.line(line)
             let trimmed = line.trimmingSpaces
+            if !started {
+                if trimmed.isEmpty { continue }
+                guard trimmed == "1CClientBankExchange" else { throw notAStatement() }
+                started = true
+                continue
+            }
             if ended {
                 if !trimmed.isEmpty {
                     diagnostics.append(Diagnostic(severity: .warning, kind: "statement-format", source: source,
@@ -185,14 +379,19 @@ public enum ClientBankExchange {
                     throw SourceError(source: source, line: section.start,
                                       reason: "the section opened here is not closed before line \(number) opens another (truncated or damaged file)")
                 }
-                open = (value ?? "", opensDocument, number, [], true)
+                open = (value ?? "", opensDocument, number, range.lowerBound, true)
             } else if closesDocument || sameKey(key, plain: plain, "КонецРасчСчет") {
                 guard let section = open, section.isDocument == closesDocument else {
                     throw SourceError(source: source, line: number, reason: "\(key) without a matching opening section")
                 }
-                let parsed = ClientBankSection(kind: section.kind, startLine: section.start, endLine: number, fields: section.fields,
-                                               plainKeys: section.plainKeys)
-                if section.isDocument { documents.append(parsed) } else { balances.append(parsed) }
+                do {
+                    let closed = ClientBankSection(kind: section.kind, startLine: section.start, endLine: number, fields: fields,
+                                                   plainKeys: section.plainKeys)
+                    sink.closedSection(closed, isDocument: section.isDocument,
+                                       bytes: UnsafeBufferPointer(rebasing: bytes[section.startByte..<range.upperBound]))
+                }
+                // The section's array is reused for the next one once the sink has let it go.
+                fields.removeAll(keepingCapacity: true)
                 open = nil
             } else if sameKey(key, plain: plain, "КонецФайла") {
                 if let section = open {
@@ -208,96 +407,26 @@ public enum ClientBankExchange {
                 }
                 let field = ClientBankField(key: key, value: value, line: number)
                 if open != nil {
-                    open?.fields.append(field)
+                    fields.append(field)
                     if !plain { open?.plainKeys = false }
                 } else {
-                    header.append(field)
+                    sink.headerField(field)
                 }
             }
         }
+        guard started else { throw notAStatement() }
         if let section = open {
             throw SourceError(source: source, line: section.start,
                               reason: "the file ends inside the section opened here (truncated: no closing marker, no КонецФайла)")
         }
         guard ended else {
-            throw SourceError(source: source, line: lines.count,
-                              reason: "the file ends without КонецФайла (truncated)")
+            throw SourceError(source: source, line: number, reason: "the file ends without КонецФайла (truncated)")
         }
-        let accounts = header.filter { $0.key == "РасчСчет" }.map(\.value.trimmingSpaces).filter { !$0.isEmpty }
-        let statement = ClientBankStatement(encoding: encoding, declaredEncoding: declared, header: header, accounts: accounts,
-                                            balances: balances, documents: documents, lines: lines)
-        return (statement, diagnostics)
+        return number
     }
 
-    /// Reads a statement and takes out the incoming payments.
-    ///
-    /// A document is incoming when its recipient account (`ПолучательСчет` or
-    /// `ПолучательРасчСчет`) is one of `ourAccounts` and it carries `ДатаПоступило`; one of ours as
-    /// payer is outgoing (counted, ignored); both ours is an internal transfer (counted, ignored).
-    /// When `ourAccounts` is empty, the statement's own `РасчСчет` accounts are ours.
-    ///
-    /// Payment id: `bank:<our account>:<Дата>:<Номер>:<ПлательщикСчет or ПлательщикИНН>:<Сумма>`,
-    /// so the same payment in two overlapping statements gets the same id (and is read once).
-    ///
-    /// - Throws: `SourceError` when the file as a whole cannot be read (see `parse`).
-    public static func read(_ bytes: [UInt8], ourAccounts: Set<String> = []) throws(SourceError) -> BankStatementReading {
-        let (statement, parseDiagnostics) = try parse(bytes)
-        var reading = BankStatementReading(diagnostics: parseDiagnostics, documentCount: statement.documents.count)
-        let ours = ourAccounts.isEmpty ? Set(statement.accounts) : ourAccounts
-        if ours.isEmpty {
-            throw SourceError(source: source, reason: "no account of ours is known: the statement has no РасчСчет and none is configured")
-        }
-        var seen: [PaymentID: Int] = [:]
-        for document in statement.documents {
-            let number = document.value("Номер")
-            let record = "line \(document.startLine), document №\(number ?? "?")"
-            let recipient = [document.value("ПолучательСчет"), document.value("ПолучательРасчСчет")].compactMap { $0 }
-            let payer = [document.value("ПлательщикСчет"), document.value("ПлательщикРасчСчет")].compactMap { $0 }
-            let ourRecipient = recipient.first { ours.contains($0) }
-            let payerIsOurs = payer.contains { ours.contains($0) }
-            switch (ourRecipient, payerIsOurs) {
-            case (.some, true):
-                reading.internalCount += 1
-                reading.diagnostics.append(Diagnostic(severity: .info, kind: "internal-transfer", source: source, record: record,
-                                                      message: "a transfer between our own accounts; not a customer payment"))
-                continue
-            case (nil, true):
-                reading.outgoingCount += 1
-                continue
-            case (nil, false):
-                reading.otherCount += 1
-                reading.diagnostics.append(Diagnostic(severity: .warning, kind: "foreign-document", source: source, record: record,
-                                                      message: "neither the payer's nor the recipient's account is ours (\(ours.sorted().joined(separator: ", "))); skipped"))
-                continue
-            case (.some(let account), false):
-                guard document.value("ДатаПоступило") != nil else {
-                    reading.otherCount += 1
-                    reading.diagnostics.append(Diagnostic(severity: .warning, kind: "not-credited", source: source, record: record,
-                                                          field: "ДатаПоступило",
-                                                          message: "a payment to our account \(account) without ДатаПоступило (not credited yet); skipped"))
-                    continue
-                }
-                reading.incomingCount += 1
-                let raw = rawText(of: document, in: statement)
-                switch payment(document, account: account, raw: raw) {
-                case .success(let payment):
-                    if let earlier = seen[payment.id] {
-                        reading.diagnostics.append(Diagnostic(
-                            severity: .warning, kind: "duplicate-record", source: source, record: record,
-                            message: "the same payment as the document at line \(earlier) (id \(payment.id)); read once"))
-                        continue
-                    }
-                    seen[payment.id] = document.startLine
-                    reading.payments.append(payment)
-                case .failure(let problems):
-                    let key = "\(source):\(account):\(fingerprint(raw))"
-                    reading.quarantined.append(quarantine(problems.problems, source: source,
-                                                          record: "line \(problems.line), document №\(number ?? "?")",
-                                                          key: key, raw: raw))
-                }
-            }
-        }
-        return reading
+    private static func notAStatement() -> SourceError {
+        SourceError(source: source, line: 1, reason: "not a 1CClientBankExchange file (the first line must be '1CClientBankExchange')")
     }
 
     struct DocumentProblems: Error {
@@ -305,7 +434,7 @@ public enum ClientBankExchange {
         var line: Int
     }
 
-    private static func payment(_ document: ClientBankSection, account: String, raw: String) -> Result<Payment, DocumentProblems> {
+    static func payment(_ document: ClientBankSection, account: String, raw: String) -> Result<Payment, DocumentProblems> {
         var problems: [ContractProblem] = []
         var firstLine: Int?
         func problem(_ key: String, _ reason: String) {
@@ -361,10 +490,25 @@ public enum ClientBankExchange {
         return text
     }
 
-    static func rawText(of section: ClientBankSection, in statement: ClientBankStatement) -> String {
-        let lower = max(section.startLine - 1, 0)
-        let upper = min(section.endLine, statement.lines.count)
-        return statement.lines[lower..<upper].joined(separator: "\n")
+    /// A record's lines as one text, each line break (CR LF, LF or CR) written as LF: the lines
+    /// joined with "\n".
+    static func rawText(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count) { text in
+            var written = 0
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x0D {
+                    text[written] = 0x0A
+                    if index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
+                } else {
+                    text[written] = byte
+                }
+                written += 1
+                index += 1
+            }
+            return written
+        }
     }
 
     /// What ends a line of a statement: CR LF, LF or CR (a Swift `Character` holds CR LF as one).
@@ -379,18 +523,10 @@ public enum ClientBankExchange {
         var text = text
         return text.withUTF8 { bytes in
             var lines: [String] = []
-            var start = 0
-            var index = 0
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == 0x0A || byte == 0x0D {
-                    lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
-                    if byte == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
-                    start = index + 1
-                }
-                index += 1
+            var cursor = LineCursor(bytes)
+            while let range = cursor.next() {
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
             }
-            lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]), as: UTF8.self))
             return lines
         }
     }
@@ -452,7 +588,7 @@ public enum ClientBankExchange {
     }
 
     /// Decodes the file, checking the bytes against the `Кодировка` line.
-    private static func decode(_ bytes: [UInt8], diagnostics: inout [Diagnostic]) throws(SourceError)
+    static func decode(_ bytes: ArraySlice<UInt8>, diagnostics: inout [Diagnostic]) throws(SourceError)
         -> (text: String, encoding: StatementEncoding, declared: String?) {
         func declaredEncoding(in text: String) -> (value: String, line: Int)? {
             // The header's lines one at a time (the same lines `splitLines` gives): the declaration
@@ -502,6 +638,50 @@ public enum ClientBankExchange {
             }
         }
         throw SourceError(source: source, reason: "no readable Кодировка line: the file is neither UTF-8, cp1251 nor cp866, or is not a 1CClientBankExchange file")
+    }
+}
+
+/// What `ClientBankExchange.scan` hands over as it reads a statement.
+protocol ClientBankScanSink {
+    /// Every line of the file in order (without its line break).
+    mutating func line(_ text: String)
+    /// A field outside any section.
+    mutating func headerField(_ field: ClientBankField)
+    /// A section just closed, with the bytes of its lines (line breaks as written), valid only
+    /// during the call.
+    mutating func closedSection(_ section: ClientBankSection, isDocument: Bool, bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension ClientBankScanSink {
+    mutating func line(_ text: String) {}
+}
+
+/// The lines of UTF-8 text, split where CR LF, LF or CR: the byte range of each line without its
+/// break, the piece after the last break (possibly empty) last.
+struct LineCursor {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var position = 0
+    /// Whether the last piece has been given.
+    private(set) var isFinished = false
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func next() -> Range<Int>? {
+        guard !isFinished else { return nil }
+        let count = bytes.count
+        var index = position
+        while index < count {
+            let byte = bytes[index]
+            if byte == 0x0A || byte == 0x0D {
+                let line = position..<index
+                if byte == 0x0D, index + 1 < count, bytes[index + 1] == 0x0A { index += 1 }
+                position = index + 1
+                return line
+            }
+            index += 1
+        }
+        isFinished = true
+        return position..<count
     }
 }
 
