@@ -19,8 +19,12 @@ struct DayOutputs {
 
     var configuration: Configuration { loaded.configuration }
 
-    /// - Parameter returning: the day's orders that have returns (the report lists the returns).
-    func write(ingested: IngestResult, returning: [Order], facts: DayFacts, sources: [RunResult.SourceEntry], ledger: Ledger,
+    /// - Parameters:
+    ///   - ingested: the sources' quarantined records, diagnostics and outcomes (its payments are not used).
+    ///   - payments: the ids of the day's payments, as the sources gave them.
+    ///   - returning: the day's orders that have returns (the report lists the returns).
+    func write(ingested: IngestResult, payments dayPayments: [PaymentID], returning: [Order], facts: DayFacts,
+               sources: [RunResult.SourceEntry], ledger: Ledger,
                started: Date) throws -> (RunResult, URL?) {
         // What the rest of the outputs read back (payments, balances, names, returns) is read on
         // another core while the documents are placed; the documents need it only for a buyer's name
@@ -29,7 +33,7 @@ struct DayOutputs {
         let snapshotRead = Background {
             Result {
                 try ledger.read { reader in
-                    try LedgerSnapshot(reader: reader, day: businessDay, facts: facts, ingested: ingested, returning: returning)
+                    try LedgerSnapshot(reader: reader, day: businessDay, facts: facts, payments: dayPayments, returning: returning)
                 }
             }
         }
@@ -426,9 +430,9 @@ struct LedgerSnapshot: Sendable {
     var quarantined: [QuarantinedRecord]
     var returns: [ReturnRow]
 
-    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, ingested: IngestResult, returning: [Order]) throws {
+    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, payments dayPayments: [PaymentID], returning: [Order]) throws {
         var seen = Set<PaymentID>()
-        let ids = (ingested.payments.map(\.id) + facts.touchedPayments).filter { seen.insert($0).inserted }
+        let ids = (dayPayments + facts.touchedPayments).filter { seen.insert($0).inserted }
         // Read in batches (a day's tens of thousands of payments, two queries each one by one).
         // (Without their records as the sources gave them: the outputs list payments, never those.)
         let stored = try reader.paymentsReadDirectly(ids: ids, includingRecords: false)

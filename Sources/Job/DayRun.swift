@@ -122,6 +122,7 @@ public struct DayRunner: Sendable {
         let facts: DayFacts
         // The outputs need an order's content only for its returns (the report's register).
         let returning: [Order]
+        var dayPayments: [PaymentID] = []
         do {
             let renderer = try DocumentRenderer(
                 configuration: try documentsConfiguration(), schemas: environment.schemasDirectory,
@@ -138,6 +139,9 @@ public struct DayRunner: Sendable {
             }
             endStage("ledger")
             returning = try spill.orders(at: facts.returning)
+            // The outputs read the day's payments back from the ledger: only their ids are kept.
+            dayPayments = ingested.payments.map(\.id)
+            ingested.payments = []
             ledger.releaseMemory()
             FreedMemory.release()
         } catch {
@@ -151,12 +155,13 @@ public struct DayRunner: Sendable {
         defer { _ = checkpoint.wait() }
         do {
             let outputs = DayOutputs(day: day, folder: dayFolder, loaded: loaded, environment: environment)
-            let (result, report) = try outputs.write(ingested: ingested, returning: returning, facts: facts, sources: sourceEntries,
+            let (result, report) = try outputs.write(ingested: ingested, payments: dayPayments, returning: returning, facts: facts,
+                                                     sources: sourceEntries,
                                                      ledger: ledger, started: started)
             endStage("outputs")
             let status: ExitStatus = result.status == .ok ? .success : .exceptions
             let counts = [
-                "orders": orderCount, "payments": ingested.payments.count,
+                "orders": orderCount, "payments": dayPayments.count,
                 "quarantined": ingested.quarantined.count, "documents": result.documents.count,
                 "held": result.held.count, "exceptions": result.exceptions.count,
             ]
