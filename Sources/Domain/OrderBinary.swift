@@ -369,103 +369,46 @@ extension BinaryReader {
     }
 }
 
-// MARK: - Enum tags (fixed: never renumber a case, add new ones at the end)
+// MARK: - Enum tags (fixed: never reorder a list, add new cases at its end)
 
-extension OrderStatus {
+/// An enum written as one byte: its place in `binaryCases`, a list fixed once and for all (a case's
+/// tag never changes; new cases go at the end).
+private protocol BinaryTagged: Equatable {
+    static var binaryCases: [Self] { get }
+}
+
+extension BinaryTagged {
     fileprivate var binaryTag: UInt8 {
-        switch self {
-        case .shipped: 0
-        case .delivered: 1
-        case .cancelled: 2
+        guard let index = Self.binaryCases.firstIndex(of: self) else {
+            preconditionFailure("\(self) is missing from \(Self.self).binaryCases")
         }
+        return UInt8(index)
     }
 
     fileprivate init?(binaryTag: UInt8) {
-        switch binaryTag {
-        case 0: self = .shipped
-        case 1: self = .delivered
-        case 2: self = .cancelled
-        default: return nil
-        }
+        guard Int(binaryTag) < Self.binaryCases.count else { return nil }
+        self = Self.binaryCases[Int(binaryTag)]
     }
 }
 
-extension Terms.Payment {
-    fileprivate var binaryTag: UInt8 {
-        switch self {
-        case .prepaid: 0
-        case .postpaid: 1
-        }
-    }
-
-    fileprivate init?(binaryTag: UInt8) {
-        switch binaryTag {
-        case 0: self = .prepaid
-        case 1: self = .postpaid
-        default: return nil
-        }
-    }
+extension OrderStatus: BinaryTagged {
+    fileprivate static let binaryCases: [OrderStatus] = [.shipped, .delivered, .cancelled]
 }
 
-extension Party.Kind {
-    fileprivate var binaryTag: UInt8 {
-        switch self {
-        case .legal: 0
-        case .soleTrader: 1
-        }
-    }
-
-    fileprivate init?(binaryTag: UInt8) {
-        switch binaryTag {
-        case 0: self = .legal
-        case 1: self = .soleTrader
-        default: return nil
-        }
-    }
+extension Terms.Payment: BinaryTagged {
+    fileprivate static let binaryCases: [Terms.Payment] = [.prepaid, .postpaid]
 }
 
-extension Return.Stage {
-    fileprivate var binaryTag: UInt8 {
-        switch self {
-        case .beforeDeparture: 0
-        case .afterDelivery: 1
-        }
-    }
-
-    fileprivate init?(binaryTag: UInt8) {
-        switch binaryTag {
-        case 0: self = .beforeDeparture
-        case 1: self = .afterDelivery
-        default: return nil
-        }
-    }
+extension Party.Kind: BinaryTagged {
+    fileprivate static let binaryCases: [Party.Kind] = [.legal, .soleTrader]
 }
 
-extension VATRate {
-    fileprivate var binaryTag: UInt8 {
-        switch self {
-        case .standard22: 0
-        case .standard20: 1
-        case .reduced10: 2
-        case .zero: 3
-        case .exempt: 4
-        case .calculated22: 5
-        case .calculated20: 6
-        case .calculated10: 7
-        }
-    }
+extension Return.Stage: BinaryTagged {
+    fileprivate static let binaryCases: [Return.Stage] = [.beforeDeparture, .afterDelivery]
+}
 
-    fileprivate init?(binaryTag: UInt8) {
-        switch binaryTag {
-        case 0: self = .standard22
-        case 1: self = .standard20
-        case 2: self = .reduced10
-        case 3: self = .zero
-        case 4: self = .exempt
-        case 5: self = .calculated22
-        case 6: self = .calculated20
-        case 7: self = .calculated10
-        default: return nil
-        }
-    }
+extension VATRate: BinaryTagged {
+    fileprivate static let binaryCases: [VATRate] = [
+        .standard22, .standard20, .reduced10, .zero, .exempt, .calculated22, .calculated20, .calculated10,
+    ]
 }

@@ -60,10 +60,12 @@ private let awkwardStrings: [String] = [
     "emoji 🧀🥛👩‍👩‍👧", "e\u{301} combining", "\u{FEFF}bom", "tab\tand\nnewline\r", "\\\"/\\u0000", "22/122",
 ]
 
-private let inn10 = try! INN(Requisites.innWithCheckDigits("770708389"))
-private let inn12 = try! INN(Requisites.innWithCheckDigits("7707083893"))
+// (Shared with the binary form's tests.)
+let inn10 = try! INN(Requisites.innWithCheckDigits("770708389"))
+let inn12 = try! INN(Requisites.innWithCheckDigits("7707083893"))
 
-private func address(full: Bool, text: String = "г. Москва, ул. Тверская, д. 1") -> Address {
+/// An address with every part (`full`) or only the required ones.
+func address(full: Bool, text: String = "г. Москва, ул. Тверская, д. 1") -> Address {
     full
         ? Address(regionCode: "77", region: "Москва", postalCode: "125009", city: "Москва", street: "ул. Тверская",
                   house: "1/2", flat: "кв. \"5\"", text: text)

@@ -7,8 +7,6 @@ import TestSupport
 // timestamp offsets), several orders in one buffer, and malformed bytes refused with an
 // OrderBinaryError instead of a trap.
 
-private let inn10 = try! INN(Requisites.innWithCheckDigits("770708389"))
-private let inn12 = try! INN(Requisites.innWithCheckDigits("7707083893"))
 private let longText = String(repeating: "Ж🧀a\u{0}", count: 10_000) // 80 000 bytes of UTF-8
 private let moment = Timestamp(epochSeconds: 1_795_000_000, offsetSeconds: 10_800)
 
@@ -61,13 +59,6 @@ private func offset(of needle: String, in haystack: [UInt8]) -> Int? {
 }
 
 // MARK: - Hand-made orders
-
-private func address(full: Bool, text: String = "г. Москва, ул. Тверская, д. 1") -> Address {
-    full
-        ? Address(regionCode: "77", region: "Москва", postalCode: "125009", city: "Москва", street: "ул. Тверская",
-                  house: "1/2", flat: "кв. \"5\"", text: text)
-        : Address(regionCode: "50", region: "Московская область", text: text)
-}
 
 private func party(full: Bool) -> Party {
     full
