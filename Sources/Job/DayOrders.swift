@@ -49,9 +49,6 @@ struct DayOrders: Sendable {
         }
     }
 
-    /// Whether every order is indexed.
-    var isIndexed: Bool { ids.count == count }
-
     /// Whether the day has an order of this id.
     func contains(_ id: OrderID) -> Bool { positions[id] != nil }
 

@@ -120,8 +120,6 @@ public struct DayRunner: Sendable {
         }
 
         let facts: DayFacts
-        // The outputs need an order's content only for its returns (the report's register).
-        let returning: [Order]
         var dayPayments: [PaymentID] = []
         do {
             let renderer = try DocumentRenderer(
@@ -138,7 +136,6 @@ public struct DayRunner: Sendable {
                 stageSeconds["ledger.commit"] = elapsed.inSeconds
             }
             endStage("ledger")
-            returning = try spill.orders(at: facts.returning)
             // The outputs read the day's payments back from the ledger: only their ids are kept.
             dayPayments = ingested.payments.map(\.id)
             ingested.payments = []
@@ -154,6 +151,8 @@ public struct DayRunner: Sendable {
         let checkpoint = Background { Result { try ledger.checkpoint(waitingForReaders: false) } }
         defer { _ = checkpoint.wait() }
         do {
+            // The outputs need an order's content only for its returns (the report's register).
+            let returning = try spill.orders(at: facts.returning)
             let outputs = DayOutputs(day: day, folder: dayFolder, loaded: loaded, environment: environment)
             let (result, report) = try outputs.write(ingested: ingested, payments: dayPayments, returning: returning, facts: facts,
                                                      sources: sourceEntries,

@@ -110,9 +110,9 @@ struct OrderSpillTests {
         orders.append(orders[10]) // an id twice: the first is the day's
         let spill = OrdersInMemory(orders)
         var index = DayOrders(spill: spill)
-        #expect(!index.isIndexed)
+        #expect(index.ids.isEmpty && index.count == orders.count)
         for range in index.blocks(of: 128) { index.index(try spill.orders(in: range), from: range.lowerBound) }
-        #expect(index.isIndexed)
+        #expect(index.ids == orders.map(\.id))
         #expect(index.blocks(of: 128).map(\.count) == [128, 128, 45])
         #expect(index.position(of: orders[10].id) == 10)
         #expect(index.contains(orders[299].id))
