@@ -32,7 +32,8 @@ struct StoredDocumentDetails: Codable, Equatable {
 /// What one day's write decided, for the day's outputs (reports, run.json).
 struct DayFacts: Sendable {
     var customerChanges: [CustomerChange] = []
-    var matching: MatchingResult?
+    /// What the matcher could not decide alone (the rest of its result is in the ledger).
+    var matchingExceptions: [ReconcileException] = []
     var payouts: PayoutReport?
     /// Payments this run looked at (the day's, and earlier ones still open).
     var touchedPayments: [PaymentID] = []

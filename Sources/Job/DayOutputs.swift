@@ -172,7 +172,7 @@ struct DayOutputs {
         // 4. Exceptions for the accountant.
         var exceptions: [RunResult.ExceptionEntry] = []
         var exceptionRows: [ExceptionRow] = []
-        let matchingExceptions = (facts.matching?.exceptions ?? []) + (facts.payouts?.exceptions ?? [])
+        let matchingExceptions = facts.matchingExceptions + (facts.payouts?.exceptions ?? [])
         // The amount at stake in a payment's exception is the payment (a payout's, the difference).
         var paymentsByID: [PaymentID: (Payment, [Allocation])] = [:]
         for entry in snapshot.payments where paymentsByID[entry.0.id] == nil { paymentsByID[entry.0.id] = entry }

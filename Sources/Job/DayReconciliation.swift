@@ -105,7 +105,7 @@ extension DayComputation {
     func finishReconciliation(_ tx: LedgerTransaction, _ started: StartedReconciliation,
                               facts: inout DayFacts) throws {
         let result = started.matching.wait()
-        facts.matching = result
+        facts.matchingExceptions = result.exceptions
         let (ingestedIDs, rematch, credit) = (started.ingestedIDs, started.rematch, started.credit)
 
         var byPayment: [PaymentID: [Allocation]] = [:]
