@@ -728,7 +728,7 @@ struct FeedCombiner {
     private var seen: [OrderID: (order: Order, page: Int)] = [:]
     private var shipmentOwner: [ShipmentID: OrderID] = [:]
     /// Where the admitted orders are (a combiner with a spill).
-    private var spilled: SpilledOrders?
+    private var spilled: AdmittedOrders?
     /// Shares the repeated parts of the day's orders (used by the page reader as it reads).
     var interner = OrderInterner()
 
@@ -742,7 +742,7 @@ struct FeedCombiner {
 
     /// A combiner that hands the orders it admits to `spill`, after the `spill.count` orders it holds.
     init(spillingTo spill: any OrderSpill) {
-        spilled = SpilledOrders(spill: spill, saved: spill.count)
+        spilled = AdmittedOrders(spill: spill, saved: spill.count)
     }
 
     /// A combiner without a spill that has seen the orders of `pages`, in order.
@@ -820,7 +820,7 @@ struct FeedCombiner {
 
 /// The admitted orders of a `FeedCombiner` with a spill: where each id's first copy is, and the
 /// orders admitted since the last save (appended to the spill a block at a time).
-private struct SpilledOrders {
+private struct AdmittedOrders {
     let spill: any OrderSpill
     /// How many orders the spill held after the last save: positions below are in it.
     private(set) var saved: Int

@@ -26,8 +26,7 @@ public enum MallocArenas {
     /// glibc malloc tunable (theirs wins). Returns the cap set, or `nil` when left alone.
     @discardableResult
     public static func limit(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
-        if environment["MALLOC_ARENA_MAX"] != nil { return nil }
-        if let tunables = environment["GLIBC_TUNABLES"], tunables.contains("glibc.malloc.arena_max") { return nil }
+        if operatorSets("MALLOC_ARENA_MAX", tunable: "glibc.malloc.arena_max", in: environment) { return nil }
         let arenas = standard()
         return sverka_limit_arenas(Int32(arenas)) == 1 ? arenas : nil
     }
@@ -48,9 +47,13 @@ public enum MallocMappedBlocks {
     /// glibc tunable (theirs wins). Returns the threshold set, or `nil` when left alone.
     @discardableResult
     public static func fix(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
-        if environment["MALLOC_MMAP_THRESHOLD_"] != nil { return nil }
-        if let tunables = environment["GLIBC_TUNABLES"], tunables.contains("glibc.malloc.mmap_threshold") { return nil }
+        if operatorSets("MALLOC_MMAP_THRESHOLD_", tunable: "glibc.malloc.mmap_threshold", in: environment) { return nil }
         return sverka_set_mmap_threshold(Int32(threshold)) == 1 ? threshold : nil
     }
+}
 
+/// Whether the operator set a malloc setting: its environment variable, or its glibc tunable.
+private func operatorSets(_ variable: String, tunable: String, in environment: [String: String]) -> Bool {
+    if environment[variable] != nil { return true }
+    return environment["GLIBC_TUNABLES"]?.contains(tunable) ?? false
 }
