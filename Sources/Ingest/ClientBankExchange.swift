@@ -516,21 +516,6 @@ public enum ClientBankExchange {
         character == "\r\n" || character == "\n" || character == "\r"
     }
 
-    /// Lines split where `isLineBreak`: CR LF, LF or CR, found in the UTF-8 bytes (the same lines
-    /// as splitting the characters — a Swift `Character` holds CR or LF only alone or as CR LF —
-    /// without breaking a million-line text into graphemes).
-    static func splitLines(_ text: String) -> [String] {
-        var text = text
-        return text.withUTF8 { bytes in
-            var lines: [String] = []
-            var cursor = LineCursor(bytes)
-            while let range = cursor.next() {
-                lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
-            }
-            return lines
-        }
-    }
-
     /// A `key=value` line cut at its first `=` character (`nil` value: no `=`).
     static func splitField(_ line: String) -> (key: String, value: String?) {
         // The first "=" byte is the first "=" character unless it is part of a longer character

@@ -18,6 +18,19 @@ struct StatementTextTests {
         (0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random) ?? "" }.joined()
     }
 
+    /// The lines `LineCursor` finds in the text's UTF-8 bytes (what the statement's reader reads by).
+    static func linesByCursor(_ text: String) -> [String] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var lines: [String] = []
+            var cursor = LineCursor(bytes)
+            while let range = cursor.next() {
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
+            }
+            return lines
+        }
+    }
+
     // The character-level definitions.
     static func linesByCharacters(_ text: String) -> [String] {
         text.split(omittingEmptySubsequences: false, whereSeparator: ClientBankExchange.isLineBreak).map(String.init)
@@ -40,7 +53,7 @@ struct StatementTextTests {
         for _ in 0..<20_000 {
             let text = Self.randomText(&random)
             let other = Self.randomText(&random)
-            let lines = ClientBankExchange.splitLines(text)
+            let lines = Self.linesByCursor(text)
             #expect(lines == Self.linesByCharacters(text), "\(Array(text.unicodeScalars))")
             let field = ClientBankExchange.splitField(text)
             let expected = Self.fieldByCharacters(text)
