@@ -78,6 +78,20 @@ struct DayBatching: Sendable {
     static let standard = DayBatching(upsertBlock: 1_024, renderWindow: 1_024)
 }
 
+/// The day's payments as the sources gave them (without their records), held while the day's write
+/// needs them whole (the matcher, the payments' rows) and let go before its documents.
+final class HeldPayments: Sendable {
+    private let held: Mutex<[Payment]>
+
+    init(_ payments: [Payment]) { held = Mutex(payments) }
+
+    /// The payments, in the sources' order; empty once released.
+    var payments: [Payment] { held.withLock { $0 } }
+
+    /// Lets the payments go.
+    func release() { held.withLock { $0 = [] } }
+}
+
 /// One business day's changes to the ledger, computed and written in ONE transaction:
 /// orders, payments and quarantine; allocations; documents (numbered, rendered, validated);
 /// balance movements. A failure anywhere rolls the whole day back.
@@ -85,12 +99,14 @@ struct DayComputation {
     let day: CivilDate
     let runID: Int64
     let loaded: LoadedConfiguration
-    /// The payments, quarantined records and diagnostics the sources gave (its `orders` are empty:
-    /// the day's orders are in `spill`).
+    /// The quarantined records and diagnostics the sources gave (its `orders` and `payments` are
+    /// empty: the day's orders are in `spill`, its payments in `dayPayments`).
     let ingested: IngestResult
+    /// The day's payments as the sources gave them, let go once they are reconciled.
+    let dayPayments: HeldPayments
     /// The day's valid orders, in the feed's order, read back a block at a time.
     let spill: any OrderSpill
-    /// The records of `ingested.payments` as their sources gave them, by position (the payments
+    /// The records of `dayPayments` as their sources gave them, by position (the payments
     /// themselves carry none: the ledger alone keeps them).
     let paymentRecords: SpilledTexts
     let renderer: DocumentRenderer
@@ -144,12 +160,16 @@ struct DayComputation {
         endStep("orders")
         // 2. Payments to bills. What the matcher needs does not depend on the day's payment and
         // quarantine rows: it is read first, and the matcher runs on another core while they are written.
-        let reconciliation = try startReconciliation(tx, orders: dayOrders)
-        endStep("reconcile")
-        try upsertPayments(tx)
-        for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
-        endStep("payments")
-        try finishReconciliation(tx, reconciliation, facts: &facts)
+        do {
+            let reconciliation = try startReconciliation(tx, orders: dayOrders)
+            endStep("reconcile")
+            try upsertPayments(tx)
+            for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
+            endStep("payments")
+            try finishReconciliation(tx, reconciliation, facts: &facts)
+        }
+        // The payments are in the ledger and reconciled: the rest of the day reads them from there.
+        dayPayments.release()
         endStep("reconcile")
 
         // 3. Documents. The payments' balance movements (step 4) read nothing the documents write:
@@ -172,7 +192,7 @@ struct DayComputation {
 
     /// Writes the day's payments, a block at a time, each with its record as its source gave it.
     private func upsertPayments(_ tx: LedgerTransaction) throws {
-        let payments = ingested.payments
+        let payments = dayPayments.payments
         for start in stride(from: 0, to: payments.count, by: Self.readBlock) {
             let range = start..<min(payments.count, start + Self.readBlock)
             var block = Array(payments[range])

@@ -30,10 +30,14 @@ struct DayOutputs {
         // another core while the documents are placed; the documents need it only for a buyer's name
         // their details lack, and it is in hand before anything is placed.
         let businessDay = day
+        let providerINN = configuration.sources.invoicebox?.providerINN
         let snapshotRead = Background {
             Result {
                 try ledger.read { reader in
-                    try LedgerSnapshot(reader: reader, day: businessDay, facts: facts, payments: dayPayments, returning: returning)
+                    let snapshot = try LedgerSnapshot(reader: reader, day: businessDay, facts: facts, payments: dayPayments,
+                                                      providerINN: providerINN, returning: returning)
+                    try reader.releaseMemory() // (the pages of every touched customer's balance)
+                    return snapshot
                 }
             }
         }
@@ -143,39 +147,16 @@ struct DayOutputs {
             RunResult.HeldEntry(orderID: $0.orderID, shipmentID: $0.shipmentID, reason: $0.holdReason ?? "held")
         }
 
-        // 3. Payments.
-        var paymentEntries: [RunResult.PaymentEntry] = []
-        var paymentRows: [PaymentRow] = []
-        for (payment, allocations) in snapshot.payments {
-            let allocated = allocations.map(\.amount).sum()
-            let unallocated = payment.amount - allocated
-            let payout = snapshot.isPayout(payment, configuration: configuration)
-            let state: RunResult.PaymentEntry.State = payout ? .payout
-                : unallocated.isZero ? .allocated : allocated.isPositive ? .partial : .unallocated
-            paymentEntries.append(RunResult.PaymentEntry(
-                id: payment.id, source: payment.source.rawValue, receivedOn: payment.receivedOn, amount: payment.amount,
-                payerINN: payment.payerINN,
-                allocations: allocations.map {
-                    .init(orderID: $0.orderID, billNumber: $0.billNumber, amount: $0.amount, method: $0.method)
-                },
-                unallocated: payout ? .zero : unallocated, status: state))
-            let known = payment.payerINN.map { snapshot.knownCustomers.contains($0) } ?? false
-            let rowStatus: PaymentStatus = payout ? .payout
-                : unallocated.isZero ? .allocated
-                : known ? .credit : allocated.isPositive ? .partial : .unmatched
-            paymentRows.append(PaymentRow(
-                id: payment.id, source: payment.source, receivedOn: payment.receivedOn, documentNumber: payment.documentNumber,
-                payerName: payment.payerName, payerINN: payment.payerINN, amount: payment.amount, purpose: payment.purpose,
-                allocations: allocations, unallocated: payout ? .zero : unallocated, status: rowStatus))
-        }
+        // 3. Payments: read from the ledger a block at a time with the snapshot (`LedgerSnapshot`).
+        let paymentEntries = snapshot.paymentEntries
+        let paymentRows = snapshot.paymentRows
 
         // 4. Exceptions for the accountant.
         var exceptions: [RunResult.ExceptionEntry] = []
         var exceptionRows: [ExceptionRow] = []
         let matchingExceptions = facts.matchingExceptions + (facts.payouts?.exceptions ?? [])
         // The amount at stake in a payment's exception is the payment (a payout's, the difference).
-        var paymentsByID: [PaymentID: (Payment, [Allocation])] = [:]
-        for entry in snapshot.payments where paymentsByID[entry.0.id] == nil { paymentsByID[entry.0.id] = entry }
+        let paymentsByID = snapshot.exceptionPayments
         for exception in matchingExceptions where exception.kind != .partialPayment && exception.kind != .overpayment {
             let ref = exception.paymentID?.rawValue ?? exception.billNumbers.map(\.rawValue).joined(separator: ", ")
             exceptions.append(RunResult.ExceptionEntry(kind: exception.kind.rawValue, ref: ref, message: exception.message))
@@ -423,27 +404,53 @@ final class StreamSink: ReportSink {
 
 /// What the outputs read back from the ledger after the day's write.
 struct LedgerSnapshot: Sendable {
-    var payments: [(Payment, [Allocation])]
+    /// run.json's payments (the day's and those this run looked at), in the order of receipt.
+    var paymentEntries: [RunResult.PaymentEntry]
+    /// The report's payment rows, in the same order.
+    var paymentRows: [PaymentRow]
+    /// The payments an exception of the matcher or of the payout check names, with their allocations.
+    var exceptionPayments: [PaymentID: (Payment, [Allocation])]
     var balances: [String: Money]
     var names: [String: String]
     var knownCustomers: Set<String>
     var quarantined: [QuarantinedRecord]
     var returns: [ReturnRow]
 
-    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, payments dayPayments: [PaymentID], returning: [Order]) throws {
+    /// How many payments are read from the ledger at once (the day's are never all in memory whole).
+    static let paymentBlock = 1_024
+
+    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, payments dayPayments: [PaymentID], providerINN: String?,
+         returning: [Order]) throws {
+        knownCustomers = try reader.customerINNs()
+        // The payments in the order of receipt: their dates first, then each block read whole
+        // (without their records as the sources gave them: the outputs list payments, never those).
         var seen = Set<PaymentID>()
         let ids = (dayPayments + facts.touchedPayments).filter { seen.insert($0).inserted }
-        // Read in batches (a day's tens of thousands of payments, two queries each one by one).
-        // (Without their records as the sources gave them: the outputs list payments, never those.)
-        let stored = try reader.paymentsReadDirectly(ids: ids, includingRecords: false)
-        let allocations = try reader.allocations(payments: ids)
-        var payments: [(Payment, [Allocation])] = []
-        for id in ids {
-            guard let payment = stored[id] else { continue }
-            payments.append((payment, (allocations[id] ?? []).map(\.allocation)))
+        seen = []
+        let dates = try reader.paymentDates(ids: ids)
+        let ordered = ids.compactMap { id in dates[id].map { (receivedOn: $0, id: id) } }
+            .sorted { ($0.receivedOn, $0.id) < ($1.receivedOn, $1.id) }.map(\.id)
+        let named = Set((facts.matchingExceptions + (facts.payouts?.exceptions ?? [])).compactMap(\.paymentID))
+        var entries: [RunResult.PaymentEntry] = []
+        entries.reserveCapacity(ordered.count)
+        var rows: [PaymentRow] = []
+        var exceptionPayments: [PaymentID: (Payment, [Allocation])] = [:]
+        for start in stride(from: 0, to: ordered.count, by: Self.paymentBlock) {
+            let block = Array(ordered[start..<min(ordered.count, start + Self.paymentBlock)])
+            let stored = try reader.paymentsReadDirectly(ids: block, includingRecords: false)
+            let allocated = try reader.allocations(payments: block)
+            for id in block {
+                guard let payment = stored[id] else { continue }
+                let allocations = (allocated[id] ?? []).map(\.allocation)
+                let (entry, row) = Self.listed(payment, allocations, providerINN: providerINN, known: knownCustomers)
+                entries.append(entry)
+                rows.append(row)
+                if named.contains(id) { exceptionPayments[id] = (payment, allocations) }
+            }
         }
-        self.payments = payments.sorted { ($0.0.receivedOn, $0.0.id) < ($1.0.receivedOn, $1.0.id) }
-        knownCustomers = try reader.customerINNs()
+        paymentEntries = entries
+        paymentRows = rows
+        self.exceptionPayments = exceptionPayments
         var names = facts.customerNames
         var balances: [String: Money] = [:]
         for inn in facts.customersTouched {
@@ -470,11 +477,34 @@ struct LedgerSnapshot: Sendable {
         self.returns = returns
     }
 
-    func name(of inn: String) -> String { names[inn] ?? inn }
-
-    func isPayout(_ payment: Payment, configuration: Configuration) -> Bool {
-        payment.isPayout(providerINN: configuration.sources.invoicebox?.providerINN)
+    /// A payment as run.json and the report list it: its allocations, what is left and its state
+    /// (a payout is checked, never allocated; what a known customer leaves over is its credit).
+    static func listed(_ payment: Payment, _ allocations: [Allocation], providerINN: String?,
+                       known: Set<String>) -> (RunResult.PaymentEntry, PaymentRow) {
+        let allocated = allocations.map(\.amount).sum()
+        let unallocated = payment.amount - allocated
+        let payout = payment.isPayout(providerINN: providerINN)
+        let state: RunResult.PaymentEntry.State = payout ? .payout
+            : unallocated.isZero ? .allocated : allocated.isPositive ? .partial : .unallocated
+        let entry = RunResult.PaymentEntry(
+            id: payment.id, source: payment.source.rawValue, receivedOn: payment.receivedOn, amount: payment.amount,
+            payerINN: payment.payerINN,
+            allocations: allocations.map {
+                .init(orderID: $0.orderID, billNumber: $0.billNumber, amount: $0.amount, method: $0.method)
+            },
+            unallocated: payout ? .zero : unallocated, status: state)
+        let isKnown = payment.payerINN.map { known.contains($0) } ?? false
+        let rowStatus: PaymentStatus = payout ? .payout
+            : unallocated.isZero ? .allocated
+            : isKnown ? .credit : allocated.isPositive ? .partial : .unmatched
+        let row = PaymentRow(
+            id: payment.id, source: payment.source, receivedOn: payment.receivedOn, documentNumber: payment.documentNumber,
+            payerName: payment.payerName, payerINN: payment.payerINN, amount: payment.amount, purpose: payment.purpose,
+            allocations: allocations, unallocated: payout ? .zero : unallocated, status: rowStatus)
+        return (entry, row)
     }
+
+    func name(of inn: String) -> String { names[inn] ?? inn }
 }
 
 /// How the outputs place the day's files (`AtomicFile.Staging`): this many writer threads (the

@@ -22,13 +22,13 @@ extension DayComputation {
     /// Reads what the matcher needs and starts it on another thread.
     ///
     /// Nothing read here depends on the day's payment or quarantine rows (the day's payments are the
-    /// matcher's from `ingested`, and earlier payments are read without them), so the caller writes
+    /// matcher's from `dayPayments`, and earlier payments are read without them), so the caller writes
     /// those rows while the matcher runs, and ``finishReconciliation(_:_:facts:)`` writes its decisions.
     func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: DayOrders) throws -> StartedReconciliation {
         // The bill numbers the day's purposes quote, found on another core while the ledger is read.
-        let dayPayments = ingested.payments
+        let dayPayments = self.dayPayments.payments
         let quoting = Background { PurposeQuotes(dayPayments) }
-        let ingestedIDs = Set(ingested.payments.map(\.id))
+        let ingestedIDs = Set(dayPayments.map(\.id))
         // Re-matched from scratch: the day's payments, and earlier ones that have nothing
         // allocated or whose automatic allocations were all made by this business day.
         var rematch: [Payment] = []
@@ -40,8 +40,8 @@ extension DayComputation {
             credit.append(OpenPayment(payment, existingAllocations: records.map(\.allocation)))
             existingAutomatic[payment.id] = records.filter { !$0.pinned }.map(\.allocation)
         }
-        let ingestedAllocations = try tx.allocations(payments: ingested.payments.map(\.id))
-        for payment in ingested.payments {
+        let ingestedAllocations = try tx.allocations(payments: dayPayments.map(\.id))
+        for payment in dayPayments {
             let records = ingestedAllocations[payment.id] ?? []
             // A rerun of an earlier day keeps what later days decided for its payments.
             if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
@@ -127,7 +127,7 @@ extension DayComputation {
         // Provider payouts: checked against the provider payments they cover, never allocated.
         if let provider = configuration.sources.invoicebox,
            let commission = CommissionRate(percent: configuration.policies.commissionPercent.description) {
-            let payouts = ingested.payments.filter(isPayout)
+            let payouts = dayPayments.payments.filter(isPayout)
             if !payouts.isEmpty {
                 let from = day.adding(days: -(configuration.policies.settlementLagDays + 31))
                 let providerPayments = try tx.payments(receivedFrom: from, through: day).filter { $0.source == .invoicebox }

@@ -125,7 +125,13 @@ public struct DayRunner: Sendable {
             let renderer = try DocumentRenderer(
                 configuration: try documentsConfiguration(), schemas: environment.schemasDirectory,
                 officialSchemas: configuration.edo.officialSchemas.map { loaded.resolve($0) })
-            let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested, spill: spill,
+            // The payments go to the day's write, which lets them go once they are reconciled; the
+            // outputs read them back from the ledger: only their ids are kept.
+            dayPayments = ingested.payments.map(\.id)
+            let heldPayments = HeldPayments(ingested.payments)
+            ingested.payments = []
+            let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested,
+                                             dayPayments: heldPayments, spill: spill,
                                              paymentRecords: paymentRecords, renderer: renderer,
                                              documentsConfiguration: renderer.configuration, batching: batching)
             facts = try ledger.writeWithoutAutomaticCheckpoint { tx in try computation.perform(tx) }
@@ -136,9 +142,6 @@ public struct DayRunner: Sendable {
                 stageSeconds["ledger.commit"] = elapsed.inSeconds
             }
             endStage("ledger")
-            // The outputs read the day's payments back from the ledger: only their ids are kept.
-            dayPayments = ingested.payments.map(\.id)
-            ingested.payments = []
             ledger.releaseMemory()
             FreedMemory.release()
         } catch {

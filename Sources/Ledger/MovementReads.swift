@@ -91,6 +91,19 @@ extension LedgerReader {
         }
     }
 
+    /// The day each of `ids` was received, for those the ledger holds (to put payments in order
+    /// without reading them whole).
+    public func paymentDates(ids: [PaymentID]) throws -> [PaymentID: CivilDate] {
+        try guarded("read payments", record: "\(ids.count) payments") {
+            var found: [PaymentID: CivilDate] = [:]
+            found.reserveCapacity(ids.count)
+            try forEachRawRow("SELECT id, received_on FROM payments WHERE id IN ({keys})", keys: ids.map(\.rawValue)) { row in
+                found[PaymentID(try row.requiredText(0, "payments.id"))] = try row.date(1, "received_on")
+            }
+            return found
+        }
+    }
+
     /// What each of `payments` paid for: the amount of each of its allocations with the ИНН of the
     /// allocation's order (``customerINN(ofOrder:)``, `nil` when the ledger holds no such order), in the
     /// order they were made. Payments without allocations are absent.

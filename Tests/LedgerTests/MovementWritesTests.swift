@@ -160,6 +160,8 @@ struct MovementWritesTests {
                     payment.raw = ""
                     return payment
                 })
+                // Their dates alone.
+                #expect(try reader.paymentDates(ids: payments) == direct.mapValues(\.receivedOn))
 
                 let shares = try reader.allocatedShares(payments: payments)
                 let allocations = try reader.allocations(payments: payments)
