@@ -170,6 +170,7 @@ struct DayComputation {
         }
         // The payments are in the ledger and reconciled: the rest of the day reads them from there.
         dayPayments.release()
+        FreedMemory.release()
         endStep("reconcile")
 
         // 3. Documents. The payments' balance movements (step 4) read nothing the documents write:
