@@ -19,13 +19,15 @@ enum DayHTML {
     /// The day's HTML; `style` is the text of the bundled `day-style` template (no tags, copied as is).
     static func render(_ view: DayView, style: String) -> [UInt8] {
         var w = ByteBuffer(capacity: estimatedSize(view) + style.utf8.count)
-        write(view, style: style, into: &w, documentRows: { _ in })
+        write(view, style: style, into: &w, registerRows: { _, _ in })
         return w.bytes
     }
 
-    /// Writes the day's HTML into `w`; `documentRows` writes rows of the documents register after
-    /// `view.documents`' (the rows a `DocumentRegister` set aside).
-    static func write(_ view: DayView, style: String, into w: inout ByteBuffer, documentRows: (inout ByteBuffer) -> Void) {
+    /// Writes the day's HTML into `w`; `registerRows(part, &w)` writes the rows a register set aside
+    /// (`.paymentsHTML` after `view.payments`', `.documentsHTML` after `view.documents`'), each asked
+    /// only when its table is shown (the register's count is not zero).
+    static func write(_ view: DayView, style: String, into w: inout ByteBuffer,
+                      registerRows: (RegisterPart, inout ByteBuffer) -> Void) {
         w.raw(#"<!DOCTYPE html>\#n<html lang="ru">\#n<head>\#n<meta charset="utf-8">\#n<meta name="viewport" content="width=device-width, initial-scale=1">\#n<title>"#)
         w.escaped(view.title); w.raw(" — "); w.escaped(view.seller); w.raw("</title>\n")
         w.raw(style)
@@ -83,8 +85,8 @@ enum DayHTML {
         w.raw("\n")
         exceptions(view, &w)
         w.raw("</section>\n\n")
-        payments(view, &w)
-        documents(view, &w, documentRows: documentRows)
+        payments(view, &w, registerRows: registerRows)
+        documents(view, &w, registerRows: registerRows)
         weighed(view, &w)
         returns(view, &w)
         receivables(view, &w)
@@ -188,34 +190,12 @@ enum DayHTML {
         w.raw("</section>\n\n")
     }
 
-    static func payments(_ view: DayView, _ w: inout ByteBuffer) {
+    static func payments(_ view: DayView, _ w: inout ByteBuffer, registerRows: (RegisterPart, inout ByteBuffer) -> Void) {
         register(id: "payments", title: "Реестр платежей", count: view.paymentCount, hasRows: view.hasPayments,
                  empty: "Платежей за день нет.",
                  head: #"<tr><th>Дата</th><th>Источник</th><th>Плательщик</th><th>Назначение</th><th class="num">Сумма</th><th>Куда разнесено и по какому правилу</th><th class="num">Не разнесено</th><th>Статус</th></tr>"#, &w) { w in
-            for row in view.payments {
-                w.raw("      <tr")
-                if row.unmatched { w.raw(#" class="alert""#) }
-                w.raw(">\n        <td>"); w.escaped(row.date)
-                if let number = row.documentNumber { w.raw(#"<div class="small">п/п № "#); w.escaped(number); w.raw("</div>") }
-                w.raw("</td>\n        <td>"); w.escaped(row.source)
-                w.raw(#"<div class="small">"#); w.escaped(row.id)
-                w.raw("</div></td>\n        <td>"); w.escaped(row.payer)
-                if let inn = row.payerINN { w.raw(#"<div class="small">ИНН "#); w.escaped(inn); w.raw("</div>") }
-                w.raw(#"</td>\#n        <td class="wrap small">"#); w.escaped(row.purpose)
-                w.raw(#"</td>\#n        <td class="num">"#); w.escaped(row.amount)
-                w.raw("</td>\n        <td>")
-                if row.allocations.isEmpty { w.raw(#"<span class="red">—</span>"#) }
-                w.raw(#"<ul class="allocs">"#)
-                for allocation in row.allocations {
-                    w.raw("<li>счёт "); w.escaped(allocation.bill); w.raw(" · "); w.escaped(allocation.order)
-                    w.raw(" — <b>"); w.escaped(allocation.amount); w.raw(#"</b> <span class="rule">"#)
-                    w.escaped(allocation.rule); w.raw("</span></li>")
-                }
-                w.raw(#"</ul></td>\#n        <td class="num">"#)
-                if row.hasUnallocated { w.escaped(row.unallocated) }
-                w.raw(#"</td>\#n        <td class="status">"#); w.escaped(row.status)
-                w.raw("</td>\n      </tr>\n")
-            }
+            for row in view.payments { paymentRow(row, &w) }
+            registerRows(.paymentsHTML, &w)
             w.raw(#"    </tbody>\#n    <tfoot><tr><td colspan="4">Итого</td><td class="num" id="total-payments">"#)
             w.escaped(view.totals.moneyIn)
             w.raw(#"</td><td>разнесено <span id="total-allocated">"#); w.escaped(view.totals.allocated)
@@ -224,11 +204,37 @@ enum DayHTML {
         }
     }
 
-    static func documents(_ view: DayView, _ w: inout ByteBuffer, documentRows: (inout ByteBuffer) -> Void) {
+    /// One row of the payments register.
+    static func paymentRow(_ row: DayView.PaymentLine, _ w: inout ByteBuffer) {
+        w.raw("      <tr")
+        if row.unmatched { w.raw(#" class="alert""#) }
+        w.raw(">\n        <td>"); w.escaped(row.date)
+        if let number = row.documentNumber { w.raw(#"<div class="small">п/п № "#); w.escaped(number); w.raw("</div>") }
+        w.raw("</td>\n        <td>"); w.escaped(row.source)
+        w.raw(#"<div class="small">"#); w.escaped(row.id)
+        w.raw("</div></td>\n        <td>"); w.escaped(row.payer)
+        if let inn = row.payerINN { w.raw(#"<div class="small">ИНН "#); w.escaped(inn); w.raw("</div>") }
+        w.raw(#"</td>\#n        <td class="wrap small">"#); w.escaped(row.purpose)
+        w.raw(#"</td>\#n        <td class="num">"#); w.escaped(row.amount)
+        w.raw("</td>\n        <td>")
+        if row.allocations.isEmpty { w.raw(#"<span class="red">—</span>"#) }
+        w.raw(#"<ul class="allocs">"#)
+        for allocation in row.allocations {
+            w.raw("<li>счёт "); w.escaped(allocation.bill); w.raw(" · "); w.escaped(allocation.order)
+            w.raw(" — <b>"); w.escaped(allocation.amount); w.raw(#"</b> <span class="rule">"#)
+            w.escaped(allocation.rule); w.raw("</span></li>")
+        }
+        w.raw(#"</ul></td>\#n        <td class="num">"#)
+        if row.hasUnallocated { w.escaped(row.unallocated) }
+        w.raw(#"</td>\#n        <td class="status">"#); w.escaped(row.status)
+        w.raw("</td>\n      </tr>\n")
+    }
+
+    static func documents(_ view: DayView, _ w: inout ByteBuffer, registerRows: (RegisterPart, inout ByteBuffer) -> Void) {
         register(id: "documents", title: "Выпущенные документы", count: view.documentCount, hasRows: view.hasDocuments, empty: "Документов за день не выпущено.",
                  head: #"<tr><th>Документ</th><th>Номер</th><th>Дата</th><th>Покупатель</th><th class="num">Без НДС</th><th class="num">НДС</th><th class="num">Всего</th><th>Файл</th></tr>"#, &w) { w in
             for row in view.documents { documentRow(row, &w) }
-            documentRows(&w)
+            registerRows(.documentsHTML, &w)
             w.raw(#"    </tbody>\#n    <tfoot><tr><td colspan="4">Итого</td><td class="num" id="total-documents-net">"#)
             w.escaped(view.totals.documentsWithoutVAT)
             w.raw(#"</td><td class="num" id="total-documents-vat">"#); w.escaped(view.totals.documentsVAT)

@@ -82,33 +82,49 @@ public enum DayReport {
     // MARK: CSV registers
 
     static func paymentsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
-        var table = CSVTable(header: ["Платёж", "Источник", "Дата поступления", "Номер п/п", "Плательщик",
-                                      "ИНН плательщика", "Сумма", "Назначение", "Разнесено", "Куда разнесено",
-                                      "Не разнесено", "Статус"], options: options)
+        var table = paymentsHeader(options)
+        for payment in input.payments { table.append(paymentFields(payment, table)) }
+        return table
+    }
+
+    /// The payments register without rows.
+    static func paymentsHeader(_ options: CSVOptions) -> CSVTable {
+        CSVTable(header: ["Платёж", "Источник", "Дата поступления", "Номер п/п", "Плательщик",
+                          "ИНН плательщика", "Сумма", "Назначение", "Разнесено", "Куда разнесено",
+                          "Не разнесено", "Статус"], options: options)
+    }
+
+    /// One row of the payments register.
+    static func paymentFields(_ payment: PaymentRow, _ table: CSVTable) -> [String] {
+        let destinations = payment.allocations.map {
+            "счёт \($0.billNumber) (заказ \($0.orderID)): \(table.money($0.amount)) — \($0.method.russianDescription)"
+        }
+        return [payment.id.rawValue, payment.source.russianDescription, table.date(payment.receivedOn),
+                payment.documentNumber ?? "", payment.payerName ?? "", payment.payerINN ?? "",
+                table.money(payment.amount), payment.purpose,
+                table.money(payment.allocations.map(\.amount).sum()), destinations.joined(separator: "\n"),
+                table.money(payment.unallocated), payment.status.russianDescription]
+    }
+
+    static func allocationsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
+        var table = allocationsHeader(options)
         for payment in input.payments {
-            let destinations = payment.allocations.map {
-                "счёт \($0.billNumber) (заказ \($0.orderID)): \(table.money($0.amount)) — \($0.method.russianDescription)"
-            }
-            table.append([payment.id.rawValue, payment.source.russianDescription, table.date(payment.receivedOn),
-                          payment.documentNumber ?? "", payment.payerName ?? "", payment.payerINN ?? "",
-                          table.money(payment.amount), payment.purpose,
-                          table.money(payment.allocations.map(\.amount).sum()), destinations.joined(separator: "\n"),
-                          table.money(payment.unallocated), payment.status.russianDescription])
+            for allocation in payment.allocations { table.append(allocationFields(allocation, of: payment, table)) }
         }
         return table
     }
 
-    static func allocationsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
-        var table = CSVTable(header: ["Платёж", "Дата поступления", "Плательщик", "ИНН плательщика", "Заказ", "Счёт",
-                                      "Сумма", "Правило"], options: options)
-        for payment in input.payments {
-            for allocation in payment.allocations {
-                table.append([payment.id.rawValue, table.date(payment.receivedOn), payment.payerName ?? "",
-                              payment.payerINN ?? "", allocation.orderID.rawValue, allocation.billNumber.rawValue,
-                              table.money(allocation.amount), allocation.method.russianDescription])
-            }
-        }
-        return table
+    /// The allocations register without rows.
+    static func allocationsHeader(_ options: CSVOptions) -> CSVTable {
+        CSVTable(header: ["Платёж", "Дата поступления", "Плательщик", "ИНН плательщика", "Заказ", "Счёт",
+                          "Сумма", "Правило"], options: options)
+    }
+
+    /// One row of the allocations register: one of `payment`'s allocations.
+    static func allocationFields(_ allocation: Allocation, of payment: PaymentRow, _ table: CSVTable) -> [String] {
+        [payment.id.rawValue, table.date(payment.receivedOn), payment.payerName ?? "",
+         payment.payerINN ?? "", allocation.orderID.rawValue, allocation.billNumber.rawValue,
+         table.money(allocation.amount), allocation.method.russianDescription]
     }
 
     static func exceptionsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
@@ -197,5 +213,94 @@ public enum DayReport {
 
     static func quarantineMessage(_ record: QuarantinedRecord) -> String {
         record.diagnostic.field.map { "\($0): \(record.diagnostic.message)" } ?? record.diagnostic.message
+    }
+}
+
+// MARK: Written a piece at a time
+
+/// A place in the day's report where rows a register set aside go (a `PaymentRegister`'s or a
+/// `DocumentRegister`'s), in the order `DayReport.write` asks for them.
+public enum RegisterPart: Sendable, Hashable, CaseIterable {
+    /// The rows of the HTML page's "Реестр платежей" table (`PaymentRegister`, `html:`).
+    case paymentsHTML
+    /// The rows of the HTML page's "Выпущенные документы" table (`DocumentRegister`, `html:`).
+    case documentsHTML
+    /// The lines of `payments-DATE.csv` after its header (`PaymentRegister`, `paymentsCSV:`).
+    case paymentsCSV
+    /// The lines of `allocations-DATE.csv` after its header (`PaymentRegister`, `allocationsCSV:`).
+    case allocationsCSV
+    /// The lines of `documents-DATE.csv` after its header (`DocumentRegister`, `csv:`).
+    case documentsCSV
+}
+
+extension DayReport {
+    /// Writes the day's report a piece at a time: the same files, with the same bytes, as
+    /// `render(_:templates:csv:)` of `input` with the registers' rows as its payments and documents,
+    /// but never a whole file in memory.
+    ///
+    /// With a register given, `input`'s rows of that register must be empty (`input.payments` for
+    /// `payments`, `input.documents` for `documents`): its rows are the ones the caller set aside,
+    /// written when asked (`rows(part, sink)`, after anything already written to `sink`). A register's
+    /// HTML part is asked only when its table is shown (it has rows); its CSV parts always, once each.
+    /// Without a register, that register's rows come from `input` and its parts are never asked.
+    /// Each file is opened with `open(name)` in `render`'s order (the HTML, then the CSV files) and
+    /// written to its end; placing them is the caller's.
+    ///
+    /// - Parameter templates: must write the day directly (`ReportTemplates.writesDayDirectly`:
+    ///   the bundled day template); an operator's templates need `render` (mustache takes every row at once).
+    /// - Returns: the totals the report shows.
+    /// - Throws: `ReportError` for templates that cannot stream, or rows given both in `input` and in a
+    ///   register; any error of `open`, a sink or `rows`.
+    @discardableResult
+    public static func write(_ input: DayReportInput, documents: DocumentRegister? = nil, payments: PaymentRegister? = nil,
+                             templates: ReportTemplates, csv options: CSVOptions, open: (String) throws -> any ReportSink,
+                             rows: (RegisterPart, any ReportSink) throws -> Void) throws -> DayReportTotals {
+        guard let style = templates.directDayStyle else {
+            throw ReportError(item: "day report", reason: "an operator's day template cannot be written a row at a time")
+        }
+        if documents != nil, !input.documents.isEmpty {
+            throw ReportError(item: "day report", reason: "the documents are given twice (in the input and in the register)")
+        }
+        if payments != nil, !input.payments.isEmpty {
+            throw ReportError(item: "day report", reason: "the payments are given twice (in the input and in the register)")
+        }
+        var totals = DayReportTotals(input)
+        if let documents { totals = documents.counted(in: totals) }
+        if let payments { totals = payments.counted(in: totals) }
+        /// Whether `part`'s rows come from a register (else they are `input`'s, already written).
+        func registered(_ part: RegisterPart) -> Bool {
+            switch part {
+            case .paymentsHTML, .paymentsCSV, .allocationsCSV: payments != nil
+            case .documentsHTML, .documentsCSV: documents != nil
+            }
+        }
+        let date = input.businessDate.iso
+
+        let page = try open("day-\(date).html")
+        var w = ByteBuffer(sink: page)
+        var rowsFailure: (any Error)?
+        let view = DayView(input, totals: totals, registeredDocuments: documents?.count ?? 0)
+        DayHTML.write(view, style: style, into: &w) { part, w in
+            guard registered(part) else { return }
+            w.flush()
+            guard w.failure == nil else { return }
+            do {
+                try rows(part, page)
+            } catch {
+                rowsFailure = error
+                w.failure = error
+            }
+        }
+        w.flush()
+        if let failure = rowsFailure ?? w.failure { throw failure }
+
+        let csvParts: [String: RegisterPart] = ["payments": .paymentsCSV, "allocations": .allocationsCSV,
+                                                "documents": .documentsCSV]
+        for (name, table) in csvRegisters {
+            let sink = try open("\(name)-\(date).csv")
+            try sink.write(table(input, options).bytes)
+            if let part = csvParts[name], registered(part) { try rows(part, sink) }
+        }
+        return totals
     }
 }

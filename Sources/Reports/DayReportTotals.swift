@@ -20,6 +20,8 @@ public struct DayReportTotals: Sendable, Hashable {
     public var moneyIn: Money
     /// Allocated to bills (sum of all allocations).
     public var allocated: Money
+    /// How many allocations the payments carry (the rows of the allocations register).
+    public var allocationCount: Int
     /// Left unallocated (sum of `unallocated` over all payments).
     public var unallocated: Money
     /// Payments with nothing allocated, and their sum.
@@ -86,6 +88,7 @@ public struct DayReportTotals: Sendable, Hashable {
         paymentCount = input.payments.count
         moneyIn = input.payments.map(\.amount).sum()
         allocated = input.payments.flatMap(\.allocations).map(\.amount).sum()
+        allocationCount = input.payments.map(\.allocations.count).reduce(0, +)
         unallocated = input.payments.map(\.unallocated).sum()
         let unmatched = input.payments.filter { $0.status == .unmatched }
         unmatchedCount = unmatched.count

@@ -44,6 +44,26 @@ struct DayView {
         let hasUnallocated: Bool
         let status: String
         let unmatched: Bool
+
+        init(_ payment: PaymentRow) {
+            let m = screenMoney
+            id = payment.id.rawValue
+            source = payment.source.russianDescription
+            date = payment.receivedOn.russian
+            documentNumber = nonEmpty(payment.documentNumber)
+            payer = payment.payerName ?? ""
+            payerINN = nonEmpty(payment.payerINN)
+            amount = m(payment.amount)
+            purpose = payment.purpose
+            allocations = payment.allocations.map {
+                AllocationLine(bill: $0.billNumber.rawValue, order: $0.orderID.rawValue, amount: m($0.amount),
+                               rule: $0.method.russianDescription)
+            }
+            unallocated = m(payment.unallocated)
+            hasUnallocated = !payment.unallocated.isZero
+            status = payment.status.russianDescription
+            unmatched = payment.status == .unmatched
+        }
     }
 
     struct ExceptionLine {
@@ -205,6 +225,9 @@ struct DayView {
     let receivableCount: Int
     let totals: Totals
 
+    /// The payments register's size and the allocations card come from `sums` (which count a
+    /// `PaymentRegister`'s rows when the payments are written apart from `input.payments`).
+    ///
     /// - Parameter registeredDocuments: rows of the documents register written apart from
     ///   `input.documents` (a `DocumentRegister`'s), counted in the register's size.
     init(_ input: DayReportInput, totals sums: DayReportTotals, registeredDocuments: Int = 0) {
@@ -236,7 +259,7 @@ struct DayView {
                  detail: "\(sums.paymentCount) \(AmountInWords.plural(UInt64(sums.paymentCount), "платёж", "платежа", "платежей"))",
                  alert: false),
             Card(title: "Разнесено по счетам", value: m(sums.allocated),
-                 detail: "разнесений: \(input.payments.map(\.allocations.count).reduce(0, +))", alert: false),
+                 detail: "разнесений: \(sums.allocationCount)", alert: false),
             Card(title: "Не разнесено", value: m(sums.unmatchedAmount),
                  detail: "\(sums.unmatchedCount) \(AmountInWords.plural(UInt64(sums.unmatchedCount), "платёж", "платежа", "платежей")) без счёта",
                  alert: sums.unmatchedCount > 0),
@@ -276,20 +299,9 @@ struct DayView {
             (label: "более 90 дней", amount: sums.overdueOver90, color: "#9b1c1c"),
         ])
 
-        payments = input.payments.map { payment in
-            PaymentLine(
-                id: payment.id.rawValue, source: payment.source.russianDescription, date: payment.receivedOn.russian,
-                documentNumber: nonEmpty(payment.documentNumber), payer: payment.payerName ?? "",
-                payerINN: nonEmpty(payment.payerINN), amount: m(payment.amount), purpose: payment.purpose,
-                allocations: payment.allocations.map {
-                    AllocationLine(bill: $0.billNumber.rawValue, order: $0.orderID.rawValue, amount: m($0.amount),
-                                   rule: $0.method.russianDescription)
-                },
-                unallocated: m(payment.unallocated), hasUnallocated: !payment.unallocated.isZero,
-                status: payment.status.russianDescription, unmatched: payment.status == .unmatched)
-        }
-        hasPayments = !payments.isEmpty
-        paymentCount = payments.count
+        payments = input.payments.map(PaymentLine.init)
+        paymentCount = sums.paymentCount
+        hasPayments = paymentCount > 0
 
         exceptions = input.exceptions.map { row in
             ExceptionLine(kind: row.kind.russianDescription, reference: row.reference, amount: row.amount.map(m) ?? "",

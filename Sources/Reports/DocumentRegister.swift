@@ -66,55 +66,24 @@ public struct DocumentRegister: Sendable {
 }
 
 extension DayReport {
-    /// Writes the day's report a piece at a time: the same files, with the same bytes, as
-    /// `render(_:templates:csv:)` of `input` with the register's rows as its documents, but
-    /// never a whole file in memory.
+    /// Writes the day's report with its documents taken from `documents` (and its payments from
+    /// `input.payments`): `write(_:documents:payments:templates:csv:open:rows:)` with no payments
+    /// register, whose documents parts `documentRows` writes (`.html` for `.documentsHTML`, `.csv` for
+    /// `.documentsCSV`).
     ///
-    /// `input.documents` must be empty: the documents are `documents`, whose rows the caller set
-    /// aside and writes when asked (`documentRows(part, sink)`, for the HTML page and for the
-    /// documents CSV, after anything else already written to `sink`). Each file is opened with
-    /// `open(name)` in `render`'s order (the HTML, then the CSV files) and written to its end;
-    /// placing them is the caller's.
-    ///
-    /// - Parameter templates: must write the day directly (`ReportTemplates.writesDayDirectly`:
-    ///   the bundled day template); an operator's templates need `render` (mustache takes every row at once).
     /// - Returns: the totals the report shows.
-    /// - Throws: `ReportError` for templates that cannot stream, or documents in `input`; any
-    ///   error of `open`, a sink or `documentRows`.
+    /// - Throws: as `write(_:documents:payments:templates:csv:open:rows:)`.
     @discardableResult
     public static func write(_ input: DayReportInput, documents: DocumentRegister, templates: ReportTemplates,
                              csv options: CSVOptions, open: (String) throws -> any ReportSink,
                              documentRows: (DocumentRegister.Part, any ReportSink) throws -> Void) throws -> DayReportTotals {
-        guard let style = templates.directDayStyle else {
-            throw ReportError(item: "day report", reason: "an operator's day template cannot be written a row at a time")
-        }
-        guard input.documents.isEmpty else {
-            throw ReportError(item: "day report", reason: "the documents are given twice (in the input and in the register)")
-        }
-        let totals = documents.counted(in: DayReportTotals(input))
-        let date = input.businessDate.iso
-
-        let page = try open("day-\(date).html")
-        var w = ByteBuffer(sink: page)
-        var rowsFailure: (any Error)?
-        DayHTML.write(DayView(input, totals: totals, registeredDocuments: documents.count), style: style, into: &w) { w in
-            w.flush()
-            guard w.failure == nil else { return }
-            do {
-                try documentRows(.html, page)
-            } catch {
-                rowsFailure = error
-                w.failure = error
+        try write(input, documents: documents, payments: nil, templates: templates, csv: options, open: open) { part, sink in
+            switch part {
+            case .documentsHTML: try documentRows(.html, sink)
+            case .documentsCSV: try documentRows(.csv, sink)
+            // Never asked: without a payments register the payments are `input`'s.
+            case .paymentsHTML, .paymentsCSV, .allocationsCSV: break
             }
         }
-        w.flush()
-        if let failure = rowsFailure ?? w.failure { throw failure }
-
-        for (name, table) in csvRegisters {
-            let sink = try open("\(name)-\(date).csv")
-            try sink.write(table(input, options).bytes)
-            if name == "documents" { try documentRows(.csv, sink) }
-        }
-        return totals
     }
 }
