@@ -31,11 +31,20 @@ struct DayOutputs {
         // their details lack, and it is in hand before anything is placed.
         let businessDay = day
         let providerINN = configuration.sources.invoicebox?.providerINN
+        let folder = self.folder
+        // The report's registers of documents and payments: with the bundled day template their rows
+        // are rendered as they come and set aside on disk (`ReportRegister`); an operator's templates
+        // take them all at once.
+        let templatesDirectory = configuration.reports.templates.map { loaded.resolve($0) }
+        let csv = CSVOptions(decimalSeparator: configuration.reports.csvDecimalSeparator == "." ? .point : .comma)
+        let reportTemplates = try? ReportTemplates(overrideDirectory: templatesDirectory)
+        let register = try reportTemplates.flatMap { $0.writesDayDirectly ? try ReportRegister(folder: folder, csv: csv) : nil }
+        let paymentRegister = register?.payments
         let snapshotRead = Background {
             Result {
                 try ledger.read { reader in
                     let snapshot = try LedgerSnapshot(reader: reader, day: businessDay, facts: facts, payments: dayPayments,
-                                                      providerINN: providerINN, returning: returning)
+                                                      providerINN: providerINN, register: paymentRegister, returning: returning)
                     try reader.releaseMemory() // (the pages of every touched customer's balance)
                     return snapshot
                 }
@@ -53,16 +62,9 @@ struct DayOutputs {
         // never in memory all at once); each batch's details decoded and XML hashed on all cores,
         // its files written and made durable together (`AtomicFile.write(batch:)`), then signed
         // and listed in recording order.
-        let folder = self.folder
         let folderPath = folder.path
         let manifest = try ManifestWriter(businessDate: day, url: folder.appendingPathComponent("manifest.json"))
         var documentEntries: [RunResult.DocumentEntry] = []
-        // The report's documents register: with the bundled day template its rows are rendered as
-        // they come and set aside on disk (`ReportRegister`); an operator's templates take them all at once.
-        let templatesDirectory = configuration.reports.templates.map { loaded.resolve($0) }
-        let csv = CSVOptions(decimalSeparator: configuration.reports.csvDecimalSeparator == "." ? .point : .comma)
-        let reportTemplates = try? ReportTemplates(overrideDirectory: templatesDirectory)
-        let register = try reportTemplates.flatMap { $0.writesDayDirectly ? try ReportRegister(folder: folder, csv: csv) : nil }
         var documentRows: [DocumentRow] = []
         var held: [HeldDocument] = []
         let signer = configuration.edo.signCommand.map { DocumentSigner(arguments: $0) }
@@ -342,11 +344,14 @@ final class BackgroundStaging: @unchecked Sendable {
     }
 }
 
-/// The report's documents register as the documents are placed: each row rendered at once
-/// (`DocumentRegister`) and its HTML and CSV bytes set aside in two spill files beside the day's
-/// files, so the day's rows are never all in memory; `write` streams the report's files into place.
+/// The report's registers as the day's documents are placed and its payments read: each row
+/// rendered at once (`DocumentRegister`, `PaymentRegister`) and its HTML and CSV bytes set aside in
+/// spill files beside the day's files, so the day's rows are never all in memory; `write` streams the
+/// report's files into place.
 final class ReportRegister {
     private(set) var documents: DocumentRegister
+    /// Filled on the thread that reads the day's payments.
+    let payments: PaymentSpill
     private let html: SpillFile
     private let csv: SpillFile
     private let options: CSVOptions
@@ -355,6 +360,7 @@ final class ReportRegister {
 
     init(folder: URL, csv options: CSVOptions) throws(EDOError) {
         documents = DocumentRegister(csv: options)
+        payments = try PaymentSpill(folder: folder, csv: options)
         html = try SpillFile(in: folder, name: "report-documents.html")
         csv = try SpillFile(in: folder, name: "report-documents.csv")
         self.options = options
@@ -369,17 +375,25 @@ final class ReportRegister {
         csvBytes.removeAll(keepingCapacity: true)
     }
 
-    /// Writes the report (`DayReport.write`: `input` without its documents, the register's rows in
-    /// their place) into `reports`, every file made durable, then all placed together.
+    /// Writes the report (`DayReport.write`: `input` without its documents and payments, the
+    /// registers' rows in their place) into `reports`, every file made durable, then all placed together.
     func write(_ input: DayReportInput, templates: ReportTemplates, to reports: URL) throws {
         var streams: [AtomicFile.Stream] = []
         do {
-            try DayReport.write(input, documents: documents, templates: templates, csv: options, open: { name in
+            try DayReport.write(input, documents: documents, payments: payments.register, templates: templates, csv: options,
+                                open: { name in
                 let stream = try AtomicFile.Stream(url: reports.appendingPathComponent(name))
                 streams.append(stream)
                 return StreamSink(stream)
-            }, documentRows: { part, sink in
-                try (part == .html ? html : csv).forEachChunk { chunk throws(EDOError) in
+            }, rows: { part, sink in
+                let rows: SpillFile = switch part {
+                case .documentsHTML: html
+                case .documentsCSV: csv
+                case .paymentsHTML: payments.html
+                case .paymentsCSV: payments.paymentsCSV
+                case .allocationsCSV: payments.allocationsCSV
+                }
+                try rows.forEachChunk { chunk throws(EDOError) in
                     do { try sink.write(chunk) } catch let error as EDOError { throw error } catch {
                         throw EDOError(path: reports.path, operation: "write report", reason: "\(error)")
                     }
@@ -390,6 +404,40 @@ final class ReportRegister {
             for stream in streams { stream.discard() }
             throw error
         }
+    }
+}
+
+/// The report's payments register (`PaymentRegister`), its rows' HTML and CSV bytes set aside in
+/// three spill files.
+///
+/// `@unchecked Sendable`: made with the report's registers, then filled by the one thread that reads
+/// the day's payments (`LedgerSnapshot`) and read by the report's writer only after that thread is
+/// waited for.
+final class PaymentSpill: @unchecked Sendable {
+    private(set) var register: PaymentRegister
+    let html: SpillFile
+    let paymentsCSV: SpillFile
+    let allocationsCSV: SpillFile
+    private var htmlBytes: [UInt8] = []
+    private var paymentsBytes: [UInt8] = []
+    private var allocationsBytes: [UInt8] = []
+
+    init(folder: URL, csv options: CSVOptions) throws(EDOError) {
+        register = PaymentRegister(csv: options)
+        html = try SpillFile(in: folder, name: "report-payments.html")
+        paymentsCSV = try SpillFile(in: folder, name: "report-payments.csv")
+        allocationsCSV = try SpillFile(in: folder, name: "report-allocations.csv")
+    }
+
+    /// Adds one payment.
+    func append(_ row: PaymentRow) throws(EDOError) {
+        register.append(row, html: &htmlBytes, paymentsCSV: &paymentsBytes, allocationsCSV: &allocationsBytes)
+        try html.append(htmlBytes)
+        try paymentsCSV.append(paymentsBytes)
+        try allocationsCSV.append(allocationsBytes)
+        htmlBytes.removeAll(keepingCapacity: true)
+        paymentsBytes.removeAll(keepingCapacity: true)
+        allocationsBytes.removeAll(keepingCapacity: true)
     }
 }
 
@@ -406,7 +454,7 @@ final class StreamSink: ReportSink {
 struct LedgerSnapshot: Sendable {
     /// run.json's payments (the day's and those this run looked at), in the order of receipt.
     var paymentEntries: [RunResult.PaymentEntry]
-    /// The report's payment rows, in the same order.
+    /// The report's payment rows, in the same order (empty when they went to the report's register).
     var paymentRows: [PaymentRow]
     /// The payments an exception of the matcher or of the payout check names, with their allocations.
     var exceptionPayments: [PaymentID: (Payment, [Allocation])]
@@ -419,8 +467,9 @@ struct LedgerSnapshot: Sendable {
     /// How many payments are read from the ledger at once (the day's are never all in memory whole).
     static let paymentBlock = 1_024
 
+    /// - Parameter register: where the report's payment rows go as they are made (else `paymentRows`).
     init(reader: LedgerReader, day: CivilDate, facts: DayFacts, payments dayPayments: [PaymentID], providerINN: String?,
-         returning: [Order]) throws {
+         register: PaymentSpill?, returning: [Order]) throws {
         knownCustomers = try reader.customerINNs()
         // The payments in the order of receipt: their dates first, then each block read whole
         // (without their records as the sources gave them: the outputs list payments, never those).
@@ -444,7 +493,7 @@ struct LedgerSnapshot: Sendable {
                 let allocations = (allocated[id] ?? []).map(\.allocation)
                 let (entry, row) = Self.listed(payment, allocations, providerINN: providerINN, known: knownCustomers)
                 entries.append(entry)
-                rows.append(row)
+                if let register { try register.append(row) } else { rows.append(row) }
                 if named.contains(id) { exceptionPayments[id] = (payment, allocations) }
             }
         }

@@ -12,14 +12,6 @@ public protocol ReportSink: AnyObject {
 /// `DayReport.write(_:documents:…)` then writes the report with those rows where
 /// `DayReport.render` would have put `input.documents`.
 public struct DocumentRegister: Sendable {
-    /// The two places a row is written to.
-    public enum Part: Sendable, Hashable {
-        /// The rows of the HTML page's "Выпущенные документы" table.
-        case html
-        /// The lines of `documents-DATE.csv` after its header.
-        case csv
-    }
-
     /// How many rows were appended.
     public private(set) var count = 0
     /// Rows by kind.
@@ -62,28 +54,5 @@ public struct DocumentRegister: Sendable {
         totals.documentsTotal = total
         totals.paperOnlyCount = paperOnlyCount
         return totals
-    }
-}
-
-extension DayReport {
-    /// Writes the day's report with its documents taken from `documents` (and its payments from
-    /// `input.payments`): `write(_:documents:payments:templates:csv:open:rows:)` with no payments
-    /// register, whose documents parts `documentRows` writes (`.html` for `.documentsHTML`, `.csv` for
-    /// `.documentsCSV`).
-    ///
-    /// - Returns: the totals the report shows.
-    /// - Throws: as `write(_:documents:payments:templates:csv:open:rows:)`.
-    @discardableResult
-    public static func write(_ input: DayReportInput, documents: DocumentRegister, templates: ReportTemplates,
-                             csv options: CSVOptions, open: (String) throws -> any ReportSink,
-                             documentRows: (DocumentRegister.Part, any ReportSink) throws -> Void) throws -> DayReportTotals {
-        try write(input, documents: documents, payments: nil, templates: templates, csv: options, open: open) { part, sink in
-            switch part {
-            case .documentsHTML: try documentRows(.html, sink)
-            case .documentsCSV: try documentRows(.csv, sink)
-            // Never asked: without a payments register the payments are `input`'s.
-            case .paymentsHTML, .paymentsCSV, .allocationsCSV: break
-            }
-        }
     }
 }

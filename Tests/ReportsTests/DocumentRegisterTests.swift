@@ -47,8 +47,8 @@ struct DocumentRegisterTests {
             let sink = MemorySink()
             opened.append((name, sink))
             return sink
-        }, documentRows: { part, sink in
-            try sink.write(part == .html ? htmlRows : csvRows)
+        }, rows: { part, sink in
+            try sink.write(part == .documentsHTML ? htmlRows : csvRows)
         })
         return (opened.map { ($0.0, MemorySinkBytes(bytes: $0.1.bytes, pieces: $0.1.pieces)) }, totals)
     }
@@ -97,22 +97,22 @@ struct DocumentRegisterTests {
         var input = Fixtures.input
         #expect(throws: ReportError.self) {
             try DayReport.write(input, documents: register, templates: try ReportTemplates(overrideDirectory: folder), csv: .excel,
-                                open: { _ in MemorySink() }, documentRows: { _, _ in })
+                                open: { _ in MemorySink() }, rows: { _, _ in })
         }
         #expect(!input.documents.isEmpty)
         #expect(throws: ReportError.self) {
             try DayReport.write(input, documents: register, templates: try ReportTemplates(), csv: .excel,
-                                open: { _ in MemorySink() }, documentRows: { _, _ in })
+                                open: { _ in MemorySink() }, rows: { _, _ in })
         }
         input = DirectRenderTests.generated(rows: 3_000, sellerKPP: "", generated: true)
         input.documents = []
         #expect(throws: SinkFailure.self) {
             try DayReport.write(input, documents: register, templates: try ReportTemplates(), csv: .excel,
-                                open: { _ in FailingSink(limit: 1 << 20) }, documentRows: { _, _ in })
+                                open: { _ in FailingSink(limit: 1 << 20) }, rows: { _, _ in })
         }
         #expect(throws: SinkFailure.self) {
             try DayReport.write(input, documents: register, templates: try ReportTemplates(), csv: .excel,
-                                open: { _ in MemorySink() }, documentRows: { _, _ in throw SinkFailure() })
+                                open: { _ in MemorySink() }, rows: { _, _ in throw SinkFailure() })
         }
     }
 }
