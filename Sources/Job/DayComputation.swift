@@ -226,6 +226,65 @@ struct DayComputation {
     ///   window of documents being rendered.
     private func issueDocuments(_ tx: LedgerTransaction, orders dayOrders: DayOrders, meanwhile: PaymentMovements?,
                                 facts: inout DayFacts) throws {
+        let planning = try blockPlanning(tx, orders: dayOrders)
+        // The whole day's plan never exists at once (it is most of the day's memory): the planner
+        // decides each order on its own, so the orders are planned a block at a time to learn which
+        // documents there are and in which order, and each window is planned again for its documents.
+        // Numbers strictly increase with the document date: number in date order. The documents are
+        // rendered and checked in parallel, a window at a time (the numbers they will get are worked
+        // out beforehand, see `NumberForecast`), then recorded one by one in date order exactly as a
+        // sequential run would: a document whose number turned out other than forecast is rendered
+        // again, so the forecast only saves time and never changes a result.
+        var sortedKeys: [BlockPlanning.Key]
+        let holds: [DocumentHold]
+        (sortedKeys, holds) = try planning.keysAndHolds()
+        sortedKeys.sort { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
+        sortedKeys.removeAll { !dayOrders.contains($0.orderID) }
+        // Pipelined: while window k is recorded on this thread, window k + 1 is rendered on the other
+        // cores with the numbers the forecast expects (the forecast carries the numbers it gave from
+        // one window to the next, so it does not need window k in the ledger to forecast k + 1).
+        let windows = stride(from: 0, to: sortedKeys.count, by: batching.renderWindow).map {
+            Array(sortedKeys[$0..<min(sortedKeys.count, $0 + batching.renderWindow)])
+        }
+        sortedKeys = []
+        var forecast = NumberForecast(series: series)
+        var current: PreparedWindow? = nil
+        if let first = windows.first {
+            let started = try startRendering(tx, first, planning: planning, forecast: &forecast)
+            current = try finishRendering(tx, started, base: nil, forecast: &forecast)
+        }
+        for index in windows.indices {
+            guard let window = current else { break }
+            let expected = forecast // what the ledger should say once this window is recorded
+            var next: StartedWindow?
+            if index + 1 < windows.count {
+                next = try startRendering(tx, windows[index + 1], planning: planning, forecast: &forecast)
+            }
+            try record(tx, window, facts: &facts)
+            if let next, let meanwhile {
+                while !next.rendering.isDone && !meanwhile.isComplete { try meanwhile.advance(tx) }
+            }
+            if let next {
+                // A window recorded otherwise than forecast (a number refused) leaves the forecast behind:
+                // the next window is forecast again from the ledger, and what moved is rendered again.
+                let agrees = try expected.agreesWithLedger(tx) && !batching.reforecastEveryWindow
+                current = try finishRendering(tx, next, base: agrees ? nil : NumberForecast(series: series), forecast: &forecast)
+            } else {
+                current = nil
+            }
+        }
+        let heldOrders = try dayOrders.orders(ids: holds.map(\.orderID))
+        for held in holds {
+            guard let order = heldOrders[held.orderID] else { continue }
+            let (shipmentID, date) = holdTarget(held.identityKey, order: order)
+            try hold(tx, kind: held.kind, identity: held.identityKey, order: order, shipmentID: shipmentID, date: date,
+                     reasons: held.reasons)
+        }
+    }
+
+    /// What the planner needs besides the day's orders: the earlier documents of the day's orders,
+    /// the payments applied to them and their prepayments, read a block of orders at a time.
+    private func blockPlanning(_ tx: LedgerTransaction, orders dayOrders: DayOrders) throws -> BlockPlanning {
         var prior: [PriorDocument] = []
         var applied: [AppliedPayment] = []
         var prepayments: [Prepayment] = []
@@ -268,59 +327,8 @@ struct DayComputation {
                 }
             }
         }
-        let planning = BlockPlanning(day: day, orders: dayOrders, prior: prior, applied: applied, prepayments: prepayments,
-                                     configuration: documentsConfiguration)
-        // The whole day's plan never exists at once (it is most of the day's memory): the planner
-        // decides each order on its own, so the orders are planned a block at a time to learn which
-        // documents there are and in which order, and each window is planned again for its documents.
-        let (keys, holds) = try planning.keysAndHolds()
-
-        // Numbers strictly increase with the document date: number in date order. The documents are
-        // rendered and checked in parallel, a window at a time (the numbers they will get are worked
-        // out beforehand, see `NumberForecast`), then recorded one by one in date order exactly as a
-        // sequential run would: a document whose number turned out other than forecast is rendered
-        // again, so the forecast only saves time and never changes a result.
-        let sortedKeys = keys.sorted { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
-            .filter { dayOrders.contains($0.orderID) }
-        // Pipelined: while window k is recorded on this thread, window k + 1 is rendered on the other
-        // cores with the numbers the forecast expects (the forecast carries the numbers it gave from
-        // one window to the next, so it does not need window k in the ledger to forecast k + 1).
-        let windows = stride(from: 0, to: sortedKeys.count, by: batching.renderWindow).map {
-            Array(sortedKeys[$0..<min(sortedKeys.count, $0 + batching.renderWindow)])
-        }
-        var forecast = NumberForecast(series: series)
-        var current: PreparedWindow? = nil
-        if let first = windows.first {
-            let started = try startRendering(tx, first, planning: planning, forecast: &forecast)
-            current = try finishRendering(tx, started, base: nil, forecast: &forecast)
-        }
-        for index in windows.indices {
-            guard let window = current else { break }
-            let expected = forecast // what the ledger should say once this window is recorded
-            var next: StartedWindow?
-            if index + 1 < windows.count {
-                next = try startRendering(tx, windows[index + 1], planning: planning, forecast: &forecast)
-            }
-            try record(tx, window, facts: &facts)
-            if let next, let meanwhile {
-                while !next.rendering.isDone && !meanwhile.isComplete { try meanwhile.advance(tx) }
-            }
-            if let next {
-                // A window recorded otherwise than forecast (a number refused) leaves the forecast behind:
-                // the next window is forecast again from the ledger, and what moved is rendered again.
-                let agrees = try expected.agreesWithLedger(tx) && !batching.reforecastEveryWindow
-                current = try finishRendering(tx, next, base: agrees ? nil : NumberForecast(series: series), forecast: &forecast)
-            } else {
-                current = nil
-            }
-        }
-        let heldOrders = try dayOrders.orders(ids: holds.map(\.orderID))
-        for held in holds {
-            guard let order = heldOrders[held.orderID] else { continue }
-            let (shipmentID, date) = holdTarget(held.identityKey, order: order)
-            try hold(tx, kind: held.kind, identity: held.identityKey, order: order, shipmentID: shipmentID, date: date,
-                     reasons: held.reasons)
-        }
+        return BlockPlanning(day: day, orders: dayOrders, prior: prior, applied: applied, prepayments: prepayments,
+                             configuration: documentsConfiguration)
     }
 
 
