@@ -19,6 +19,9 @@ public struct DayRunOutcome: Sendable {
     public var durationSeconds: Double
     /// Wall seconds of each stage (`ingest`, `ledger`, `outputs`) of a day that got that far.
     public var stageSeconds: [String: Double] = [:]
+    /// The process's peak resident set so far (`VmHWM`, KiB) at the end of each stage of a day that
+    /// got that far (Linux): it only grows, so the stage where it last rose is where the peak was.
+    public var stagePeakKilobytes: [String: Int] = [:]
 }
 
 /// Runs the whole job for business days: fetch → ledger → reconcile → documents → EDO → reports.
@@ -70,9 +73,11 @@ public struct DayRunner: Sendable {
         let clock = ContinuousClock()
         var stageStart = clock.now
         var stageSeconds: [String: Double] = [:]
+        var stagePeaks: [String: Int] = [:]
         func endStage(_ name: String) {
             let elapsed = clock.now - stageStart
             stageSeconds[name] = elapsed.inSeconds
+            stagePeaks[name] = ProcessMemory.peakKilobytes
             stageStart = clock.now
         }
 
@@ -179,9 +184,10 @@ public struct DayRunner: Sendable {
                 "exceptions": "\(result.exceptions.count)", "seconds": "\(String(format: "%.2f", duration))",
                 "rendered_while_recording": "\(facts.renderedWhileRecording)",
                 "stages": "\(stageSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))s" }.joined(separator: ", "))",
+                "peak_rss_mib": "\(["ingest", "ledger", "outputs"].compactMap { stage in stagePeaks[stage].map { "\(stage) \($0 / 1024)" } }.joined(separator: ", "))",
             ])
             return DayRunOutcome(result: result, exitStatus: status, dayFolder: dayFolder, report: report,
-                                 durationSeconds: duration, stageSeconds: stageSeconds)
+                                 durationSeconds: duration, stageSeconds: stageSeconds, stagePeakKilobytes: stagePeaks)
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: sourceEntries,
                           message: "writing the day's files failed (the ledger is complete; the next run writes them): \(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import Job
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,16 +18,9 @@ struct SplitMix64: RandomNumberGenerator {
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
 
-/// A field of /proc/self/status in kB (`VmHWM`, `VmRSS`), or nil where there is none.
-func procStatusKilobytes(_ field: String) -> Int? {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
-    return Int(line.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
-}
-
 /// The peak resident set size so far (VmHWM), for printing.
 func peakRSS() -> String {
-    procStatusKilobytes("VmHWM").map { megabytes(kilobytes: $0) } ?? "unknown"
+    ProcessMemory.peakKilobytes.map { megabytes(kilobytes: $0) } ?? "unknown"
 }
 
 func megabytes(kilobytes: Int) -> String { String(format: "%.0f MB", Double(kilobytes) / 1024) }

@@ -40,14 +40,14 @@ func runBenchmark(orders: Int, seed: UInt64, date: CivilDate, directory: URL?, s
     let environment = JobEnvironment.live(configuration: loaded, environment: [:], logger: logger, schemasDirectory: schemas)
 
     let resetWorked = resetPeakRSS()
-    let rssBefore = procStatusKilobytes("VmRSS") ?? 0
+    let rssBefore = ProcessMemory.kilobytes("VmRSS") ?? 0
     let clock = ContinuousClock()
     let cpuStart = cpuSeconds()
     let started = clock.now
     let outcomes = try await JobRun.run(days: [date], loaded: loaded, environment: environment, command: "sverka-bench run")
     let wall: Double = seconds(clock.now - started)
     let cpu = cpuSeconds() - cpuStart
-    let peak = procStatusKilobytes("VmHWM") ?? 0
+    let peak = ProcessMemory.peakKilobytes ?? 0
     guard let outcome = outcomes.first else { return }
     let result = outcome.result
     let ledgerBytes = (try? FileManager.default.attributesOfItem(atPath: loaded.ledgerPath.path)[.size] as? Int) ?? 0
@@ -62,6 +62,10 @@ func runBenchmark(orders: Int, seed: UInt64, date: CivilDate, directory: URL?, s
     print("  stages: " + outcome.stageSeconds.sorted { $0.key < $1.key }
         .map { String(format: "%@ %.2f s", $0.key, $0.value) }.joined(separator: ", "))
     print(String(format: "  documents/s: %.0f", Double(result.documents.count) / max(wall, 0.001)))
+    // (VmHWM only grows: a stage whose figure is above the one before reached the peak so far in it.)
+    print("  peak RSS at the end of each stage: " + ["ingest", "ledger", "outputs"].compactMap { stage in
+        outcome.stagePeakKilobytes[stage].map { "\(stage) \(megabytes(kilobytes: $0))" }
+    }.joined(separator: ", "))
     print("  peak RSS (VmHWM\(resetWorked ? ", reset before the run" : ", whole process")): \(megabytes(kilobytes: peak)); "
           + "RSS before the run \(megabytes(kilobytes: rssBefore)); ledger file \(ledgerBytes / 1_000_000) MB")
 }

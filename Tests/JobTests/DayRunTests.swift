@@ -174,7 +174,8 @@ struct DayRunTests {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }
         try FileManager.default.createDirectory(at: sandbox.out, withIntermediateDirectories: true)
-        let runner = DayRunner(loaded: try sandbox.load(), environment: testEnvironment(logger: LogCapture().logger()),
+        let log = LogCapture()
+        let runner = DayRunner(loaded: try sandbox.load(), environment: testEnvironment(logger: log.logger()),
                                ledger: try Ledger(path: sandbox.ledgerPath))
         let outcome = await runner.run(day: Day.d26, command: "day runner")
         #expect(outcome.exitStatus == .success)
@@ -192,6 +193,21 @@ struct DayRunTests {
         #expect(outcome.stageSeconds.values.allSatisfy { $0 >= 0 })
         let ledgerSeconds = try #require(outcome.stageSeconds["ledger"])
         #expect(steps.compactMap { outcome.stageSeconds[$0] }.reduce(0, +) <= ledgerSeconds)
+        // And the peak resident set at the end of each stage (Linux): the kernel's VmHWM, so it never falls.
+        #if os(Linux)
+        do {
+            let peaks = ["ingest", "ledger", "outputs"].compactMap { outcome.stagePeakKilobytes[$0] }
+            #expect(peaks.count == 3 && peaks.allSatisfy { $0 > 0 })
+            #expect(peaks == peaks.sorted())
+            let now = try #require(ProcessMemory.peakKilobytes)
+            #expect(peaks.allSatisfy { $0 <= now })
+            #expect(try #require(ProcessMemory.kilobytes("VmRSS")) <= now)
+            // The day's log line says them in MiB.
+            let line = try #require(log.lines.first { $0.contains("peak_rss_mib") })
+            #expect(line.contains("\"peak_rss_mib\":\"ingest \(peaks[0] / 1024), ledger \(peaks[1] / 1024), outputs \(peaks[2] / 1024)\""), "\(line)")
+        }
+        #endif
+        #expect(ProcessMemory.kilobytes("NoSuchField") == nil)
     }
 
     @Test func aDayWhoseFilesCannotBeWrittenFailsAndTheNextRunWritesThem() async throws {
