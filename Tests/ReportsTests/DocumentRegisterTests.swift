@@ -4,32 +4,6 @@ import Reports
 import Testing
 import TestSupport
 
-/// A report file gathered in memory, a piece at a time.
-private final class MemorySink: ReportSink {
-    var bytes: [UInt8] = []
-    var pieces = 0
-
-    func write(_ bytes: [UInt8]) throws {
-        self.bytes += bytes
-        pieces += 1
-    }
-}
-
-private struct SinkFailure: Error {}
-
-/// A sink that fails once `limit` bytes were written.
-private final class FailingSink: ReportSink {
-    var written = 0
-    let limit: Int
-
-    init(limit: Int) { self.limit = limit }
-
-    func write(_ bytes: [UInt8]) throws {
-        written += bytes.count
-        if written > limit { throw SinkFailure() }
-    }
-}
-
 @Suite("The documents register written a row at a time")
 struct DocumentRegisterTests {
     /// `input`'s report written with its documents taken through a register (the rows kept apart,

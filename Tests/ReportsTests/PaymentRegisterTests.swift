@@ -4,28 +4,6 @@ import Reports
 import Testing
 import TestSupport
 
-/// A report file gathered in memory, a piece at a time.
-private final class MemorySink: ReportSink {
-    var bytes: [UInt8] = []
-
-    func write(_ bytes: [UInt8]) throws { self.bytes += bytes }
-}
-
-private struct RowsFailure: Error {}
-
-/// A sink that fails once `limit` bytes were written.
-private final class FailingSink: ReportSink {
-    var written = 0
-    let limit: Int
-
-    init(limit: Int) { self.limit = limit }
-
-    func write(_ bytes: [UInt8]) throws {
-        written += bytes.count
-        if written > limit { throw RowsFailure() }
-    }
-}
-
 /// The rows registers set aside, by part, as the job keeps them in spill files (a row's bytes
 /// rendered into buffers of their own, then added to its parts).
 private struct SetAside {
@@ -242,11 +220,11 @@ struct PaymentRegisterTests {
         for row in Fixtures.payments { aside.add(row, to: &register) }
         for failing in [RegisterPart.paymentsHTML, .paymentsCSV, .allocationsCSV] {
             var asked: [RegisterPart] = []
-            #expect(throws: RowsFailure.self, "\(failing)") {
+            #expect(throws: SinkFailure.self, "\(failing)") {
                 try DayReport.write(input, payments: register, templates: try ReportTemplates(), csv: .excel,
                                     open: { _ in MemorySink() }, rows: { part, _ in
                     asked.append(part)
-                    if part == failing { throw RowsFailure() }
+                    if part == failing { throw SinkFailure() }
                 })
             }
             #expect(asked.last == failing)
@@ -257,7 +235,7 @@ struct PaymentRegisterTests {
         for row in big.payments { aside.add(row, to: &register) }
         var rest = big
         rest.payments = []
-        #expect(throws: RowsFailure.self) {
+        #expect(throws: SinkFailure.self) {
             try DayReport.write(rest, payments: register, templates: try ReportTemplates(), csv: .excel,
                                 open: { _ in FailingSink(limit: 1 << 20) }, rows: { part, sink in try sink.write(aside.parts[part] ?? []) })
         }
