@@ -7,10 +7,13 @@ import Reconcile
 /// started, and the matcher running on a thread of its own.
 struct StartedReconciliation {
     let ingestedIDs: Set<PaymentID>
-    /// The payments matched again from scratch (the day's, and earlier ones with nothing kept).
-    let rematch: [Payment]
-    /// The payments whose allocations the ledger keeps: their remainder is credit.
-    let credit: [OpenPayment]
+    /// The payments matched again from scratch (the day's, and earlier ones with nothing kept), by id
+    /// (the matcher holds them whole).
+    let rematch: [PaymentID]
+    /// Those of `rematch` that are the provider's payouts.
+    let rematchedPayouts: Set<PaymentID>
+    /// The payments whose allocations the ledger keeps (their remainder is credit), by id.
+    let credit: [PaymentID]
     /// The automatic allocations the ledger keeps for each payment of `credit`.
     let existingAutomatic: [PaymentID: [Allocation]]
     let matching: Background<MatchingResult>
@@ -48,7 +51,8 @@ extension DayComputation {
                 keep(payment, records)
             } else {
                 rematch.append(payment)
-                pinned[payment.id] = records.filter(\.pinned).map(\.allocation)
+                let kept = records.filter(\.pinned).map(\.allocation)
+                if !kept.isEmpty { pinned[payment.id] = kept }
             }
         }
         // (Earlier payments: the day's own are never decoded again.)
@@ -58,8 +62,7 @@ extension DayComputation {
         for payment in earlierOpen {
             let records = earlierAllocations[payment.id] ?? []
             if records.allSatisfy({ !$0.pinned && $0.businessDate == day }) {
-                rematch.append(payment)
-                pinned[payment.id] = []
+                rematch.append(payment) // (nothing pinned: all its allocations are this day's automatic ones)
             } else {
                 keep(payment, records)
             }
@@ -95,8 +98,11 @@ extension DayComputation {
             payments: rematch.map { OpenPayment($0, existingAllocations: pinned[$0.id] ?? []) } + credit,
             bills: bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
             configuration: matchingConfiguration, purposeQuotes: quoting.wait())
-        return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematch, credit: credit,
-                                     existingAutomatic: existingAutomatic,
+        // (A payment listed twice counts as its first listing says.)
+        var firstListed = Set<PaymentID>()
+        let rematchedPayouts = Set(rematch.filter { firstListed.insert($0.id).inserted && isPayout($0) }.map(\.id))
+        return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematch.map(\.id), rematchedPayouts: rematchedPayouts,
+                                     credit: credit.map(\.payment.id), existingAutomatic: existingAutomatic,
                                      matching: Background { Matcher.match(input) })
     }
 
@@ -110,18 +116,16 @@ extension DayComputation {
 
         var byPayment: [PaymentID: [Allocation]] = [:]
         for allocation in result.allocations { byPayment[allocation.paymentID, default: []].append(allocation) }
-        var affected = Set(rematch.map(\.id))
-        for payment in credit where byPayment[payment.payment.id] != nil {
-            affected.insert(payment.payment.id)
-            byPayment[payment.payment.id, default: []] += started.existingAutomatic[payment.payment.id] ?? []
+        var affected = Set(rematch)
+        for id in credit where byPayment[id] != nil {
+            affected.insert(id)
+            byPayment[id, default: []] += started.existingAutomatic[id] ?? []
         }
         try tx.replaceAutomaticAllocations(forPayments: affected, with: affected.sorted().flatMap { byPayment[$0] ?? [] },
                                            businessDate: day, runID: runID)
         if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
-        var firstRematched: [PaymentID: Payment] = [:]
-        for payment in rematch where firstRematched[payment.id] == nil { firstRematched[payment.id] = payment }
-        facts.touchedPayments = (rematch.map(\.id) + credit.map(\.payment.id)).filter { id in
-            !(firstRematched[id].map(isPayout) ?? false) || ingestedIDs.contains(id)
+        facts.touchedPayments = (rematch + credit).filter { id in
+            !started.rematchedPayouts.contains(id) || ingestedIDs.contains(id)
         }
 
         // Provider payouts: checked against the provider payments they cover, never allocated.
