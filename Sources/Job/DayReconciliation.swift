@@ -2,6 +2,7 @@ import Domain
 import Ingest
 import Ledger
 import Reconcile
+import Synchronization
 
 /// The day's reconciliation between its two halves: what was read and decided before the matcher
 /// started, and the matcher running on a thread of its own.
@@ -103,7 +104,7 @@ extension DayComputation {
         let rematchedPayouts = Set(rematch.filter { firstListed.insert($0.id).inserted && isPayout($0) }.map(\.id))
         return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematch.map(\.id), rematchedPayouts: rematchedPayouts,
                                      credit: credit.map(\.payment.id), existingAutomatic: existingAutomatic,
-                                     matching: Background { Matcher.match(input) })
+                                     matching: Background { [handOver = MatchingHandOver(input)] in Matcher.match(handOver.take()) })
     }
 
     /// Waits for the matcher, writes its allocations and write-offs, and checks the provider's payouts
@@ -148,6 +149,24 @@ extension DayComputation {
                                                        settlementLagDays: configuration.policies.settlementLagDays,
                                                        commission: commission))
             }
+        }
+    }
+}
+
+/// The matcher's input handed to the thread that runs it, so that the matcher holds the day's bills
+/// and payments alone (`Matcher.match` takes its input over): `take()` gives them up.
+final class MatchingHandOver: Sendable {
+    private let input: Mutex<MatchingInput>
+
+    init(_ input: consuming MatchingInput) { self.input = Mutex(input) }
+
+    /// The input; what stays behind has no bills and no payments.
+    func take() -> MatchingInput {
+        input.withLock { input in
+            let taken = input
+            input.bills = []
+            input.payments = []
+            return taken
         }
     }
 }

@@ -13,9 +13,11 @@ import Domain
 /// (by ИНН, by normalised bill number, by amount), so a run is O(n log n).
 /// See docs/reconciliation.md.
 public enum Matcher {
-    /// Runs the rules over `input` and returns the decisions.
-    public static func match(_ input: MatchingInput) -> MatchingResult {
-        var engine = MatchingEngine(input)
+    /// Runs the rules over `input` and returns the decisions. The input is taken over: its bills and
+    /// payments are let go once the matcher holds them in its own order (a caller that passes its only
+    /// copy holds a day's bills and payments once, not twice, while the matcher runs).
+    public static func match(_ input: consuming MatchingInput) -> MatchingResult {
+        var engine = MatchingEngine(consume input)
         engine.run()
         return engine.result()
     }
@@ -70,7 +72,7 @@ struct MatchingEngine {
     var exceptions: [ReconcileException] = []
     var payouts: [Payment] = []
 
-    init(_ input: MatchingInput) {
+    init(_ input: consuming MatchingInput) {
         configuration = input.configuration
         knownCustomers = input.knownCustomerINNs
         purposeQuotes = input.purposeQuotes
@@ -79,7 +81,8 @@ struct MatchingEngine {
         // comparison `String <` does for Cyrillic numbers (a million bills sort in a fraction).
         // Positions are sorted by keys read once, not the bills (ties keep the input's order, as the
         // stable sort of the bills did); input already in order (the ledger's) is taken as it is.
-        let inputBills = input.bills
+        var inputBills: [OpenBill] = []
+        swap(&inputBills, &input.bills)
         let billDates = inputBills.map(\.date)
         let billNumbers = inputBills.map(\.number)
         let billOrders = inputBills.map(\.orderID.rawValue)
@@ -94,6 +97,7 @@ struct MatchingEngine {
             return i < j
         }
         let sortedBills = billOrder.map { inputBills[$0] }
+        inputBills = [] // (the input's copy goes: the bills are held in their order alone)
         bills = sortedBills
         let count = sortedBills.count
         outstanding = sortedBills.map { max(0, $0.outstanding.kopecks) }
@@ -159,7 +163,8 @@ struct MatchingEngine {
         }
 
         // Payments: canonical order, duplicates and payouts set aside.
-        let inputPayments = input.payments
+        var inputPayments: [OpenPayment] = []
+        swap(&inputPayments, &input.payments)
         let paymentDates = inputPayments.map(\.payment.receivedOn)
         let paymentIDs = inputPayments.map(\.payment.id.rawValue)
         let paymentOrder = ByteOrder.sortedPositions(count: inputPayments.count) { i, j in
@@ -169,6 +174,7 @@ struct MatchingEngine {
             return i < j
         }
         let sortedPayments = paymentOrder.map { inputPayments[$0] }
+        inputPayments = []
         payments = sortedPayments
         for payment in sortedPayments where payment.payment.source == .invoicebox {
             if let merchant = payment.payment.merchantOrderID, !merchant.isEmpty { merchantOrderUse[merchant, default: 0] += 1 }
