@@ -158,15 +158,15 @@ struct DayOutputs {
         var exceptionRows: [ExceptionRow] = []
         let matchingExceptions = facts.matchingExceptions + (facts.payouts?.exceptions ?? [])
         // The amount at stake in a payment's exception is the payment (a payout's, the difference).
-        let paymentsByID = snapshot.exceptionPayments
+        let exceptionPayments = snapshot.exceptionPayments
         for exception in matchingExceptions where exception.kind != .partialPayment && exception.kind != .overpayment {
             let ref = exception.paymentID?.rawValue ?? exception.billNumbers.map(\.rawValue).joined(separator: ", ")
             exceptions.append(RunResult.ExceptionEntry(kind: exception.kind.rawValue, ref: ref, message: exception.message))
-            let payment = exception.paymentID.flatMap { id in paymentsByID[id]?.0 }
+            let payment = exception.paymentID.flatMap { id in exceptionPayments[id]?.0 }
             exceptionRows.append(ExceptionRow(
                 kind: RussianMessages.kind(exception.kind), reference: ref,
                 amount: exception.difference ?? payment.map { p in
-                    p.amount - (paymentsByID[p.id]?.1.map(\.amount).sum() ?? .zero)
+                    p.amount - (exceptionPayments[p.id]?.1.map(\.amount).sum() ?? .zero)
                 },
                 message: RussianMessages.message(for: exception, payment: payment),
                 candidates: exception.candidates.map {
@@ -460,7 +460,6 @@ struct LedgerSnapshot: Sendable {
     var exceptionPayments: [PaymentID: (Payment, [Allocation])]
     var balances: [String: Money]
     var names: [String: String]
-    var knownCustomers: Set<String>
     var quarantined: [QuarantinedRecord]
     var returns: [ReturnRow]
 
@@ -470,7 +469,7 @@ struct LedgerSnapshot: Sendable {
     /// - Parameter register: where the report's payment rows go as they are made (else `paymentRows`).
     init(reader: LedgerReader, day: CivilDate, facts: DayFacts, payments dayPayments: [PaymentID], providerINN: String?,
          register: PaymentSpill?, returning: [Order]) throws {
-        knownCustomers = try reader.customerINNs()
+        let knownCustomers = try reader.customerINNs()
         // The payments in the order of receipt: their dates first, then each block read whole
         // (without their records as the sources gave them: the outputs list payments, never those).
         var seen = Set<PaymentID>()
