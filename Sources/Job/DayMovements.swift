@@ -274,28 +274,33 @@ struct DayMovements {
         _ = try tx.recordMovements(movements, businessDate: day)
     }
 
-    func creditControl(_ tx: LedgerTransaction, facts: inout DayFacts) throws {
+    /// Credit control of the customers the day touched: their limits, names and terms, then their
+    /// receivables aged and the stop list.
+    ///
+    /// The customers' movements (every one since 2000: the ledger's history of each) are read a block
+    /// of customers at a time and each block is aged on another core while the next is read, so only
+    /// two blocks' movements are in memory at once. The terms of every block are read first: a
+    /// shipment's deferral is its order's, whichever block's customer the order lists now.
+    /// `block`: how many customers are read with one batch of queries (tests use tiny blocks).
+    func creditControl(_ tx: LedgerTransaction, facts: inout DayFacts, block size: Int = Self.readBlock) throws {
         var deferral: [OrderID: Int] = [:]
         var accounts: [CreditAccount] = []
-        var movements: [BalanceMovement] = []
         let start2000 = CivilDate(year: 2000, month: 1, day: 1)!
         let customers = facts.customersTouched.sorted()
-        var start = 0
-        while start < customers.count {
-            // A block of customers at a time: their orders' terms, latest names and movements read at once.
-            let block = Array(customers[start..<min(customers.count, start + Self.readBlock)])
-            start += block.count
+        let blocks = stride(from: 0, to: customers.count, by: max(1, size)).map {
+            Array(customers[$0..<min(customers.count, $0 + max(1, size))])
+        }
+        for block in blocks {
+            // A block of customers at a time: their orders' terms and latest names read at once.
             let termsByCustomer = try tx.orderTerms(customerINNs: block)
             var latestByCustomer: [String: OrderTermsRecord] = [:]
             for (inn, records) in termsByCustomer {
                 latestByCustomer[inn] = records.max(by: { ($0.createdAt, $0.orderID) < ($1.createdAt, $1.orderID) })
             }
             let names = try tx.customerNames(ofOrders: latestByCustomer.values.map(\.orderID))
-            let entries = try tx.movements(customerINNs: block, from: start2000, through: day, knownOn: day)
             for inn in block {
                 // Terms from the orders' columns; only the latest order's customer name is read from its content.
-                let customerOrders = termsByCustomer[inn] ?? []
-                for record in customerOrders {
+                for record in termsByCustomer[inn] ?? [] {
                     deferral[record.orderID] = record.terms.payment == .postpaid ? record.terms.deferralDays : 0
                 }
                 if let latest = latestByCustomer[inn] {
@@ -307,28 +312,25 @@ struct DayMovements {
                 } else if let customer = try tx.customer(inn: inn) {
                     facts.customerNames[inn] = customer.party.name
                 }
-                movements += entries[inn] ?? []
             }
         }
-        facts.ageing = Self.age(movements, deferralDays: deferral, asOf: day)
+        // `Receivables.age` ages each customer alone and lists them by ИНН: the blocks' ageing one
+        // after the other (sorted blocks of sorted customers, each customer's movements in one block)
+        // is the ageing of all of them.
+        let deferralDays = deferral
+        let day = self.day
+        var ageing: [CustomerAgeing] = []
+        var aged: Background<[CustomerAgeing]>?
+        for block in blocks {
+            let entries = try tx.movements(customerINNs: block, from: start2000, through: day, knownOn: day)
+            var movements: [BalanceMovement] = []
+            for inn in block { movements += entries[inn] ?? [] }
+            if let aged { ageing += aged.wait() }
+            aged = Background { [movements] in Receivables.age(movements, deferralDays: deferralDays, asOf: day) }
+        }
+        if let aged { ageing += aged.wait() }
+        facts.ageing = ageing
         facts.stopList = CreditControl.stopList(ageing: facts.ageing, accounts: accounts, asOf: day)
-    }
-
-    /// `Receivables.age`, the first customers' half on another core: `movements` come customer by
-    /// customer in the order `Receivables.age` gives its customers (sorted ИНН), each movement once, so
-    /// the ageing of the two halves one after the other is the ageing of all of them.
-    static func age(_ movements: [BalanceMovement], deferralDays: [OrderID: Int], asOf: CivilDate) -> [CustomerAgeing] {
-        var split = movements.count / 2
-        while split > 0 && split < movements.count && movements[split].customerINN == movements[split - 1].customerINN {
-            split += 1
-        }
-        guard split > 0 && split < movements.count else {
-            return Receivables.age(movements, deferralDays: deferralDays, asOf: asOf)
-        }
-        let first = Array(movements[..<split])
-        let firstHalf = Background { Receivables.age(first, deferralDays: deferralDays, asOf: asOf) }
-        let second = Receivables.age(Array(movements[split...]), deferralDays: deferralDays, asOf: asOf)
-        return firstHalf.wait() + second
     }
 }
 
