@@ -170,6 +170,7 @@ struct DayComputation {
         }
         // The payments are in the ledger and reconciled: the rest of the day reads them from there.
         dayPayments.release()
+        dayOrders.releaseBills()
         FreedMemory.release()
         endStep("reconcile")
 
@@ -321,7 +322,7 @@ struct DayComputation {
                 let number = paymentDocumentNumber(payment)
                 applied.append(AppliedPayment(orderID: orderID, paymentID: payment.id, number: number,
                                               date: payment.receivedOn, amount: allocation.allocation.amount))
-                if dayOrders.bills[position].terms.payment == .prepaid {
+                if dayOrders.isPrepaid(at: position) {
                     prepayments.append(Prepayment(paymentID: payment.id, orderID: orderID, number: number,
                                                   receivedOn: payment.receivedOn, amount: allocation.allocation.amount))
                 }

@@ -7,7 +7,8 @@ import Reconcile
 /// matcher and the outputs ask of every order without reading it again.
 ///
 /// What it holds per order is its id, its bill as the matcher sees it and a few flags (≈200 bytes),
-/// never the order itself.
+/// never the order itself; once the day is reconciled the bills are let go (``releaseBills()``) and
+/// ≈40 bytes an order stay for the documents and the movements.
 struct DayOrders: Sendable {
     let spill: any OrderSpill
     /// How many orders the spill holds (the day's valid orders, in the feed's order).
@@ -16,8 +17,12 @@ struct DayOrders: Sendable {
     private(set) var ids: [OrderID] = []
     /// The position of each id's first order (the one the day uses: the feed's reader admits an id once).
     private(set) var positions: [OrderID: Int] = [:]
-    /// Each order's bill as the matcher sees it (by position), with nothing allocated.
+    /// Each order's bill as the matcher sees it (by position), with nothing allocated; empty once
+    /// ``releaseBills()`` has let them go.
     private(set) var bills: [OpenBill] = []
+    /// Whether each order is prepaid (by position): what the documents ask of its terms, kept after
+    /// the bills are let go.
+    private var prepaid: [Bool] = []
     /// Positions of the orders with returns (the report lists them).
     private(set) var returning: [Int] = []
 
@@ -29,6 +34,7 @@ struct DayOrders: Sendable {
         ids.reserveCapacity(count)
         positions.reserveCapacity(count)
         bills.reserveCapacity(count)
+        prepaid.reserveCapacity(count)
     }
 
     /// The day's orders held in memory, indexed (tests, and the steps' reference implementations).
@@ -44,10 +50,18 @@ struct DayOrders: Sendable {
             let position = start + offset
             ids.append(order.id)
             if positions[order.id] == nil { positions[order.id] = position }
-            bills.append(OpenBill(order: order))
+            let bill = OpenBill(order: order)
+            prepaid.append(bill.terms.payment == .prepaid)
+            bills.append(bill)
             if !order.returns.isEmpty { returning.append(position) }
         }
     }
+
+    /// Lets the bills go once the matcher has had them (the day's reconciliation is their only reader).
+    mutating func releaseBills() { bills = [] }
+
+    /// Whether the order at `position` is prepaid (its terms as its bill gives them).
+    func isPrepaid(at position: Int) -> Bool { prepaid[position] }
 
     /// Whether the day has an order of this id.
     func contains(_ id: OrderID) -> Bool { positions[id] != nil }

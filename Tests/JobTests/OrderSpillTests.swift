@@ -104,7 +104,7 @@ struct OrderSpillTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
-    @Test("the day's index: each id's first position, bills as the matcher sees them, orders with returns, reads by id")
+    @Test("the day's index: each id's first position, bills as the matcher sees them (let go once reconciled, whether prepaid kept), orders with returns, reads by id")
     func dayIndex() throws {
         var orders = Array(Self.orders[0..<300])
         orders.append(orders[10]) // an id twice: the first is the day's
@@ -118,6 +118,12 @@ struct OrderSpillTests {
         #expect(index.contains(orders[299].id))
         #expect(!index.contains(OrderID("no-such-order")))
         #expect(index.bills == orders.map { OpenBill(order: $0) })
+        let prepaid = orders.map { OpenBill(order: $0).terms.payment == .prepaid }
+        #expect(Set(prepaid).count == 2) // prepaid and postpaid orders both
+        var released = index
+        released.releaseBills()
+        #expect(released.bills.isEmpty)
+        #expect(orders.indices.map(released.isPrepaid(at:)) == prepaid)
         #expect(index.returning == orders.indices.filter { !orders[$0].returns.isEmpty })
         #expect(!index.returning.isEmpty)
         let wanted = [orders[250].id, orders[3].id, OrderID("no-such-order"), orders[3].id]
