@@ -167,7 +167,7 @@ public final class StatementSpool: BodySink {
     /// - Throws: `SourceError` (source `bank-1c`) when the file cannot be created.
     public init(directory: String? = nil) throws(SourceError) {
         let folder = directory ?? Self.temporaryDirectory
-        var template = Array("\(folder.hasSuffix("/") ? String(folder.dropLast()) : folder)/sverka-1c-XXXXXX".utf8CString)
+        var template = Array("\(folder.hasSuffix("/") ? String(folder.dropLast()) : folder)/sverka-statement-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { name -> Int32 in
             guard let base = name.baseAddress else { return -1 }
             return mkstemp(base)
