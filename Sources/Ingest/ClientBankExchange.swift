@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Domain
 
 /// One `key=value` line of a 1CClientBankExchange file, kept verbatim (empty values too).
@@ -131,9 +136,13 @@ public struct BankStatementReading: Hashable, Sendable {
     }
 }
 
-/// The reader of 1CClientBankExchange bank statements (`kl_to_1c.txt`). Pure: bytes in, values out.
+/// The reader of 1CClientBankExchange bank statements (`kl_to_1c.txt`): bytes (in memory, in a
+/// file, or spooled as they arrived) in, values out.
 public enum ClientBankExchange {
     static let source = SourceName.bank1C
+
+    /// How many bytes of a statement are read at a time.
+    static let chunkSize = 64 * 1024
 
     /// Parses the file's structure.
     ///
@@ -147,10 +156,17 @@ public enum ClientBankExchange {
     /// - Throws: `SourceError` (with the line) when this is not a 1CClientBankExchange file, the
     ///   encoding contradicts the declaration, a section is not closed, or `КонецФайла` is missing.
     public static func parse(_ bytes: [UInt8]) throws(SourceError) -> (statement: ClientBankStatement, diagnostics: [Diagnostic]) {
+        try parse(bytes, chunkSize: chunkSize)
+    }
+
+    /// `parse(bytes)`, the bytes read `chunkSize` at a time.
+    static func parse(_ bytes: [UInt8], chunkSize: Int) throws(SourceError) -> (statement: ClientBankStatement, diagnostics: [Diagnostic]) {
+        var input = InMemoryStatement(bytes)
+        let evidence = EncodingEvidence.of(bytes)
         var diagnostics: [Diagnostic] = []
-        let (text, encoding, declared) = try decode(withoutBOM(bytes), diagnostics: &diagnostics)
+        let (encoding, declared) = try decide(&input, evidence: evidence, chunkSize: chunkSize, diagnostics: &diagnostics)
         var collector = StatementCollector()
-        _ = try scan(text, into: &collector, diagnostics: &diagnostics)
+        _ = try scan(&input, as: encoding, evidence: evidence, chunkSize: chunkSize, into: &collector, diagnostics: &diagnostics)
         let accounts = headerAccounts(collector.header)
         let statement = ClientBankStatement(encoding: encoding, declaredEncoding: declared, header: collector.header,
                                             accounts: accounts, balances: collector.balances, documents: collector.documents,
@@ -168,38 +184,90 @@ public enum ClientBankExchange {
     /// Payment id: `bank:<our account>:<Дата>:<Номер>:<ПлательщикСчет or ПлательщикИНН>:<Сумма>`,
     /// so the same payment in two overlapping statements gets the same id (and is read once).
     ///
-    /// The documents are read one at a time as the text is scanned: only the decoded text, the
-    /// header and the document at hand are held, never every line of the file.
+    /// The bytes are read a piece at a time and the documents one at a time as the lines are
+    /// scanned: only the bytes, the piece at hand, the header and the document at hand are held,
+    /// never the whole decoded text.
     ///
     /// - Throws: `SourceError` when the file as a whole cannot be read (see `parse`).
     public static func read(_ bytes: [UInt8], ourAccounts: Set<String> = []) throws(SourceError) -> BankStatementReading {
+        try read(bytes, ourAccounts: ourAccounts, chunkSize: chunkSize)
+    }
+
+    /// `read(bytes, ourAccounts:)`, the bytes read `chunkSize` at a time.
+    static func read(_ bytes: [UInt8], ourAccounts: Set<String>, chunkSize: Int) throws(SourceError) -> BankStatementReading {
+        var input = InMemoryStatement(bytes)
+        return try read(&input, evidence: .of(bytes), ourAccounts: ourAccounts, chunkSize: chunkSize)
+    }
+
+    /// Reads a statement spooled to its temporary file (see `StatementSpool`): the same reading as
+    /// `read(bytes, ourAccounts:)` gives for the spooled bytes, read back from the file a piece at a
+    /// time, so that neither the bytes nor the decoded text are ever in memory whole.
+    ///
+    /// - Throws: `SourceError` as `read(bytes, ourAccounts:)`, or when the file cannot be read back.
+    public static func read(_ spool: StatementSpool, ourAccounts: Set<String> = []) throws(SourceError) -> BankStatementReading {
+        try read(spool, ourAccounts: ourAccounts, chunkSize: chunkSize)
+    }
+
+    /// `read(spool, ourAccounts:)`, the file read `chunkSize` bytes at a time.
+    static func read(_ spool: StatementSpool, ourAccounts: Set<String>, chunkSize: Int) throws(SourceError) -> BankStatementReading {
+        defer { withExtendedLifetime(spool) {} }
+        var input = spool.bytes
+        return try read(&input, evidence: spool.evidence, ourAccounts: ourAccounts, chunkSize: chunkSize)
+    }
+
+    /// Reads the statement in the file at `path` a piece at a time (see `read(_:ourAccounts:)`).
+    ///
+    /// - Throws: `SourceError` located at `path`, as `read(bytes, ourAccounts:)`, or when the
+    ///   file cannot be opened or read.
+    public static func read(contentsOfFile path: String, ourAccounts: Set<String> = []) throws(SourceError) -> BankStatementReading {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw SourceError(source: source, location: path, reason: "cannot be opened: \(systemError(errno))")
+        }
+        defer { close(descriptor) }
+        var file = StatementFileBytes(descriptor: descriptor, location: path)
+        do {
+            // The encoding depends on the whole file: a first pass over its bytes.
+            var evidence = EncodingEvidence()
+            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 8)
+            defer { chunk.deallocate() }
+            while true {
+                let count = try file.read(into: chunk)
+                guard count > 0 else { break }
+                evidence.feed(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+            }
+            return try read(&file, evidence: evidence, ourAccounts: ourAccounts, chunkSize: chunkSize)
+        } catch {
+            throw error.at(path)
+        }
+    }
+
+    /// Decides the encoding, then reads the documents as the lines are scanned.
+    static func read<Source: StatementBytes>(_ input: inout Source, evidence: EncodingEvidence, ourAccounts: Set<String>,
+                                             chunkSize: Int) throws(SourceError) -> BankStatementReading {
         var diagnostics: [Diagnostic] = []
-        let (text, _, _) = try decode(withoutBOM(bytes), diagnostics: &diagnostics)
+        let (encoding, _) = try decide(&input, evidence: evidence, chunkSize: chunkSize, diagnostics: &diagnostics)
         var reader = DocumentReader(configured: ourAccounts)
-        _ = try scan(text, into: &reader, diagnostics: &diagnostics)
+        _ = try scan(&input, as: encoding, evidence: evidence, chunkSize: chunkSize, into: &reader, diagnostics: &diagnostics)
         let accounts = Set(reader.headerAccounts)
         if ourAccounts.isEmpty {
             if accounts.isEmpty {
-                throw SourceError(source: source, reason: "no account of ours is known: the statement has no РасчСчет and none is configured")
+                throw SourceError(source: Self.source, reason: "no account of ours is known: the statement has no РасчСчет and none is configured")
             }
             // A damaged file can name an account in its header after a document was read (or
-            // before any account was named): the documents are then read again against the
-            // header's whole accounts — the same result as if they had been known from the start.
+            // before any account was named): the documents are then read again, from the bytes,
+            // against the header's whole accounts — the same result as if they had been known
+            // from the start.
             if reader.needsAllAccounts || reader.usedAccounts.map({ $0 != accounts }) == true {
                 var again = DocumentReader(configured: accounts)
                 var ignored: [Diagnostic] = []
-                _ = try scan(text, into: &again, diagnostics: &ignored)
+                _ = try scan(&input, as: encoding, evidence: evidence, chunkSize: chunkSize, into: &again, diagnostics: &ignored)
                 reader = again
             }
         }
         var reading = reader.reading
         reading.diagnostics = diagnostics + reading.diagnostics
         return reading
-    }
-
-    /// The bytes without a UTF-8 byte order mark (no copy).
-    private static func withoutBOM(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
-        bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
     }
 
     /// The header's accounts: the trimmed, non-empty values of its `РасчСчет` fields.
@@ -326,33 +394,27 @@ public enum ClientBankExchange {
         }
     }
 
-    /// Scans the decoded text line by line, handing `sink` every line, every header field and each
-    /// section as it closes (with the bytes of its lines, from its opening marker to its closing
-    /// one); structural problems throw, format warnings go to `diagnostics`.
+    /// Scans the statement line by line from its first byte, each piece of its bytes decoded with
+    /// `encoding` as it is read, handing `sink` every line, every header field and each section as
+    /// it closes (with the decoded bytes of its lines, from its opening marker to its closing one);
+    /// structural problems throw, format warnings go to `diagnostics`.
     ///
     /// - Returns: the number of lines (a final line break does not start another).
-    static func scan<Sink: ClientBankScanSink>(_ text: String, into sink: inout Sink,
-                                               diagnostics: inout [Diagnostic]) throws(SourceError) -> Int {
-        var text = text
-        let result: Result<Int, SourceError> = text.withUTF8 { bytes in
-            Result { () throws(SourceError) -> Int in try scan(bytes, into: &sink, diagnostics: &diagnostics) }
-        }
-        return try result.get()
-    }
-
-    private static func scan<Sink: ClientBankScanSink>(_ bytes: UnsafeBufferPointer<UInt8>, into sink: inout Sink,
-                                                       diagnostics: inout [Diagnostic]) throws(SourceError) -> Int {
-        var cursor = LineCursor(bytes)
+    static func scan<Source: StatementBytes, Sink: ClientBankScanSink>(
+        _ input: inout Source, as encoding: StatementEncoding, evidence: EncodingEvidence, chunkSize: Int,
+        into sink: inout Sink, diagnostics: inout [Diagnostic]
+    ) throws(SourceError) -> Int {
+        try input.rewind()
+        let lines = StatementLines(encoding: encoding, skippingBOM: evidence.hasBOM, chunkSize: chunkSize)
         var number = 0
         var started = false
         var ended = false
-        var open: (kind: String, isDocument: Bool, start: Int, startByte: Int, plainKeys: Bool)?
+        // The open section's first byte is `lines.pinned`: its lines stay in the buffer until it closes.
+        var open: (kind: String, isDocument: Bool, start: Int, plainKeys: Bool)?
         var fields: [ClientBankField] = []
-        while let range = cursor.next() {
-            // A final line break leaves an empty piece behind; it is not a line of the file.
-            if cursor.isFinished && range.isEmpty { break }
+        while let range = try lines.next(from: &input) {
             number += 1
-            let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            let line = lines.string(range)
             sink.line(line)
             let trimmed = line.trimmingSpaces
             if !started {
@@ -379,7 +441,8 @@ public enum ClientBankExchange {
                     throw SourceError(source: source, line: section.start,
                                       reason: "the section opened here is not closed before line \(number) opens another (truncated or damaged file)")
                 }
-                open = (value ?? "", opensDocument, number, range.lowerBound, true)
+                open = (value ?? "", opensDocument, number, true)
+                lines.pinned = range.lowerBound
             } else if closesDocument || sameKey(key, plain: plain, "КонецРасчСчет") {
                 guard let section = open, section.isDocument == closesDocument else {
                     throw SourceError(source: source, line: number, reason: "\(key) without a matching opening section")
@@ -387,12 +450,14 @@ public enum ClientBankExchange {
                 do {
                     let closed = ClientBankSection(kind: section.kind, startLine: section.start, endLine: number, fields: fields,
                                                    plainKeys: section.plainKeys)
-                    sink.closedSection(closed, isDocument: section.isDocument,
-                                       bytes: UnsafeBufferPointer(rebasing: bytes[section.startByte..<range.upperBound]))
+                    lines.withBytes((lines.pinned ?? range.lowerBound)..<range.upperBound) { bytes in
+                        sink.closedSection(closed, isDocument: section.isDocument, bytes: bytes)
+                    }
                 }
                 // The section's array is reused for the next one once the sink has let it go.
                 fields.removeAll(keepingCapacity: true)
                 open = nil
+                lines.pinned = nil
             } else if sameKey(key, plain: plain, "КонецФайла") {
                 if let section = open {
                     throw SourceError(source: source, line: section.start,
@@ -511,11 +576,6 @@ public enum ClientBankExchange {
         }
     }
 
-    /// What ends a line of a statement: CR LF, LF or CR (a Swift `Character` holds CR LF as one).
-    static func isLineBreak(_ character: Character) -> Bool {
-        character == "\r\n" || character == "\n" || character == "\r"
-    }
-
     /// A `key=value` line cut at its first `=` character (`nil` value: no `=`).
     static func splitField(_ line: String) -> (key: String, value: String?) {
         // The first "=" byte is the first "=" character unless it is part of a longer character
@@ -572,25 +632,17 @@ public enum ClientBankExchange {
         return true
     }
 
-    /// Decodes the file, checking the bytes against the `Кодировка` line.
-    static func decode(_ bytes: ArraySlice<UInt8>, diagnostics: inout [Diagnostic]) throws(SourceError)
-        -> (text: String, encoding: StatementEncoding, declared: String?) {
-        func declaredEncoding(in text: String) -> (value: String, line: Int)? {
-            // The header's lines one at a time (the same lines `splitLines` gives): the declaration
-            // is near the top, and a statement of a large day has a million lines.
-            var number = 0
-            var rest = text[...]
-            while !rest.isEmpty {
-                number += 1
-                let end = rest.firstIndex(where: isLineBreak) ?? rest.endIndex
-                let line = rest[..<end]
-                rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
-                let (key, value) = splitField(String(line).trimmingSpaces)
-                if key == "Кодировка", let value { return (value.trimmingSpaces, number) }
-                if key == "СекцияДокумент" { break }
-            }
-            return nil
-        }
+    /// Decides how the statement's bytes are decoded, checking them against the `Кодировка` line.
+    ///
+    /// Bytes that are valid UTF-8 as a whole and hold Cyrillic (`evidence`, gathered over every
+    /// byte) are UTF-8, with an info diagnostic when the file declares otherwise. Else each code
+    /// page in turn (cp1251, then cp866) decodes the header — the lines before the first
+    /// `СекцияДокумент` — until one finds a `Кодировка` line: it must name that code page.
+    ///
+    /// - Throws: `SourceError` when the declaration contradicts the bytes, is unknown, or is not found.
+    static func decide<Source: StatementBytes>(_ input: inout Source, evidence: EncodingEvidence, chunkSize: Int,
+                                               diagnostics: inout [Diagnostic]) throws(SourceError)
+        -> (encoding: StatementEncoding, declared: String?) {
         func kind(_ declared: String) -> CyrillicCodePage? {
             switch declared.lowercased() {
             case "windows": .cp1251
@@ -599,30 +651,48 @@ public enum ClientBankExchange {
             }
         }
 
-        if let text = String(validating: bytes, as: UTF8.self), text.unicodeScalars.contains(where: { (0x0400...0x04FF).contains($0.value) }) {
-            let declared = declaredEncoding(in: text)
+        if evidence.isUTF8WithCyrillic {
+            let declared = try declaredEncoding(in: &input, as: .utf8, evidence: evidence, chunkSize: chunkSize)
             if let declared, declared.value.lowercased() != "utf-8", declared.value.lowercased() != "utf8" {
                 diagnostics.append(Diagnostic(severity: .info, kind: "statement-encoding", source: source, record: "line \(declared.line)",
                                               field: "Кодировка",
                                               message: "the file declares Кодировка=\(declared.value) but its bytes are UTF-8; read as UTF-8"))
             }
-            return (text, .utf8, declared?.value)
+            return (.utf8, declared?.value)
         }
         for page in [CyrillicCodePage.cp1251, .cp866] {
-            let text = page.decode(bytes)
-            guard let declared = declaredEncoding(in: text) else { continue }
+            let encoding: StatementEncoding = page == .cp1251 ? .cp1251 : .cp866
+            guard let declared = try declaredEncoding(in: &input, as: encoding, evidence: evidence, chunkSize: chunkSize) else { continue }
             switch kind(declared.value) {
             case page:
-                return (text, page == .cp1251 ? .cp1251 : .cp866, declared.value)
+                return (encoding, declared.value)
             case .some(let other):
-                throw SourceError(source: source, line: declared.line,
+                throw SourceError(source: Self.source, line: declared.line,
                                   reason: "the file declares Кодировка=\(declared.value) (\(other.rawValue)) but its bytes are \(page.rawValue); fix the export's encoding setting")
             case nil:
-                throw SourceError(source: source, line: declared.line,
+                throw SourceError(source: Self.source, line: declared.line,
                                   reason: "unknown Кодировка=\(declared.value) (expected Windows or DOS)")
             }
         }
-        throw SourceError(source: source, reason: "no readable Кодировка line: the file is neither UTF-8, cp1251 nor cp866, or is not a 1CClientBankExchange file")
+        throw SourceError(source: Self.source, reason: "no readable Кодировка line: the file is neither UTF-8, cp1251 nor cp866, or is not a 1CClientBankExchange file")
+    }
+
+    /// The `Кодировка` value (trimmed) and its line, looked for in the lines before the first
+    /// `СекцияДокумент`, the bytes decoded with `encoding`.
+    private static func declaredEncoding<Source: StatementBytes>(in input: inout Source, as encoding: StatementEncoding,
+                                                                 evidence: EncodingEvidence, chunkSize: Int) throws(SourceError)
+        -> (value: String, line: Int)? {
+        // The declaration is near the top, and a statement of a large day has a million lines.
+        try input.rewind()
+        let lines = StatementLines(encoding: encoding, skippingBOM: evidence.hasBOM, chunkSize: chunkSize)
+        var number = 0
+        while let range = try lines.next(from: &input) {
+            number += 1
+            let (key, value) = splitField(lines.string(range).trimmingSpaces)
+            if key == "Кодировка", let value { return (value.trimmingSpaces, number) }
+            if key == "СекцияДокумент" { break }
+        }
+        return nil
     }
 }
 
@@ -641,32 +711,163 @@ extension ClientBankScanSink {
     mutating func line(_ text: String) {}
 }
 
-/// The lines of UTF-8 text, split where CR LF, LF or CR: the byte range of each line without its
-/// break, the piece after the last break (possibly empty) last.
-struct LineCursor {
-    private let bytes: UnsafeBufferPointer<UInt8>
+/// The lines of a statement, read a piece of its bytes at a time and decoded piece by piece to
+/// UTF-8: each line is the bytes up to CR LF, LF or CR, and the piece after the last break (when
+/// not empty) is the last line.
+///
+/// Bytes 0x0A and 0x0D are the same in UTF-8, cp1251 and cp866 and never part of a longer
+/// character, so the lines are those of the decoded text. A piece may end inside a line, between
+/// CR and LF, or inside a UTF-8 sequence: an unfinished line (with a CR at its end) waits in the
+/// buffer for the next piece. Only the unfinished line and, while a section is open, its lines
+/// from `pinned` on are kept.
+final class StatementLines {
+    /// The decoded bytes held: lines already given from `pinned` (or the next line) on.
+    private var buffer: [UInt8] = []
+    /// Where the next line starts in `buffer`.
     private var position = 0
-    /// Whether the last piece has been given.
-    private(set) var isFinished = false
+    /// Bytes before this offset (from `position`) hold no line break.
+    private var searched = 0
+    /// Whether the source has no more bytes.
+    private var atEnd = false
+    /// The byte order mark's bytes still to skip.
+    private var skip: Int
+    /// The piece of raw bytes read at a time.
+    private let raw: UnsafeMutableRawBufferPointer
+    /// For a code page, the UTF-8 of bytes 0x80…0xFF and room for a piece's UTF-8.
+    private let table: [UInt8]?
+    private let decoded: UnsafeMutableBufferPointer<UInt8>?
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    /// The first byte kept however far the lines go (the open section's first line), or nil.
+    /// Offsets move as the buffer drops what it no longer needs; this one is kept up to date.
+    var pinned: Int?
 
-    mutating func next() -> Range<Int>? {
-        guard !isFinished else { return nil }
-        let count = bytes.count
-        var index = position
-        while index < count {
-            let byte = bytes[index]
-            if byte == 0x0A || byte == 0x0D {
-                let line = position..<index
-                if byte == 0x0D, index + 1 < count, bytes[index + 1] == 0x0A { index += 1 }
-                position = index + 1
+    init(encoding: StatementEncoding, skippingBOM: Bool, chunkSize: Int) {
+        skip = skippingBOM ? 3 : 0
+        raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(chunkSize, 1), alignment: 8)
+        switch encoding {
+        case .utf8:
+            table = nil
+            decoded = nil
+        case .cp1251:
+            table = Self.cp1251
+            decoded = .allocate(capacity: max(chunkSize, 1) * 3)
+        case .cp866:
+            table = Self.cp866
+            decoded = .allocate(capacity: max(chunkSize, 1) * 3)
+        }
+    }
+
+    deinit {
+        raw.deallocate()
+        decoded?.deallocate()
+    }
+
+    /// Four bytes per byte 0x80…0xFF: the length of its UTF-8 (2 or 3), then the UTF-8.
+    private static let cp1251 = utf8Table(.cp1251)
+    private static let cp866 = utf8Table(.cp866)
+
+    private static func utf8Table(_ page: CyrillicCodePage) -> [UInt8] {
+        var table: [UInt8] = []
+        for byte in UInt8(0x80)...UInt8(0xFF) {
+            let utf8 = Array(page.decode([byte]).utf8)
+            table.append(UInt8(utf8.count))
+            table += utf8
+            table += repeatElement(0, count: 3 - utf8.count)
+        }
+        return table
+    }
+
+    /// The next line's byte range in the buffer (without its break), or nil after the last line.
+    /// The range holds until the next call.
+    func next<Source: StatementBytes>(from input: inout Source) throws(SourceError) -> Range<Int>? {
+        while true {
+            let count = buffer.count
+            let from = searched
+            let found: Int? = buffer.withUnsafeBufferPointer { bytes in
+                var index = from
+                while index < count {
+                    let byte = bytes[index]
+                    if byte == 0x0A || byte == 0x0D { return index }
+                    index += 1
+                }
+                return nil
+            }
+            if let found {
+                var after = found + 1
+                if buffer[found] == 0x0D {
+                    if after < count {
+                        if buffer[after] == 0x0A { after += 1 }
+                    } else if !atEnd {
+                        // CR LF or CR alone: the next piece says.
+                        searched = found
+                        try fill(from: &input)
+                        continue
+                    }
+                }
+                let line = position..<found
+                position = after
+                searched = after
                 return line
             }
-            index += 1
+            searched = count
+            if atEnd {
+                guard position < count else { return nil }
+                let line = position..<count
+                position = count
+                return line
+            }
+            try fill(from: &input)
         }
-        isFinished = true
-        return position..<count
+    }
+
+    /// Drops what is no longer needed and appends the next piece, decoded; at the end, notes it.
+    private func fill<Source: StatementBytes>(from input: inout Source) throws(SourceError) {
+        let drop = min(pinned ?? position, position)
+        if drop > 0 {
+            buffer.removeSubrange(0..<drop)
+            position -= drop
+            searched -= drop
+            pinned = pinned.map { $0 - drop }
+        }
+        let count = try input.read(into: raw)
+        guard count > 0 else {
+            atEnd = true
+            return
+        }
+        let skipped = min(skip, count)
+        skip -= skipped
+        let piece = UnsafeRawBufferPointer(rebasing: raw[skipped..<count])
+        guard let table, let decoded else {
+            buffer.append(contentsOf: piece)
+            return
+        }
+        var written = 0
+        table.withUnsafeBufferPointer { table in
+            for byte in piece {
+                if byte < 0x80 {
+                    decoded[written] = byte
+                    written += 1
+                } else {
+                    let entry = Int(byte - 0x80) &* 4
+                    let length = Int(table[entry])
+                    decoded[written] = table[entry + 1]
+                    decoded[written + 1] = table[entry + 2]
+                    if length == 3 { decoded[written + 2] = table[entry + 3] }
+                    written += length
+                }
+            }
+        }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: decoded[0..<written]))
+    }
+
+    /// The line's text.
+    func string(_ range: Range<Int>) -> String {
+        buffer.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    }
+
+    /// Calls `body` with the bytes in `range` (valid only during the call).
+    func withBytes<Result>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 }
 

@@ -419,16 +419,28 @@ private struct Fetcher {
     mutating func bank(_ bank: BankStatementSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient) async throws(SourceError)
         -> BankStatementReading {
         let client = try makeClient(bank.token, makeHTTP)
-        let (url, body) = try await fetch(page: 1, client: client)
-        do {
-            switch bank.format {
-            case .oneC:
-                return try ClientBankExchange.read(body, ourAccounts: bank.accounts)
-            case .camt053:
-                return try Camt053.read(body, ourAccounts: bank.accounts, fileName: Redaction.url(url))
+        switch bank.format {
+        case .oneC:
+            // The statement goes to a temporary file (unlinked: it has no name) as it arrives and is
+            // read back a piece at a time: neither its bytes nor its text are ever in memory whole.
+            // A retry empties the file; the file goes when the spool does, read or failed.
+            let (url, spool) = try await fetch(page: 1) { url in
+                let spool = try StatementSpool()
+                _ = try await client.stream(.get(url), into: spool)
+                return spool
             }
-        } catch {
-            throw failure(error, url: url)
+            do {
+                return try ClientBankExchange.read(spool, ourAccounts: bank.accounts)
+            } catch {
+                throw failure(error, url: url)
+            }
+        case .camt053:
+            let (url, body) = try await fetch(page: 1, client: client)
+            do {
+                return try Camt053.read(body, ourAccounts: bank.accounts, fileName: Redaction.url(url))
+            } catch {
+                throw failure(error, url: url)
+            }
         }
     }
 }

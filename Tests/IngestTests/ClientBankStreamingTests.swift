@@ -46,7 +46,7 @@ struct ClientBankStreamingTests {
             var diagnostics: [Diagnostic] = []
             var body = bytes[...]
             if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-            let (text, encoding, declared) = try ClientBankExchange.decode(Array(body)[...], diagnostics: &diagnostics)
+            let (text, encoding, declared) = try ClientBankChunkedTests.WholeText.decode(Array(body)[...], diagnostics: &diagnostics)
 
             var lines = splitLines(text)
             if lines.last == "" { lines.removeLast() }

@@ -18,22 +18,24 @@ struct StatementTextTests {
         (0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random) ?? "" }.joined()
     }
 
-    /// The lines `LineCursor` finds in the text's UTF-8 bytes (what the statement's reader reads by).
-    static func linesByCursor(_ text: String) -> [String] {
-        var text = text
-        return text.withUTF8 { bytes in
-            var lines: [String] = []
-            var cursor = LineCursor(bytes)
-            while let range = cursor.next() {
-                lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
-            }
-            return lines
+    /// The lines `StatementLines` finds in the text's UTF-8 bytes read `chunkSize` bytes at a time
+    /// (what the statement's reader reads by).
+    static func linesByCursor(_ text: String, chunkSize: Int) -> [String] {
+        var input = InMemoryStatement(Array(text.utf8))
+        let cursor = StatementLines(encoding: .utf8, skippingBOM: false, chunkSize: chunkSize)
+        var lines: [String] = []
+        while let range = try? cursor.next(from: &input) {
+            lines.append(cursor.string(range))
         }
+        return lines
     }
 
-    // The character-level definitions.
+    // The character-level definitions: the pieces between CR LF, LF or CR; the piece after the
+    // last break is a line when it is not empty.
     static func linesByCharacters(_ text: String) -> [String] {
-        text.split(omittingEmptySubsequences: false, whereSeparator: ClientBankExchange.isLineBreak).map(String.init)
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: ClientBankChunkedTests.WholeText.isLineBreak).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        return lines
     }
 
     static func fieldByCharacters(_ line: String) -> (key: String, value: String?) {
@@ -53,7 +55,7 @@ struct StatementTextTests {
         for _ in 0..<20_000 {
             let text = Self.randomText(&random)
             let other = Self.randomText(&random)
-            let lines = Self.linesByCursor(text)
+            let lines = Self.linesByCursor(text, chunkSize: Int.random(in: 1...5, using: &random))
             #expect(lines == Self.linesByCharacters(text), "\(Array(text.unicodeScalars))")
             let field = ClientBankExchange.splitField(text)
             let expected = Self.fieldByCharacters(text)
