@@ -181,8 +181,10 @@ public struct IngestResult: Sendable {
 ///     `IngestResult.spilledOrders` says how many the spill got. A page read again from its start
 ///     (a retried transfer) does not append its orders twice. A spill that fails fails the orders
 ///     source; when the orders source fails, for any reason, the spill is truncated to 0.
+///   - spoolDirectory: where a 1C bank statement is written as it arrives, to be read back a piece
+///     at a time (an unlinked temporary file: nothing stays there); `nil`: `TMPDIR`, else `/tmp`.
 public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Sendable (Credential?) -> HTTPClient,
-                   spill: (any OrderSpill)? = nil) async -> IngestResult {
+                   spill: (any OrderSpill)? = nil, spoolDirectory: String? = nil) async -> IngestResult {
     async let ordersRead: SourceRead<OrdersFeedReading>? = {
         guard let orders = sources.orders else { return nil }
         var fetcher = Fetcher(source: SourceName.ordersFeed, template: orders.url, day: day)
@@ -218,7 +220,7 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
             group.addTask {
                 var fetcher = Fetcher(source: bank.sourceName, template: bank.url, day: day)
                 do throws(SourceError) {
-                    let reading = try await fetcher.bank(bank, client: client)
+                    let reading = try await fetcher.bank(bank, client: client, spoolDirectory: spoolDirectory)
                     return (index, SourceRead(outcome: fetcher.outcome(.ok, records: reading.documentCount), reading: reading))
                 } catch {
                     return (index, SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil))
@@ -416,7 +418,8 @@ private struct Fetcher {
         return Invoicebox.combine(pages)
     }
 
-    mutating func bank(_ bank: BankStatementSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient) async throws(SourceError)
+    mutating func bank(_ bank: BankStatementSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient,
+                       spoolDirectory: String?) async throws(SourceError)
         -> BankStatementReading {
         let client = try makeClient(bank.token, makeHTTP)
         switch bank.format {
@@ -425,7 +428,7 @@ private struct Fetcher {
             // read back a piece at a time: neither its bytes nor its text are ever in memory whole.
             // A retry empties the file; the file goes when the spool does, read or failed.
             let (url, spool) = try await fetch(page: 1) { url in
-                let spool = try StatementSpool()
+                let spool = try StatementSpool(directory: spoolDirectory)
                 _ = try await client.stream(.get(url), into: spool)
                 return spool
             }

@@ -97,7 +97,9 @@ public struct DayRunner: Sendable {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "\(error)")
         }
-        var ingested = await ingest(day: day, sources: sources, client: environment.httpClient, spill: spill)
+        // A 1C statement is written to an unlinked file there too as it arrives, and read back a piece at a time.
+        var ingested = await ingest(day: day, sources: sources, client: environment.httpClient, spill: spill,
+                                    spoolDirectory: loaded.outputDirectory.path)
         let orderCount = ingested.spilledOrders
         // The payments' records as their sources gave them go to the ledger and nowhere else: kept
         // aside too, until the ledger takes them.
