@@ -256,12 +256,15 @@ struct DayComputation {
         }
         for index in windows.indices {
             guard let window = current else { break }
+            // Only the window being recorded holds it: once recorded, its documents' bytes go while the
+            // next window renders (otherwise two whole windows would be in memory while waiting for it).
+            current = nil
             let expected = forecast // what the ledger should say once this window is recorded
             var next: StartedWindow?
             if index + 1 < windows.count {
                 next = try startRendering(tx, windows[index + 1], planning: planning, forecast: &forecast)
             }
-            try record(tx, window, facts: &facts)
+            try record(tx, consume window, facts: &facts)
             if let next, let meanwhile {
                 while !next.rendering.isDone && !meanwhile.isComplete { try meanwhile.advance(tx) }
             }
@@ -270,8 +273,6 @@ struct DayComputation {
                 // the next window is forecast again from the ledger, and what moved is rendered again.
                 let agrees = try expected.agreesWithLedger(tx) && !batching.reforecastEveryWindow
                 current = try finishRendering(tx, next, base: agrees ? nil : NumberForecast(series: series), forecast: &forecast)
-            } else {
-                current = nil
             }
         }
         let heldOrders = try dayOrders.orders(ids: holds.map(\.orderID))
@@ -416,7 +417,7 @@ struct DayComputation {
 
     /// Records a window one document at a time in date order, exactly as a sequential run would:
     /// a document whose number turns out other than forecast is rendered again here.
-    private func record(_ tx: LedgerTransaction, _ window: PreparedWindow, facts: inout DayFacts) throws {
+    private func record(_ tx: LedgerTransaction, _ window: consuming PreparedWindow, facts: inout DayFacts) throws {
         for offset in window.documents.indices {
             let document = window.documents[offset]
             guard let order = window.orders[document.orderID] else { continue }
