@@ -46,6 +46,8 @@ extension Invoicebox {
         private var elementCount = 0
         private var seen: [String: Int] = [:]
         private var providerIDs: [ProviderOrderID] = []
+        /// The payments (they do not name the page), and the rest of what the elements gave.
+        private var payments: [Payment] = []
         private var verdicts: [ElementVerdict] = []
         private var ignoredCount = 0
 
@@ -339,6 +341,7 @@ extension Invoicebox {
             self.failure = failure
             buffer = []
             verdicts = []
+            payments = []
             return failure
         }
 
@@ -355,12 +358,11 @@ extension Invoicebox {
 
         // MARK: The orders
 
-        /// What one element of `data` gave, labelled once the page is known.
+        /// What one element of `data` that is not a payment gave, labelled once the page is known.
         private enum ElementVerdict {
             case quarantined(problems: [ContractProblem], label: String, key: String, raw: String)
             case duplicate(label: String, id: String, earlier: Int)
             case otherDay(label: String, paidOn: CivilDate)
-            case payment(Payment)
         }
 
         /// Reads one element of `data` (the `index`-th, from 0), as `readPage` always has.
@@ -423,10 +425,10 @@ extension Invoicebox {
                 verdicts.append(.otherDay(label: label, paidOn: paidAt.moscowDate))
                 return
             }
-            verdicts.append(.payment(Payment(
+            payments.append(Payment(
                 id: PaymentID("invoicebox:\(id)"), source: .invoicebox, receivedOn: paidAt.moscowDate, amount: amount,
                 payerINN: payerINN, payerName: payerName, purpose: description ?? "",
-                providerOrderID: ProviderOrderID(id), merchantOrderID: merchantOrderID, raw: raw)))
+                providerOrderID: ProviderOrderID(id), merchantOrderID: merchantOrderID, raw: raw))
         }
 
         // MARK: The envelope
@@ -466,9 +468,10 @@ extension Invoicebox {
                 throw SourceError(source: source, reason: "envelope: \(elementCount) orders on a page of pageSize \(pageSize)")
             }
             var result = InvoiceboxPage(page: page, pageSize: pageSize, totalCount: totalCount, recordCount: elementCount,
-                                        providerIDs: providerIDs, payments: [], quarantined: [], diagnostics: [],
+                                        providerIDs: providerIDs, payments: payments, quarantined: [], diagnostics: [],
                                         ignoredCount: ignoredCount)
             providerIDs = []
+            payments = []
             for verdict in verdicts {
                 switch verdict {
                 case .quarantined(let problems, let label, let key, let raw):
@@ -481,8 +484,6 @@ extension Invoicebox {
                     result.diagnostics.append(Diagnostic(severity: .info, kind: "other-day", source: source,
                                                          record: "page \(page), \(label)",
                                                          message: "paid on \(paidOn) (Moscow), not on \(day); not a payment of this day"))
-                case .payment(let payment):
-                    result.payments.append(payment)
                 }
             }
             verdicts = []
