@@ -389,10 +389,13 @@ private struct Fetcher {
         var read = 0
         var page = 1
         while true {
-            let (url, body) = try await fetch(page: page, client: client)
+            // The page is read as it arrives, an order at a time: neither its bytes nor its JSON
+            // tree are ever whole in memory. A retry starts the page again.
+            let sink = InvoiceboxSink(Invoicebox.PageReader(day: day, expectedPage: template.isPaged ? page : nil))
+            let (url, _) = try await fetch(page: page) { url in try await client.stream(.get(url), into: sink) }
             let result: InvoiceboxPage
             do {
-                result = try Invoicebox.readPage(body, day: day, expectedPage: template.isPaged ? page : nil)
+                result = try sink.reader.finish()
             } catch {
                 throw failure(error, url: url)
             }
@@ -470,5 +473,24 @@ private final class PageSink: BodySink {
         } catch {
             throw error.sourceError
         }
+    }
+}
+
+/// Feeds a page of ИнвойсБокс's order list to its reader as it arrives; a retry starts the page again.
+private final class InvoiceboxSink: BodySink {
+    private let start: Invoicebox.PageReader
+    var reader: Invoicebox.PageReader
+
+    init(_ reader: Invoicebox.PageReader) {
+        start = reader
+        self.reader = reader
+    }
+
+    func receive(_ chunk: UnsafeRawBufferPointer) throws {
+        try reader.feed(chunk)
+    }
+
+    func restart() throws {
+        reader = start
     }
 }
