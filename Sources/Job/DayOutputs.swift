@@ -455,8 +455,8 @@ final class StreamSink: ReportSink {
 
 /// What the outputs read back from the ledger after the day's write.
 struct LedgerSnapshot: Sendable {
-    /// run.json's payments (the day's and those this run looked at), in the order of receipt: spilled
-    /// into `entriesFolder` when one is given.
+    /// run.json's payments (the day's and those this run looked at), in the order of receipt, spilled
+    /// into `entriesFolder` as they are listed.
     var paymentEntries: RunEntries<RunResult.PaymentEntry>
     /// The report's payment rows, in the same order (empty when they went to the report's register).
     var paymentRows: [PaymentRow]
@@ -472,9 +472,9 @@ struct LedgerSnapshot: Sendable {
 
     /// - Parameters:
     ///   - register: where the report's payment rows go as they are made (else `paymentRows`).
-    ///   - entriesFolder: where run.json's payments are kept aside as they are listed (else in memory).
+    ///   - entriesFolder: where run.json's payments are kept aside as they are listed (the day's folder).
     init(reader: LedgerReader, day: CivilDate, facts: DayFacts, payments dayPayments: [PaymentID], providerINN: String?,
-         register: PaymentSpill?, returning: [Order], entriesFolder: URL? = nil) throws {
+         register: PaymentSpill?, returning: [Order], entriesFolder: URL) throws {
         let knownCustomers = try reader.customerINNs()
         // The payments in the order of receipt: their dates first, then each block read whole
         // (without their records as the sources gave them: the outputs list payments, never those).
@@ -485,7 +485,7 @@ struct LedgerSnapshot: Sendable {
         let ordered = ids.compactMap { id in dates[id].map { (receivedOn: $0, id: id) } }
             .sorted { ($0.receivedOn, $0.id) < ($1.receivedOn, $1.id) }.map(\.id)
         let named = Set((facts.matchingExceptions + (facts.payouts?.exceptions ?? [])).compactMap(\.paymentID))
-        var entries = try entriesFolder.map { try RunEntries<RunResult.PaymentEntry>(spillingIn: $0, name: "run-payments") } ?? []
+        var entries = try RunEntries<RunResult.PaymentEntry>(spillingIn: entriesFolder, name: "run-payments")
         var rows: [PaymentRow] = []
         var exceptionPayments: [PaymentID: (Payment, [Allocation])] = [:]
         for start in stride(from: 0, to: ordered.count, by: Self.paymentBlock) {
