@@ -19,7 +19,8 @@ import Synchronization
 /// new file of its own in the same folder first.
 ///
 /// **Reading back.** A spilled entry is read from the file and decoded from its JSON (money, dates,
-/// optionals round-trip exactly). ``forEachEntry(_:)`` and ``encode(to:)`` report a failed read as a
+/// optionals round-trip exactly; money beyond run.json's 16 digits of roubles is written to run.json
+/// but cannot be read back, as run.json itself cannot). ``forEachEntry(_:)`` and ``encode(to:)`` report a failed read as a
 /// ``RunEntriesError``; the collection's non-throwing access (`subscript`, iteration, `==`) cannot, and
 /// stops the process with that error's description. The file is this process's own, unlinked and
 /// already read back once when run.json is written, so only an I/O error of the disk gets there; the
