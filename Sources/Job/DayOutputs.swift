@@ -44,7 +44,8 @@ struct DayOutputs {
             Result {
                 try ledger.read { reader in
                     let snapshot = try LedgerSnapshot(reader: reader, day: businessDay, facts: facts, payments: dayPayments,
-                                                      providerINN: providerINN, register: paymentRegister, returning: returning)
+                                                      providerINN: providerINN, register: paymentRegister, returning: returning,
+                                                      entriesFolder: folder)
                     try reader.releaseMemory() // (the pages of every touched customer's balance)
                     return snapshot
                 }
@@ -64,7 +65,9 @@ struct DayOutputs {
         // and listed in recording order.
         let folderPath = folder.path
         let manifest = try ManifestWriter(businessDate: day, url: folder.appendingPathComponent("manifest.json"))
-        var documentEntries: [RunResult.DocumentEntry] = []
+        // run.json's documents and payments are kept aside in the day's folder as they are listed
+        // (`RunEntries`, spilled: 8 bytes a document in memory), and run.json copies their bytes.
+        var documentEntries = try RunEntries<RunResult.DocumentEntry>(spillingIn: folder, name: "run-documents")
         var documentRows: [DocumentRow] = []
         var held: [HeldDocument] = []
         let signer = configuration.edo.signCommand.map { DocumentSigner(arguments: $0) }
@@ -112,7 +115,7 @@ struct DayOutputs {
                         totalWithoutVAT: record.totals.withoutVAT, vat: record.totals.vat, total: record.totals.withVAT,
                         sha256: document.sha256, signature: signature, paperOnly: paperOnly,
                         printForm: document.printFormPath))
-                    documentEntries.append(RunResult.DocumentEntry(
+                    try documentEntries.append(RunResult.DocumentEntry(
                         file: relative, kind: kind, number: numberText, date: record.date, orderID: record.orderID,
                         shipmentID: record.shipmentID, customerINN: record.customerINN, totalWithoutVAT: record.totals.withoutVAT,
                         vat: record.totals.vat, total: record.totals.withVAT, paperOnly: paperOnly))
@@ -452,8 +455,9 @@ final class StreamSink: ReportSink {
 
 /// What the outputs read back from the ledger after the day's write.
 struct LedgerSnapshot: Sendable {
-    /// run.json's payments (the day's and those this run looked at), in the order of receipt.
-    var paymentEntries: [RunResult.PaymentEntry]
+    /// run.json's payments (the day's and those this run looked at), in the order of receipt, spilled
+    /// into `entriesFolder` as they are listed.
+    var paymentEntries: RunEntries<RunResult.PaymentEntry>
     /// The report's payment rows, in the same order (empty when they went to the report's register).
     var paymentRows: [PaymentRow]
     /// The payments an exception of the matcher or of the payout check names, with their allocations.
@@ -466,9 +470,11 @@ struct LedgerSnapshot: Sendable {
     /// How many payments are read from the ledger at once (the day's are never all in memory whole).
     static let paymentBlock = 1_024
 
-    /// - Parameter register: where the report's payment rows go as they are made (else `paymentRows`).
+    /// - Parameters:
+    ///   - register: where the report's payment rows go as they are made (else `paymentRows`).
+    ///   - entriesFolder: where run.json's payments are kept aside as they are listed (the day's folder).
     init(reader: LedgerReader, day: CivilDate, facts: DayFacts, payments dayPayments: [PaymentID], providerINN: String?,
-         register: PaymentSpill?, returning: [Order]) throws {
+         register: PaymentSpill?, returning: [Order], entriesFolder: URL) throws {
         let knownCustomers = try reader.customerINNs()
         // The payments in the order of receipt: their dates first, then each block read whole
         // (without their records as the sources gave them: the outputs list payments, never those).
@@ -479,8 +485,7 @@ struct LedgerSnapshot: Sendable {
         let ordered = ids.compactMap { id in dates[id].map { (receivedOn: $0, id: id) } }
             .sorted { ($0.receivedOn, $0.id) < ($1.receivedOn, $1.id) }.map(\.id)
         let named = Set((facts.matchingExceptions + (facts.payouts?.exceptions ?? [])).compactMap(\.paymentID))
-        var entries: [RunResult.PaymentEntry] = []
-        entries.reserveCapacity(ordered.count)
+        var entries = try RunEntries<RunResult.PaymentEntry>(spillingIn: entriesFolder, name: "run-payments")
         var rows: [PaymentRow] = []
         var exceptionPayments: [PaymentID: (Payment, [Allocation])] = [:]
         for start in stride(from: 0, to: ordered.count, by: Self.paymentBlock) {
@@ -491,7 +496,7 @@ struct LedgerSnapshot: Sendable {
                 guard let payment = stored[id] else { continue }
                 let allocations = (allocated[id] ?? []).map(\.allocation)
                 let (entry, row) = Self.listed(payment, allocations, providerINN: providerINN, known: knownCustomers)
-                entries.append(entry)
+                try entries.append(entry)
                 if let register { try register.append(row) } else { rows.append(row) }
                 if named.contains(id) { exceptionPayments[id] = (payment, allocations) }
             }

@@ -243,12 +243,15 @@ public struct DayRunner: Sendable {
             var byOutcome: [String: Int] = [:]
             for run in runs { if let outcome = run.outcome { byOutcome[outcome.rawValue, default: 0] += 1 } }
             let lastSuccess = runs.first { $0.outcome == .ok || $0.outcome == .exceptions }?.finishedAt?.epochSeconds
+            // (The documents and payments are read back from the day's spill files: a failure is the metrics' warning.)
             var issued: [DocumentKind: Int] = [:]
-            for document in result.documents { issued[document.kind, default: 0] += 1 }
+            try result.documents.forEachEntry { issued[$0.kind, default: 0] += 1 }
+            var unallocated = 0
+            try result.payments.forEachEntry { if $0.status == .unallocated || $0.status == .partial { unallocated += 1 } }
             let snapshot = MetricsSnapshot(
                 businessDate: result.businessDate, status: result.status, durationSeconds: duration, runsByOutcome: byOutcome,
                 exceptions: result.exceptions.count, documentsIssued: issued, documentsHeld: result.held.count,
-                paymentsUnallocated: result.payments.filter { $0.status == .unallocated || $0.status == .partial }.count,
+                paymentsUnallocated: unallocated,
                 lastSuccessEpochSeconds: lastSuccess, finishedEpochSeconds: Int64(environment.now().timeIntervalSince1970))
             try snapshot.write(to: loaded.resolve(textfile))
         } catch {

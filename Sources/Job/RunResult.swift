@@ -202,14 +202,16 @@ public struct RunResult: Sendable, Codable, Equatable {
     public var businessDate: CivilDate
     public var status: Status
     public var sources: [SourceEntry]
-    public var payments: [PaymentEntry]
-    public var documents: [DocumentEntry]
+    /// The payments: spilled to a temporary file when the job builds them (``RunEntries``).
+    public var payments: RunEntries<PaymentEntry>
+    /// The issued documents: spilled to a temporary file when the job builds them (``RunEntries``).
+    public var documents: RunEntries<DocumentEntry>
     public var held: [HeldEntry]
     public var customers: [CustomerEntry]
     public var exceptions: [ExceptionEntry]
 
-    public init(businessDate: CivilDate, status: Status, sources: [SourceEntry], payments: [PaymentEntry],
-                documents: [DocumentEntry], held: [HeldEntry], customers: [CustomerEntry], exceptions: [ExceptionEntry]) {
+    public init(businessDate: CivilDate, status: Status, sources: [SourceEntry], payments: RunEntries<PaymentEntry>,
+                documents: RunEntries<DocumentEntry>, held: [HeldEntry], customers: [CustomerEntry], exceptions: [ExceptionEntry]) {
         self.businessDate = businessDate
         self.status = status
         self.sources = sources
@@ -235,7 +237,8 @@ public struct RunResult: Sendable, Codable, Equatable {
 
     /// Writes `encoded()`'s bytes to `url` with `AtomicFile.write`'s promise (a reader never sees
     /// half a file; the same bytes in place are left untouched), without encoding the whole file at
-    /// once: the documents and the payments are encoded and written one at a time into the frame of the rest.
+    /// once: the documents and the payments are written one at a time into the frame of the rest (a
+    /// spilled list's stored member bytes copied as they are).
     @discardableResult
     public func write(to url: URL) throws -> AtomicFile.Outcome {
         try staged(to: url).commit()
@@ -251,17 +254,11 @@ public struct RunResult: Sendable, Codable, Equatable {
         let documentsFrame = try JSONArrayFrame(encoded: try rest.encoded(), arrayKey: CodingKeys.documents.stringValue)
         let paymentsFrame = try JSONArrayFrame(encoded: documentsFrame.tail, arrayKey: CodingKeys.payments.stringValue)
         let stream = try AtomicFile.Stream(url: url)
-        func members<Element: DirectJSONEncodable>(_ elements: [Element]) throws {
-            for (index, element) in elements.enumerated() {
-                let member = JSONArrayFrame.member(of: element)
-                try stream.write(index == 0 ? member.dropFirst() : member[...])
-            }
-        }
         do {
             try stream.write(documentsFrame.head)
-            try members(documents)
+            try documents.writeMembers(to: stream)
             try stream.write(JSONArrayFrame.closingLine(empty: documents.isEmpty) + paymentsFrame.head)
-            try members(payments)
+            try payments.writeMembers(to: stream)
             try stream.write(paymentsFrame.closing(empty: payments.isEmpty))
             return stream
         } catch {

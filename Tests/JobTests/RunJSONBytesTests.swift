@@ -60,7 +60,7 @@ private func generatedRunResult(documents documentCount: Int, payments paymentCo
         RunResult.SourceEntry(name: "orders", status: "ok", url: "https://shop.example/api/orders?day=2026-11-27", records: documentCount, error: nil),
         RunResult.SourceEntry(name: "bank", status: "failed", url: "file:///var/in/bank.txt", records: 0, error: "нет файла \u{1}"),
     ]
-    return RunResult(businessDate: day, status: .exceptions, sources: sources, payments: payments, documents: documents,
+    return RunResult(businessDate: day, status: .exceptions, sources: sources, payments: RunEntries(payments), documents: RunEntries(documents),
                      held: held, customers: customers, exceptions: exceptions)
 }
 
