@@ -391,7 +391,7 @@ private struct Fetcher {
         while true {
             // The page is read as it arrives, an order at a time: neither its bytes nor its JSON
             // tree are ever whole in memory. A retry starts the page again.
-            let sink = InvoiceboxSink(Invoicebox.PageReader(day: day, expectedPage: template.isPaged ? page : nil))
+            let sink = PageSink(Invoicebox.PageReader(day: day, expectedPage: template.isPaged ? page : nil))
             let (url, _) = try await fetch(page: page) { url in try await client.stream(.get(url), into: sink) }
             let result: InvoiceboxPage
             do {
@@ -451,37 +451,37 @@ private struct Fetcher {
     }
 }
 
-/// Feeds a page of the orders feed to its reader as it arrives; a retry starts the page again
-/// (and drops from the spill, if any, the orders the attempt before appended).
-private final class PageSink: BodySink {
-    private let start: OrdersFeed.PageReader
-    var reader: OrdersFeed.PageReader
+/// A reader of one page fed as the page arrives.
+protocol ChunkedPageReader {
+    mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(SourceError)
+    /// Undoes what reading the page so far did outside the reader, before the page is read again.
+    func rewind() throws
+}
 
-    init(_ reader: OrdersFeed.PageReader) {
-        start = reader
-        self.reader = reader
-    }
+extension ChunkedPageReader {
+    func rewind() throws {}
+}
 
-    func receive(_ chunk: UnsafeRawBufferPointer) throws {
-        try reader.feed(chunk)
-    }
-
-    func restart() throws {
-        reader = start
+extension OrdersFeed.PageReader: ChunkedPageReader {
+    /// Drops from the spill, if any, the orders the attempt before appended.
+    func rewind() throws {
         do {
-            try start.combiner.rewind()
+            try combiner.rewind()
         } catch {
             throw error.sourceError
         }
     }
 }
 
-/// Feeds a page of ИнвойсБокс's order list to its reader as it arrives; a retry starts the page again.
-private final class InvoiceboxSink: BodySink {
-    private let start: Invoicebox.PageReader
-    var reader: Invoicebox.PageReader
+extension Invoicebox.PageReader: ChunkedPageReader {}
 
-    init(_ reader: Invoicebox.PageReader) {
+/// Feeds a page (of the orders feed, of ИнвойсБокс's order list) to its reader as it arrives; a
+/// retry starts the page again.
+private final class PageSink<Reader: ChunkedPageReader>: BodySink {
+    private let start: Reader
+    var reader: Reader
+
+    init(_ reader: Reader) {
         start = reader
         self.reader = reader
     }
@@ -492,5 +492,6 @@ private final class InvoiceboxSink: BodySink {
 
     func restart() throws {
         reader = start
+        try start.rewind()
     }
 }
