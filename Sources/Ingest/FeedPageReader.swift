@@ -37,10 +37,10 @@ extension OrdersFeed {
         private let keepsEveryRaw: Bool
 
         /// The bytes not yet done with; `buffer[0]` is at `origin` of the page.
-        private var buffer: [UInt8] = []
-        private var origin = TextPosition()
+        private(set) var buffer: [UInt8] = []
+        private(set) var origin = TextPosition()
         /// The next byte of `buffer` to look at.
-        private var position = 0
+        var position = 0
         private var state = State.bom
         /// Where the token being delimited (a member name or value, an order) starts in `buffer`.
         private var tokenStart = 0
@@ -282,26 +282,6 @@ extension OrdersFeed {
             }
         }
 
-        /// The next byte after whitespace, or nil when more input is needed.
-        /// - Throws: `atEnd` when the input ended there.
-        private mutating func nextByte(final: Bool, _ atEnd: String) throws(JSONSyntaxError) -> UInt8? {
-            skipWhitespace()
-            guard position < buffer.count else {
-                if final { throw error(atEnd, at: position) }
-                return nil
-            }
-            return buffer[position]
-        }
-
-        private mutating func skipWhitespace() {
-            while position < buffer.count {
-                switch buffer[position] {
-                case 0x20, 0x09, 0x0A, 0x0D: position += 1
-                default: return
-                }
-            }
-        }
-
         /// How delimiting a value stopped.
         private enum DelimitStop {
             /// The buffer's end came first: more input is needed.
@@ -373,37 +353,6 @@ extension OrdersFeed {
         }
 
         /// Parses a complete token of `buffer`.
-        private func parse(_ range: Range<Int>, depth: Int) throws(JSONSyntaxError) -> JSONValue {
-            do {
-                return try JSONParser.parse(buffer, range: range, depth: depth)
-            } catch {
-                throw placed(error)
-            }
-        }
-
-        /// An error the parser placed in `buffer`, placed in the page.
-        private func placed(_ error: JSONSyntaxError) -> JSONSyntaxError {
-            placed(error, from: origin)
-        }
-
-        /// An error the parser placed in bytes that start at `origin` of the page, placed in the page.
-        private func placed(_ error: JSONSyntaxError, from origin: TextPosition) -> JSONSyntaxError {
-            var copy = error
-            if error.line == 1 {
-                copy.line = origin.line
-                copy.column = origin.column + error.column - 1
-            } else {
-                copy.line = origin.line + error.line - 1
-            }
-            return copy
-        }
-
-        private func error(_ message: String, at index: Int) -> JSONSyntaxError {
-            var at = origin
-            at.advance(over: buffer[..<min(index, buffer.count)])
-            return JSONSyntaxError(message: message, line: at.line, column: at.column)
-        }
-
         private mutating func fail(_ error: JSONSyntaxError) -> SourceError {
             // The spill's failure came first: the orders after it were not read.
             fail(spillFailure ?? SourceError(source: SourceName.ordersFeed, line: error.line, reason: "the page is \(error.description)"))
@@ -493,7 +442,7 @@ extension OrdersFeed {
             }
             for offset in items.indices {
                 if let syntaxError = items[offset].syntaxError {
-                    itemSyntaxError = placed(syntaxError, from: block.origin)
+                    itemSyntaxError = syntaxError.placed(from: block.origin)
                     return
                 }
                 diagnostics += items[offset].warnings
@@ -642,6 +591,74 @@ private struct PendingBlock {
 private final class BlockResult: Sendable {
     let items = Mutex<[OrdersFeed.ItemReading]>([])
 }
+
+/// What the page readers (the orders feed's, ИнвойсБокс's) share as they follow a page's JSON: the
+/// page's bytes not yet let go, where reading stands in them, and where they start in the page.
+protocol JSONPageScanning {
+    var buffer: [UInt8] { get }
+    var position: Int { get set }
+    var origin: TextPosition { get }
+}
+
+extension JSONPageScanning {
+    /// The byte at `position` after whitespace; nil when more input is needed. At the end of the
+    /// input (`final`), `atEnd` is the error.
+    mutating func nextByte(final: Bool, _ atEnd: String) throws(JSONSyntaxError) -> UInt8? {
+        skipWhitespace()
+        guard position < buffer.count else {
+            if final { throw error(atEnd, at: position) }
+            return nil
+        }
+        return buffer[position]
+    }
+
+    mutating func skipWhitespace() {
+        while position < buffer.count {
+            switch buffer[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    /// Parses a complete value of `buffer`, `depth` levels deep; its error is placed in the page.
+    func parse(_ range: Range<Int>, depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        do {
+            return try JSONParser.parse(buffer, range: range, depth: depth)
+        } catch {
+            throw placed(error)
+        }
+    }
+
+    /// An error the parser placed in `buffer`, placed in the page.
+    func placed(_ error: JSONSyntaxError) -> JSONSyntaxError {
+        error.placed(from: origin)
+    }
+
+    /// `message` at `index` of `buffer`, placed in the page.
+    func error(_ message: String, at index: Int) -> JSONSyntaxError {
+        var at = origin
+        at.advance(over: buffer[..<min(index, buffer.count)])
+        return JSONSyntaxError(message: message, line: at.line, column: at.column)
+    }
+}
+
+extension JSONSyntaxError {
+    /// This error, placed by the parser in bytes that start at `origin` of the page, placed in the page.
+    func placed(from origin: TextPosition) -> JSONSyntaxError {
+        var copy = self
+        if line == 1 {
+            copy.line = origin.line
+            copy.column = origin.column + column - 1
+        } else {
+            copy.line = origin.line + line - 1
+        }
+        return copy
+    }
+}
+
+extension OrdersFeed.PageReader: JSONPageScanning {}
+extension Invoicebox.PageReader: JSONPageScanning {}
 
 /// A line and column in a text (1-based), counted as `JSONSyntaxError` counts them.
 struct TextPosition {

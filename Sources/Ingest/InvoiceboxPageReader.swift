@@ -21,10 +21,10 @@ extension Invoicebox {
         let expectedPage: Int?
 
         /// The bytes not yet done with; `buffer[0]` is at `origin` of the page.
-        private var buffer: [UInt8] = []
-        private var origin = TextPosition()
+        private(set) var buffer: [UInt8] = []
+        private(set) var origin = TextPosition()
         /// The next byte of `buffer` to look at.
-        private var position = 0
+        var position = 0
         private var state = State.bom
         /// What is after the value being read: the root, a member of the root object, an element.
         private var context = Context.root
@@ -278,26 +278,6 @@ extension Invoicebox {
             }
         }
 
-        /// The next byte after whitespace, or nil when more input is needed.
-        /// - Throws: `atEnd` when the input ended there.
-        private mutating func nextByte(final: Bool, _ atEnd: String) throws(JSONSyntaxError) -> UInt8? {
-            skipWhitespace()
-            guard position < buffer.count else {
-                if final { throw error(atEnd, at: position) }
-                return nil
-            }
-            return buffer[position]
-        }
-
-        private mutating func skipWhitespace() {
-            while position < buffer.count {
-                switch buffer[position] {
-                case 0x20, 0x09, 0x0A, 0x0D: position += 1
-                default: return
-                }
-            }
-        }
-
         /// Where the value starting at `tokenStart` ends as the parser reads it, or nil when more
         /// input is needed. At the end of the input (or when it nests too deep to be valid), the
         /// bytes so far: parsing them gives the parser's error.
@@ -312,28 +292,6 @@ extension Invoicebox {
             if let outcome { return outcome }
             if final { return buffer.count }
             return nil
-        }
-
-        /// Parses a complete value of `buffer`, `depth` levels deep.
-        private func parse(_ range: Range<Int>, depth: Int) throws(JSONSyntaxError) -> JSONValue {
-            do {
-                return try JSONParser.parse(buffer, range: range, depth: depth)
-            } catch {
-                var copy = error
-                if error.line == 1 {
-                    copy.line = origin.line
-                    copy.column = origin.column + error.column - 1
-                } else {
-                    copy.line = origin.line + error.line - 1
-                }
-                throw copy
-            }
-        }
-
-        private func error(_ message: String, at index: Int) -> JSONSyntaxError {
-            var at = origin
-            at.advance(over: buffer[..<min(index, buffer.count)])
-            return JSONSyntaxError(message: message, line: at.line, column: at.column)
         }
 
         private mutating func fail(_ error: JSONSyntaxError) -> SourceError {
