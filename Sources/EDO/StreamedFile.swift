@@ -239,7 +239,8 @@ extension AtomicFile {
 /// Use it from one thread at a time.
 public final class SpillFile {
     private var descriptor: Int32
-    private let path: String
+    /// Where the file was made (it is unlinked at once): for messages.
+    public let path: String
     private var buffer: [UInt8] = []
     private var written = 0
     private static let bufferSize = 1 << 18
@@ -247,7 +248,7 @@ public final class SpillFile {
     /// Creates the file in `directory` (created if needed) under the hidden name `.NAME.tmp-PID`, then unlinks it.
     public init(in directory: URL, name: String) throws(EDOError) {
         try AtomicFile.createDirectory(directory.path)
-        path = directory.path + "/." + name + ".tmp-\(getpid())"
+        path = Self.path(in: directory, name: name)
         descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .errno("create", path) }
         unlink(path)
@@ -255,6 +256,11 @@ public final class SpillFile {
     }
 
     deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// The name a spill file of `name` gets in `directory` (`.NAME.tmp-PID`) while it is made.
+    public static func path(in directory: URL, name: String) -> String {
+        directory.path + "/." + name + ".tmp-\(getpid())"
+    }
 
     /// How many bytes it holds.
     public var count: Int { written + buffer.count }

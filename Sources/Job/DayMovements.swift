@@ -287,8 +287,9 @@ struct DayMovements {
         var accounts: [CreditAccount] = []
         let start2000 = CivilDate(year: 2000, month: 1, day: 1)!
         let customers = facts.customersTouched.sorted()
-        let blocks = stride(from: 0, to: customers.count, by: max(1, size)).map {
-            Array(customers[$0..<min(customers.count, $0 + max(1, size))])
+        let size = max(1, size)
+        let blocks = stride(from: 0, to: customers.count, by: size).map {
+            Array(customers[$0..<min(customers.count, $0 + size)])
         }
         for block in blocks {
             // A block of customers at a time: their orders' terms and latest names read at once.

@@ -213,12 +213,14 @@ final class RunEntriesSpill<Entry: Decodable & Sendable>: Sendable {
     init(directory: URL, name: String) throws(RunEntriesError) {
         self.directory = directory
         self.name = name
-        path = directory.path + "/." + name + ".tmp-\(getpid())"
+        let file: SpillFile
         do {
-            state = Mutex(State(file: try SpillFile(in: directory, name: name)))
+            file = try SpillFile(in: directory, name: name)
         } catch {
-            throw RunEntriesError(file: path, entry: nil, operation: "create", reason: "\(error)")
+            throw RunEntriesError(file: SpillFile.path(in: directory, name: name), entry: nil, operation: "create", reason: "\(error)")
         }
+        path = file.path
+        state = Mutex(State(file: file))
     }
 
     /// Appends one entry's bytes when the file holds exactly `count` entries.
