@@ -82,6 +82,8 @@ enum BinaryRunner {
         private let outURL: URL
         private let errURL: URL
         private let started: ContinuousClock.Instant
+        /// Set once the test has killed the process itself: waiting for its end is then no timeout.
+        private var killedByTest = false
 
         fileprivate init(process: Process, arguments: [String], outURL: URL, errURL: URL) {
             self.process = process
@@ -96,14 +98,17 @@ enum BinaryRunner {
 
         /// Sends SIGKILL (no handler can run: the process stops between any two instructions).
         func kill9() {
+            killedByTest = true
             _ = kill(process.processIdentifier, SIGKILL)
         }
 
-        /// Waits for the end; after `timeout` the process is killed and an issue recorded.
+        /// Waits for the end; after `timeout` (from its start) the process is killed and an issue
+        /// recorded, unless the test killed it already (a holder of a lock, say, kept for a test that
+        /// took long on a busy machine: SIGKILL ends it, and that is no timeout).
         func wait(timeout: Duration = .seconds(120)) async throws -> Outcome {
             let deadline = started + timeout
             while process.isRunning {
-                if ContinuousClock.now >= deadline {
+                if !killedByTest && ContinuousClock.now >= deadline {
                     kill9()
                     Issue.record("\(arguments) timed out after \(timeout); killed")
                     break

@@ -62,12 +62,12 @@ struct LockTests {
         let workspace = try Workspace.make("lock-two")
         defer { workspace.remove() }
         let orders = try Data(contentsOf: workspace.root.appendingPathComponent("samples/days/2026-11-26/orders.json"))
-        // The first run's orders feed answers only when the test opens the gate (at most a minute):
+        // The first run's orders feed answers only when the test opens the gate (at most four minutes):
         // the first run holds the lock meanwhile, however slowly this machine schedules the test.
         let gate = DispatchSemaphore(value: 0)
         let server = try LoopbackHTTPServer { request in
             guard request.path == "/orders/2026-11-26.json" else { return nil }
-            _ = gate.wait(timeout: .now() + 60)
+            _ = gate.wait(timeout: .now() + 240)
             return ScriptedResponse(status: 200, body: [UInt8](orders))
         }
         // Open for every request still waiting (a retry after a stalled one, too).
@@ -77,6 +77,12 @@ struct LockTests {
             server.stop()
         }
         let slow = ["SVERKA_ORDERS_URL": server.url("/orders/{date}.json")]
+        // The first run waits for the gate without giving up: its transfers' stall rule (30 s in the
+        // samples) would otherwise end it while a busy machine still runs the second sverka.
+        let config = try String(contentsOf: workspace.config, encoding: .utf8)
+        try #require(config.contains("stall_seconds: 30"))
+        try config.replacingOccurrences(of: "stall_seconds: 30", with: "stall_seconds: 300")
+            .write(to: workspace.config, atomically: true, encoding: .utf8)
         let first = try workspace.start(["run", "--date", Workspace.firstDay, "--config", workspace.config.path], environment: slow)
         defer { if first.isRunning { first.kill9() } }
         let lockPath = workspace.ledger.path + ".lock"
@@ -97,7 +103,7 @@ struct LockTests {
         #expect(status.stdout.contains("Lock: held by pid \(first.pid)"), "\(status.stdout)")
 
         openGate()
-        let firstOutcome = try await first.wait()
+        let firstOutcome = try await first.wait(timeout: .seconds(360))
         #expect(firstOutcome.status == 0, "the first run is not disturbed: \(firstOutcome.transcript)")
         #expect(!FileManager.default.fileExists(atPath: workspace.day(Workspace.secondDay).path), "the locked-out run wrote its day")
         let runs = try LedgerDump.runs(of: workspace.ledger)
