@@ -26,10 +26,22 @@ extension DocumentTree {
     }
 
     private func write(to writer: inout XMLByteWriter) throws(XMLError) {
-        try writer.startElement(name)
-        for index in attributes.indices { try writer.attribute(attributes[index].name, attributes[index].value) }
-        try writer.text(text)
-        for index in children.indices { try children[index].write(to: &writer) }
+        try withUnsafePointer(to: self) { (tree) throws(XMLError) in try Self.write(tree, to: &writer) }
+    }
+
+    /// Writes the element at `tree` and its descendants. The tree is read in place through
+    /// pointers: an element taken out of its parent's array as a value is a copy (a retain and a
+    /// release of each of its parts), which was a tenth of the serialisation.
+    private static func write(_ tree: UnsafePointer<DocumentTree>, to writer: inout XMLByteWriter) throws(XMLError) {
+        try writer.startElement(tree.pointee.name)
+        try tree.pointee.attributes.withUnsafeBufferPointer { (attributes) throws(XMLError) in
+            for index in attributes.indices { try writer.attribute(attributes[index].name, attributes[index].value) }
+        }
+        try writer.text(tree.pointee.text)
+        try tree.pointee.children.withUnsafeBufferPointer { (children) throws(XMLError) in
+            guard let base = children.baseAddress else { return }
+            for index in children.indices { try write(base + index, to: &writer) }
+        }
         try writer.endElement()
     }
 }
