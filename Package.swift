@@ -58,6 +58,9 @@ let package = Package(
         .target(name: "CSHA256"),
         // glibc's malloc_trim (malloc.h is not in Swift's Glibc module).
         .systemLibrary(name: "CMalloc"),
+        // jemalloc, the executables' allocator, and its compiled-in configuration (libraries and
+        // tests keep glibc's malloc; Job finds at run time which one serves).
+        .target(name: "CJemalloc", linkerSettings: [.linkedLibrary("jemalloc")]),
 
         // MARK: Libraries, one per stage
         .target(name: "XML", dependencies: ["CXMLBridge"], swiftSettings: swiftSettings),
@@ -82,12 +85,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "sverka",
-            dependencies: ["Job", "Documents", "XML", "Reports", "Ledger", "Generator", argumentParser, logging],
+            dependencies: ["CJemalloc", "Job", "Documents", "XML", "Reports", "Ledger", "Generator", argumentParser, logging],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "sverka-bench",
-            dependencies: ["Job", "Documents", "XML", "Reconcile", "Domain", "Generator", logging],
+            dependencies: ["CJemalloc", "Job", "Documents", "XML", "Reconcile", "Domain", "Generator", logging],
             swiftSettings: swiftSettings
         ),
 

@@ -186,6 +186,7 @@ public struct DayRunner: Sendable {
                 "exceptions": "\(result.exceptions.count)", "seconds": "\(String(format: "%.2f", duration))",
                 "rendered_while_recording": "\(facts.renderedWhileRecording)",
                 "stages": "\(stageSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))s" }.joined(separator: ", "))",
+                "allocator": "\(ProcessAllocator.current)",
                 "peak_rss_mib": "\(["ingest", "ledger", "outputs"].compactMap { stage in stagePeaks[stage].map { "\(stage) \($0 / 1024)" } }.joined(separator: ", "))",
             ])
             return DayRunOutcome(result: result, exitStatus: status, dayFolder: dayFolder, report: report,

@@ -52,7 +52,7 @@ func runBenchmark(orders: Int, seed: UInt64, date: CivilDate, directory: URL?, s
     let result = outcome.result
     let ledgerBytes = (try? FileManager.default.attributesOfItem(atPath: loaded.ledgerPath.path)[.size] as? Int) ?? 0
     let what = directory == nil ? "\(orders) generated orders" : "the day generated in \(folder.path)"
-    print("sverka-bench run: \(what), day \(date.iso), \(activeProcessors) CPU(s)")
+    print("sverka-bench run: \(what), day \(date.iso), \(activeProcessors) CPU(s), allocator \(ProcessAllocator.current)")
     print("  outcome: \(result.status.rawValue), exit \(outcome.exitStatus.rawValue); \(result.documents.count) documents, "
           + "\(result.held.count) held, \(result.payments.count) payments, \(result.exceptions.count) exceptions")
     if result.status == .failed {

@@ -8,6 +8,7 @@
 // See docs/performance.md for the figures and how to read them.
 import Documents
 import Domain
+import CJemalloc
 import Foundation
 import Job
 
@@ -17,6 +18,7 @@ usage: sverka-bench run [--orders N] [--seed S] [--date YYYY-MM-DD] [--dir GENER
        sverka-bench match [--count N] [--bills M]
 """
 
+_ = sverka_jemalloc_version() // jemalloc serves this process (CJemalloc); glibc's settings below then step aside
 MallocArenas.limit() // as `sverka` does at start
 MallocMappedBlocks.fix()
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CJemalloc
 import Foundation
 import Job
 
@@ -16,6 +17,7 @@ struct Sverka: AsyncParsableCommand {
     /// Like the default entry point, except that `sverka validate` reports a usage error with
     /// exit status 2, as validators do (0 valid, 1 invalid, 2 usage); every other command uses 64.
     static func main() async {
+        _ = sverka_jemalloc_version() // jemalloc serves this process (CJemalloc); glibc's settings below then step aside
         MallocArenas.limit()
         MallocMappedBlocks.fix()
         do {

@@ -27,6 +27,19 @@ struct SampleDaysTests {
         }
     }
 
+    @Test("the binary runs on jemalloc, configured as built, and each day's log line says so")
+    func allocator() async throws {
+        let reference = try await Reference.bothDays.value
+        let dayLines = reference.outcome.stderr.split(separator: "\n").filter { $0.contains("peak_rss_mib") }
+        #expect(dayLines.count == 2, "\(reference.outcome.stderr)")
+        for line in dayLines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let allocator = try #require(object["allocator"] as? String, "\(line)")
+            // (A build that lost the link to libjemalloc would say "glibc".)
+            #expect(allocator.hasPrefix("jemalloc 5."), "\(line)")
+        }
+    }
+
     @Test("2026-11-26: three УПД, the bank and provider payments matched, nothing for the accountant")
     func firstDay() async throws {
         let workspace = try await Reference.bothDays.value.workspace

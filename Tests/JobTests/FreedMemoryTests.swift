@@ -55,6 +55,19 @@ struct FreedMemoryTests {
     }
 }
 
+@Suite("the process's allocator")
+struct ProcessAllocatorTests {
+    @Test("the tests run on glibc's malloc: only the sverka executables link jemalloc")
+    func testsRunOnGlibc() {
+        // (EndToEndTests' sample days check that the built binary runs on jemalloc.)
+        #expect(ProcessAllocator.current == .glibc)
+        #expect(Jemalloc.version == nil)
+        #expect(!Jemalloc.purgeAll())
+        #expect(ProcessAllocator.current.description == "glibc")
+        #expect(ProcessAllocator.jemalloc(version: "5.3.0-0-g54eaed1").description == "jemalloc 5.3.0-0-g54eaed1")
+    }
+}
+
 @Suite("malloc arenas: two per core unless the operator says otherwise")
 struct MallocArenasTests {
     @Test("two per core, at least four")
