@@ -6,9 +6,9 @@
 //     .build/release/sverka-bench match --count 1000000       # the matcher, 1M payments × 1M bills
 //
 // See docs/performance.md for the figures and how to read them.
+import CJemalloc
 import Documents
 import Domain
-import CJemalloc
 import Foundation
 import Job
 

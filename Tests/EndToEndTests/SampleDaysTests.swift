@@ -27,7 +27,7 @@ struct SampleDaysTests {
         }
     }
 
-    @Test("the binary runs on jemalloc, configured as built, and each day's log line says so")
+    @Test("the binary runs on jemalloc, and each day's log line says so")
     func allocator() async throws {
         let reference = try await Reference.bothDays.value
         let dayLines = reference.outcome.stderr.split(separator: "\n").filter { $0.contains("peak_rss_mib") }
