@@ -69,7 +69,7 @@ extension OrdersFeed {
         private var spillFailure: SourceError?
         /// The block being read in the background.
         private var pending: PendingBlock?
-        private var failure: SourceError?
+        private(set) var failure: SourceError?
         private var result: OrdersFeedPage?
 
         /// The most bytes held at once so far (the buffer's capacity, and the blocks' being read),
@@ -98,36 +98,20 @@ extension OrdersFeed {
             self.blockSize = max(1, blockSize)
         }
 
-        /// The next bytes of the page.
-        /// - Throws: `SourceError` as soon as the envelope is not valid JSON (the page fails).
-        public mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(SourceError) {
-            if let failure { throw failure }
-            // A large chunk is taken a piece at a time, so that what is held stays one block's bytes.
-            var offset = 0
-            while offset < chunk.count {
-                let end = min(chunk.count, offset + Self.pieceSize)
-                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[offset..<end]))
-                offset = end
-                do {
-                    try advance(final: false)
-                } catch {
-                    throw fail(error)
-                }
-                if let spillFailure { throw fail(spillFailure) }
-                compact()
+        /// A piece of the page (`ChunkedPageReader.feed` cuts what arrives into pieces of at most
+        /// `pieceSize` bytes, so that what is held stays one block's bytes).
+        mutating func take(_ piece: UnsafeRawBufferPointer) throws(SourceError) {
+            buffer.append(contentsOf: piece)
+            do {
+                try advance(final: false)
+            } catch {
+                throw fail(error)
             }
+            if let spillFailure { throw fail(spillFailure) }
+            compact()
         }
 
-        /// The next bytes of the page.
-        /// - Throws: `SourceError` as soon as the envelope is not valid JSON (the page fails).
-        public mutating func feed(_ chunk: [UInt8]) throws(SourceError) {
-            let outcome = chunk.withUnsafeBytes { bytes in
-                Result { () throws(SourceError) in try feed(bytes) }
-            }
-            try outcome.get()
-        }
-
-        private static let pieceSize = 1 << 20
+        static let pieceSize = 1 << 20
 
         /// The page, once all its bytes were fed.
         /// - Throws: `SourceError` when the page is not JSON, is cut short, or its envelope is wrong.

@@ -51,7 +51,7 @@ extension Invoicebox {
         private var verdicts: [ElementVerdict] = []
         private var ignoredCount = 0
 
-        private var failure: SourceError?
+        private(set) var failure: SourceError?
         private var result: InvoiceboxPage?
 
         /// The most bytes held at once so far (the buffer's capacity), for tests of the memory shape.
@@ -67,35 +67,19 @@ extension Invoicebox {
             self.expectedPage = expectedPage
         }
 
-        /// The next bytes of the page.
-        /// - Throws: `SourceError` as soon as the page is not valid JSON (the page fails).
-        public mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(SourceError) {
-            if let failure { throw failure }
-            // A large chunk is taken a piece at a time, so that what is held stays small.
-            var offset = 0
-            while offset < chunk.count {
-                let end = min(chunk.count, offset + Self.pieceSize)
-                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[offset..<end]))
-                offset = end
-                do {
-                    try advance(final: false)
-                } catch {
-                    throw fail(error)
-                }
-                compact()
+        /// A piece of the page (`ChunkedPageReader.feed` cuts what arrives into pieces of at most
+        /// `pieceSize` bytes, so that what is held stays small).
+        mutating func take(_ piece: UnsafeRawBufferPointer) throws(SourceError) {
+            buffer.append(contentsOf: piece)
+            do {
+                try advance(final: false)
+            } catch {
+                throw fail(error)
             }
+            compact()
         }
 
-        /// The next bytes of the page.
-        /// - Throws: `SourceError` as soon as the page is not valid JSON (the page fails).
-        public mutating func feed(_ chunk: [UInt8]) throws(SourceError) {
-            let outcome = chunk.withUnsafeBytes { bytes in
-                Result { () throws(SourceError) in try feed(bytes) }
-            }
-            try outcome.get()
-        }
-
-        private static let pieceSize = 1 << 18
+        static let pieceSize = 1 << 18
 
         /// The page, once all its bytes were fed.
         /// - Throws: `SourceError` when the page is not JSON, is cut short, is an error response,

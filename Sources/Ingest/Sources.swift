@@ -451,15 +451,40 @@ private struct Fetcher {
     }
 }
 
-/// A reader of one page fed as the page arrives.
+/// A reader of one page fed as the page arrives (the orders feed's, ИнвойсБокс's).
 protocol ChunkedPageReader {
-    mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(SourceError)
+    /// At most how many bytes `take` is given at once.
+    static var pieceSize: Int { get }
+    /// The page's failure once it failed (every later call throws it again).
+    var failure: SourceError? { get }
+    /// Reads the next piece of the page, at most `pieceSize` bytes.
+    mutating func take(_ piece: UnsafeRawBufferPointer) throws(SourceError)
     /// Undoes what reading the page so far did outside the reader, before the page is read again.
     func rewind() throws
 }
 
 extension ChunkedPageReader {
     func rewind() throws {}
+
+    /// The next bytes of the page, taken a piece at a time so that what is held stays small.
+    /// - Throws: `SourceError` as soon as the page is not valid JSON (the page fails).
+    mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(SourceError) {
+        if let failure { throw failure }
+        var offset = 0
+        while offset < chunk.count {
+            let end = min(chunk.count, offset + Self.pieceSize)
+            try take(UnsafeRawBufferPointer(rebasing: chunk[offset..<end]))
+            offset = end
+        }
+    }
+
+    /// The next bytes of the page.
+    mutating func feed(_ chunk: [UInt8]) throws(SourceError) {
+        let outcome = chunk.withUnsafeBytes { bytes in
+            Result { () throws(SourceError) in try feed(bytes) }
+        }
+        try outcome.get()
+    }
 }
 
 extension OrdersFeed.PageReader: ChunkedPageReader {
