@@ -309,12 +309,12 @@ extension Timestamp {
 
 extension CivilDate {
     /// Days since 1970-01-01 as a zig-zag varint.
-    fileprivate func appendBinary(to bytes: inout [UInt8]) {
+    func appendBinary(to bytes: inout [UInt8]) {
         bytes.appendSigned(Int64(daysSinceEpoch))
     }
 
     /// The days (either way from the epoch) `CivilDate(daysSinceEpoch:)` computes without overflow.
-    fileprivate static let binaryDayRange: ClosedRange<Int64> = -(1 << 60)...(1 << 60)
+    static let binaryDayRange: ClosedRange<Int64> = -(1 << 60)...(1 << 60)
 }
 
 extension ExactDecimal {
@@ -326,7 +326,7 @@ extension ExactDecimal {
 }
 
 extension BinaryReader {
-    fileprivate mutating func money(_ field: StaticString) throws(OrderBinaryError) -> Money {
+    mutating func money(_ field: StaticString) throws(OrderBinaryError) -> Money {
         Money(kopecks: try signed(field))
     }
 
@@ -340,7 +340,7 @@ extension BinaryReader {
         return Timestamp(epochSeconds: epochSeconds, offsetSeconds: offsetSeconds)
     }
 
-    fileprivate mutating func civilDate(_ field: StaticString) throws(OrderBinaryError) -> CivilDate {
+    mutating func civilDate(_ field: StaticString) throws(OrderBinaryError) -> CivilDate {
         let start = offset
         let days = try signed(field)
         guard CivilDate.binaryDayRange.contains(days) else { throw error(field, at: start, .outOfRange("day \(days)")) }

@@ -162,6 +162,9 @@ struct DayComputation {
         // quarantine rows: it is read first, and the matcher runs on another core while they are written.
         do {
             let reconciliation = try startReconciliation(tx, orders: dayOrders)
+            // The matcher has its own copy of the bills it needs: the day's index lets them go now,
+            // not after the matcher (they would be held twice while it runs).
+            dayOrders.releaseBills()
             endStep("reconcile")
             try upsertPayments(tx)
             for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
@@ -170,7 +173,6 @@ struct DayComputation {
         }
         // The payments are in the ledger and reconciled: the rest of the day reads them from there.
         dayPayments.release()
-        dayOrders.releaseBills()
         FreedMemory.release()
         endStep("reconcile")
 
@@ -551,8 +553,6 @@ struct BlockPlanning {
     private let priorByOrder: [OrderID: [PriorDocument]]
     private let appliedByOrder: [OrderID: [AppliedPayment]]
     private let prepaymentsByOrder: [OrderID: [Prepayment]]
-    /// Each advance's place among all the day's prepayments as the planner takes them.
-    private let advanceRank: [String: Int]
 
     /// How many orders are planned at once to learn the keys.
     static let block = 1_024
@@ -572,13 +572,26 @@ struct BlockPlanning {
         priorByOrder = Dictionary(grouping: prior, by: \.orderID)
         appliedByOrder = Dictionary(grouping: applied, by: \.orderID)
         prepaymentsByOrder = Dictionary(grouping: prepayments, by: \.orderID)
-        var rank: [String: Int] = [:]
-        let ordered = prepayments.sorted { ($0.receivedOn, $0.paymentID, $0.orderID) < ($1.receivedOn, $1.paymentID, $1.orderID) }
-        for (index, prepayment) in ordered.enumerated() {
-            let key = DocumentPlanner.advanceKey(payment: prepayment.paymentID, order: prepayment.orderID)
-            if rank[key] == nil { rank[key] = index }
+    }
+
+    /// Where each advance of `identities` stands among all the day's prepayments as the planner takes
+    /// them (by date received, payment, order): the first of its prepayments in that order, which the
+    /// keys' order follows (two advances never share it: an advance is one payment for one order).
+    /// Worked out only for the day's held advances, so the whole day's ranks are never held (the
+    /// planner holds no advance today: this keeps the plan's order if it ever does).
+    private func advancePlaces(of identities: Set<String>) -> [String: (CivilDate, PaymentID, OrderID)] {
+        var places: [String: (CivilDate, PaymentID, OrderID)] = [:]
+        guard !identities.isEmpty else { return places }
+        for prepayments in prepaymentsByOrder.values {
+            for prepayment in prepayments {
+                let key = DocumentPlanner.advanceKey(payment: prepayment.paymentID, order: prepayment.orderID)
+                guard identities.contains(key) else { continue }
+                let place = (prepayment.receivedOn, prepayment.paymentID, prepayment.orderID)
+                if let known = places[key], known <= place { continue }
+                places[key] = place
+            }
         }
-        advanceRank = rank
+        return places
     }
 
     /// The plan of `orders` alone (each order once).
@@ -610,20 +623,25 @@ struct BlockPlanning {
         }
         let planned = try results.withLock { $0 }.mapValues { try $0.get() }
         var keys: [Key] = []
-        var orderHolds: [DocumentHold] = []
-        var advanceHolds: [(rank: Int, sequence: Int, hold: DocumentHold)] = []
+        var holds: [DocumentHold] = []
         for index in starts.indices {
             guard let block = planned[index] else { continue }
             keys += block.keys
-            for hold in block.holds {
-                if let rank = advanceRank[hold.identityKey], hold.identityKey.hasPrefix("ADV:") {
-                    advanceHolds.append((rank, advanceHolds.count, hold))
-                } else {
-                    orderHolds.append(hold)
-                }
+            holds += block.holds
+        }
+        let places = advancePlaces(of: Set(holds.lazy.map(\.identityKey).filter { $0.hasPrefix("ADV:") }))
+        var orderHolds: [DocumentHold] = []
+        var advanceHolds: [(place: (CivilDate, PaymentID, OrderID), sequence: Int, hold: DocumentHold)] = []
+        for hold in holds {
+            if let place = places[hold.identityKey] {
+                advanceHolds.append((place, advanceHolds.count, hold))
+            } else {
+                orderHolds.append(hold)
             }
         }
-        let advances = advanceHolds.sorted { ($0.rank, $0.sequence) < ($1.rank, $1.sequence) }.map(\.hold)
+        let advances = advanceHolds.sorted {
+            ($0.place.0, $0.place.1, $0.place.2, $0.sequence) < ($1.place.0, $1.place.1, $1.place.2, $1.sequence)
+        }.map(\.hold)
         return (keys, orderHolds + advances)
     }
 

@@ -250,8 +250,13 @@ struct DayMovements {
         // Payments: one movement per payment and customer it paid for; the rest is the payer's credit
         // (worked out ahead while the documents were rendered, as far as the writing thread waited).
         let paid = try payments.finish(tx)
-        var movements = paid.movements
         facts.customersTouched.formUnion(paid.customers)
+        // The payments' movements, a block at a time (only one block is ever held as values), then
+        // the settlements': the same rows in the same order as one list of both.
+        try paid.movements.forEachBlock(of: Self.readBlock) { block in
+            _ = try tx.recordMovements(block, businessDate: day)
+        }
+        var movements: [BalanceMovement] = []
         // Weighed goods: a prepaid order paid more than its shipped value.
         let weighedPaid = try tx.allocatedAmounts(orders: weighed.map(\.orderID))
         let settlements = weighed.compactMap { order -> PrepaidSettlementInput? in
@@ -349,7 +354,8 @@ final class PaymentMovements {
     private let block: Int
     private var next = 0
     private var known: Set<String>?
-    private var planned: [BalanceMovement] = []
+    /// The movements worked out so far, compact until step 4 records them (held while the documents render).
+    private var planned = CompactMovements()
     private var customers = Set<String>()
 
     /// - Parameter payments: the payments the day touched, in the order their movements are written.
@@ -409,7 +415,7 @@ final class PaymentMovements {
     }
 
     /// Works out what is left; the payments' movements in order and the customers they touched.
-    func finish(_ tx: LedgerTransaction) throws -> (movements: [BalanceMovement], customers: Set<String>) {
+    func finish(_ tx: LedgerTransaction) throws -> (movements: CompactMovements, customers: Set<String>) {
         while !isComplete { try advance(tx) }
         return (planned, customers)
     }

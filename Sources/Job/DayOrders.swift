@@ -6,9 +6,10 @@ import Reconcile
 /// (step 1, when they are written to the ledger) to find an order by id and to answer what the
 /// matcher and the outputs ask of every order without reading it again.
 ///
-/// What it holds per order is its id, its bill as the matcher sees it and a few flags (≈200 bytes),
-/// never the order itself; once the day is reconciled the bills are let go (``releaseBills()``) and
-/// ≈40 bytes an order stay for the documents and the movements.
+/// What it holds per order is its id, its bill as the matcher sees it and a few flags (≈230 bytes at
+/// 100 000 orders, measured with jemalloc's heap profile), never the order itself; once the matcher has
+/// its own copy of the bills they are let go (``releaseBills()``) and ≈90 bytes an order (the ids and
+/// the id → position table) stay for the documents and the movements.
 struct DayOrders: Sendable {
     let spill: any OrderSpill
     /// How many orders the spill holds (the day's valid orders, in the feed's order).
@@ -57,7 +58,7 @@ struct DayOrders: Sendable {
         }
     }
 
-    /// Lets the bills go once the matcher has had them (the day's reconciliation is their only reader).
+    /// Lets the bills go once the matcher has its copy (the start of the day's reconciliation is their only reader).
     mutating func releaseBills() { bills = [] }
 
     /// Whether the order at `position` is prepaid (its terms as its bill gives them).
