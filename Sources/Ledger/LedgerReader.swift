@@ -12,7 +12,7 @@ public class LedgerReader {
     init(_ db: Database) { self.db = db }
 
     /// Gives back what this connection holds in memory (its page cache, up to
-    /// ``Ledger``'s 64 MiB): for a read that went over much of the ledger and will not soon be
+    /// ``Ledger``'s 32 MiB): for a read that went over much of the ledger and will not soon be
     /// repeated, so its pages do not stay resident beside the rest of the day's work.
     public func releaseMemory() throws {
         try guarded("release memory") { try db.execute(sql: "PRAGMA shrink_memory") }

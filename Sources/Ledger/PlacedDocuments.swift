@@ -34,7 +34,7 @@ extension LedgerReader {
             let sql = "SELECT " + ([PlacedColumn.list] + picked).joined(separator: ", ")
                 + " FROM documents WHERE business_date = ? ORDER BY id"
             // One pass over the day's documents in id order: a page is read once, so a large
-            // cache only fills with pages never read again (up to 64 MB for a large day). The
+            // cache only fills with pages never read again (up to 32 MiB for a large day). The
             // connection's own size comes back afterwards.
             try db.execute(sql: "PRAGMA cache_size = -\(Self.sequentialScanCacheKiB)")
             defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
