@@ -90,7 +90,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sverka-bench",
-            dependencies: ["CJemalloc", "Job", "Documents", "XML", "Reconcile", "Domain", "Generator", logging],
+            dependencies: ["CJemalloc", "Job", "Ingest", "Documents", "XML", "Reconcile", "Domain", "Generator", logging],
             swiftSettings: swiftSettings
         ),
 

@@ -81,23 +81,11 @@ struct MatchingEngine {
         // comparison `String <` does for Cyrillic numbers (a million bills sort in a fraction).
         // Positions are sorted by keys read once, not the bills (ties keep the input's order, as the
         // stable sort of the bills did); input already in order (the ledger's) is taken as it is.
-        var inputBills: [OpenBill] = []
-        swap(&inputBills, &input.bills)
-        let billDates = inputBills.map(\.date)
-        let billNumbers = inputBills.map(\.number)
-        let billOrders = inputBills.map(\.orderID.rawValue)
-        let billOrder = ByteOrder.sortedPositions(count: inputBills.count) { i, j in
-            if billDates[i] != billDates[j] { return billDates[i] < billDates[j] }
-            // (Numbers that differ only in their Unicode form, `Й` and `И` + breve, are the same number:
-            // those bills go by order id.)
-            let byNumber = ByteOrder.compare(billNumbers[i].rawValue, billNumbers[j].rawValue)
-            if byNumber != 0 && billNumbers[i] != billNumbers[j] { return byNumber < 0 }
-            let byOrder = ByteOrder.compare(billOrders[i], billOrders[j])
-            if byOrder != 0 { return byOrder < 0 }
-            return i < j
-        }
-        let sortedBills = billOrder.map { inputBills[$0] }
-        inputBills = [] // (the input's copy goes: the bills are held in their order alone)
+        // The input's bills are put in order where they are: no second array of them is ever made.
+        var sortedBills: [OpenBill] = []
+        swap(&sortedBills, &input.bills)
+        let billOrder = Self.canonicalOrder(of: sortedBills)
+        ByteOrder.arrange(&sortedBills, in: billOrder)
         bills = sortedBills
         let count = sortedBills.count
         outstanding = sortedBills.map { max(0, $0.outstanding.kopecks) }
@@ -106,8 +94,7 @@ struct MatchingEngine {
         writtenOff = Array(repeating: 0, count: count)
         touched = Array(repeating: false, count: count)
 
-        var slots: [String: Int32] = [:]
-        slots.reserveCapacity(count)
+        var slots: [String: Int32] = [:] // (not reserved for every bill: a customer has many)
         var customerOf: [Int32] = []
         customerOf.reserveCapacity(count)
         for bill in sortedBills {
@@ -163,18 +150,9 @@ struct MatchingEngine {
         }
 
         // Payments: canonical order, duplicates and payouts set aside.
-        var inputPayments: [OpenPayment] = []
-        swap(&inputPayments, &input.payments)
-        let paymentDates = inputPayments.map(\.payment.receivedOn)
-        let paymentIDs = inputPayments.map(\.payment.id.rawValue)
-        let paymentOrder = ByteOrder.sortedPositions(count: inputPayments.count) { i, j in
-            if paymentDates[i] != paymentDates[j] { return paymentDates[i] < paymentDates[j] }
-            let byID = ByteOrder.compare(paymentIDs[i], paymentIDs[j])
-            if byID != 0 { return byID < 0 }
-            return i < j
-        }
-        let sortedPayments = paymentOrder.map { inputPayments[$0] }
-        inputPayments = []
+        var sortedPayments: [OpenPayment] = []
+        swap(&sortedPayments, &input.payments)
+        ByteOrder.arrange(&sortedPayments, in: Self.canonicalOrder(of: sortedPayments))
         payments = sortedPayments
         for payment in sortedPayments where payment.payment.source == .invoicebox {
             if let merchant = payment.payment.merchantOrderID, !merchant.isEmpty { merchantOrderUse[merchant, default: 0] += 1 }
@@ -187,6 +165,37 @@ struct MatchingEngine {
         allocatedNowByPayment = Array(repeating: 0, count: paymentCount)
         pinned = sortedPayments.map { $0.existingAllocations.contains { $0.method == .pin } }
         for pin in input.pins { pinsByPayment[pin.paymentID, default: []].append(pin) }
+    }
+
+    /// The positions of `bills` in their canonical order: by date, number (its UTF-8 bytes), order id,
+    /// then position (see `init`).
+    private static func canonicalOrder(of bills: [OpenBill]) -> [Int] {
+        let billDates = bills.map(\.date)
+        let billNumbers = bills.map(\.number)
+        let billOrders = bills.map(\.orderID.rawValue)
+        return ByteOrder.sortedPositions(count: bills.count) { i, j in
+            if billDates[i] != billDates[j] { return billDates[i] < billDates[j] }
+            // (Numbers that differ only in their Unicode form, `Й` and `И` + breve, are the same number:
+            // those bills go by order id.)
+            let byNumber = ByteOrder.compare(billNumbers[i].rawValue, billNumbers[j].rawValue)
+            if byNumber != 0 && billNumbers[i] != billNumbers[j] { return byNumber < 0 }
+            let byOrder = ByteOrder.compare(billOrders[i], billOrders[j])
+            if byOrder != 0 { return byOrder < 0 }
+            return i < j
+        }
+    }
+
+    /// The positions of `payments` in their canonical order: by date received, id (its UTF-8 bytes),
+    /// then position.
+    private static func canonicalOrder(of payments: [OpenPayment]) -> [Int] {
+        let paymentDates = payments.map(\.payment.receivedOn)
+        let paymentIDs = payments.map(\.payment.id.rawValue)
+        return ByteOrder.sortedPositions(count: payments.count) { i, j in
+            if paymentDates[i] != paymentDates[j] { return paymentDates[i] < paymentDates[j] }
+            let byID = ByteOrder.compare(paymentIDs[i], paymentIDs[j])
+            if byID != 0 { return byID < 0 }
+            return i < j
+        }
     }
 
     // MARK: - Run
@@ -788,6 +797,31 @@ enum ByteOrder {
         // (Text not stored as contiguous UTF-8: the same order, a byte at a time.)
         if a.utf8.elementsEqual(b.utf8) { return 0 }
         return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
+    }
+
+    /// Puts `elements` in `order` where they are (`elements[k]` becomes what `elements[order[k]]` was;
+    /// `order` is a permutation of the positions), following each cycle of the permutation: no second
+    /// array of the elements is made, only one flag per position.
+    static func arrange<Element>(_ elements: inout [Element], in order: [Int]) {
+        precondition(order.count == elements.count, "an order for every element")
+        var placed = Array(repeating: false, count: elements.count)
+        for start in elements.indices where !placed[start] {
+            placed[start] = true
+            guard order[start] != start else { continue }
+            let first = elements[start]
+            var position = start
+            while true {
+                let source = order[position]
+                if source == start {
+                    elements[position] = first
+                    break
+                }
+                precondition(!placed[source], "the order is not a permutation")
+                elements[position] = elements[source]
+                placed[source] = true
+                position = source
+            }
+        }
     }
 
     /// `0..<count` sorted by `less` (a stable sort that breaks ties by position), or as it is when no

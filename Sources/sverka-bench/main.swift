@@ -4,6 +4,7 @@
 //     .build/release/sverka-bench run --orders 100000        # a whole day through the job
 //     .build/release/sverka-bench document --iterations 2000  # one УПД: ours vs libxml2 alone
 //     .build/release/sverka-bench match --count 1000000       # the matcher, 1M payments × 1M bills
+//     .build/release/sverka-bench statement --camt FILE       # one camt.053 statement through its reader
 //
 // See docs/performance.md for the figures and how to read them.
 import CJemalloc
@@ -16,6 +17,7 @@ let usage = """
 usage: sverka-bench run [--orders N] [--seed S] [--date YYYY-MM-DD] [--dir GENERATED_DIR] [--keep] [--schemas DIR]
        sverka-bench document [--iterations N] [--lines L] [--schemas DIR]
        sverka-bench match [--count N] [--bills M]
+       sverka-bench statement --camt FILE
 """
 
 _ = sverka_jemalloc_version() // jemalloc serves this process (CJemalloc); glibc's settings below then step aside
@@ -47,6 +49,9 @@ do {
     case "match":
         let count = Int(option("count", in: rest) ?? "") ?? 1_000_000
         matchBenchmark(count: count, billCount: Int(option("bills", in: rest) ?? ""))
+    case "statement":
+        guard let camt = option("camt", in: rest) else { throw BenchError("statement needs --camt FILE") }
+        try statementBenchmark(camt: camt)
     default:
         FileHandle.standardError.write(Data((usage + "\n").utf8))
         exit(64)

@@ -196,6 +196,29 @@ struct MatcherDifferentialTests {
         #expect(PurposeQuotes().quotes(of: payments[1]).map(\.text) == ["5", "6"])
     }
 
+    @Test("bills and payments put in order where they are: as a copy in that order would be")
+    func arrangeInPlace() {
+        var state: UInt64 = 0x5EED
+        func random(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for count in [0, 1, 2, 3, 7, 64, 1_000] {
+            let elements = (0..<count).map { "элемент \($0)" } // (heap strings: moved, not lost or doubled)
+            var orders: [[Int]] = [Array(0..<count), Array((0..<count).reversed())]
+            for _ in 0..<5 {
+                var order = Array(0..<count)
+                for index in order.indices.reversed() where index > 0 { order.swapAt(index, random(index + 1)) }
+                orders.append(order)
+            }
+            for order in orders {
+                var arranged = elements
+                ByteOrder.arrange(&arranged, in: order)
+                #expect(arranged == order.map { elements[$0] }, "\(count) elements")
+            }
+        }
+    }
+
     @Test("byte order of strings: as the UTF-8 bytes compare")
     func byteOrder() {
         let texts = ["", "a", "A", "ab", "b", "СЧ-1", "СЧ-10", "СЧ-9", "сч-1", "Ё", "Е", "e\u{301}", "é", "ЯЯ", "Я"]
