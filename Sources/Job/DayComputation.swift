@@ -275,6 +275,8 @@ struct DayComputation {
                 // the next window is forecast again from the ledger, and what moved is rendered again.
                 let agrees = try expected.agreesWithLedger(tx) && !batching.reforecastEveryWindow
                 current = try finishRendering(tx, next, base: agrees ? nil : NumberForecast(series: series), forecast: &forecast)
+                // The windows recorded have their numbers in the ledger: the forecast keeps the next one's alone.
+                forecast.forgetRecorded()
             }
         }
         let heldOrders = try dayOrders.orders(ids: holds.map(\.orderID))
@@ -679,14 +681,33 @@ struct BlockPlanning {
 /// is recorded. `agreesWithLedger` checks that expectation after a window is recorded.
 struct NumberForecast {
     let series: String
-    /// The numbers identities already hold in the series (looked up once each).
+    /// The numbers identities already hold in the series (looked up once each until forgotten).
     private var assigned: [String: Int?] = [:]
     /// The last number (and its date) expected in each year once the windows forecast so far are recorded.
     private var last: [Int: (number: Int, date: CivilDate)?] = [:]
-    /// Numbers expected for identities during the day (not yet in the ledger when forecast).
-    private var given: [String: Int] = [:]
+    /// Numbers expected for identities during the day (not yet in the ledger when forecast): one
+    /// table per window forecast, oldest first. The tables of windows already recorded are forgotten
+    /// (``forgetRecorded()``): the ledger has their numbers, so the forecast holds a few windows'
+    /// numbers, not the whole day's.
+    private var given: [[String: Int]] = []
 
     init(series: String) { self.series = series }
+
+    /// The number expected for `identity` during the day, if one was.
+    private func givenNumber(_ identity: String) -> Int? {
+        for table in given.reversed() {
+            if let number = table[identity] { return number }
+        }
+        return nil
+    }
+
+    /// Forgets what the windows before the last one forecast gave, and the numbers looked up in the
+    /// ledger: call it once those windows are recorded and the ledger agrees with the forecast
+    /// (``agreesWithLedger(_:)``), when their numbers are the ledger's to give.
+    mutating func forgetRecorded() {
+        if given.count > 1 { given.removeFirst(given.count - 1) }
+        assigned = [:]
+    }
 
     /// For each document of `window` (by position), the number it is expected to be rendered with:
     /// a correction its original's, a document already numbered its own, a new one the next of its
@@ -695,14 +716,15 @@ struct NumberForecast {
     mutating func numbers(for window: [BlockPlanning.Key], held: Set<Int>, _ tx: LedgerTransaction) throws -> [Int: Int] {
         var result: [Int: Int] = [:]
         // The numbers the window's identities already hold, read at once (the ledger does not change meanwhile).
-        let unknown = window.map(\.identityKey).filter { given[$0] == nil && assigned[$0] == nil }
+        given.append([:])
+        let unknown = window.map(\.identityKey).filter { givenNumber($0) == nil && assigned[$0] == nil }
         let found = try tx.assignedNumbers(for: unknown, series: series)
         var absent = Set<String>()
         for identity in unknown {
             if let number = found[identity] { assigned[identity] = number.number } else { absent.insert(identity) }
         }
         for (index, document) in window.enumerated() {
-            if let number = try given[document.identityKey]
+            if let number = try givenNumber(document.identityKey)
                 ?? (absent.contains(document.identityKey) ? nil : existing(document.identityKey, tx)) {
                 result[index] = number
                 continue
@@ -718,7 +740,7 @@ struct NumberForecast {
             result[index] = next
             if !held.contains(index) {
                 last[year] = .some((next, document.date))
-                given[document.identityKey] = next
+                given[given.count - 1][document.identityKey] = next
             }
         }
         return result
