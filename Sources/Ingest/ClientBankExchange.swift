@@ -120,6 +120,9 @@ public struct BankStatementReading: Hashable, Sendable {
     public var internalCount: Int
     /// Documents that involve none of our accounts, or are to us but not yet credited.
     public var otherCount: Int
+    /// Where each payment's record went when the reading was given a ``RecordKeeper`` (by position, as
+    /// long as `payments`; those payments' `raw` is then empty); empty when it was not.
+    public var recordPlaces: [Int] = []
 
     /// A reading; everything empty by default.
     public init(payments: [Payment] = [], quarantined: [QuarantinedRecord] = [], diagnostics: [Diagnostic] = [],
@@ -189,14 +192,18 @@ public enum ClientBankExchange {
     /// never the whole decoded text.
     ///
     /// - Throws: `SourceError` when the file as a whole cannot be read (see `parse`).
-    public static func read(_ bytes: [UInt8], ourAccounts: Set<String> = []) throws(SourceError) -> BankStatementReading {
-        try read(bytes, ourAccounts: ourAccounts, chunkSize: chunkSize)
+    /// - Parameter records: where each payment's record goes as it is read (see ``RecordKeeper``);
+    ///   `nil`: on the payment (`raw`).
+    public static func read(_ bytes: [UInt8], ourAccounts: Set<String> = [],
+                            records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+        try read(bytes, ourAccounts: ourAccounts, chunkSize: chunkSize, records: records)
     }
 
     /// `read(bytes, ourAccounts:)`, the bytes read `chunkSize` at a time.
-    static func read(_ bytes: [UInt8], ourAccounts: Set<String>, chunkSize: Int) throws(SourceError) -> BankStatementReading {
+    static func read(_ bytes: [UInt8], ourAccounts: Set<String>, chunkSize: Int,
+                     records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
         var input = InMemoryStatement(bytes)
-        return try read(&input, evidence: .of(bytes), ourAccounts: ourAccounts, chunkSize: chunkSize)
+        return try read(&input, evidence: .of(bytes), ourAccounts: ourAccounts, chunkSize: chunkSize, records: records)
     }
 
     /// Reads a statement spooled to its temporary file (see `StatementSpool`): the same reading as
@@ -204,15 +211,18 @@ public enum ClientBankExchange {
     /// time, so that neither the bytes nor the decoded text are ever in memory whole.
     ///
     /// - Throws: `SourceError` as `read(bytes, ourAccounts:)`, or when the file cannot be read back.
-    public static func read(_ spool: StatementSpool, ourAccounts: Set<String> = []) throws(SourceError) -> BankStatementReading {
-        try read(spool, ourAccounts: ourAccounts, chunkSize: chunkSize)
+    /// - Parameter records: where each payment's record goes as it is read (see ``RecordKeeper``).
+    public static func read(_ spool: StatementSpool, ourAccounts: Set<String> = [],
+                            records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+        try read(spool, ourAccounts: ourAccounts, chunkSize: chunkSize, records: records)
     }
 
     /// `read(spool, ourAccounts:)`, the file read `chunkSize` bytes at a time.
-    static func read(_ spool: StatementSpool, ourAccounts: Set<String>, chunkSize: Int) throws(SourceError) -> BankStatementReading {
+    static func read(_ spool: StatementSpool, ourAccounts: Set<String>, chunkSize: Int,
+                     records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
         defer { withExtendedLifetime(spool) {} }
         var input = spool.bytes
-        return try read(&input, evidence: spool.evidence, ourAccounts: ourAccounts, chunkSize: chunkSize)
+        return try read(&input, evidence: spool.evidence, ourAccounts: ourAccounts, chunkSize: chunkSize, records: records)
     }
 
     /// Reads the statement in the file at `path` a piece at a time (see `read(_:ourAccounts:)`).
@@ -244,10 +254,10 @@ public enum ClientBankExchange {
 
     /// Decides the encoding, then reads the documents as the lines are scanned.
     static func read<Source: StatementBytes>(_ input: inout Source, evidence: EncodingEvidence, ourAccounts: Set<String>,
-                                             chunkSize: Int) throws(SourceError) -> BankStatementReading {
+                                             chunkSize: Int, records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
         var diagnostics: [Diagnostic] = []
         let (encoding, _) = try decide(&input, evidence: evidence, chunkSize: chunkSize, diagnostics: &diagnostics)
-        var reader = DocumentReader(configured: ourAccounts)
+        var reader = DocumentReader(configured: ourAccounts, records: records)
         _ = try scan(&input, as: encoding, evidence: evidence, chunkSize: chunkSize, into: &reader, diagnostics: &diagnostics)
         let accounts = Set(reader.headerAccounts)
         if ourAccounts.isEmpty {
@@ -259,12 +269,14 @@ public enum ClientBankExchange {
             // against the header's whole accounts — the same result as if they had been known
             // from the start.
             if reader.needsAllAccounts || reader.usedAccounts.map({ $0 != accounts }) == true {
-                var again = DocumentReader(configured: accounts)
+                // (Records the first pass kept aside stay there unused: their places are not given.)
+                var again = DocumentReader(configured: accounts, records: records)
                 var ignored: [Diagnostic] = []
                 _ = try scan(&input, as: encoding, evidence: evidence, chunkSize: chunkSize, into: &again, diagnostics: &ignored)
                 reader = again
             }
         }
+        if let failure = reader.keepFailure { throw failure }
         var reading = reader.reading
         reading.diagnostics = diagnostics + reading.diagnostics
         return reading
@@ -299,8 +311,15 @@ public enum ClientBankExchange {
         /// The reading, its diagnostics the documents' own only.
         var reading = BankStatementReading()
         private var seen: [PaymentID: Int] = [:]
+        /// Where the payments' records go (`nil`: on the payments).
+        let records: (any RecordKeeper)?
+        /// Why a record could not be kept aside (the reading then fails with it).
+        private(set) var keepFailure: SourceError?
 
-        init(configured: Set<String>) { self.configured = configured }
+        init(configured: Set<String>, records: (any RecordKeeper)? = nil) {
+            self.configured = configured
+            self.records = records
+        }
 
         mutating func headerField(_ field: ClientBankField) {
             if let account = headerAccount(field) {
@@ -361,7 +380,7 @@ public enum ClientBankExchange {
                 reading.incomingCount += 1
                 let raw = rawText(bytes)
                 switch payment(document, account: account, raw: raw) {
-                case .success(let payment):
+                case .success(var payment):
                     if let earlier = seen[payment.id] {
                         reading.diagnostics.append(Diagnostic(
                             severity: .warning, kind: "duplicate-record", source: source, record: record,
@@ -369,6 +388,16 @@ public enum ClientBankExchange {
                         return
                     }
                     seen[payment.id] = document.startLine
+                    if let records {
+                        guard keepFailure == nil else { return }
+                        do {
+                            reading.recordPlaces.append(try records.keep(payment.raw))
+                            payment.raw = ""
+                        } catch {
+                            keepFailure = SourceError(source: source, reason: "the record of \(record) cannot be kept aside: \(error)")
+                            return
+                        }
+                    }
                     reading.payments.append(payment)
                 case .failure(let problems):
                     let key = "\(source):\(account):\(fingerprint(raw))"

@@ -145,6 +145,10 @@ public struct IngestResult: Sendable {
     public var spilledOrders: Int
     /// Payments of every payment source, one per payment id.
     public var payments: [Payment]
+    /// Where each payment's record went when `ingest` was given a ``RecordKeeper`` and its reader kept
+    /// it there (by position, as long as `payments`: that payment's `raw` is then empty); `nil` where the
+    /// record is on the payment. Empty when no record was kept aside.
+    public var recordPlaces: [Int?] = []
     /// Records that broke their contract, kept whole with why.
     public var quarantined: [QuarantinedRecord]
     /// Warnings and notes (a mercury line without ВСД, an encoding note, a duplicate read once, …).
@@ -183,8 +187,11 @@ public struct IngestResult: Sendable {
 ///     source; when the orders source fails, for any reason, the spill is truncated to 0.
 ///   - spoolDirectory: where a 1C bank statement is written as it arrives, to be read back a piece
 ///     at a time (an unlinked temporary file: nothing stays there); `nil`: `TMPDIR`, else `/tmp`.
+///   - records: where the 1C statements' payments' records go as they are read (see `RecordKeeper`;
+///     `recordPlaces` then says where each went); `nil`: on the payments.
 public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Sendable (Credential?) -> HTTPClient,
-                   spill: (any OrderSpill)? = nil, spoolDirectory: String? = nil) async -> IngestResult {
+                   spill: (any OrderSpill)? = nil, spoolDirectory: String? = nil,
+                   records: (any RecordKeeper)? = nil) async -> IngestResult {
     async let ordersRead: SourceRead<OrdersFeedReading>? = {
         guard let orders = sources.orders else { return nil }
         var fetcher = Fetcher(source: SourceName.ordersFeed, template: orders.url, day: day)
@@ -220,7 +227,7 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
             group.addTask {
                 var fetcher = Fetcher(source: bank.sourceName, template: bank.url, day: day)
                 do throws(SourceError) {
-                    let reading = try await fetcher.bank(bank, client: client, spoolDirectory: spoolDirectory)
+                    let reading = try await fetcher.bank(bank, client: client, spoolDirectory: spoolDirectory, records: records)
                     return (index, SourceRead(outcome: fetcher.outcome(.ok, records: reading.documentCount), reading: reading))
                 } catch {
                     return (index, SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil))
@@ -234,10 +241,11 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
 
     var result = IngestResult(day: day, orders: [], spilledOrders: 0, payments: [], quarantined: [], diagnostics: [], outcomes: [])
     var paymentIDs: Set<PaymentID> = []
-    func add(_ payments: [Payment], from source: String) {
-        for payment in payments {
+    func add(_ payments: [Payment], places: [Int] = [], from source: String) {
+        for (index, payment) in payments.enumerated() {
             if paymentIDs.insert(payment.id).inserted {
                 result.payments.append(payment)
+                result.recordPlaces.append(places.isEmpty ? nil : places[index])
             } else {
                 result.diagnostics.append(Diagnostic(severity: .warning, kind: "duplicate-record", source: source,
                                                      record: "payment \(payment.id)", message: "read by an earlier source too; read once"))
@@ -263,12 +271,13 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
     }
     for read in bankReads {
         if let reading = read.reading {
-            add(reading.payments, from: read.outcome.source)
+            add(reading.payments, places: reading.recordPlaces, from: read.outcome.source)
             result.quarantined += reading.quarantined
             result.diagnostics += reading.diagnostics
         }
         result.outcomes.append(read.outcome)
     }
+    if !result.recordPlaces.contains(where: { $0 != nil }) { result.recordPlaces = [] }
     return result
 }
 
@@ -422,7 +431,7 @@ private struct Fetcher {
     }
 
     mutating func bank(_ bank: BankStatementSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient,
-                       spoolDirectory: String?) async throws(SourceError)
+                       spoolDirectory: String?, records: (any RecordKeeper)?) async throws(SourceError)
         -> BankStatementReading {
         let client = try makeClient(bank.token, makeHTTP)
         switch bank.format {
@@ -436,7 +445,7 @@ private struct Fetcher {
                 return spool
             }
             do {
-                return try ClientBankExchange.read(spool, ourAccounts: bank.accounts)
+                return try ClientBankExchange.read(spool, ourAccounts: bank.accounts, records: records)
             } catch {
                 throw failure(error, url: url)
             }

@@ -90,26 +90,31 @@ public struct DayRunner: Sendable {
         }
         // The day's orders are kept aside in a temporary file beside the outputs and read back a block
         // at a time by each step: the day's size is not held in memory.
+        // The payments' records as their sources gave them go to the ledger and nowhere else: the 1C
+        // statements' readers keep theirs aside as they read (the largest part of a day's), and once the
+        // sources are read every payment's record is kept aside in the payments' order until the ledger
+        // takes them.
         let spill: SpilledOrders
+        let recordsAsRead: SpilledTexts
         do {
             spill = try SpilledOrders(directory: loaded.outputDirectory)
+            recordsAsRead = try SpilledTexts(directory: loaded.outputDirectory, name: "payment-records-read",
+                                             contents: "payments' records as read")
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "\(error)")
         }
         // A 1C statement is written to an unlinked file there too as it arrives, and read back a piece at a time.
         var ingested = await ingest(day: day, sources: sources, client: environment.httpClient, spill: spill,
-                                    spoolDirectory: loaded.outputDirectory.path)
+                                    spoolDirectory: loaded.outputDirectory.path, records: recordsAsRead)
         let orderCount = ingested.spilledOrders
-        // The payments' records as their sources gave them go to the ledger and nowhere else: kept
-        // aside too, until the ledger takes them.
         let paymentRecords: SpilledTexts
         do {
             paymentRecords = try SpilledTexts(directory: loaded.outputDirectory, name: "payment-records",
                                               contents: "payments' records")
             for start in stride(from: 0, to: ingested.payments.count, by: DayComputation.readBlock) {
                 let range = start..<min(ingested.payments.count, start + DayComputation.readBlock)
-                try paymentRecords.append(ingested.payments[range].lazy.map(\.raw))
+                try paymentRecords.append(try ingested.records(in: range, keptIn: recordsAsRead))
                 for index in range { ingested.payments[index].raw = "" }
             }
         } catch {
@@ -292,4 +297,19 @@ extension LoadedConfiguration {
 extension Duration {
     /// The duration in seconds, for the stage and step times of the log line.
     var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+extension IngestResult {
+    /// The records of the payments at `range` as their sources gave them, in the payments' order: from
+    /// the payment, or from `keeper` where the reader kept it there (`recordPlaces`).
+    func records(in range: Range<Int>, keptIn keeper: SpilledTexts) throws -> [String] {
+        guard !recordPlaces.isEmpty else { return payments[range].map(\.raw) }
+        let kept = try keeper.texts(at: recordPlaces[range].compactMap { $0 }) // (one text per place, in order)
+        var next = 0
+        return range.map { index in
+            guard recordPlaces[index] != nil else { return payments[index].raw }
+            defer { next += 1 }
+            return kept[next]
+        }
+    }
 }

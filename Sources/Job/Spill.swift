@@ -1,6 +1,7 @@
 import Domain
 import EDO
 import Foundation
+import Ingest
 import Synchronization
 
 /// Records set aside in a temporary file (EDO's ``SpillFile``: unlinked at once, so nothing stays
@@ -36,9 +37,12 @@ final class RecordSpill: Sendable {
     /// How many bytes the records take.
     var byteCount: Int { state.withLock { $0.size } }
 
-    /// Keeps `bytes`, records one after another that end at `ends` (offsets in `bytes`, increasing).
-    func append(_ bytes: [UInt8], ends: [Int]) throws {
+    /// Keeps `bytes`, records one after another that end at `ends` (offsets in `bytes`, increasing);
+    /// returns the position of the first (the records' positions follow on, whichever thread appends).
+    @discardableResult
+    func append(_ bytes: [UInt8], ends: [Int]) throws -> Int {
         try state.withLock { state in
+            let first = state.ends.count
             let start = state.size
             do {
                 try state.file.append(bytes)
@@ -46,6 +50,7 @@ final class RecordSpill: Sendable {
                 throw OrderSpillError(reason: "cannot keep the \(contents) aside: \(error)")
             }
             state.ends += ends.lazy.map { $0 + start }
+            return first
         }
     }
 
@@ -126,8 +131,9 @@ final class SpilledOrders: OrderSpill {
 }
 
 /// Texts kept aside in a ``RecordSpill`` (the day's payments' records as their sources gave them, which
-/// only the ledger needs), read back by position.
-final class SpilledTexts: Sendable {
+/// only the ledger needs), read back by position. As a ``RecordKeeper`` it takes the records a source's
+/// reader keeps aside as it reads (from several readers at once: each gets its own places).
+final class SpilledTexts: RecordKeeper {
     private let file: RecordSpill
 
     /// Makes the (already unlinked) file `.NAME.tmp-PID` in `directory`; `contents` says what the texts are.
@@ -147,6 +153,26 @@ final class SpilledTexts: Sendable {
         }
         guard !ends.isEmpty else { return }
         try file.append(bytes, ends: ends)
+    }
+
+    /// Keeps `record` after the texts kept; its position.
+    func keep(_ record: String) throws -> Int {
+        let bytes = Array(record.utf8)
+        return try file.append(bytes, ends: [bytes.count])
+    }
+
+    /// The texts at `positions`, in that order; neighbouring positions are read together.
+    func texts(at positions: [Int]) throws -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(positions.count)
+        var start = 0
+        while start < positions.count {
+            var end = start + 1
+            while end < positions.count, positions[end] == positions[end - 1] + 1 { end += 1 }
+            result += try texts(in: positions[start]..<(positions[end - 1] + 1))
+            start = end
+        }
+        return result
     }
 
     /// The texts at `positions`.

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Ingest
 import Job
 import Ledger
 import Testing
@@ -63,6 +64,33 @@ struct DayRunTests {
         let runs = try ledger.read { try $0.lastRuns(limit: 100) }
         #expect(runs.count == 6)
         #expect(runs.allSatisfy { $0.finishedAt != nil && $0.command == "test" })
+    }
+
+    @Test("every payment's record in the ledger is its source's record as read (the 1C statement's kept aside while read)")
+    func paymentRecordsReachTheLedger() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let loaded = try sandbox.load()
+        _ = try await runDays([Day.d26, Day.d27], loaded: loaded, environment: testEnvironment(logger: LogCapture().logger()))
+        let ledger = try Ledger(path: sandbox.ledgerPath)
+        var checked = 0
+        for day in [Day.d26, Day.d27] {
+            let folder = sandbox.samples.appendingPathComponent("days/\(day.iso)")
+            let digits = day.iso.split(separator: "-")
+            let oneC = try ClientBankExchange.read(contentsOfFile: folder.appendingPathComponent(
+                "kl_to_1c_\(digits[2])\(digits[1])\(digits[0]).txt").path).payments
+            let provider = try Invoicebox.read(Array(Data(contentsOf: folder.appendingPathComponent("invoicebox.json"))), day: day).payments
+            let camt = try Camt053.read(Array(Data(contentsOf: folder.appendingPathComponent("camt053_\(digits.joined()).xml")))).payments
+            #expect(!oneC.isEmpty && !provider.isEmpty)
+            let stored = Dictionary(try ledger.read { try $0.payments(receivedFrom: day.adding(days: -40), through: day) }.map { ($0.id, $0) },
+                                    uniquingKeysWith: { first, _ in first })
+            for payment in oneC + provider + camt {
+                #expect(!payment.raw.isEmpty)
+                #expect(stored[payment.id]?.raw == payment.raw, "\(day.iso): payment \(payment.id)")
+                checked += 1
+            }
+        }
+        #expect(checked > 10)
     }
 
     @Test func theReportTotalsMatchTheLedger() async throws {
