@@ -95,16 +95,26 @@ extension DayComputation {
         let matchingConfiguration = try MatchingConfiguration(
             writeOffLimit: configuration.policies.writeOffLimit, creditPaysLaterBills: configuration.policies.applyCredit,
             providerINN: providerINN)
-        let input = MatchingInput(
-            payments: rematch.map { OpenPayment($0, existingAllocations: pinned[$0.id] ?? []) } + credit,
-            bills: bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
-            configuration: matchingConfiguration, purposeQuotes: quoting.wait())
+        // The matcher's payments made once, in one array of their final size; the matcher is handed
+        // it and the bills alone (`consume`: nothing here still holds them, so it puts them in order
+        // where they are, never in a copy).
+        var payments: [OpenPayment] = []
+        payments.reserveCapacity(rematch.count + credit.count)
+        for payment in rematch { payments.append(OpenPayment(payment, existingAllocations: pinned[payment.id] ?? [])) }
+        payments += credit
         // (A payment listed twice counts as its first listing says.)
         var firstListed = Set<PaymentID>()
         let rematchedPayouts = Set(rematch.filter { firstListed.insert($0.id).inserted && isPayout($0) }.map(\.id))
-        return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematch.map(\.id), rematchedPayouts: rematchedPayouts,
-                                     credit: credit.map(\.payment.id), existingAutomatic: existingAutomatic,
-                                     matching: Background { [handOver = MatchingHandOver(input)] in Matcher.match(handOver.take()) })
+        let rematchList = rematch.map(\.id)
+        let creditList = credit.map(\.payment.id)
+        rematch = []
+        credit = []
+        let input = MatchingInput(
+            payments: consume payments, bills: consume bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
+            configuration: matchingConfiguration, purposeQuotes: quoting.wait())
+        return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematchList, rematchedPayouts: rematchedPayouts,
+                                     credit: creditList, existingAutomatic: existingAutomatic,
+                                     matching: Background { [handOver = MatchingHandOver(consume input)] in Matcher.match(handOver.take()) })
     }
 
     /// Waits for the matcher, writes its allocations and write-offs, and checks the provider's payouts
