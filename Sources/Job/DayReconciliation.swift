@@ -69,9 +69,11 @@ extension DayComputation {
             }
         }
         let rematchIDs = Set(rematch.map(\.id))
+        let openBills = try tx.openBills(excludingAutomaticAllocationsOf: rematchIDs)
         var bills: [Reconcile.OpenBill] = []
+        bills.reserveCapacity(openBills.count) // (one array of the size needed, not grown by doubling)
         var earlierBills: [OrderID: Reconcile.OpenBill] = [:]
-        for bill in try tx.openBills(excludingAutomaticAllocationsOf: rematchIDs) {
+        for bill in openBills {
             if let position = dayOrders.position(of: bill.orderID) {
                 // (the day's order as the feed gave it: its bill is in the day's index)
                 var open = dayOrders.bills[position]
