@@ -107,13 +107,7 @@ extension OrderSpill {
     func orders(at positions: [Int]) throws -> [Order] {
         var result: [Order] = []
         result.reserveCapacity(positions.count)
-        var start = 0
-        while start < positions.count {
-            var end = start + 1
-            while end < positions.count, positions[end] == positions[end - 1] + 1 { end += 1 }
-            result += try orders(in: positions[start]..<(positions[end - 1] + 1))
-            start = end
-        }
+        for run in consecutiveRuns(of: positions) { result += try orders(in: run) }
         return result
     }
 }

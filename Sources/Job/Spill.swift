@@ -165,13 +165,7 @@ final class SpilledTexts: RecordKeeper {
     func texts(at positions: [Int]) throws -> [String] {
         var result: [String] = []
         result.reserveCapacity(positions.count)
-        var start = 0
-        while start < positions.count {
-            var end = start + 1
-            while end < positions.count, positions[end] == positions[end - 1] + 1 { end += 1 }
-            result += try texts(in: positions[start]..<(positions[end - 1] + 1))
-            start = end
-        }
+        for run in consecutiveRuns(of: positions) { result += try texts(in: run) }
         return result
     }
 
@@ -185,4 +179,18 @@ final class SpilledTexts: RecordKeeper {
             return String(decoding: bytes[start..<end], as: UTF8.self)
         }
     }
+}
+
+/// `positions` cut, in their order, into runs of neighbouring positions (`[4, 5, 6, 2, 9, 10]`: `4..<7`,
+/// `2..<3`, `9..<11`), so that each run is read back from a spill at once.
+func consecutiveRuns(of positions: [Int]) -> [Range<Int>] {
+    var runs: [Range<Int>] = []
+    var start = 0
+    while start < positions.count {
+        var end = start + 1
+        while end < positions.count, positions[end] == positions[end - 1] + 1 { end += 1 }
+        runs.append(positions[start]..<(positions[end - 1] + 1))
+        start = end
+    }
+    return runs
 }

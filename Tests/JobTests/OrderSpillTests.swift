@@ -100,7 +100,16 @@ struct OrderSpillTests {
         #expect(try spill.texts(in: 999..<1_001) == Array(texts[999..<1_001]))
         #expect(try spill.texts(in: texts.count - 1..<texts.count) == [""])
         #expect(try spill.texts(in: 7..<7).isEmpty)
+        // By positions in any order (each run of neighbours read at once), repeats included.
+        let positions = [5, 6, 7, 2, 999, 1_000, 1_001, 5, texts.count - 1]
+        #expect(try spill.texts(at: positions) == positions.map { texts[$0] })
+        #expect(try spill.texts(at: []).isEmpty)
+        #expect(consecutiveRuns(of: [4, 5, 6, 2, 9, 10, 10]) == [4..<7, 2..<3, 9..<11, 10..<11])
+        #expect(consecutiveRuns(of: []).isEmpty)
         #expect(throws: OrderSpillError.self) { try spill.texts(in: 0..<(texts.count + 1)) }
+        // Kept one at a time (as a reader keeps its records), each at the next place.
+        #expect(try spill.keep("ещё одна") == texts.count)
+        #expect(try spill.texts(at: [texts.count]) == ["ещё одна"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
