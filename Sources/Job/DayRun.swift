@@ -121,6 +121,7 @@ public struct DayRunner: Sendable {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "\(error)")
         }
+        _ = consume recordsAsRead // (every record is in `paymentRecords` now: the file of those as read goes)
         FreedMemory.release()
         endStage("ingest")
         let sourceEntries = ingested.outcomes.map(Self.sourceEntry)
