@@ -30,16 +30,11 @@ struct BillIndex<Key: Hashable> {
         next[Int(current)] = bill
     }
 
-    /// Appends `bill`, which must be larger than every bill already in the group of `key`;
-    /// `tails` holds each group's last bill (used when building in ascending order).
-    mutating func append(_ bill: Int32, under key: Key, tails: inout [Key: Int32]) {
-        if let tail = tails[key] {
-            next[Int(tail)] = bill
-        } else {
-            heads[key] = bill
-        }
-        next[Int(bill)] = -1
-        tails[key] = bill
+    /// Puts `bill` first in the group of `key`; it must be smaller than every bill already there
+    /// (used when building from the newest bill down: no second table of each group's last bill).
+    mutating func prepend(_ bill: Int32, under key: Key) {
+        next[Int(bill)] = heads[key] ?? -1
+        heads[key] = bill
     }
 
     /// Removes `bill` from the group of `key` (nothing happens when it is not there).
@@ -85,4 +80,52 @@ struct BillIndex<Key: Hashable> {
 struct CustomerAmount: Hashable {
     var customer: Int32
     var kopecks: Int64
+}
+
+/// Bills looked up by a key that does not change while the matcher runs (a bill's number, its
+/// normalised form, an order id or number, a provider's order id): the bills' positions sorted by the
+/// key's hash, then by position. 16 bytes a bill, where a dictionary of groups held ~50 (its table
+/// is sized for every bill, and its keys are strings) and as much again while it was built.
+///
+/// The keys themselves are not kept: a lookup compares the key of each bill whose hash is equal
+/// (`keyOf`, the same function the index was built with), so the bills found are exactly those a
+/// dictionary keyed by `Key` would give — `==` decides, hash collisions are told apart.
+struct KeyedBills<Key: Hashable> {
+    private struct Entry {
+        var hash: Int
+        var bill: Int32
+    }
+
+    private var entries: [Entry] = []
+
+    /// Indexes bills `0..<billCount` under `keyOf(bill)`; a bill whose key is `nil` is left out.
+    init(billCount: Int, keyOf: (Int32) -> Key?) {
+        entries.reserveCapacity(billCount)
+        for position in 0..<billCount {
+            let bill = Int32(position)
+            if let key = keyOf(bill) { entries.append(Entry(hash: key.hashValue, bill: bill)) }
+        }
+        entries.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.bill < $1.bill }
+    }
+
+    /// How many bills are indexed.
+    var count: Int { entries.count }
+
+    /// The bills whose key equals `key`, oldest (lowest position) first.
+    func all(_ key: Key, keyOf: (Int32) -> Key?) -> [Int32] {
+        let hash = key.hashValue
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].hash < hash { low = middle + 1 } else { high = middle }
+        }
+        var found: [Int32] = []
+        while low < entries.count, entries[low].hash == hash {
+            let bill = entries[low].bill
+            if keyOf(bill) == key { found.append(bill) }
+            low += 1
+        }
+        return found
+    }
 }

@@ -43,15 +43,15 @@ struct MatchingEngine {
     var customerBills: [Int32] = []
     var firstOpen: [Int] = []
 
-    // Indexes.
+    // Indexes. The first two change as bills are paid; the others are fixed for the run.
     var byCustomerAmount: BillIndex<CustomerAmount>
     var byAmount: BillIndex<Int64>
-    var byNormalizedNumber: BillIndex<String>
-    var byProviderOrder: BillIndex<ProviderOrderID>
+    let byNormalizedNumber: KeyedBills<String>
+    let byProviderOrder: KeyedBills<ProviderOrderID>
     /// Built on first use (pins, `merchantOrderId`): most runs never need them.
-    var byBillNumber: BillIndex<BillNumber>?
-    var byOrderID: BillIndex<String>?
-    var byOrderNumber: BillIndex<String>?
+    var byBillNumber: KeyedBills<BillNumber>?
+    var byOrderID: KeyedBills<String>?
+    var byOrderNumber: KeyedBills<String>?
 
     // Payments, canonical order.
     var payments: [OpenPayment] = []
@@ -123,31 +123,19 @@ struct MatchingEngine {
         customerBills = flat
         firstOpen = Array(starts.dropLast())
 
-        byCustomerAmount = BillIndex(billCount: count, expectedKeys: count)
-        byAmount = BillIndex(billCount: count, expectedKeys: count)
-        byNormalizedNumber = BillIndex(billCount: count, expectedKeys: count)
-        byProviderOrder = BillIndex(billCount: count)
-        var customerAmountTails: [CustomerAmount: Int32] = [:]
-        customerAmountTails.reserveCapacity(count)
-        var amountTails: [Int64: Int32] = [:]
-        amountTails.reserveCapacity(count)
-        var normalizedTails: [String: Int32] = [:]
-        normalizedTails.reserveCapacity(count)
-        var providerTails: [ProviderOrderID: Int32] = [:]
-        for (position, bill) in sortedBills.enumerated() {
+        // Built from the newest bill down, each put first in its group: the groups come out oldest first.
+        var customerAmount = BillIndex<CustomerAmount>(billCount: count, expectedKeys: count)
+        var amount = BillIndex<Int64>(billCount: count, expectedKeys: count)
+        for position in stride(from: count - 1, through: 0, by: -1) where outstanding[position] > 0 {
             let index = Int32(position)
-            if outstanding[position] > 0 {
-                byCustomerAmount.append(index, under: CustomerAmount(customer: customerOf[position],
-                                                                      kopecks: outstanding[position]),
-                                        tails: &customerAmountTails)
-                byAmount.append(index, under: outstanding[position], tails: &amountTails)
-            }
-            byNormalizedNumber.append(index, under: BillReference.normalizedKey(bill.number.rawValue),
-                                      tails: &normalizedTails)
-            if let provider = bill.providerOrderID {
-                byProviderOrder.append(index, under: provider, tails: &providerTails)
-            }
+            customerAmount.prepend(index, under: CustomerAmount(customer: customerOf[position],
+                                                                kopecks: outstanding[position]))
+            amount.prepend(index, under: outstanding[position])
         }
+        byCustomerAmount = customerAmount
+        byAmount = amount
+        byNormalizedNumber = KeyedBills(billCount: count, keyOf: Self.normalizedNumber(in: sortedBills))
+        byProviderOrder = KeyedBills(billCount: count) { sortedBills[Int($0)].providerOrderID }
 
         // Payments: canonical order, duplicates and payouts set aside.
         var sortedPayments: [OpenPayment] = []
@@ -256,36 +244,34 @@ struct MatchingEngine {
         knownCustomers.contains(inn) || customerSlots[inn] != nil
     }
 
+    /// The key `byNormalizedNumber` files a bill under.
+    private static func normalizedNumber(in bills: [OpenBill]) -> (Int32) -> String? {
+        { BillReference.normalizedKey(bills[Int($0)].number.rawValue) }
+    }
+
+    /// The bills whose number's normalised form is `key`, oldest first.
+    private func bills(normalizedNumber key: String) -> [Int32] {
+        byNormalizedNumber.all(key, keyOf: Self.normalizedNumber(in: bills))
+    }
+
     /// The bills with this exact number, oldest first.
     private mutating func bills(numbered number: BillNumber) -> [Int32] {
-        if byBillNumber == nil {
-            var index = BillIndex<BillNumber>(billCount: bills.count, expectedKeys: bills.count)
-            var tails: [BillNumber: Int32] = [:]
-            tails.reserveCapacity(bills.count)
-            for (position, bill) in bills.enumerated() { index.append(Int32(position), under: bill.number, tails: &tails) }
-            byBillNumber = index
-        }
-        return byBillNumber?.all(number) ?? []
+        let bills = self.bills
+        if byBillNumber == nil { byBillNumber = KeyedBills(billCount: bills.count) { bills[Int($0)].number } }
+        return byBillNumber?.all(number) { bills[Int($0)].number } ?? []
     }
 
     /// The bills whose order id or order number is `merchantOrderID`, oldest first.
     private mutating func bills(merchantOrderID: String) -> [Int32] {
+        let bills = self.bills
+        let orderID: (Int32) -> String? = { bills[Int($0)].orderID.rawValue }
+        let orderNumber: (Int32) -> String? = { bills[Int($0)].orderNumber }
         if byOrderID == nil || byOrderNumber == nil {
-            var ids = BillIndex<String>(billCount: bills.count, expectedKeys: bills.count)
-            var numbers = BillIndex<String>(billCount: bills.count, expectedKeys: bills.count)
-            var idTails: [String: Int32] = [:]
-            idTails.reserveCapacity(bills.count)
-            var numberTails: [String: Int32] = [:]
-            numberTails.reserveCapacity(bills.count)
-            for (position, bill) in bills.enumerated() {
-                ids.append(Int32(position), under: bill.orderID.rawValue, tails: &idTails)
-                numbers.append(Int32(position), under: bill.orderNumber, tails: &numberTails)
-            }
-            byOrderID = ids
-            byOrderNumber = numbers
+            byOrderID = KeyedBills(billCount: bills.count, keyOf: orderID)
+            byOrderNumber = KeyedBills(billCount: bills.count, keyOf: orderNumber)
         }
-        var found = Set(byOrderID?.all(merchantOrderID) ?? [])
-        found.formUnion(byOrderNumber?.all(merchantOrderID) ?? [])
+        var found = Set(byOrderID?.all(merchantOrderID, keyOf: orderID) ?? [])
+        found.formUnion(byOrderNumber?.all(merchantOrderID, keyOf: orderNumber) ?? [])
         return found.sorted()
     }
 
@@ -443,7 +429,7 @@ struct MatchingEngine {
         var candidates: [Int32] = []
         var how = ""
         if let provider = payment.providerOrderID {
-            candidates = byProviderOrder.all(provider)
+            candidates = byProviderOrder.all(provider) { self.bills[Int($0)].providerOrderID }
             how = "provider order id \(provider)"
         }
         if candidates.isEmpty, let merchant = payment.merchantOrderID, !merchant.isEmpty {
@@ -498,7 +484,7 @@ struct MatchingEngine {
         var ambiguous: [(QuotedBillNumber, [Int32])] = []
         var foreign: [Int32] = []
         for quote in quotes {
-            let all = byNormalizedNumber.all(quote.normalizedKey)
+            let all = bills(normalizedNumber: quote.normalizedKey)
             guard !all.isEmpty else {
                 unknown.append(quote)
                 continue

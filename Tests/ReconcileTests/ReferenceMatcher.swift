@@ -124,22 +124,16 @@ struct ReferenceMatchingEngine {
         byAmount = BillIndex(billCount: count, expectedKeys: count)
         byNormalizedNumber = BillIndex(billCount: count, expectedKeys: count)
         byProviderOrder = BillIndex(billCount: count)
-        var customerAmountTails: [CustomerAmount: Int32] = [:]
-        var amountTails: [Int64: Int32] = [:]
-        var normalizedTails: [String: Int32] = [:]
-        var providerTails: [ProviderOrderID: Int32] = [:]
         for (position, bill) in sortedBills.enumerated() {
             let index = Int32(position)
             if outstanding[position] > 0 {
-                byCustomerAmount.append(index, under: CustomerAmount(customer: customerOf[position],
-                                                                      kopecks: outstanding[position]),
-                                        tails: &customerAmountTails)
-                byAmount.append(index, under: outstanding[position], tails: &amountTails)
+                byCustomerAmount.insert(index, under: CustomerAmount(customer: customerOf[position],
+                                                                      kopecks: outstanding[position]))
+                byAmount.insert(index, under: outstanding[position])
             }
-            byNormalizedNumber.append(index, under: BillReference.normalizedKey(bill.number.rawValue),
-                                      tails: &normalizedTails)
+            byNormalizedNumber.insert(index, under: BillReference.normalizedKey(bill.number.rawValue))
             if let provider = bill.providerOrderID {
-                byProviderOrder.append(index, under: provider, tails: &providerTails)
+                byProviderOrder.insert(index, under: provider)
             }
         }
 
@@ -224,8 +218,7 @@ struct ReferenceMatchingEngine {
     private mutating func bills(numbered number: BillNumber) -> [Int32] {
         if byBillNumber == nil {
             var index = BillIndex<BillNumber>(billCount: bills.count)
-            var tails: [BillNumber: Int32] = [:]
-            for (position, bill) in bills.enumerated() { index.append(Int32(position), under: bill.number, tails: &tails) }
+            for (position, bill) in bills.enumerated() { index.insert(Int32(position), under: bill.number) }
             byBillNumber = index
         }
         return byBillNumber?.all(number) ?? []
@@ -236,11 +229,9 @@ struct ReferenceMatchingEngine {
         if byOrderID == nil || byOrderNumber == nil {
             var ids = BillIndex<String>(billCount: bills.count)
             var numbers = BillIndex<String>(billCount: bills.count)
-            var idTails: [String: Int32] = [:]
-            var numberTails: [String: Int32] = [:]
             for (position, bill) in bills.enumerated() {
-                ids.append(Int32(position), under: bill.orderID.rawValue, tails: &idTails)
-                numbers.append(Int32(position), under: bill.orderNumber, tails: &numberTails)
+                ids.insert(Int32(position), under: bill.orderID.rawValue)
+                numbers.insert(Int32(position), under: bill.orderNumber)
             }
             byOrderID = ids
             byOrderNumber = numbers
