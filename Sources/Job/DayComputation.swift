@@ -161,10 +161,8 @@ struct DayComputation {
         // 2. Payments to bills. What the matcher needs does not depend on the day's payment and
         // quarantine rows: it is read first, and the matcher runs on another core while they are written.
         do {
-            let reconciliation = try startReconciliation(tx, orders: dayOrders)
-            // The matcher has its own copy of the bills it needs: the day's index lets them go now,
-            // not after the matcher (they would be held twice while it runs).
-            dayOrders.releaseBills()
+            // (The day's index hands its bills over to the matcher's input: they are never held twice.)
+            let reconciliation = try startReconciliation(tx, orders: &dayOrders)
             endStep("reconcile")
             try upsertPayments(tx)
             for record in ingested.quarantined { _ = try tx.quarantine(record, businessDate: day) }
@@ -552,9 +550,9 @@ struct BlockPlanning {
     private let dayOrders: DayOrders
     /// Positions of the day's orders (the first of each id), in id order.
     private let sortedPositions: [Int]
-    private let priorByOrder: [OrderID: [PriorDocument]]
-    private let appliedByOrder: [OrderID: [AppliedPayment]]
-    private let prepaymentsByOrder: [OrderID: [Prepayment]]
+    private let priorByOrder: OrderGroups<PriorDocument>
+    private let appliedByOrder: OrderGroups<AppliedPayment>
+    private let prepaymentsByOrder: OrderGroups<Prepayment>
 
     /// How many orders are planned at once to learn the keys.
     static let block = 1_024
@@ -571,9 +569,9 @@ struct BlockPlanning {
         self.configuration = configuration
         dayOrders = orders
         sortedPositions = orders.positionsInIDOrder
-        priorByOrder = Dictionary(grouping: prior, by: \.orderID)
-        appliedByOrder = Dictionary(grouping: applied, by: \.orderID)
-        prepaymentsByOrder = Dictionary(grouping: prepayments, by: \.orderID)
+        priorByOrder = OrderGroups(prior, by: \.orderID, in: orders)
+        appliedByOrder = OrderGroups(applied, by: \.orderID, in: orders)
+        prepaymentsByOrder = OrderGroups(prepayments, by: \.orderID, in: orders)
     }
 
     /// Where each advance of `identities` stands among all the day's prepayments as the planner takes
@@ -584,14 +582,12 @@ struct BlockPlanning {
     private func advancePlaces(of identities: Set<String>) -> [String: (CivilDate, PaymentID, OrderID)] {
         var places: [String: (CivilDate, PaymentID, OrderID)] = [:]
         guard !identities.isEmpty else { return places }
-        for prepayments in prepaymentsByOrder.values {
-            for prepayment in prepayments {
-                let key = DocumentPlanner.advanceKey(payment: prepayment.paymentID, order: prepayment.orderID)
-                guard identities.contains(key) else { continue }
-                let place = (prepayment.receivedOn, prepayment.paymentID, prepayment.orderID)
-                if let known = places[key], known <= place { continue }
-                places[key] = place
-            }
+        for prepayment in prepaymentsByOrder.all {
+            let key = DocumentPlanner.advanceKey(payment: prepayment.paymentID, order: prepayment.orderID)
+            guard identities.contains(key) else { continue }
+            let place = (prepayment.receivedOn, prepayment.paymentID, prepayment.orderID)
+            if let known = places[key], known <= place { continue }
+            places[key] = place
         }
         return places
     }
@@ -599,9 +595,9 @@ struct BlockPlanning {
     /// The plan of `orders` alone (each order once).
     private func plan(_ orders: [Order]) -> DocumentPlan {
         DocumentPlanner.plan(DocumentsInput(
-            businessDay: day, orders: orders, priorDocuments: orders.flatMap { priorByOrder[$0.id] ?? [] },
-            appliedPayments: orders.flatMap { appliedByOrder[$0.id] ?? [] },
-            prepayments: orders.flatMap { prepaymentsByOrder[$0.id] ?? [] }, configuration: configuration))
+            businessDay: day, orders: orders, priorDocuments: orders.flatMap { priorByOrder[order: $0.id] },
+            appliedPayments: orders.flatMap { appliedByOrder[order: $0.id] },
+            prepayments: orders.flatMap { prepaymentsByOrder[order: $0.id] }, configuration: configuration))
     }
 
     /// The keys of every document of the day's plan, and its holds in the plan's order (the orders'

@@ -7,9 +7,9 @@ import Reconcile
 /// matcher and the outputs ask of every order without reading it again.
 ///
 /// What it holds per order is its id, its bill as the matcher sees it and a few flags (≈230 bytes at
-/// 100 000 orders, measured with jemalloc's heap profile), never the order itself; once the matcher has
-/// its own copy of the bills they are let go (``releaseBills()``) and ≈90 bytes an order (the ids and
-/// the id → position table) stay for the documents and the movements.
+/// 100 000 orders, measured with jemalloc's heap profile), never the order itself; the bills are handed
+/// to the matcher (``takeBills()``) and ≈90 bytes an order (the ids and the id → position table) stay
+/// for the documents and the movements.
 struct DayOrders: Sendable {
     let spill: any OrderSpill
     /// How many orders the spill holds (the day's valid orders, in the feed's order).
@@ -19,7 +19,7 @@ struct DayOrders: Sendable {
     /// The position of each id's first order (the one the day uses: the feed's reader admits an id once).
     private(set) var positions: [OrderID: Int] = [:]
     /// Each order's bill as the matcher sees it (by position), with nothing allocated; empty once
-    /// ``releaseBills()`` has let them go.
+    /// ``takeBills()`` has handed them over.
     private(set) var bills: [OpenBill] = []
     /// Whether each order is prepaid (by position): what the documents ask of its terms, kept after
     /// the bills are let go.
@@ -58,8 +58,13 @@ struct DayOrders: Sendable {
         }
     }
 
-    /// Lets the bills go once the matcher has its copy (the start of the day's reconciliation is their only reader).
-    mutating func releaseBills() { bills = [] }
+    /// Hands the bills over (the start of the day's reconciliation is their only reader): the array
+    /// returned is the only one holding them, so its taker changes it where it is, never in a copy.
+    mutating func takeBills() -> [OpenBill] {
+        var taken: [OpenBill] = []
+        swap(&taken, &bills)
+        return taken
+    }
 
     /// Whether the order at `position` is prepaid (its terms as its bill gives them).
     func isPrepaid(at position: Int) -> Bool { prepaid[position] }

@@ -28,7 +28,7 @@ extension DayComputation {
     /// Nothing read here depends on the day's payment or quarantine rows (the day's payments are the
     /// matcher's from `dayPayments`, and earlier payments are read without them), so the caller writes
     /// those rows while the matcher runs, and ``finishReconciliation(_:_:facts:)`` writes its decisions.
-    func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: DayOrders) throws -> StartedReconciliation {
+    func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: inout DayOrders) throws -> StartedReconciliation {
         // The bill numbers the day's purposes quote, found on another core while the ledger is read.
         let dayPayments = self.dayPayments.payments
         let quoting = Background { PurposeQuotes(dayPayments) }
@@ -69,31 +69,46 @@ extension DayComputation {
             }
         }
         let rematchIDs = Set(rematch.map(\.id))
-        let openBills = try tx.openBills(excludingAutomaticAllocationsOf: rematchIDs)
-        var bills: [Reconcile.OpenBill] = []
-        bills.reserveCapacity(openBills.count) // (one array of the size needed, not grown by doubling)
-        var earlierBills: [OrderID: Reconcile.OpenBill] = [:]
-        for bill in openBills {
+        // The matcher's bills: the day's own, taken over from the day's index (the order as the feed gave
+        // it) with what the ledger says is allocated, and earlier open bills. The ledger's open bills are
+        // read one at a time in no particular order (the matcher puts them in its own), and the day's
+        // bills that are not open (paid, cancelled) are then dropped where they are: no second array of
+        // the day's bills is made.
+        var bills = dayOrders.takeBills()
+        var isOpen = Array(repeating: false, count: bills.count)
+        var earlierBills: [Reconcile.OpenBill] = []
+        var earlierCache: [OrderID: Reconcile.OpenBill] = [:]
+        try tx.forEachOpenBill(excludingAutomaticAllocationsOf: rematchIDs, oldestFirst: false) { bill in
             if let position = dayOrders.position(of: bill.orderID) {
                 // (the day's order as the feed gave it: its bill is in the day's index)
-                var open = dayOrders.bills[position]
-                open.allocated = bill.allocated
-                bills.append(open)
-                continue
+                bills[position].allocated = bill.allocated
+                isOpen[position] = true
+                return
             }
             var open: Reconcile.OpenBill
-            if let cached = earlierBills[bill.orderID] {
+            if let cached = earlierCache[bill.orderID] {
                 open = cached
             } else if let record = try tx.order(bill.orderID), record.firstSeen <= day {
                 // (a bill first seen on a later day did not exist yet for this day)
                 open = Reconcile.OpenBill(order: record.order)
-                earlierBills[bill.orderID] = open
+                earlierCache[bill.orderID] = open
             } else {
-                continue
+                return
             }
             open.allocated = bill.allocated
-            bills.append(open)
+            earlierBills.append(open)
         }
+        earlierCache = [:]
+        var kept = 0
+        for position in bills.indices where isOpen[position] {
+            bills.swapAt(kept, position)
+            kept += 1
+        }
+        bills.removeLast(bills.count - kept)
+        isOpen = []
+        bills.reserveCapacity(kept + earlierBills.count)
+        bills += earlierBills
+        earlierBills = []
         let matchingConfiguration = try MatchingConfiguration(
             writeOffLimit: configuration.policies.writeOffLimit, creditPaysLaterBills: configuration.policies.applyCredit,
             providerINN: providerINN)

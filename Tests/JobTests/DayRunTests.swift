@@ -66,6 +66,58 @@ struct DayRunTests {
         #expect(runs.allSatisfy { $0.finishedAt != nil && $0.command == "test" })
     }
 
+    @Test("a bill of an earlier day whose order the day's feed does not repeat is matched from the ledger")
+    func anEarlierDaysOpenBillIsMatched() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        // The 27th's feed without ORD-2026-000118 (postpaid, delivered on the 26th), and its bill СЧ-000118
+        // paid in the 27th's bank statement: only the ledger knows that bill that day.
+        let statement = sandbox.samples.appendingPathComponent("days/2026-11-27/kl_to_1c_27112026.txt")
+        let text = CyrillicCodePage.cp1251.decode(try Data(contentsOf: statement))
+        let payment = """
+            СекцияДокумент=Платежное поручение\r
+            Номер=777\r
+            Дата=27.11.2026\r
+            Сумма=9328.00\r
+            ПлательщикСчет=40702810400000007777\r
+            Плательщик=ИНН 7728451932 ООО «Вкусный двор»\r
+            ПлательщикИНН=7728451932\r
+            ПолучательСчет=40702810938000012345\r
+            ДатаПоступило=27.11.2026\r
+            ПолучательИНН=7714698320\r
+            НазначениеПлатежа=Оплата по счету № СЧ-000118 от 25.11.2026 г.\r
+            КонецДокумента\r
+
+            """
+        let first = try #require(text.range(of: "СекцияДокумент="))
+        try Data(try #require(CyrillicCodePage.cp1251.encode(text.replacingCharacters(in: first.lowerBound..<first.lowerBound,
+                                                                                       with: payment)))).write(to: statement)
+        let feed = sandbox.samples.appendingPathComponent("days/2026-11-27/orders.json")
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: feed)) as? [String: Any])
+        let orders = try #require(json["orders"] as? [[String: Any]])
+        let kept = orders.filter { $0["id"] as? String != "ORD-2026-000118" }
+        #expect(kept.count == orders.count - 1)
+        json["orders"] = kept
+        try JSONSerialization.data(withJSONObject: json).write(to: feed)
+
+        let loaded = try sandbox.load()
+        let environment = testEnvironment(logger: LogCapture().logger())
+        _ = try await runDays([Day.d26], loaded: loaded, environment: environment)
+        let ledger = try Ledger(path: sandbox.ledgerPath)
+        let bill = OrderID("ORD-2026-000118")
+        #expect(try ledger.read { try $0.allocations(order: bill) }.isEmpty)
+        #expect(try ledger.read { try $0.openBills().map(\.orderID) }.contains(bill))
+        _ = try await runDays([Day.d27], loaded: loaded, environment: environment)
+        let allocations = try ledger.read { try $0.allocations(order: bill) }
+        #expect(!allocations.isEmpty)
+        #expect(allocations.allSatisfy { $0.businessDate == Day.d27 && $0.allocation.billNumber.rawValue == "СЧ-000118" })
+        #expect(allocations.map(\.allocation.amount).sum() == Money(kopecks: 9_328_00))
+        #expect(try !ledger.read { try $0.openBills().map(\.orderID) }.contains(bill))
+        // A rerun of the 27th decides the same.
+        _ = try await runDays([Day.d27], loaded: loaded, environment: environment)
+        #expect(try ledger.read { try $0.allocations(order: bill) }.map(\.allocation) == allocations.map(\.allocation))
+    }
+
     @Test("every payment's record in the ledger is its source's record as read (the 1C statement's kept aside while read)")
     func paymentRecordsReachTheLedger() async throws {
         let sandbox = try Sandbox()

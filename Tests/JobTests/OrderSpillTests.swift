@@ -113,7 +113,7 @@ struct OrderSpillTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
-    @Test("the day's index: each id's first position, bills as the matcher sees them (let go once reconciled, whether prepaid kept), orders with returns, reads by id")
+    @Test("the day's index: each id's first position, bills as the matcher sees them (handed over once, whether prepaid kept), orders with returns, reads by id")
     func dayIndex() throws {
         var orders = Array(Self.orders[0..<300])
         orders.append(orders[10]) // an id twice: the first is the day's
@@ -130,7 +130,7 @@ struct OrderSpillTests {
         let prepaid = orders.map { OpenBill(order: $0).terms.payment == .prepaid }
         #expect(Set(prepaid).count == 2) // prepaid and postpaid orders both
         var released = index
-        released.releaseBills()
+        #expect(released.takeBills() == index.bills)
         #expect(released.bills.isEmpty)
         #expect(orders.indices.map(released.isPrepaid(at:)) == prepaid)
         #expect(index.returning == orders.indices.filter { !orders[$0].returns.isEmpty })
@@ -144,5 +144,28 @@ struct OrderSpillTests {
         #expect(index.positionsInIDOrder == Dictionary(orders.enumerated().map { ($0.element.id, $0.offset) },
                                                       uniquingKeysWith: { first, _ in first })
             .sorted { $0.key < $1.key }.map(\.value))
+    }
+
+    @Test("OrderGroups: each order's elements in the order they came, whether or not they came in the orders' order")
+    func orderGroups() {
+        var orders = Array(Self.orders[0..<50])
+        orders.append(orders[7]) // an id twice: its group is the first one's
+        let index = DayOrders(orders)
+        // (order position, tag): several for some orders, none for others, one for an order not of the day.
+        let inOrder = [(0, "a"), (0, "b"), (3, "c"), (7, "d"), (7, "e"), (7, "f"), (49, "g")]
+        let stranger = OrderID("no-such-order")
+        func elements(_ list: [(Int, String)]) -> [(OrderID, String)] { list.map { (orders[$0.0].id, $0.1) } }
+        let shuffled = elements([(7, "d"), (49, "g"), (0, "a"), (3, "c"), (7, "e"), (0, "b"), (7, "f")]) + [(stranger, "x")]
+        for list in [elements(inOrder), shuffled] {
+            let groups = OrderGroups(list, by: \.0, in: index)
+            #expect(groups[order: orders[0].id].map(\.1) == ["a", "b"])
+            #expect(groups[order: orders[3].id].map(\.1) == ["c"])
+            #expect(groups[order: orders[7].id].map(\.1) == ["d", "e", "f"])
+            #expect(groups[order: orders[49].id].map(\.1) == ["g"])
+            #expect(groups[order: orders[1].id].isEmpty)
+            #expect(groups[order: stranger].isEmpty)
+            #expect(groups.all.map(\.1) == ["a", "b", "c", "d", "e", "f", "g"])
+        }
+        #expect(OrderGroups([(OrderID, String)](), by: \.0, in: index).all.isEmpty)
     }
 }
