@@ -17,7 +17,7 @@ struct DayOrders: Sendable {
     /// The order id at each position.
     private(set) var ids: [OrderID] = []
     /// The position of each id's first order (the one the day uses: the feed's reader admits an id once).
-    private(set) var positions: [OrderID: Int] = [:]
+    private var positions: FirstPositions
     /// Each order's bill as the matcher sees it (by position), with nothing allocated; empty once
     /// ``takeBills()`` has handed them over.
     private(set) var bills: [OpenBill] = []
@@ -33,7 +33,7 @@ struct DayOrders: Sendable {
         self.spill = spill
         count = spill.count
         ids.reserveCapacity(count)
-        positions.reserveCapacity(count)
+        positions = FirstPositions(capacity: count)
         bills.reserveCapacity(count)
         prepaid.reserveCapacity(count)
     }
@@ -50,7 +50,7 @@ struct DayOrders: Sendable {
         for (offset, order) in block.enumerated() {
             let position = start + offset
             ids.append(order.id)
-            if positions[order.id] == nil { positions[order.id] = position }
+            positions.insert(position, of: ids)
             let bill = OpenBill(order: order)
             prepaid.append(bill.terms.payment == .prepaid)
             bills.append(bill)
@@ -70,10 +70,10 @@ struct DayOrders: Sendable {
     func isPrepaid(at position: Int) -> Bool { prepaid[position] }
 
     /// Whether the day has an order of this id.
-    func contains(_ id: OrderID) -> Bool { positions[id] != nil }
+    func contains(_ id: OrderID) -> Bool { positions.position(of: id, in: ids) != nil }
 
     /// The position of the order of this id.
-    func position(of id: OrderID) -> Int? { positions[id] }
+    func position(of id: OrderID) -> Int? { positions.position(of: id, in: ids) }
 
     /// The orders at `range`, read back.
     func orders(in range: Range<Int>) throws -> [Order] { try spill.orders(in: range) }
@@ -84,7 +84,7 @@ struct DayOrders: Sendable {
     /// The orders of `ids` the day has (each id once, in the order of `ids`), by id.
     func orders(ids: some Sequence<OrderID>) throws -> [OrderID: Order] {
         var seen = Set<OrderID>()
-        let wanted = ids.compactMap { id in seen.insert(id).inserted ? positions[id] : nil }
+        let wanted = ids.compactMap { id in seen.insert(id).inserted ? position(of: id) : nil }
         let found = try orders(at: wanted.sorted())
         var byID: [OrderID: Order] = [:]
         byID.reserveCapacity(found.count)
@@ -94,12 +94,14 @@ struct DayOrders: Sendable {
 
     /// The order of this id, read back (`nil`: the day has none).
     func order(_ id: OrderID) throws -> Order? {
-        guard let position = positions[id] else { return nil }
+        guard let position = position(of: id) else { return nil }
         return try spill.order(at: position)
     }
 
     /// The positions of the first order of each id, in id order.
-    var positionsInIDOrder: [Int] { positions.sorted { $0.key < $1.key }.map(\.value) }
+    var positionsInIDOrder: [Int] {
+        ids.indices.filter { position(of: ids[$0]) == $0 }.sorted { ids[$0] < ids[$1] }
+    }
 
     /// The blocks of `size` positions that cover the day, in order.
     func blocks(of size: Int) -> [Range<Int>] {
@@ -114,5 +116,46 @@ extension OrderSpill {
         result.reserveCapacity(positions.count)
         for run in consecutiveRuns(of: positions) { result += try orders(in: run) }
         return result
+    }
+}
+
+/// The position of each id's first order among the day's ids, in an open-addressing table of
+/// `Int32`s (position + 1; 0 is an empty slot) at most half full: 4–8 bytes an order, where a
+/// dictionary of ids held ~60 (a table of 24-byte slots sized for every order). The ids themselves
+/// stay in ``DayOrders/ids``: a slot is compared by the id at its position.
+struct FirstPositions: Sendable {
+    private var slots: [Int32]
+    private let mask: Int
+
+    /// A table for up to `capacity` positions.
+    init(capacity: Int) {
+        var size = 8
+        while size < 2 * capacity { size *= 2 }
+        slots = Array(repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    /// Records the position of `ids.last` (its position is `ids.count - 1`) unless its id is already
+    /// at an earlier position.
+    mutating func insert(_ position: Int, of ids: [OrderID]) {
+        precondition(position == ids.count - 1 && ids.count * 2 <= slots.count, "positions are recorded in order, within the capacity")
+        let id = ids[position]
+        var slot = id.hashValue & mask
+        while slots[slot] != 0 {
+            if ids[Int(slots[slot]) - 1] == id { return }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Int32(position + 1)
+    }
+
+    /// The first position of `id` among `ids` (the ids recorded), if any.
+    func position(of id: OrderID, in ids: [OrderID]) -> Int? {
+        var slot = id.hashValue & mask
+        while slots[slot] != 0 {
+            let position = Int(slots[slot]) - 1
+            if ids[position] == id { return position }
+            slot = (slot + 1) & mask
+        }
+        return nil
     }
 }

@@ -124,6 +124,7 @@ struct OrderSpillTests {
         #expect(index.ids == orders.map(\.id))
         #expect(index.blocks(of: 128).map(\.count) == [128, 128, 45])
         #expect(index.position(of: orders[10].id) == 10)
+        #expect(orders.map { index.position(of: $0.id) } == orders.map { order in orders.firstIndex { $0.id == order.id } })
         #expect(index.contains(orders[299].id))
         #expect(!index.contains(OrderID("no-such-order")))
         #expect(index.bills == orders.map { OpenBill(order: $0) })
