@@ -291,7 +291,6 @@ struct DayComputation {
     private func blockPlanning(_ tx: LedgerTransaction, orders dayOrders: DayOrders) throws -> BlockPlanning {
         var prior: [PriorDocument] = []
         var applied: [AppliedPayment] = []
-        var prepayments: [Prepayment] = []
         // Read a block of orders at a time: their documents, allocations and the allocations' payments
         // (what is asked of each order is in the day's index: its id and terms).
         var blockVersions: [OrderID: [DocumentRecord]] = [:]
@@ -323,15 +322,13 @@ struct DayComputation {
             for allocation in blockAllocations[orderID] ?? [] {
                 guard let payment = blockPayments[allocation.allocation.paymentID] else { continue }
                 let number = paymentDocumentNumber(payment)
+                // (A payment applied to a prepaid order is also its prepayment: the planner works those
+                // out from these, see `BlockPlanning`.)
                 applied.append(AppliedPayment(orderID: orderID, paymentID: payment.id, number: number,
                                               date: payment.receivedOn, amount: allocation.allocation.amount))
-                if dayOrders.isPrepaid(at: position) {
-                    prepayments.append(Prepayment(paymentID: payment.id, orderID: orderID, number: number,
-                                                  receivedOn: payment.receivedOn, amount: allocation.allocation.amount))
-                }
             }
         }
-        return BlockPlanning(day: day, orders: dayOrders, prior: prior, applied: applied, prepayments: prepayments,
+        return BlockPlanning(day: day, orders: dayOrders, prior: prior, applied: applied, prepayments: nil,
                              configuration: documentsConfiguration)
     }
 
@@ -552,7 +549,8 @@ struct BlockPlanning {
     private let sortedPositions: [Int]
     private let priorByOrder: OrderGroups<PriorDocument>
     private let appliedByOrder: OrderGroups<AppliedPayment>
-    private let prepaymentsByOrder: OrderGroups<Prepayment>
+    /// The prepayments given, by order; `nil`: each prepaid order's applied payments are its prepayments.
+    private let prepaymentsByOrder: OrderGroups<Prepayment>?
 
     /// How many orders are planned at once to learn the keys.
     static let block = 1_024
@@ -563,7 +561,9 @@ struct BlockPlanning {
                   configuration: configuration)
     }
 
-    init(day: CivilDate, orders: DayOrders, prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment],
+    /// - Parameter prepayments: each order's prepayments; `nil`: the applied payments of the prepaid
+    ///   orders (the day's rule), worked out when an order is planned rather than held a second time.
+    init(day: CivilDate, orders: DayOrders, prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment]?,
          configuration: DocumentsConfiguration) {
         self.day = day
         self.configuration = configuration
@@ -571,7 +571,7 @@ struct BlockPlanning {
         sortedPositions = orders.positionsInIDOrder
         priorByOrder = OrderGroups(prior, by: \.orderID, in: orders)
         appliedByOrder = OrderGroups(applied, by: \.orderID, in: orders)
-        prepaymentsByOrder = OrderGroups(prepayments, by: \.orderID, in: orders)
+        prepaymentsByOrder = prepayments.map { OrderGroups($0, by: \.orderID, in: orders) }
     }
 
     /// Where each advance of `identities` stands among all the day's prepayments as the planner takes
@@ -582,7 +582,7 @@ struct BlockPlanning {
     private func advancePlaces(of identities: Set<String>) -> [String: (CivilDate, PaymentID, OrderID)] {
         var places: [String: (CivilDate, PaymentID, OrderID)] = [:]
         guard !identities.isEmpty else { return places }
-        for prepayment in prepaymentsByOrder.all {
+        for prepayment in allPrepayments {
             let key = DocumentPlanner.advanceKey(payment: prepayment.paymentID, order: prepayment.orderID)
             guard identities.contains(key) else { continue }
             let place = (prepayment.receivedOn, prepayment.paymentID, prepayment.orderID)
@@ -592,12 +592,27 @@ struct BlockPlanning {
         return places
     }
 
+    /// The prepayments of `order`.
+    private func prepayments(of order: Order) -> [Prepayment] {
+        if let prepaymentsByOrder { return Array(prepaymentsByOrder[order: order.id]) }
+        guard let position = dayOrders.position(of: order.id), dayOrders.isPrepaid(at: position) else { return [] }
+        return appliedByOrder[order: order.id].map(Prepayment.init(applied:))
+    }
+
+    /// Every prepayment of the day's orders.
+    private var allPrepayments: [Prepayment] {
+        if let prepaymentsByOrder { return prepaymentsByOrder.all }
+        return appliedByOrder.all.filter { applied in
+            dayOrders.position(of: applied.orderID).map(dayOrders.isPrepaid(at:)) ?? false
+        }.map(Prepayment.init(applied:))
+    }
+
     /// The plan of `orders` alone (each order once).
     private func plan(_ orders: [Order]) -> DocumentPlan {
         DocumentPlanner.plan(DocumentsInput(
             businessDay: day, orders: orders, priorDocuments: orders.flatMap { priorByOrder[order: $0.id] },
             appliedPayments: orders.flatMap { appliedByOrder[order: $0.id] },
-            prepayments: orders.flatMap { prepaymentsByOrder[order: $0.id] }, configuration: configuration))
+            prepayments: orders.flatMap(prepayments(of:)), configuration: configuration))
     }
 
     /// The keys of every document of the day's plan, and its holds in the plan's order (the orders'
@@ -824,5 +839,13 @@ final class Background<Value: Sendable>: Sendable {
         done.wait()
         guard let value = result.withLock({ $0.take() }) else { preconditionFailure("Background.wait() called twice") }
         return value
+    }
+}
+
+extension Prepayment {
+    /// A payment applied to a prepaid order, as its prepayment.
+    init(applied: AppliedPayment) {
+        self.init(paymentID: applied.paymentID, orderID: applied.orderID, number: applied.number,
+                  receivedOn: applied.date, amount: applied.amount)
     }
 }

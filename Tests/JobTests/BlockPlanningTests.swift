@@ -59,5 +59,37 @@ struct BlockPlanningTests {
             ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber)
         }
         #expect(windowed == expected)
+
+        // The job gives no prepayments: each prepaid order's applied payments are its prepayments.
+        // Here every payment is applied to a prepaid order, so the plan is the same.
+        let derived = BlockPlanning(day: Self.day, orders: DayOrders(orders), prior: [], applied: applied, prepayments: nil,
+                                    configuration: Self.configuration)
+        let (derivedKeys, derivedHolds) = try derived.keysAndHolds()
+        #expect(derivedHolds == holds)
+        #expect(derivedKeys.map(\.identityKey) == keys.map(\.identityKey))
+        #expect(try derived.documents(for: sortedKeys).documents == expected)
+        // Payments applied three weeks ago, to prepaid orders and to postpaid ones: those of the prepaid
+        // orders are prepayments the goods did not cover in time (advance invoices), the others are not.
+        let early = Self.day.adding(days: -20)
+        let earlyApplied = orders.prefix(120).enumerated().map { index, order in
+            AppliedPayment(orderID: order.id, paymentID: PaymentID("early-\(index)"), number: "\(index)", date: early,
+                           amount: Money(kopecks: 100_000))
+        }
+        let earlyPrepayments = earlyApplied.filter { applied in
+            orders.first { $0.id == applied.orderID }?.terms.payment == .prepaid
+        }.map(Prepayment.init(applied:))
+        #expect(!earlyPrepayments.isEmpty && earlyPrepayments.count < earlyApplied.count)
+        let withEarly = BlockPlanning(day: Self.day, orders: DayOrders(orders), prior: [], applied: applied + earlyApplied,
+                                      prepayments: nil, configuration: Self.configuration)
+        let explicit = BlockPlanning(day: Self.day, orders: orders, prior: [], applied: applied + earlyApplied,
+                                     prepayments: prepayments + earlyPrepayments, configuration: Self.configuration)
+        let (earlyKeys, earlyHolds) = try withEarly.keysAndHolds()
+        let (explicitKeys, explicitHolds) = try explicit.keysAndHolds()
+        #expect(earlyHolds == explicitHolds)
+        #expect(earlyKeys.map(\.identityKey) == explicitKeys.map(\.identityKey))
+        let advances = Set(earlyKeys.map(\.identityKey).filter { $0.hasPrefix("ADV:early-") })
+        // (Not every one: a cancelled order has none.)
+        #expect(advances.count > earlyPrepayments.count / 2)
+        #expect(advances.isSubset(of: earlyPrepayments.map { DocumentPlanner.advanceKey(payment: $0.paymentID, order: $0.orderID) }))
     }
 }
