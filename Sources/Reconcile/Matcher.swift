@@ -19,7 +19,7 @@ public enum Matcher {
     public static func match(_ input: consuming MatchingInput) -> MatchingResult {
         var engine = MatchingEngine(consume input)
         engine.run()
-        return engine.result()
+        return engine.takeResult()
     }
 }
 
@@ -29,9 +29,9 @@ struct MatchingEngine {
     let purposeQuotes: PurposeQuotes
 
     // Bills, canonical order; index = age rank.
-    let bills: [OpenBill]
+    private(set) var bills: [OpenBill]
     var outstanding: [Int64]
-    let allocatedBefore: [Int64]
+    private(set) var allocatedBefore: [Int64]
     var allocatedNow: [Int64]
     var writtenOff: [Int64]
     var touched: [Bool]
@@ -728,7 +728,25 @@ struct MatchingEngine {
 
     // MARK: - Result
 
-    func result() -> MatchingResult {
+    /// The decisions, taken out of the engine: the bills' side (the bills, their indexes) is let go once
+    /// the bills' outcomes are made and before the payments' are, so the two are never held together
+    /// with the outcomes (the end of a large day's matching is its highest point otherwise).
+    mutating func takeResult() -> MatchingResult {
+        var billOutcomes: [BillOutcome] = []
+        for position in bills.indices where touched[position] {
+            let bill = bills[position]
+            billOutcomes.append(BillOutcome(
+                billNumber: bill.number, orderID: bill.orderID, customerINN: bill.customerINN, amount: bill.amount,
+                allocatedBefore: Money(kopecks: allocatedBefore[position]),
+                allocatedNow: Money(kopecks: allocatedNow[position]), writtenOff: Money(kopecks: writtenOff[position]),
+                outstanding: Money(kopecks: outstanding[position])))
+        }
+        bills = []
+        (outstanding, allocatedBefore, allocatedNow, writtenOff, touched) = ([], [], [], [], [])
+        byCustomerAmount = BillIndex(billCount: 0)
+        byAmount = BillIndex(billCount: 0)
+        (byBillNumber, byOrderID, byOrderNumber) = (nil, nil, nil)
+
         var paymentOutcomes: [PaymentOutcome] = []
         paymentOutcomes.reserveCapacity(payments.count)
         for index in payments.indices {
@@ -749,15 +767,7 @@ struct MatchingEngine {
                 status: outcomeStatus, creditCustomerINN: outcomeStatus == .credit ? creditINN[index] : nil,
                 methods: methods[index]))
         }
-        var billOutcomes: [BillOutcome] = []
-        for position in bills.indices where touched[position] {
-            let bill = bills[position]
-            billOutcomes.append(BillOutcome(
-                billNumber: bill.number, orderID: bill.orderID, customerINN: bill.customerINN, amount: bill.amount,
-                allocatedBefore: Money(kopecks: allocatedBefore[position]),
-                allocatedNow: Money(kopecks: allocatedNow[position]), writtenOff: Money(kopecks: writtenOff[position]),
-                outstanding: Money(kopecks: outstanding[position])))
-        }
+        payments = []
         return MatchingResult(allocations: allocations, writeOffs: writeOffs, payments: paymentOutcomes,
                               bills: billOutcomes, exceptions: exceptions, payouts: payouts)
     }
