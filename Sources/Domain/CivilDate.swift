@@ -2,18 +2,34 @@
 ///
 /// Business days are Europe/Moscow days; `Timestamp.moscowDate` converts.
 public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+    /// Days since 1970-01-01: the whole value, 4 bytes. (Three `Int`s took 24 bytes in every payment,
+    /// bill, order, document key and outcome a day holds; the order of days is the order of dates.)
+    private let days: Int32
 
     /// A valid calendar day, or `nil` (`CivilDate(year: 2026, month: 2, day: 30)` is `nil`).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
               (1...CivilDate.daysIn(month: month, year: year)).contains(day) else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
+        days = Int32(Self.days(year: year, month: month, day: day))
     }
+
+    /// The year, month and day (worked out from the day number: ask once when all three are needed).
+    public var components: (year: Int, month: Int, day: Int) {
+        // Howard Hinnant's civil_from_days.
+        let z = Int(days) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    public var year: Int { components.year }
+    public var month: Int { components.month }
+    public var day: Int { components.day }
 
     /// Parses `YYYY-MM-DD` (ISO 8601): exactly four ASCII digits, `-`, two, `-`, two, naming a valid day.
     public init?(iso text: String) {
@@ -53,25 +69,21 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.init(year: year, month: month, day: day)
     }
 
-    /// The day `days` after 1970-01-01 (negative for earlier days).
+    /// The day `days` after 1970-01-01 (negative for earlier days); `days` must be within
+    /// ``daysSinceEpochRange`` (about 5.8 million years either way).
     public init(daysSinceEpoch days: Int) {
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        self.year = year
-        self.month = month
-        self.day = day
+        precondition(Self.daysSinceEpochRange.contains(days), "day \(days) is outside the calendar CivilDate keeps")
+        self.days = Int32(days)
     }
 
+    /// The day numbers a `CivilDate` can hold.
+    public static let daysSinceEpochRange = Int(Int32.min)...Int(Int32.max)
+
     /// Days since 1970-01-01.
-    public var daysSinceEpoch: Int {
+    public var daysSinceEpoch: Int { Int(days) }
+
+    /// Howard Hinnant's days_from_civil.
+    private static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -93,6 +105,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// `YYYY-MM-DD`.
     public var iso: String {
         guard let text = formatted(yearFirst: true, separator: 0x2D) else {
+            let (year, month, day) = components
             return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
         }
         return text
@@ -100,6 +113,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// `ДД.ММ.ГГГГ`, the FNS and Russian form.
     public var russian: String {
         guard let text = formatted(yearFirst: false, separator: 0x2E) else {
+            let (year, month, day) = components
             return "\(pad(day, 2)).\(pad(month, 2)).\(pad(year, 4))"
         }
         return text
@@ -108,6 +122,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// `YYYY-MM-DD` or `DD.MM.YYYY` written byte by byte (ten bytes: a small string, no allocation),
     /// or `nil` outside the years, months and days the padded forms write in ten characters.
     private func formatted(yearFirst: Bool, separator: UInt8) -> String? {
+        let (year, month, day) = components
         guard (0...9999).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
         return String(unsafeUninitializedCapacity: 10) { buffer in
             func put(_ value: Int, digits: Int, at offset: Int) {
@@ -134,15 +149,19 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         }
     }
     /// `YYYYMMDD`, as in FNS file names.
-    public var compact: String { "\(pad(year, 4))\(pad(month, 2))\(pad(day, 2))" }
+    public var compact: String {
+        let (year, month, day) = components
+        return "\(pad(year, 4))\(pad(month, 2))\(pad(day, 2))"
+    }
     /// `DDMMYYYY`, as in bank statement file names.
-    public var ddMMyyyy: String { "\(pad(day, 2))\(pad(month, 2))\(pad(year, 4))" }
+    public var ddMMyyyy: String {
+        let (year, month, day) = components
+        return "\(pad(day, 2))\(pad(month, 2))\(pad(year, 4))"
+    }
 
     public var description: String { iso }
 
-    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
-        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
-    }
+    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.days < rhs.days }
 
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {

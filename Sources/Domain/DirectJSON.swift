@@ -174,11 +174,12 @@ public struct JSONBytes {
 
     /// Appends `CivilDate.iso` (`YYYY-MM-DD`) without quotes.
     mutating func appendISO(_ date: CivilDate) {
-        appendPadded(date.year, width: 4)
+        let (year, month, day) = date.components
+        appendPadded(year, width: 4)
         bytes.append(0x2D)
-        appendTwoDigits(date.month)
+        appendTwoDigits(month)
         bytes.append(0x2D)
-        appendTwoDigits(date.day)
+        appendTwoDigits(day)
     }
 }
 

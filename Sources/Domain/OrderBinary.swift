@@ -313,8 +313,8 @@ extension CivilDate {
         bytes.appendSigned(Int64(daysSinceEpoch))
     }
 
-    /// The days (either way from the epoch) `CivilDate(daysSinceEpoch:)` computes without overflow.
-    static let binaryDayRange: ClosedRange<Int64> = -(1 << 60)...(1 << 60)
+    /// The days (either way from the epoch) a `CivilDate` holds.
+    static let binaryDayRange = Int64(daysSinceEpochRange.lowerBound)...Int64(daysSinceEpochRange.upperBound)
 }
 
 extension ExactDecimal {

@@ -30,6 +30,26 @@ struct DateTests {
         #expect(CivilDate(iso: "2026-11-27")!.days(to: CivilDate(iso: "2026-12-27")!) == 30)
     }
 
+    @Test("a civil date is its day number: 4 bytes, ordered as (year, month, day), every valid day kept")
+    func dayNumber() async throws {
+        #expect(MemoryLayout<CivilDate>.size == 4)
+        await propertyCheck(count: 500, input: Gen.int(in: -800_000...3_000_000), Gen.int(in: -800_000...3_000_000)) { a, b in
+            let (x, y) = (CivilDate(daysSinceEpoch: a), CivilDate(daysSinceEpoch: b))
+            let (xy, xm, xd) = x.components
+            let (yy, ym, yd) = y.components
+            #expect((x < y) == ((xy, xm, xd) < (yy, ym, yd)))
+            #expect((x == y) == (a == b))
+            #expect(CivilDate(year: xy, month: xm, day: xd).map { $0 == x } ?? !(1...9999).contains(xy))
+            #expect((x.year, x.month, x.day) == (xy, xm, xd))
+        }
+        // The first and last days of the calendar's years 1 and 9999 (what `init?(year:month:day:)` admits).
+        let first = try #require(CivilDate(year: 1, month: 1, day: 1))
+        let last = try #require(CivilDate(year: 9999, month: 12, day: 31))
+        #expect(first.iso == "0001-01-01" && last.iso == "9999-12-31")
+        #expect(first.adding(days: -1).year == 0 && last.adding(days: 1).year == 10_000)
+        #expect(CivilDate(daysSinceEpoch: CivilDate.daysSinceEpochRange.upperBound).daysSinceEpoch == Int(Int32.max))
+    }
+
     @Test("timestamps convert to Moscow business days and FNS times")
     func timestamps() throws {
         let late = try #require(Timestamp(rfc3339: "2026-11-27T22:30:00Z")) // 01:30 next day in Moscow
