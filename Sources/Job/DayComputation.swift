@@ -50,6 +50,8 @@ struct DayFacts: Sendable {
     /// `documents`, `movements`, `credit`), for the day's log line and the benchmark (a step done in
     /// parts, as `reconcile` around `payments`, is the sum of its parts).
     var stepSeconds: [String: Double] = [:]
+    /// The process's peak resident set so far at the end of each step or part of a step, in order.
+    var stepPeaks: [StepPeak] = []
     /// When the last step ended (what the write takes after it is the commit).
     var computedAt: ContinuousClock.Instant?
     /// Documents rendered while recorded because no rendering ahead had their number (0 when the
@@ -129,6 +131,7 @@ struct DayComputation {
             let now = clock.now
             let elapsed = now - stepStart
             facts.stepSeconds[name, default: 0] += elapsed.inSeconds
+            if let peak = ProcessMemory.peakKilobytes { facts.stepPeaks.append(StepPeak(step: name, kilobytes: peak)) }
             stepStart = now
         }
 

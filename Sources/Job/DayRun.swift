@@ -22,6 +22,21 @@ public struct DayRunOutcome: Sendable {
     /// The process's peak resident set so far (`VmHWM`, KiB) at the end of each stage of a day that
     /// got that far (Linux): it only grows, so the stage where it last rose is where the peak was.
     public var stagePeakKilobytes: [String: Int] = [:]
+    /// The same at the end of each step of the day's write (`orders`, `reconcile` — the matcher
+    /// started —, `payments`, `reconcile` — its decisions written —, `documents`, `movements`,
+    /// `credit`), in order: where in the write the peak was.
+    public var ledgerStepPeaks: [StepPeak] = []
+}
+
+/// The process's peak resident set so far (`VmHWM`, KiB) at the end of a step of the day's write.
+public struct StepPeak: Hashable, Sendable {
+    public var step: String
+    public var kilobytes: Int
+
+    public init(step: String, kilobytes: Int) {
+        self.step = step
+        self.kilobytes = kilobytes
+    }
 }
 
 /// Runs the whole job for business days: fetch → ledger → reconcile → documents → EDO → reports.
@@ -196,7 +211,8 @@ public struct DayRunner: Sendable {
                 "peak_rss_mib": "\(["ingest", "ledger", "outputs"].compactMap { stage in stagePeaks[stage].map { "\(stage) \($0 / 1024)" } }.joined(separator: ", "))",
             ])
             return DayRunOutcome(result: result, exitStatus: status, dayFolder: dayFolder, report: report,
-                                 durationSeconds: duration, stageSeconds: stageSeconds, stagePeakKilobytes: stagePeaks)
+                                 durationSeconds: duration, stageSeconds: stageSeconds, stagePeakKilobytes: stagePeaks,
+                                 ledgerStepPeaks: facts.stepPeaks)
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: sourceEntries,
                           message: "writing the day's files failed (the ledger is complete; the next run writes them): \(error)")

@@ -66,6 +66,8 @@ func runBenchmark(orders: Int, seed: UInt64, date: CivilDate, directory: URL?, s
     print("  peak RSS at the end of each stage: " + ["ingest", "ledger", "outputs"].compactMap { stage in
         outcome.stagePeakKilobytes[stage].map { "\(stage) \(megabytes(kilobytes: $0))" }
     }.joined(separator: ", "))
+    print("  peak RSS at the end of each step of the ledger's write: "
+          + outcome.ledgerStepPeaks.map { "\($0.step) \(megabytes(kilobytes: $0.kilobytes))" }.joined(separator: ", "))
     print("  peak RSS (VmHWM\(resetWorked ? ", reset before the run" : ", whole process")): \(megabytes(kilobytes: peak)); "
           + "RSS before the run \(megabytes(kilobytes: rssBefore)); ledger file \(ledgerBytes / 1_000_000) MB")
 }

@@ -279,6 +279,11 @@ struct DayRunTests {
             let peaks = ["ingest", "ledger", "outputs"].compactMap { outcome.stagePeakKilobytes[$0] }
             #expect(peaks.count == 3 && peaks.allSatisfy { $0 > 0 })
             #expect(peaks == peaks.sorted())
+            // Each step of the ledger's write, in order, between the end of ingest and the end of the write.
+            #expect(outcome.ledgerStepPeaks.map(\.step)
+                        == ["orders", "reconcile", "payments", "reconcile", "documents", "movements", "credit"])
+            let stepPeaks = outcome.ledgerStepPeaks.map(\.kilobytes)
+            #expect(stepPeaks == stepPeaks.sorted() && stepPeaks.first! >= peaks[0] && stepPeaks.last! <= peaks[1])
             let now = try #require(ProcessMemory.peakKilobytes)
             #expect(peaks.allSatisfy { $0 <= now })
             #expect(try #require(ProcessMemory.kilobytes("VmRSS")) <= now)
