@@ -6,10 +6,10 @@ import Reconcile
 /// (step 1, when they are written to the ledger) to find an order by id and to answer what the
 /// matcher and the outputs ask of every order without reading it again.
 ///
-/// What it holds per order is its id, its bill as the matcher sees it and a few flags (≈230 bytes at
-/// 100 000 orders, measured with jemalloc's heap profile), never the order itself; the bills are handed
-/// to the matcher (``takeBills()``) and ≈90 bytes an order (the ids and the id → position table) stay
-/// for the documents and the movements.
+/// What it holds per order is its id, its bill as the matcher sees it and a few flags (≈200 bytes at
+/// 100 000 orders), never the order itself; the bills are handed to the matcher (``takeBills()``) and
+/// ≈25 bytes an order (the id, its slot in the table of positions, a flag) stay for the documents and
+/// the movements.
 struct DayOrders: Sendable {
     let spill: any OrderSpill
     /// How many orders the spill holds (the day's valid orders, in the feed's order).
