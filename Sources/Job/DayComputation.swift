@@ -331,7 +331,7 @@ struct DayComputation {
                                               date: payment.receivedOn, amount: allocation.allocation.amount))
             }
         }
-        return BlockPlanning(day: day, orders: dayOrders, prior: prior, applied: applied, prepayments: nil,
+        return BlockPlanning(day: day, orders: dayOrders, prior: prior, applied: applied,
                              configuration: documentsConfiguration)
     }
 
@@ -552,21 +552,18 @@ struct BlockPlanning {
     private let sortedPositions: [Int]
     private let priorByOrder: OrderGroups<PriorDocument>
     private let appliedByOrder: OrderGroups<AppliedPayment>
-    /// The prepayments given, by order; `nil`: each prepaid order's applied payments are its prepayments.
-    private let prepaymentsByOrder: OrderGroups<Prepayment>?
 
     /// How many orders are planned at once to learn the keys.
     static let block = 1_024
 
-    init(day: CivilDate, orders: [Order], prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment],
+    init(day: CivilDate, orders: [Order], prior: [PriorDocument], applied: [AppliedPayment],
          configuration: DocumentsConfiguration) {
-        self.init(day: day, orders: DayOrders(orders), prior: prior, applied: applied, prepayments: prepayments,
-                  configuration: configuration)
+        self.init(day: day, orders: DayOrders(orders), prior: prior, applied: applied, configuration: configuration)
     }
 
-    /// - Parameter prepayments: each order's prepayments; `nil`: the applied payments of the prepaid
-    ///   orders (the day's rule), worked out when an order is planned rather than held a second time.
-    init(day: CivilDate, orders: DayOrders, prior: [PriorDocument], applied: [AppliedPayment], prepayments: [Prepayment]?,
+    /// A prepaid order's prepayments are its applied payments (the day's rule): they are worked out
+    /// when the order is planned rather than held a second time.
+    init(day: CivilDate, orders: DayOrders, prior: [PriorDocument], applied: [AppliedPayment],
          configuration: DocumentsConfiguration) {
         self.day = day
         self.configuration = configuration
@@ -574,7 +571,6 @@ struct BlockPlanning {
         sortedPositions = orders.positionsInIDOrder
         priorByOrder = OrderGroups(prior, by: \.orderID, in: orders)
         appliedByOrder = OrderGroups(applied, by: \.orderID, in: orders)
-        prepaymentsByOrder = prepayments.map { OrderGroups($0, by: \.orderID, in: orders) }
     }
 
     /// Where each advance of `identities` stands among all the day's prepayments as the planner takes
@@ -595,17 +591,15 @@ struct BlockPlanning {
         return places
     }
 
-    /// The prepayments of `order`.
+    /// The prepayments of `order`: its applied payments when it is prepaid.
     private func prepayments(of order: Order) -> [Prepayment] {
-        if let prepaymentsByOrder { return Array(prepaymentsByOrder[order: order.id]) }
         guard let position = dayOrders.position(of: order.id), dayOrders.isPrepaid(at: position) else { return [] }
         return appliedByOrder[order: order.id].map(Prepayment.init(applied:))
     }
 
     /// Every prepayment of the day's orders.
     private var allPrepayments: [Prepayment] {
-        if let prepaymentsByOrder { return prepaymentsByOrder.all }
-        return appliedByOrder.all.filter { applied in
+        appliedByOrder.all.filter { applied in
             dayOrders.position(of: applied.orderID).map(dayOrders.isPrepaid(at:)) ?? false
         }.map(Prepayment.init(applied:))
     }
