@@ -432,6 +432,46 @@ static xmlParserInputPtr sxb_resolve_entity(void *context, const xmlChar *public
     return NULL;
 }
 
+/* The protections every parse of untrusted bytes gets (sxb_doc_parse, sxb_doc_parse_pruned). */
+static void sxb_protect(xmlParserCtxtPtr ctxt, sxb_parse_state *state) {
+    /* No NOENT (no entity substitution), no DTDLOAD/DTDATTR/DTDVALID, no HUGE, no RECOVER. */
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                XML_PARSE_BIG_LINES);
+    ctxt->_private = state;
+    ctxt->sax->serror = sxb_parser_error;
+    ctxt->sax->error = NULL;
+    ctxt->sax->warning = NULL;
+    ctxt->sax->fatalError = NULL;
+    ctxt->sax->entityDecl = sxb_entity_decl;
+    ctxt->sax->internalSubset = sxb_internal_subset;
+    ctxt->sax->externalSubset = sxb_external_subset;
+    ctxt->sax->resolveEntity = sxb_resolve_entity;
+}
+
+/* Runs the parse and hands over the document when it was accepted (else frees it and makes sure
+ * `issues` holds an error); frees the context. */
+static xmlDocPtr sxb_run_protected(xmlParserCtxtPtr ctxt, sxb_parse_state *state, int *rejected, sxb_issues *issues) {
+    xmlParseDocument(ctxt);
+    xmlDocPtr doc = ctxt->myDoc;
+    int accepted = ctxt->wellFormed && !state->rejected && doc != NULL;
+    if (!accepted) {
+        if (doc != NULL) xmlFreeDoc(doc);
+        doc = NULL;
+        int has_error = 0;
+        for (size_t i = 0; issues != NULL && i < issues->count; i++) {
+            if (issues->items[i].level >= 2) has_error = 1;
+        }
+        if (!has_error) {
+            sxb_issues_add(issues, 3, 0, 0, 0, 0, "Document is not well-formed", NULL);
+        }
+    }
+    *rejected = state->rejected;
+    ctxt->myDoc = NULL;
+    ctxt->_private = NULL;
+    xmlFreeParserCtxt(ctxt);
+    return doc;
+}
+
 sxb_doc *sxb_doc_parse(const char *bytes, size_t length, int *rejected, sxb_issues *issues) {
     *rejected = 0;
     if (bytes == NULL || length == 0) {
@@ -449,38 +489,113 @@ sxb_doc *sxb_doc_parse(const char *bytes, size_t length, int *rejected, sxb_issu
         return NULL;
     }
     sxb_parse_state state = { issues, 0, NULL };
-    /* No NOENT (no entity substitution), no DTDLOAD/DTDATTR/DTDVALID, no HUGE, no RECOVER. */
-    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                XML_PARSE_BIG_LINES);
-    ctxt->_private = &state;
-    ctxt->sax->serror = sxb_parser_error;
-    ctxt->sax->error = NULL;
-    ctxt->sax->warning = NULL;
-    ctxt->sax->fatalError = NULL;
-    ctxt->sax->entityDecl = sxb_entity_decl;
-    ctxt->sax->internalSubset = sxb_internal_subset;
-    ctxt->sax->externalSubset = sxb_external_subset;
-    ctxt->sax->resolveEntity = sxb_resolve_entity;
+    sxb_protect(ctxt, &state);
+    return (sxb_doc *)sxb_run_protected(ctxt, &state, rejected, issues);
+}
 
-    xmlParseDocument(ctxt);
+/* ---- Parsing untrusted documents read a piece at a time, pruned -------- */
 
-    xmlDocPtr doc = ctxt->myDoc;
-    int accepted = ctxt->wellFormed && !state.rejected && doc != NULL;
-    if (!accepted) {
-        if (doc != NULL) xmlFreeDoc(doc);
-        doc = NULL;
-        int has_error = 0;
-        for (size_t i = 0; issues != NULL && i < issues->count; i++) {
-            if (issues->items[i].level >= 2) has_error = 1;
-        }
-        if (!has_error) {
-            sxb_issues_add(issues, 3, 0, 0, 0, 0, "Document is not well-formed", NULL);
-        }
+/* The state of sxb_doc_parse_pruned: the parse's own state first (sxb_state_of reads it). */
+typedef struct sxb_pruning {
+    sxb_parse_state state;
+    int max_depth;
+    int depth;               /* depth of the element being built (-1 outside the root) */
+    long *start_lines;       /* start line of the open elements of depth 0 ... max_depth */
+    sxb_closed_callback closed;
+    void *context;
+    int stopped;
+} sxb_pruning;
+
+static sxb_pruning *sxb_pruning_of(void *sax_context) {
+    return (sxb_pruning *)sxb_state_of(sax_context);
+}
+
+/* The encoding the XML declaration named, as far as the parse has gone: where the tree builder
+ * takes the document's own from when the document ends (xmlSAX2EndDocument). */
+static const char *sxb_encoding_so_far(xmlParserCtxtPtr ctxt) {
+    if (ctxt->myDoc != NULL && ctxt->myDoc->encoding != NULL) return (const char *)ctxt->myDoc->encoding;
+    if (ctxt->encoding != NULL) return (const char *)ctxt->encoding;
+    if (ctxt->inputTab != NULL && ctxt->inputNr > 0 && ctxt->inputTab[0] != NULL && ctxt->inputTab[0]->encoding != NULL) {
+        return (const char *)ctxt->inputTab[0]->encoding;
     }
-    *rejected = state.rejected;
-    ctxt->myDoc = NULL;
-    ctxt->_private = NULL;
-    xmlFreeParserCtxt(ctxt);
+    return NULL;
+}
+
+static void sxb_pruning_start(void *context, const xmlChar *localname, const xmlChar *prefix,
+                              const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+                              int nb_attributes, int nb_defaulted, const xmlChar **attributes) {
+    xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)context;
+    sxb_pruning *pruning = sxb_pruning_of(context);
+    xmlSAX2StartElementNs(context, localname, prefix, uri, nb_namespaces, namespaces,
+                          nb_attributes, nb_defaulted, attributes);
+    pruning->depth += 1;
+    if (pruning->depth >= 0 && pruning->depth <= pruning->max_depth) {
+        /* What the tree builder gives the element as its line, without its 65535 ceiling. */
+        pruning->start_lines[pruning->depth] = ctxt->input != NULL ? (long)ctxt->input->line : 0;
+    }
+}
+
+static void sxb_pruning_end(void *context, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri) {
+    xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)context;
+    sxb_pruning *pruning = sxb_pruning_of(context);
+    xmlNodePtr element = ctxt->node;
+    xmlSAX2EndElementNs(context, localname, prefix, uri);
+    int depth = pruning->depth;
+    pruning->depth -= 1;
+    if (depth < 1 || depth > pruning->max_depth || element == NULL || element->type != XML_ELEMENT_NODE ||
+        pruning->stopped || pruning->state.rejected || ctxt->myDoc == NULL) {
+        return;
+    }
+    int action = pruning->closed(pruning->context, (sxb_doc *)ctxt->myDoc, (sxb_node *)element, depth,
+                                 pruning->start_lines[depth], sxb_encoding_so_far(ctxt));
+    if (action == SXB_STOP) {
+        pruning->stopped = 1;
+        xmlStopParser(ctxt);
+        return;
+    }
+    if (action != SXB_DROP) return;
+    xmlNodePtr parent = element->parent;
+    xmlUnlinkNode(element);
+    xmlFreeNode(element);
+    /* The text and comments between the element and its preceding element sibling go with it:
+     * text arriving next then starts a node of its own. (The tree builder appends text to a last
+     * child that is text through its own record of that node's length, which is not this node's.) */
+    while (parent != NULL && parent->last != NULL && parent->last->type != XML_ELEMENT_NODE) {
+        xmlNodePtr trailing = parent->last;
+        xmlUnlinkNode(trailing);
+        xmlFreeNode(trailing);
+    }
+}
+
+sxb_doc *sxb_doc_parse_pruned(sxb_read_callback read, int max_depth, sxb_closed_callback closed, void *context,
+                              int *rejected, int *stopped, sxb_issues *issues) {
+    *rejected = 0;
+    *stopped = 0;
+    if (max_depth < 1) max_depth = 1;
+    long *start_lines = calloc((size_t)max_depth + 1, sizeof(long));
+    if (start_lines == NULL) {
+        sxb_issues_add(issues, 3, 0, 0, 0, 0, "Out of memory", NULL);
+        return NULL;
+    }
+    /* libxml2 closes nothing of ours: the reader belongs to the caller. */
+    xmlParserCtxtPtr ctxt = xmlCreateIOParserCtxt(NULL, NULL, read, NULL, context, XML_CHAR_ENCODING_NONE);
+    if (ctxt == NULL) {
+        free(start_lines);
+        sxb_issues_add(issues, 3, 0, 0, 0, 0, "Cannot create a parser context", NULL);
+        return NULL;
+    }
+    sxb_pruning pruning = { { issues, 0, NULL }, max_depth, -1, start_lines, closed, context, 0 };
+    sxb_protect(ctxt, &pruning.state);
+    ctxt->sax->startElementNs = sxb_pruning_start;
+    ctxt->sax->endElementNs = sxb_pruning_end;
+    xmlDocPtr doc = sxb_run_protected(ctxt, &pruning.state, rejected, issues);
+    if (pruning.stopped && doc != NULL) {
+        /* Stopped by the caller: not accepted, whatever the parser made of the rest. */
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    *stopped = pruning.stopped;
+    free(start_lines);
     return (sxb_doc *)doc;
 }
 

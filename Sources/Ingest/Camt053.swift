@@ -64,78 +64,39 @@ public struct CamtStatement: Hashable, Sendable {
 }
 
 /// The reader of ISO 20022 camt.053 bank statements (001.02 … 001.08), through the XML module:
-/// no network, no entity expansion, no DTD. Pure: bytes in, values out.
+/// no network, no entity expansion, no DTD. Bytes in (in memory, or spooled to a file as they
+/// arrived), values out.
+///
+/// A statement is read a piece at a time and its entries one at a time as they close (a pruned
+/// parse, `XDocument.parse(fileName:maxDepth:maxBytes:read:closed:)`): neither the bytes nor the
+/// document's tree are ever whole in memory, only the statements' `Id` and `Acct` and the entry at
+/// hand. Each entry's XML as written is cut from its lines by a second reader following the first.
 public enum Camt053 {
     static let source = SourceName.camt053
+
+    /// The largest statement read, in bytes: far above a bank's day (a day of 300 000 orders
+    /// gives a 20 MB statement); memory does not grow with it, the limit only stops a runaway body.
+    public static let maxBytes = 1 << 30
+
+    /// The size of the pieces a statement is read in.
+    static let chunkSize = 64 << 10
 
     /// Parses every statement of a `BkToCstmrStmt` message.
     ///
     /// - Throws: `SourceError` when the bytes are not well-formed XML, carry a DTD with
     ///   entities (XXE, billion laughs: rejected, nothing read), or are not a camt.053 message.
     public static func parse(_ bytes: [UInt8], fileName: String = "camt.053") throws(SourceError) -> [CamtStatement] {
-        let document: XDocument
-        do {
-            document = try XDocument(bytes: bytes, fileName: fileName)
-        } catch {
-            let why = error.kind == .rejected ? "rejected for safety" : "not well-formed XML"
-            throw SourceError(source: source, line: error.line > 0 ? error.line : nil, reason: "\(why): \(error.message)")
-        }
-        guard let root = document.root, root.name == "Document",
-              let namespace = root.namespaceURI, namespace.hasPrefix("urn:iso:std:iso:20022:tech:xsd:camt.053.") else {
-            let found = document.root.map { "<\($0.name)> in namespace \($0.namespaceURI ?? "none")" } ?? "no root element"
-            throw SourceError(source: source, reason: "not a camt.053 statement (\(found))")
-        }
-        guard let message = root.child(named: "BkToCstmrStmt") else {
-            throw SourceError(source: source, line: root.line, reason: "no BkToCstmrStmt in the document")
-        }
-        let lines = String(decoding: bytes, as: UTF8.self).split(omittingEmptySubsequences: false) {
-            $0 == "\n" || $0 == "\r\n"
-        }
-        let opening = root.prefix.map { "<\($0):Ntry>" } ?? "<Ntry>"
-        let closing = root.prefix.map { "</\($0):Ntry>" } ?? "</Ntry>"
-        /// The lines of the entry starting at `line`, when it has lines of its own.
-        func entryXML(startingAt line: Int) -> String? {
-            guard line >= 1, line <= lines.count, document.declaredEncoding.map({ $0.lowercased() == "utf-8" }) ?? true else { return nil }
-            var collected: [Substring] = []
-            for index in (line - 1)..<lines.count {
-                collected.append(lines[index])
-                if lines[index].contains(closing) { break }
-            }
-            let text = collected.joined(separator: "\n")
-            guard text.ranges(of: opening).count == 1, text.contains(closing), text.utf8.count < 1 << 20 else { return nil }
-            return text
-        }
+        var input = InMemoryStatement(bytes)
         var statements: [CamtStatement] = []
-        for stmt in message.children(named: "Stmt") {
-            let id = text(stmt, "Id") ?? ""
-            let account = text(stmt, "Acct", "Id", "IBAN") ?? text(stmt, "Acct", "Id", "Othr", "Id") ?? ""
-            guard !account.isEmpty else {
-                throw SourceError(source: source, line: stmt.line, reason: "statement \(id) names no account (Acct/Id)")
+        var entries: [CamtEntry] = []
+        try walk(&input, fileName: fileName) { event in
+            switch event {
+            case .entry(let entry):
+                entries.append(entry)
+            case .statement(let id, let account):
+                statements.append(CamtStatement(id: id, account: account, entries: entries))
+                entries = []
             }
-            var entries: [CamtEntry] = []
-            for (index, ntry) in stmt.children(named: "Ntry").enumerated() {
-                let amount = ntry.child(named: "Amt")
-                let status = text(ntry, "Sts", "Cd") ?? text(ntry, "Sts") ?? ""
-                var booking: CivilDate?
-                if let date = text(ntry, "BookgDt", "Dt") {
-                    booking = CivilDate(iso: date)
-                } else if let stamp = text(ntry, "BookgDt", "DtTm") {
-                    booking = dateOfDateTime(stamp)
-                }
-                var transactions: [CamtTransaction] = []
-                for details in ntry.children(named: "NtryDtls") {
-                    for tx in details.children(named: "TxDtls") {
-                        transactions.append(transaction(tx))
-                    }
-                }
-                entries.append(CamtEntry(
-                    statementID: id, account: account, index: index, line: ntry.line,
-                    amountText: amount?.text.trimmingSpaces ?? "", currency: amount?.attribute("Ccy") ?? "",
-                    creditDebit: text(ntry, "CdtDbtInd") ?? "", status: status, bookingDate: booking,
-                    accountServicerReference: text(ntry, "AcctSvcrRef") ?? transactions.first?.accountServicerReference,
-                    transactions: transactions, xml: entryXML(startingAt: ntry.line)))
-            }
-            statements.append(CamtStatement(id: id, account: account, entries: entries))
         }
         return statements
     }
@@ -147,50 +108,233 @@ public enum Camt053 {
     /// Payment id: `bank:<account>:<AcctSvcrRef>`, or `bank:<account>:<EndToEndId>:<date>:<amount>`
     /// when the bank gives no reference of its own.
     ///
-    /// - Parameter ourAccounts: our accounts; a statement of another account fails the source.
-    ///   Empty = trust the statement's own account.
-    public static func read(_ bytes: [UInt8], ourAccounts: Set<String> = [], fileName: String = "camt.053") throws(SourceError)
-        -> BankStatementReading {
-        let statements = try parse(bytes, fileName: fileName)
+    /// - Parameters:
+    ///   - ourAccounts: our accounts; a statement of another account fails the source.
+    ///     Empty = trust the statement's own account.
+    ///   - records: where each payment's record (its entry's XML) goes as it is read (see
+    ///     ``RecordKeeper``; `recordPlaces` then says where each went); `nil`: on the payment.
+    public static func read(_ bytes: [UInt8], ourAccounts: Set<String> = [], fileName: String = "camt.053",
+                            records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+        var input = InMemoryStatement(bytes)
+        return try read(&input, ourAccounts: ourAccounts, fileName: fileName, records: records)
+    }
+
+    /// Reads a statement spooled to its temporary file as it arrived (see `StatementSpool`): the
+    /// same reading as `read(bytes, …)` gives for the spooled bytes.
+    public static func read(_ spool: StatementSpool, ourAccounts: Set<String> = [], fileName: String = "camt.053",
+                            records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+        try read(spool, ourAccounts: ourAccounts, fileName: fileName, records: records, limit: maxBytes)
+    }
+
+    /// `read(spool, …)`, refusing a statement of more than `limit` bytes.
+    static func read(_ spool: StatementSpool, ourAccounts: Set<String> = [], fileName: String = "camt.053",
+                     records: (any RecordKeeper)? = nil, limit: Int) throws(SourceError) -> BankStatementReading {
+        defer { withExtendedLifetime(spool) {} }
+        guard spool.byteCount <= limit else {
+            throw SourceError(source: source, reason: "rejected for safety: the statement is \(spool.byteCount) bytes, more than the limit of \(limit) bytes")
+        }
+        var input = spool.bytes
+        return try read(&input, ourAccounts: ourAccounts, fileName: fileName, records: records)
+    }
+
+    static func read<Source: StatementBytes>(_ input: inout Source, ourAccounts: Set<String>, fileName: String,
+                                             records: (any RecordKeeper)?) throws(SourceError) -> BankStatementReading {
         var reading = BankStatementReading()
         var seen: Set<PaymentID> = []
-        for statement in statements {
-            if !ourAccounts.isEmpty, !ourAccounts.contains(statement.account) {
-                throw SourceError(source: source,
-                                  reason: "statement \(statement.id) is for account \(statement.account), which is not one of ours (\(ourAccounts.sorted().joined(separator: ", ")))")
+        // Why the reading fails, decided once the whole statement is known to be well-formed.
+        var notOurs: SourceError?
+        var keepFailure: SourceError?
+        func isOurs(_ statementID: String, _ account: String) -> Bool {
+            guard !ourAccounts.isEmpty, !ourAccounts.contains(account) else { return true }
+            if notOurs == nil {
+                notOurs = SourceError(source: source,
+                                      reason: "statement \(statementID) is for account \(account), which is not one of ours (\(ourAccounts.sorted().joined(separator: ", ")))")
             }
-            for entry in statement.entries {
-                reading.documentCount += 1
-                let record = "line \(entry.line), entry \(entry.accountServicerReference ?? "#\(entry.index + 1)") of statement \(statement.id)"
-                guard entry.status == "BOOK" else {
-                    reading.otherCount += 1
-                    reading.diagnostics.append(Diagnostic(severity: .info, kind: "not-booked", source: source, record: record,
-                                                          field: "Sts", message: "status \(entry.status.isEmpty ? "missing" : entry.status), not BOOK; not final, ignored"))
-                    continue
+            return false
+        }
+        try walk(&input, fileName: fileName) { event in
+            guard case .entry(let entry) = event else {
+                if case .statement(let id, let account) = event { _ = isOurs(id, account) }
+                return
+            }
+            guard isOurs(entry.statementID, entry.account) else { return }
+            reading.documentCount += 1
+            let record = "line \(entry.line), entry \(entry.accountServicerReference ?? "#\(entry.index + 1)") of statement \(entry.statementID)"
+            guard entry.status == "BOOK" else {
+                reading.otherCount += 1
+                reading.diagnostics.append(Diagnostic(severity: .info, kind: "not-booked", source: source, record: record,
+                                                      field: "Sts", message: "status \(entry.status.isEmpty ? "missing" : entry.status), not BOOK; not final, ignored"))
+                return
+            }
+            switch entry.creditDebit {
+            case "DBIT":
+                reading.outgoingCount += 1
+                return
+            case "CRDT":
+                break
+            default:
+                reading.otherCount += 1
+                reading.quarantined.append(quarantine(
+                    [ContractProblem(field: "CdtDbtInd", reason: "'\(entry.creditDebit)' is neither CRDT nor DBIT")],
+                    source: source, record: record, key: key(entry), raw: rawText(entry)))
+                return
+            }
+            reading.incomingCount += 1
+            for var payment in payments(of: entry, record: record, reading: &reading) where seen.insert(payment.id).inserted {
+                if let records {
+                    guard keepFailure == nil else { continue }
+                    do {
+                        reading.recordPlaces.append(try records.keep(payment.raw))
+                        payment.raw = ""
+                    } catch {
+                        keepFailure = SourceError(source: source, reason: "the record of \(record) cannot be kept aside: \(error)")
+                        continue
+                    }
                 }
-                switch entry.creditDebit {
-                case "DBIT":
-                    reading.outgoingCount += 1
-                    continue
-                case "CRDT":
-                    break
-                default:
-                    reading.otherCount += 1
-                    reading.quarantined.append(quarantine(
-                        [ContractProblem(field: "CdtDbtInd", reason: "'\(entry.creditDebit)' is neither CRDT nor DBIT")],
-                        source: source, record: record, key: key(entry), raw: rawText(entry)))
-                    continue
-                }
-                reading.incomingCount += 1
-                for payment in payments(of: entry, record: record, reading: &reading) where seen.insert(payment.id).inserted {
-                    reading.payments.append(payment)
-                }
+                reading.payments.append(payment)
             }
         }
+        if let failure = notOurs ?? keepFailure { throw failure }
         return reading
     }
 
-    private static func payments(of entry: CamtEntry, record: String, reading: inout BankStatementReading) -> [Payment] {
+    /// What the walk through a statement meets, in document order.
+    enum Event {
+        /// An entry of the statement at hand (its statement's `Id` and account on it).
+        case entry(CamtEntry)
+        /// A statement ended (after its entries).
+        case statement(id: String, account: String)
+    }
+
+    /// Reads the message a piece at a time and hands over each entry as it closes, then each
+    /// statement as it ends; only the first `BkToCstmrStmt` is read (as a whole-tree reading of
+    /// `child(named:)` would).
+    ///
+    /// - Throws: `SourceError` when the bytes are not well-formed XML, are rejected for safety, are
+    ///   not a camt.053 message, or a statement names no account before its entries (the entries of
+    ///   a statement are read as they close, with its account). What was handed over is then void.
+    static func walk<Source: StatementBytes>(_ input: inout Source, fileName: String,
+                                             _ visit: (Event) -> Void) throws(SourceError) {
+        try input.rewind()
+        var lines = EntryLines(input)
+        var noAccount: SourceError?
+        var entryIndex = 0
+        /// Whether an entry of the statement at hand came before its account.
+        var accountLate = false
+        var messageSeen = false
+        func header(_ stmt: XNode) -> (id: String, account: String) {
+            (text(stmt, "Id") ?? "", text(stmt, "Acct", "Id", "IBAN") ?? text(stmt, "Acct", "Id", "Othr", "Id") ?? "")
+        }
+        /// Whether `node` is the message read: the first `BkToCstmrStmt` of a camt.053 `Document`.
+        func isTheMessage(_ node: XNode?) -> Bool {
+            guard let node, let root = node.document.root, isCamt(root) else { return false }
+            return root.child(named: "BkToCstmrStmt") == node
+        }
+        let outcome = Result { () throws(XPrunedParseError<SourceError>) in
+            try XDocument.parse(fileName: fileName, maxDepth: 3, maxBytes: maxBytes, read: { (buffer) throws(SourceError) in
+                try input.read(into: buffer)
+            }) { (element, depth, line) throws(SourceError) -> XPruning in
+                switch depth {
+                case 1:
+                    guard element.name == "BkToCstmrStmt", !messageSeen else { return .drop }
+                    messageSeen = true
+                    return .keep
+                case 2:
+                    guard element.name == "Stmt", isTheMessage(element.parent) else { return .drop }
+                    let (id, account) = header(element)
+                    if account.isEmpty || accountLate {
+                        if noAccount == nil {
+                            noAccount = SourceError(
+                                source: source, line: line,
+                                reason: account.isEmpty ? "statement \(id) names no account (Acct/Id)"
+                                    : "statement \(id) names its account (Acct/Id) only after entries; camt.053 puts it before them")
+                        }
+                    } else {
+                        visit(.statement(id: id, account: account))
+                    }
+                    entryIndex = 0
+                    accountLate = false
+                    return .drop
+                default:
+                    guard let stmt = element.parent, stmt.name == "Stmt", isTheMessage(stmt.parent) else { return .drop }
+                    switch element.name {
+                    case "Ntry":
+                        defer { entryIndex += 1 }
+                        let (id, account) = header(stmt)
+                        guard !account.isEmpty else {
+                            // The statement fails when it ends (with or without an account by then).
+                            accountLate = true
+                            return .drop
+                        }
+                        visit(.entry(try entry(element, index: entryIndex, line: line, statementID: id, account: account, lines: &lines)))
+                        return .drop
+                    case "Id", "Acct":
+                        // The first is what the statement is read by.
+                        return stmt.children(named: element.name).count == 1 ? .keep : .drop
+                    default:
+                        return .drop
+                    }
+                }
+            }
+        }
+        let document: XDocument
+        switch outcome {
+        case .success(let parsed):
+            document = parsed
+        case .failure(.caller(let error)):
+            throw error
+        case .failure(.xml(let error)):
+            let why = error.kind == .rejected ? "rejected for safety" : "not well-formed XML"
+            throw SourceError(source: source, line: error.line > 0 ? error.line : nil, reason: "\(why): \(error.message)")
+        }
+        guard let root = document.root, isCamt(root) else {
+            let found = document.root.map { "<\($0.name)> in namespace \($0.namespaceURI ?? "none")" } ?? "no root element"
+            throw SourceError(source: source, reason: "not a camt.053 statement (\(found))")
+        }
+        guard root.child(named: "BkToCstmrStmt") != nil else {
+            throw SourceError(source: source, line: root.line, reason: "no BkToCstmrStmt in the document")
+        }
+        if let noAccount { throw noAccount }
+    }
+
+    /// Whether `root` is a camt.053 `Document`.
+    private static func isCamt(_ root: XNode) -> Bool {
+        root.name == "Document" && root.namespaceURI?.hasPrefix("urn:iso:std:iso:20022:tech:xsd:camt.053.") == true
+    }
+
+    /// The entry `ntry` (its start tag at `line`), its XML as written cut from `lines`.
+    private static func entry<Source: StatementBytes>(_ ntry: XNode, index: Int, line: Int, statementID: String, account: String,
+                                                      lines: inout EntryLines<Source>) throws(SourceError) -> CamtEntry {
+        let amount = ntry.child(named: "Amt")
+        let status = text(ntry, "Sts", "Cd") ?? text(ntry, "Sts") ?? ""
+        var booking: CivilDate?
+        if let date = text(ntry, "BookgDt", "Dt") {
+            booking = CivilDate(iso: date)
+        } else if let stamp = text(ntry, "BookgDt", "DtTm") {
+            booking = dateOfDateTime(stamp)
+        }
+        var transactions: [CamtTransaction] = []
+        for details in ntry.children(named: "NtryDtls") {
+            for tx in details.children(named: "TxDtls") {
+                transactions.append(transaction(tx))
+            }
+        }
+        var xml: String?
+        // The lines are the bytes' own only when they are UTF-8.
+        if ntry.document.declaredEncoding.map({ $0.lowercased() == "utf-8" }) ?? true {
+            let prefix = ntry.document.root?.prefix
+            xml = try lines.text(from: line, opening: prefix.map { "<\($0):Ntry>" } ?? "<Ntry>",
+                                 closing: prefix.map { "</\($0):Ntry>" } ?? "</Ntry>")
+        }
+        return CamtEntry(
+            statementID: statementID, account: account, index: index, line: line,
+            amountText: amount?.text.trimmingSpaces ?? "", currency: amount?.attribute("Ccy") ?? "",
+            creditDebit: text(ntry, "CdtDbtInd") ?? "", status: status, bookingDate: booking,
+            accountServicerReference: text(ntry, "AcctSvcrRef") ?? transactions.first?.accountServicerReference,
+            transactions: transactions, xml: xml)
+    }
+
+    static func payments(of entry: CamtEntry, record: String, reading: inout BankStatementReading) -> [Payment] {
         var problems: [ContractProblem] = []
         if entry.currency != "RUB" {
             problems.append(ContractProblem(field: "Amt/@Ccy",
@@ -305,7 +449,7 @@ public enum Camt053 {
         return CivilDate(iso: String(text.prefix(10)))
     }
 
-    private static func key(_ entry: CamtEntry) -> String {
+    static func key(_ entry: CamtEntry) -> String {
         "\(source):\(entry.account):\(entry.accountServicerReference ?? fingerprint(rawText(entry)))"
     }
 

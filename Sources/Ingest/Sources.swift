@@ -185,10 +185,11 @@ public struct IngestResult: Sendable {
 ///     `IngestResult.spilledOrders` says how many the spill got. A page read again from its start
 ///     (a retried transfer) does not append its orders twice. A spill that fails fails the orders
 ///     source; when the orders source fails, for any reason, the spill is truncated to 0.
-///   - spoolDirectory: where a 1C bank statement is written as it arrives, to be read back a piece
-///     at a time (an unlinked temporary file: nothing stays there); `nil`: `TMPDIR`, else `/tmp`.
-///   - records: where the 1C statements' payments' records go as they are read (see `RecordKeeper`;
-///     `recordPlaces` then says where each went); `nil`: on the payments.
+///   - spoolDirectory: where a bank statement (1C or camt.053) is written as it arrives, to be read
+///     back a piece at a time (an unlinked temporary file: nothing stays there); `nil`: `TMPDIR`,
+///     else `/tmp`.
+///   - records: where the bank statements' payments' records go as they are read (see
+///     `RecordKeeper`; `recordPlaces` then says where each went); `nil`: on the payments.
 public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Sendable (Credential?) -> HTTPClient,
                    spill: (any OrderSpill)? = nil, spoolDirectory: String? = nil,
                    records: (any RecordKeeper)? = nil) async -> IngestResult {
@@ -450,9 +451,15 @@ private struct Fetcher {
                 throw failure(error, url: url)
             }
         case .camt053:
-            let (url, body) = try await fetch(page: 1, client: client)
+            // Spooled as the 1C statement is, and read back a piece at a time: its entries are read
+            // one at a time as they close, so neither the bytes nor the XML tree are ever whole.
+            let (url, spool) = try await fetch(page: 1) { url in
+                let spool = try StatementSpool(directory: spoolDirectory, source: SourceName.camt053)
+                _ = try await client.stream(.get(url), into: spool)
+                return spool
+            }
             do {
-                return try Camt053.read(body, ourAccounts: bank.accounts, fileName: Redaction.url(url))
+                return try Camt053.read(spool, ourAccounts: bank.accounts, fileName: Redaction.url(url), records: records)
             } catch {
                 throw failure(error, url: url)
             }

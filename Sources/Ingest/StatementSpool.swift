@@ -117,11 +117,14 @@ struct StatementFileBytes: StatementBytes {
     let descriptor: Int32
     /// How errors name the file.
     let location: String?
+    /// The source errors name (`bank-1c`, `bank-camt053`).
+    let source: String
     private var offset: off_t = 0
 
-    init(descriptor: Int32, location: String?) {
+    init(descriptor: Int32, location: String?, source: String = SourceName.bank1C) {
         self.descriptor = descriptor
         self.location = location
+        self.source = source
     }
 
     mutating func rewind() { offset = 0 }
@@ -135,7 +138,7 @@ struct StatementFileBytes: StatementBytes {
                 return count
             }
             if errno == EINTR { continue }
-            throw SourceError(source: SourceName.bank1C, location: location,
+            throw SourceError(source: source, location: location,
                               reason: "the statement could not be read back: \(systemError(errno))")
         }
     }
@@ -147,8 +150,8 @@ func systemError(_ code: Int32) -> String {
 }
 
 /// A bank statement's body written, as it arrives, to a temporary file nobody else can see, so that
-/// the statement never has to be in memory whole: `ClientBankExchange.read(_:ourAccounts:)` then
-/// reads it back in small pieces.
+/// the statement never has to be in memory whole: `ClientBankExchange.read(_:ourAccounts:)` or
+/// `Camt053.read(_:ourAccounts:)` then reads it back in small pieces.
 ///
 /// The file is created in the given directory (by default the system's temporary directory:
 /// `TMPDIR`, else `/tmp`) and unlinked at once: it has no name, and its space is freed when the
@@ -158,14 +161,17 @@ func systemError(_ code: Int32) -> String {
 ///
 /// As a `BodySink` it is called by one thread at a time; it is not meant to be shared.
 public final class StatementSpool: BodySink {
+    /// The source errors name (`bank-1c`, `bank-camt053`).
+    let source: String
     private let descriptor: Int32
     private var written: off_t = 0
     private(set) var evidence = EncodingEvidence()
 
-    /// An empty spool in `directory` (nil: `TMPDIR`, else `/tmp`).
+    /// An empty spool in `directory` (nil: `TMPDIR`, else `/tmp`) for a statement of `source`.
     ///
-    /// - Throws: `SourceError` (source `bank-1c`) when the file cannot be created.
-    public init(directory: String? = nil) throws(SourceError) {
+    /// - Throws: `SourceError` (of `source`) when the file cannot be created.
+    public init(directory: String? = nil, source: String = SourceName.bank1C) throws(SourceError) {
+        self.source = source
         let folder = directory ?? Self.temporaryDirectory
         var template = Array("\(folder.hasSuffix("/") ? String(folder.dropLast()) : folder)/sverka-statement-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { name -> Int32 in
@@ -173,7 +179,7 @@ public final class StatementSpool: BodySink {
             return mkstemp(base)
         }
         guard descriptor >= 0 else {
-            throw SourceError(source: SourceName.bank1C,
+            throw SourceError(source: source,
                               reason: "no temporary file for the statement could be created in \(folder): \(systemError(errno))")
         }
         // No name from here on: nothing is left behind, whatever happens next.
@@ -184,8 +190,9 @@ public final class StatementSpool: BodySink {
     }
 
     /// A spool over a file already open (owned from now on), for tests: e.g. `/dev/full`.
-    init(descriptor: Int32) {
+    init(descriptor: Int32, source: String = SourceName.bank1C) {
         self.descriptor = descriptor
+        self.source = source
     }
 
     deinit { close(descriptor) }
@@ -200,7 +207,7 @@ public final class StatementSpool: BodySink {
 
     /// Appends the chunk to the file.
     ///
-    /// - Throws: `SourceError` (source `bank-1c`) when it cannot be written (a full disk…).
+    /// - Throws: `SourceError` (of the spool's source) when it cannot be written (a full disk…).
     public func receive(_ chunk: UnsafeRawBufferPointer) throws {
         evidence.feed(chunk)
         guard let base = chunk.baseAddress else { return }
@@ -209,7 +216,7 @@ public final class StatementSpool: BodySink {
             let count = pwrite(descriptor, base + done, chunk.count - done, written)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw SourceError(source: SourceName.bank1C,
+                throw SourceError(source: source,
                                   reason: "the statement could not be written to its temporary file: \(systemError(errno))")
             }
             done += count
@@ -219,16 +226,16 @@ public final class StatementSpool: BodySink {
 
     /// Empties the file: the body starts again.
     ///
-    /// - Throws: `SourceError` (source `bank-1c`) when the file cannot be truncated.
+    /// - Throws: `SourceError` (of the spool's source) when the file cannot be truncated.
     public func restart() throws {
         written = 0
         evidence = EncodingEvidence()
         guard ftruncate(descriptor, 0) == 0 else {
-            throw SourceError(source: SourceName.bank1C,
+            throw SourceError(source: source,
                               reason: "the statement's temporary file could not be emptied: \(systemError(errno))")
         }
     }
 
     /// The spooled bytes, to be read in pieces.
-    var bytes: StatementFileBytes { StatementFileBytes(descriptor: descriptor, location: nil) }
+    var bytes: StatementFileBytes { StatementFileBytes(descriptor: descriptor, location: nil, source: source) }
 }

@@ -21,9 +21,12 @@ public final class XDocument {
     public let fileName: String
     /// The encoding named in the XML declaration (`nil` when the declaration
     /// names none, which means UTF-8), exactly as written, e.g. `windows-1251`.
-    public let declaredEncoding: String?
+    public internal(set) var declaredEncoding: String?
 
     let handle: OpaquePointer
+    /// Whether the tree is this object's to free: not while a pruned parse is still building it
+    /// (`parse(fileName:maxDepth:maxBytes:read:closed:)`), which frees it itself when it fails.
+    var ownsTree = true
 
     /// Parses `bytes`; throws `XMLError` (`.rejected` over `maxBytes` or for an
     /// unsafe DTD, `.notWellFormed` with line and column otherwise).
@@ -79,8 +82,16 @@ public final class XDocument {
         try self.init(bytes: bytes, fileName: name, maxBytes: maxBytes)
     }
 
+    /// A document over a tree a pruned parse is building: not owned until the parse accepts it.
+    init(building handle: OpaquePointer, fileName: String, declaredEncoding: String?) {
+        self.handle = handle
+        self.fileName = fileName
+        self.declaredEncoding = declaredEncoding
+        self.ownsTree = false
+    }
+
     deinit {
-        sxb_doc_free(handle)
+        if ownsTree { sxb_doc_free(handle) }
     }
 
     /// The root element, if any.

@@ -79,6 +79,38 @@ char *sxb_doc_declared_encoding(const sxb_doc *doc);
 /// The root element (NULL for a document without one).
 sxb_node *sxb_doc_root(const sxb_doc *doc);
 
+/* ---- Parsing untrusted documents read a piece at a time, pruned ------- */
+
+/// Gives the parser its next bytes: fills `buffer` with at most `length` bytes and returns how
+/// many (0 at the end), or -1 when they cannot be read (the document is then not accepted).
+typedef int (*sxb_read_callback)(void *context, char *buffer, int length);
+
+/// What sxb_closed_callback returns.
+enum {
+    SXB_KEEP = 0,  /* the element stays in the tree */
+    SXB_DROP = 1,  /* the element is freed at once, with the text and comments before it back to
+                      its preceding element sibling */
+    SXB_STOP = -1  /* the parse stops; the document is not accepted */
+};
+
+/// An element of depth 1 ... max_depth (the root is depth 0) has just closed, its subtree built
+/// and still in the tree with everything kept before it. `line` is the line of its start tag
+/// (exact past line 65535 too, where libxml2's own element lines stop), `encoding` the encoding
+/// the XML declaration named (NULL: none). `doc`, `element` and every node under it are valid
+/// only until the callback returns when it drops the element.
+typedef int (*sxb_closed_callback)(void *context, sxb_doc *doc, sxb_node *element, int depth, long line,
+                                   const char *encoding);
+
+/// Parses a document whose bytes `read` gives a piece at a time, with sxb_doc_parse's
+/// protections, handing each element that closes at depth 1 ... max_depth to `closed`, which
+/// decides whether it stays: what the callback drops is never in memory again, so a document of
+/// many elements is read in the memory of one. `context` goes to both callbacks. Returns what is
+/// left of the document (the caller frees it with sxb_doc_free) when it is accepted, else NULL
+/// with `issues` and `*rejected` as sxb_doc_parse gives them; `*stopped` is 1 when `closed`
+/// stopped the parse.
+sxb_doc *sxb_doc_parse_pruned(sxb_read_callback read, int max_depth, sxb_closed_callback closed, void *context,
+                              int *rejected, int *stopped, sxb_issues *issues);
+
 /// Evaluates an XPath expression against `context` (NULL: the document).
 /// `prefixes`/`uris` register `count` namespaces. On success returns 0 and sets
 /// `*nodes` to a malloc'd array (free with sxb_free) of `*count_out` handles,
