@@ -234,7 +234,7 @@ extension AtomicFile {
 /// Bytes set aside on disk while a register is produced, read back when it is written out: an
 /// anonymous file (created as `.NAME.tmp-PID` in a given folder and unlinked at once, so it
 /// disappears with the process, and a kill between the two leaves only a name
-/// `AtomicFile.sweepTemporaryFiles(in:)` removes). Appends go through a 256 KiB buffer.
+/// `AtomicFile.sweepTemporaryFiles(in:)` removes). Small appends go through a 256 KiB buffer.
 ///
 /// Use it from one thread at a time.
 public final class SpillFile {
@@ -265,8 +265,16 @@ public final class SpillFile {
     /// How many bytes it holds.
     public var count: Int { written + buffer.count }
 
-    /// Appends `bytes`.
+    /// Appends `bytes`. A piece of the buffer's size or more goes straight to the file, so the buffer
+    /// never holds more than twice its size (it keeps its capacity between flushes: a block of
+    /// records written at once would otherwise stay allocated as long as the file).
     public func append<Bytes: Sequence<UInt8>>(_ bytes: Bytes) throws(EDOError) {
+        if let piece = bytes as? [UInt8], piece.count >= Self.bufferSize {
+            try flush()
+            try AtomicFile.writeAll(piece, to: descriptor, path: path)
+            written += piece.count
+            return
+        }
         buffer.append(contentsOf: bytes)
         if buffer.count >= Self.bufferSize { try flush() }
     }

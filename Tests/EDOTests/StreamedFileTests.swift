@@ -106,18 +106,23 @@ struct StreamedFileTests {
         var ranges: [(Int, Int)] = []
         var random = SplitMix64(seed: 99)
         for index in 0..<400 {
-            let piece = bytes(Int(random.next() % 20_000), seed: UInt64(index))
+            // Mostly small pieces (buffered), some larger than the buffer (written straight after it).
+            let size = index % 50 == 7 ? 300_000 + Int(random.next() % 300_000) : Int(random.next() % 20_000)
+            let piece = bytes(size, seed: UInt64(index))
             ranges.append((all.count, piece.count))
             all += piece
             try spill.append(piece)
         }
         #expect(spill.count == all.count)
+        // (Compared first: a failure would print every byte.)
         for (offset, count) in ranges.shuffled(using: &random).prefix(60) {
-            #expect(try spill.read(offset: offset, count: count) == Array(all[offset..<(offset + count)]))
+            let same = try spill.read(offset: offset, count: count) == Array(all[offset..<(offset + count)])
+            #expect(same, "\(count) bytes at \(offset)")
         }
         var streamed: [UInt8] = []
         try spill.forEachChunk { streamed += $0 }
-        #expect(streamed == all)
+        let same = streamed == all
+        #expect(same, "\(streamed.count) bytes read back")
         #expect(throws: EDOError.self) { _ = try spill.read(offset: all.count - 1, count: 2) }
         #expect(try names(dir).isEmpty)
     }
