@@ -128,7 +128,7 @@ extension DayComputation {
         credit = []
         let input = MatchingInput(
             payments: consume payments, bills: consume bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
-            configuration: matchingConfiguration, purposeQuotes: quoting.wait())
+            configuration: matchingConfiguration, purposeQuotes: quoting.wait(), reportsOutcomes: false)
         return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematchList, rematchedPayouts: rematchedPayouts,
                                      credit: creditList, existingAutomatic: existingAutomatic,
                                      matching: Background { [handOver = MatchingHandOver(consume input)] in Matcher.match(handOver.take()) })
@@ -138,19 +138,22 @@ extension DayComputation {
     /// (which reads the day's payments: call it after they are written).
     func finishReconciliation(_ tx: LedgerTransaction, _ started: StartedReconciliation,
                               facts: inout DayFacts) throws {
-        let result = started.matching.wait()
+        var result = started.matching.wait()
         facts.matchingExceptions = result.exceptions
         let (ingestedIDs, rematch, credit) = (started.ingestedIDs, started.rematch, started.credit)
 
-        var byPayment: [PaymentID: [Allocation]] = [:]
-        for allocation in result.allocations { byPayment[allocation.paymentID, default: []].append(allocation) }
+        // The matcher's allocations as they are (the ledger takes each payment's in the order given),
+        // then, for each payment the ledger keeps whose remainder the matcher allocated now, what it
+        // already held: the payment's automatic allocations are replaced by both.
+        var allocations = result.allocations
+        result.allocations = []
         var affected = Set(rematch)
-        for id in credit where byPayment[id] != nil {
+        let allocated = Set(allocations.lazy.map(\.paymentID))
+        for id in credit where allocated.contains(id) {
             affected.insert(id)
-            byPayment[id, default: []] += started.existingAutomatic[id] ?? []
+            allocations += started.existingAutomatic[id] ?? []
         }
-        try tx.replaceAutomaticAllocations(forPayments: affected, with: affected.sorted().flatMap { byPayment[$0] ?? [] },
-                                           businessDate: day, runID: runID)
+        try tx.replaceAutomaticAllocations(forPayments: affected, with: consume allocations, businessDate: day, runID: runID)
         if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
         facts.touchedPayments = (rematch + credit).filter { id in
             !started.rematchedPayouts.contains(id) || ingestedIDs.contains(id)

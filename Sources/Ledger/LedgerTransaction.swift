@@ -310,74 +310,97 @@ public final class LedgerTransaction: LedgerReader {
     ///   (same order, bill, amount, method; in any order) nothing changes, so a rerun keeps
     ///   the run and business day that first made them.
     /// - Allocations with method `.pin` are stored as pinned, once: if that payment already
-    ///   has a pinned allocation to that bill, the existing one is kept as it is.
+    ///   has a pinned allocation to that bill, the existing one is kept as it is. The automatic ones
+    ///   are written first, then the pins, each payment's in the order given, payments in id order.
     /// - Every allocation must belong to one of `payments`, and a payment's allocations in
     ///   total may not exceed its amount.
     @discardableResult
     public func replaceAutomaticAllocations(forPayments payments: Set<PaymentID>, with allocations: [Allocation],
                                             businessDate: CivilDate, runID: Int64? = nil) throws -> AllocationReplacement {
         try guarded("replace allocations") {
-            // Each payment by its place in id order: one lookup per allocation and per row read.
+            if let outside = allocations.first(where: { !payments.contains($0.paymentID) }) {
+                throw LedgerError(operation: "replace allocations", record: "payment \(outside.paymentID)",
+                                  reason: "an allocation of a payment outside the set being replaced")
+            }
+            // The payments in id order, each payment's automatic allocations found by their positions
+            // sorted by payment (each payment's in the order given): no table of a day's allocations
+            // by payment is made, and the ledger's rows are read a block of payments at a time.
             let ordered = payments.sorted()
-            var place: [PaymentID: Int] = [:]
-            place.reserveCapacity(ordered.count)
-            for (index, payment) in ordered.enumerated() { place[payment] = index }
-            var byPayment = Array(repeating: [Allocation](), count: ordered.count)
-            var pinned: [(place: Int, allocation: Allocation)] = []
-            for allocation in allocations {
-                guard let index = place[allocation.paymentID] else {
-                    throw LedgerError(operation: "replace allocations", record: "payment \(allocation.paymentID)",
-                                      reason: "an allocation of a payment outside the set being replaced")
-                }
+            var automatic: [Int32] = []
+            var pinned: [Int32] = []
+            for (position, allocation) in allocations.enumerated() {
                 if allocation.method == .pin {
-                    pinned.append((index, allocation))
+                    pinned.append(Int32(position))
                 } else {
-                    byPayment[index].append(allocation)
+                    automatic.append(Int32(position))
                 }
             }
+            func byPayment(_ left: Int32, _ right: Int32) -> Bool {
+                let (a, b) = (allocations[Int(left)].paymentID, allocations[Int(right)].paymentID)
+                return a != b ? a < b : left < right
+            }
+            automatic.sort(by: byPayment)
+            pinned.sort(by: byPayment)
             var result = AllocationReplacement(changedPayments: [], pinnedAdded: 0, pinnedKept: 0)
-            // Every payment's amount and stored allocations, read at once: a payment's rows change only in
-            // its own turn below (and by its pins after), so what it holds at the end is known without
-            // reading it again.
-            var stored = Array(repeating: StoredAllocations?.none, count: ordered.count)
-            try forEachRow(ReconcileSQL.paymentsWithAllocations, keys: ordered.map(\.rawValue)) { row in
-                guard let index = place[PaymentID(row[0] as String)] else { return }
-                var entry = stored[index] ?? StoredAllocations(amount: row[1])
-                if let amount = row[4] as Int64? {
-                    if (row[6] as Int64) == 0 {
-                        entry.automatic.append(AllocationKey(order: row[2], bill: row[3], amount: amount, method: row[5]))
-                    } else {
-                        entry.pinned.append(amount)
-                    }
-                }
-                stored[index] = entry
+            // Each payment's amount (nil: not in the ledger) and what its allocations come to at the end
+            // (nil: more than 64 bits).
+            var amounts = [Int64?](repeating: nil, count: ordered.count)
+            var sums = [Int64?](repeating: 0, count: ordered.count)
+            func add(_ value: Int64, at index: Int) {
+                guard let sum = sums[index] else { return }
+                let (next, overflow) = sum.addingReportingOverflow(value)
+                sums[index] = overflow ? nil : next
             }
-            var held = Array(repeating: [Int64](), count: ordered.count)  // each payment's allocations at the end
             let insert = try DirectInsert(db, sql: ReconcileSQL.insertAllocation)
             let day = businessDate.iso
-            for (index, payment) in ordered.enumerated() {
-                let current = stored[index]?.automatic ?? []
-                let wanted = byPayment[index].map(AllocationKey.init)
-                held[index] = (stored[index]?.pinned ?? []) + current.map(\.amount)
-                if current.sorted() == wanted.sorted() { continue }
-                if !current.isEmpty {  // (deleting no rows changes nothing)
-                    try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment.rawValue])
+            var next = 0 // in `automatic`
+            for blockStart in stride(from: 0, to: ordered.count, by: Self.allocationBlock) {
+                let block = blockStart..<min(ordered.count, blockStart + Self.allocationBlock)
+                // The block's amounts and stored allocations: a payment's rows change only in its own turn
+                // below (and by its pins after), so what it holds at the end is known without reading it again.
+                var stored = Array(repeating: StoredAllocations(), count: block.count)
+                try forEachRow(ReconcileSQL.paymentsWithAllocations, keys: ordered[block].map(\.rawValue)) { row in
+                    let id = PaymentID(row[0] as String)
+                    let index = firstPosition(notBelow: id, in: ordered, block)
+                    guard index < block.upperBound, ordered[index] == id else { return }
+                    amounts[index] = row[1]
+                    if let amount = row[4] as Int64? {
+                        if (row[6] as Int64) == 0 {
+                            stored[index - blockStart].automatic.append(AllocationKey(order: row[2], bill: row[3], amount: amount, method: row[5]))
+                        } else {
+                            stored[index - blockStart].pinned.append(amount)
+                        }
+                    }
                 }
-                for allocation in byPayment[index] {
-                    insert.bind(allocation.paymentID.rawValue)
-                    insert.bind(allocation.orderID.rawValue)
-                    insert.bind(allocation.billNumber.rawValue)
-                    insert.bind(allocation.amount.kopecks)
-                    insert.bind(allocation.method.rawValue)
-                    insert.bind(day)
-                    if let runID { insert.bind(runID) } else { insert.bind(nil as String?) }
-                    insert.bind(Int64(0))
-                    try insert.step()
+                for index in block {
+                    let payment = ordered[index]
+                    var end = next
+                    while end < automatic.count, allocations[Int(automatic[end])].paymentID == payment { end += 1 }
+                    let given = automatic[next..<end].lazy.map { allocations[Int($0)] }
+                    next = end
+                    let current = stored[index - blockStart].automatic
+                    for value in stored[index - blockStart].pinned { add(value, at: index) }
+                    for allocation in given { add(allocation.amount.kopecks, at: index) }
+                    if current.sorted() == given.map(AllocationKey.init).sorted() { continue }
+                    if !current.isEmpty {  // (deleting no rows changes nothing)
+                        try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment.rawValue])
+                    }
+                    for allocation in given {
+                        insert.bind(allocation.paymentID.rawValue)
+                        insert.bind(allocation.orderID.rawValue)
+                        insert.bind(allocation.billNumber.rawValue)
+                        insert.bind(allocation.amount.kopecks)
+                        insert.bind(allocation.method.rawValue)
+                        insert.bind(day)
+                        if let runID { insert.bind(runID) } else { insert.bind(nil as String?) }
+                        insert.bind(Int64(0))
+                        try insert.step()
+                    }
+                    result.changedPayments.append(payment)
                 }
-                held[index] = (stored[index]?.pinned ?? []) + wanted.map(\.amount)
-                result.changedPayments.append(payment)
             }
-            for (index, allocation) in pinned {
+            for position in pinned {
+                let allocation = allocations[Int(position)]
                 let exists = try Bool.fetchOne(db.cachedStatement(sql: """
                     SELECT EXISTS (SELECT 1 FROM allocations WHERE payment_id = ? AND bill_number = ? AND pinned = 1)
                     """), arguments: [allocation.paymentID.rawValue, allocation.billNumber.rawValue]) ?? false
@@ -385,23 +408,18 @@ public final class LedgerTransaction: LedgerReader {
                     result.pinnedKept += 1
                 } else {
                     try insertAllocation(allocation, pinned: true, businessDate: businessDate, runID: runID)
-                    held[index].append(allocation.amount.kopecks)
+                    add(allocation.amount.kopecks, at: firstPosition(notBelow: allocation.paymentID, in: ordered, ordered.indices))
                     result.pinnedAdded += 1
                 }
             }
             // No payment's allocations may exceed it: the first that does (in id order) is refused.
             for (index, payment) in ordered.enumerated() {
-                guard let amount = stored[index]?.amount else {
+                guard let amount = amounts[index] else {
                     throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
                                       reason: "the payment is not in the ledger")
                 }
-                var sum: Int64 = 0
-                for value in held[index] {
-                    let (next, overflow) = sum.addingReportingOverflow(value)
-                    // (Beyond 64 bits the ledger's own sum refuses it, as it always did.)
-                    if overflow { return try checkedByLedger(ordered, result) }
-                    sum = next
-                }
+                // (Beyond 64 bits the ledger's own sum refuses it, as it always did.)
+                guard let sum = sums[index] else { return try checkedByLedger(ordered, result) }
                 if sum > amount {
                     throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
                                       reason: "its allocations exceed its amount")
@@ -411,9 +429,23 @@ public final class LedgerTransaction: LedgerReader {
         }
     }
 
-    /// A payment's amount and its stored allocations, as ``replaceAutomaticAllocations(forPayments:with:businessDate:runID:)`` reads them.
+    /// How many payments ``replaceAutomaticAllocations(forPayments:with:businessDate:runID:)`` reads and
+    /// writes at a time.
+    static let allocationBlock = 2_048
+
+    /// The first position in `range` of `sorted` (ascending) whose id is not below `id` (the range's
+    /// end when there is none).
+    private func firstPosition(notBelow id: PaymentID, in sorted: [PaymentID], _ range: Range<Int>) -> Int {
+        var (low, high) = (range.lowerBound, range.upperBound)
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// A payment's stored allocations, as ``replaceAutomaticAllocations(forPayments:with:businessDate:runID:)`` reads them.
     private struct StoredAllocations {
-        var amount: Int64
         var automatic: [AllocationKey] = []
         /// The amounts of its pinned allocations.
         var pinned: [Int64] = []

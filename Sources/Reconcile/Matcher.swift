@@ -27,6 +27,8 @@ struct MatchingEngine {
     let configuration: MatchingConfiguration
     let knownCustomers: Set<String>
     let purposeQuotes: PurposeQuotes
+    /// Whether `takeResult()` lists the payments' and bills' outcomes.
+    let reportsOutcomes: Bool
 
     // Bills, canonical order; index = age rank.
     private(set) var bills: [OpenBill]
@@ -76,6 +78,7 @@ struct MatchingEngine {
         configuration = input.configuration
         knownCustomers = input.knownCustomerINNs
         purposeQuotes = input.purposeQuotes
+        reportsOutcomes = input.reportsOutcomes
 
         // Byte order of the UTF-8 text: deterministic, and without the Unicode-normalising
         // comparison `String <` does for Cyrillic numbers (a million bills sort in a fraction).
@@ -733,7 +736,7 @@ struct MatchingEngine {
     /// with the outcomes (the end of a large day's matching is its highest point otherwise).
     mutating func takeResult() -> MatchingResult {
         var billOutcomes: [BillOutcome] = []
-        for position in bills.indices where touched[position] {
+        for position in bills.indices where reportsOutcomes && touched[position] {
             let bill = bills[position]
             billOutcomes.append(BillOutcome(
                 billNumber: bill.number, orderID: bill.orderID, customerINN: bill.customerINN, amount: bill.amount,
@@ -748,8 +751,8 @@ struct MatchingEngine {
         (byBillNumber, byOrderID, byOrderNumber) = (nil, nil, nil)
 
         var paymentOutcomes: [PaymentOutcome] = []
-        paymentOutcomes.reserveCapacity(payments.count)
-        for index in payments.indices {
+        paymentOutcomes.reserveCapacity(reportsOutcomes ? payments.count : 0)
+        for index in payments.indices where reportsOutcomes {
             let open = payments[index]
             var outcomeStatus = status[index]
             if outcomeStatus == .unmatched {

@@ -127,15 +127,21 @@ public struct MatchingInput: Sendable {
     /// Purposes' quoted bill numbers worked out ahead (only a speedup: the decisions are the same
     /// with none).
     public var purposeQuotes: PurposeQuotes
+    /// Whether the result lists what became of every payment and of every bill touched
+    /// (`MatchingResult.payments`, `.bills`); false leaves both empty for a caller that writes only
+    /// the decisions (the job: a day's outcomes are megabytes it never reads). The decisions are the same.
+    public var reportsOutcomes: Bool
 
     public init(payments: [OpenPayment], bills: [OpenBill], pins: [Pin] = [], knownCustomerINNs: Set<String> = [],
-                configuration: MatchingConfiguration = .standard, purposeQuotes: PurposeQuotes = PurposeQuotes()) {
+                configuration: MatchingConfiguration = .standard, purposeQuotes: PurposeQuotes = PurposeQuotes(),
+                reportsOutcomes: Bool = true) {
         self.payments = payments
         self.bills = bills
         self.pins = pins
         self.knownCustomerINNs = knownCustomerINNs
         self.configuration = configuration
         self.purposeQuotes = purposeQuotes
+        self.reportsOutcomes = reportsOutcomes
     }
 }
 
@@ -203,9 +209,11 @@ public struct MatchingResult: Sendable {
     /// New allocations, in the order they were made (payments in canonical order).
     public var allocations: [Allocation]
     public var writeOffs: [WriteOff]
-    /// Every input payment, in canonical order (received date, then id).
+    /// Every input payment, in canonical order (received date, then id); empty when the input did
+    /// not ask for outcomes (`MatchingInput.reportsOutcomes`).
     public var payments: [PaymentOutcome]
-    /// Every bill this run allocated to or wrote off, in canonical order (date, then number).
+    /// Every bill this run allocated to or wrote off, in canonical order (date, then number); empty
+    /// when the input did not ask for outcomes.
     public var bills: [BillOutcome]
     /// What the accountant must look at, and why.
     public var exceptions: [ReconcileException]

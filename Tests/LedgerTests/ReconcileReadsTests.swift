@@ -22,9 +22,9 @@ struct ReconcileReadsTests {
     }
 
     /// Payments with repeats (the same id again, the same content or not) over more ids than one query reads.
-    static func payments(prefix: String = "P-") -> [Payment] {
+    static func payments(prefix: String = "P-", count: Int = 1_100) -> [Payment] {
         var payments: [Payment] = []
-        for index in 0..<1_100 {
+        for index in 0..<count {
             let received = index % 3 == 0 ? "2026-03-03" : "2026-03-04"
             let payer: String? = index % 5 == 0 ? nil : Fixture.innA
             payments.append(Fixture.payment(id: "\(prefix)\(index)", amount: Int64(100 + index), receivedOn: received,
@@ -92,7 +92,9 @@ struct ReconcileReadsTests {
 
     @Test("replacing many payments' allocations: the rows of one payment at a time; the same refusals")
     func replaceBlock() throws {
-        let payments = Self.payments().prefix(1_100)
+        // More payments than one block of the replacement reads and writes at once.
+        let payments = Self.payments(count: 5_000).prefix(5_000)
+        #expect(payments.count > 2 * LedgerTransaction.allocationBlock)
         func fill(_ tx: LedgerTransaction) throws -> Order {
             _ = try tx.upsertOrder(Fixture.order(id: "ORD-1", amount: 1_000_000_00), businessDate: Self.day)
             try tx.upsertPayments(Array(payments), businessDate: Self.day)
@@ -110,7 +112,10 @@ struct ReconcileReadsTests {
                 }
                 let first = try tx.replaceAutomaticAllocations(forPayments: ids, with: allocations { $0 % 4 == 0 ? 0 : 10 },
                                                                businessDate: Self.day, runID: nil)
-                #expect(first.changedPayments.count == 825)
+                #expect(first.changedPayments.count == 3_750)
+                #expect(first.changedPayments == ids.sorted().filter { id in
+                    payments.firstIndex { $0.id == id }.map { $0 % 4 != 0 } ?? false
+                })
                 // Again: unchanged payments keep their rows; changed ones get new rows.
                 let before = try Row.fetchAll(tx.db, sql: "SELECT id, payment_id FROM allocations ORDER BY id")
                     .map { "\($0["id"] as Int64) \($0["payment_id"] as String)" }
@@ -159,6 +164,14 @@ struct ReconcileReadsTests {
                     try tx.replaceAutomaticAllocations(forPayments: ["NONE"], with: [], businessDate: Self.later, runID: nil)
                 } throws: { error in
                     "\(error)".contains("payment NONE") && "\(error)".contains("not in the ledger")
+                }
+                // A pin in a later block counts with its payment's automatic allocations: P-4321 (4 421 kopecks)
+                // 10 automatic and 4 415 pinned is too much.
+                #expect {
+                    try tx.replaceAutomaticAllocations(forPayments: ids, with: allocations { $0 % 4 == 0 ? 0 : 10 } + [to("P-4321", 4_415, .pin)],
+                                                       businessDate: Self.later, runID: nil)
+                } throws: { error in
+                    "\(error)".contains("payment P-4321") && "\(error)".contains("exceed")
                 }
             }
         }

@@ -139,6 +139,12 @@ struct MatcherDifferentialTests {
         var quoted = scenario.input
         quoted.purposeQuotes = PurposeQuotes(quoted.payments.map(\.payment))
         expectSameDecisions(Matcher.match(quoted), old, "quoted ahead, \(scenario)")
+        // Without outcomes (the job's way): the same decisions, no payments' or bills' outcomes.
+        var decisionsOnly = scenario.input
+        decisionsOnly.reportsOutcomes = false
+        var expected = old
+        (expected.payments, expected.bills) = ([], [])
+        expectSameDecisions(Matcher.match(decisionsOnly), expected, "without outcomes, \(scenario)")
         // The generated cases are really there.
         let methods = Set(old.allocations.map(\.method))
         #expect(methods.isSuperset(of: [.pin, .provider, .reference, .innExactAmount, .innSubset, .innOldestFirst]),
