@@ -152,7 +152,7 @@ struct MatchingEngine {
         remaining = sortedPayments.map { $0.payment.amount.kopecks - $0.allocated.kopecks }
         creditINN = Array(repeating: nil, count: paymentCount)
         status = Array(repeating: .unmatched, count: paymentCount)
-        methods = Array(repeating: [], count: paymentCount)
+        methods = Array(repeating: [], count: reportsOutcomes ? paymentCount : 0) // (for the outcomes only)
         allocatedNowByPayment = Array(repeating: 0, count: paymentCount)
         pinned = sortedPayments.map { $0.existingAllocations.contains { $0.method == .pin } }
         for pin in input.pins { pinsByPayment[pin.paymentID, default: []].append(pin) }
@@ -306,7 +306,7 @@ struct MatchingEngine {
         touched[position] = true
         remaining[payment] -= kopecks
         allocatedNowByPayment[payment] += kopecks
-        if !methods[payment].contains(method) { methods[payment].append(method) }
+        if reportsOutcomes, !methods[payment].contains(method) { methods[payment].append(method) }
         let target = bills[position]
         allocations.append(Allocation(paymentID: payments[payment].payment.id, orderID: target.orderID,
                                       billNumber: target.number, amount: Money(kopecks: kopecks), method: method))
