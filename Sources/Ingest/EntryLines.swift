@@ -19,6 +19,9 @@ struct EntryLines<Source: StatementBytes> {
     /// The text last cut and the line it starts at: entries sharing a line share it.
     private var last: (line: Int, text: String?)?
 
+    /// The bytes held (the lines from the entry at hand on, and what was read ahead).
+    var heldBytes: Int { window.count }
+
     /// Reads `source` from where it is.
     init(_ source: Source) {
         self.source = source
@@ -42,8 +45,13 @@ struct EntryLines<Source: StatementBytes> {
                 line += 1
             } else {
                 start = window.count
-                guard try fill(compacting: true) else { return nil }
+                guard try fill() else { return nil }
             }
+        }
+        // What is before the entry is never needed again.
+        if start > 0 {
+            window.removeFirst(start)
+            start = 0
         }
         var pieces: [String] = []
         var length = -1 // of the pieces joined
@@ -76,12 +84,12 @@ struct EntryLines<Source: StatementBytes> {
         return text
     }
 
-    /// Reads the next piece after the window; false at the end. Passing lines (`compacting`), what
-    /// is before `start` is dropped first when that is most of it; cutting, positions stay.
-    private mutating func fill(compacting: Bool = false) throws(SourceError) -> Bool {
+    /// Reads the next piece after the window; false at the end.
+    private mutating func fill() throws(SourceError) -> Bool {
         guard !atEnd else { return false }
-        if compacting, start > 0, start >= window.count / 2 {
-            window.removeFirst(start)
+        if start == window.count {
+            // (Passing lines: nothing read is still needed.)
+            window.removeAll(keepingCapacity: true)
             start = 0
         }
         let old = window.count

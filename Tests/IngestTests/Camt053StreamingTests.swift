@@ -303,3 +303,39 @@ struct Camt053StreamingTests {
 extension CamtStatement: CustomStringConvertible {
     public var description: String { "\(id) (\(account)): \(entries.count) entries" }
 }
+
+@Suite("An entry's lines cut out as written")
+struct EntryLinesTests {
+    @Test func everyEntryIsCutAndOnlyTheLinesAtHandAreHeld() throws {
+        // 20 000 entries of five lines (~4 MB): what is held never grows with what was passed.
+        var text = "<?xml version=\"1.0\"?>\n<Document>\n"
+        var starts: [Int] = []
+        var line = 3
+        for index in 0..<20_000 {
+            starts.append(line)
+            text += "  <Ntry>\n    <Amt>\(index)</Amt>\n    <AcctSvcrRef>R-\(index)</AcctSvcrRef>\n    <Sts>BOOK</Sts>\n  </Ntry>\n"
+            line += 5
+        }
+        text += "</Document>\n"
+        var lines = EntryLines(InMemoryStatement(Array(text.utf8)))
+        var most = 0
+        for (index, start) in starts.enumerated() {
+            let cut = try lines.text(from: start, opening: "<Ntry>", closing: "</Ntry>")
+            #expect(cut == "  <Ntry>\n    <Amt>\(index)</Amt>\n    <AcctSvcrRef>R-\(index)</AcctSvcrRef>\n    <Sts>BOOK</Sts>\n  </Ntry>")
+            most = max(most, lines.heldBytes)
+        }
+        #expect(most <= 2 * EntryLines<InMemoryStatement>.pieceSize, "\(most) bytes held")
+        // A line already passed is not read again; the same line twice gives the same text.
+        #expect(try lines.text(from: starts[0], opening: "<Ntry>", closing: "</Ntry>") == nil)
+        #expect(try lines.text(from: starts[19_999], opening: "<Ntry>", closing: "</Ntry>")?.contains("R-19999") == true)
+    }
+
+    @Test func aTextOfTheLimitOrMoreIsNotHeld() throws {
+        let long = String(repeating: "x", count: EntryLines<InMemoryStatement>.limit)
+        let text = "<Ntry>\n\(long)\n</Ntry>\n<Ntry>\nshort\n</Ntry>\n"
+        var lines = EntryLines(InMemoryStatement(Array(text.utf8)))
+        #expect(try lines.text(from: 1, opening: "<Ntry>", closing: "</Ntry>") == nil)
+        #expect(lines.heldBytes <= EntryLines<InMemoryStatement>.limit + 2 * EntryLines<InMemoryStatement>.pieceSize)
+        #expect(try lines.text(from: 4, opening: "<Ntry>", closing: "</Ntry>") == "<Ntry>\nshort\n</Ntry>")
+    }
+}
