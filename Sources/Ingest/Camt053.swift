@@ -143,7 +143,7 @@ public enum Camt053 {
         var seen: Set<PaymentID> = []
         // Why the reading fails, decided once the whole statement is known to be well-formed.
         var notOurs: SourceError?
-        var keepFailure: SourceError?
+        var aside = RecordsAside(records, source: source)
         func isOurs(_ statementID: String, _ account: String) -> Bool {
             guard !ourAccounts.isEmpty, !ourAccounts.contains(account) else { return true }
             if notOurs == nil {
@@ -180,21 +180,11 @@ public enum Camt053 {
                 return
             }
             reading.incomingCount += 1
-            for var payment in payments(of: entry, record: record, reading: &reading) where seen.insert(payment.id).inserted {
-                if let records {
-                    guard keepFailure == nil else { continue }
-                    do {
-                        reading.recordPlaces.append(try records.keep(payment.raw))
-                        payment.raw = ""
-                    } catch {
-                        keepFailure = SourceError(source: source, reason: "the record of \(record) cannot be kept aside: \(error)")
-                        continue
-                    }
-                }
-                reading.payments.append(payment)
+            for payment in payments(of: entry, record: record, reading: &reading) where seen.insert(payment.id).inserted {
+                aside.add(payment, from: record, to: &reading)
             }
         }
-        if let failure = notOurs ?? keepFailure { throw failure }
+        if let failure = notOurs ?? aside.failure { throw failure }
         return reading
     }
 

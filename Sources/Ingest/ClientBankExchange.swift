@@ -276,7 +276,7 @@ public enum ClientBankExchange {
                 reader = again
             }
         }
-        if let failure = reader.keepFailure { throw failure }
+        if let failure = reader.aside.failure { throw failure }
         var reading = reader.reading
         reading.diagnostics = diagnostics + reading.diagnostics
         return reading
@@ -311,14 +311,12 @@ public enum ClientBankExchange {
         /// The reading, its diagnostics the documents' own only.
         var reading = BankStatementReading()
         private var seen: [PaymentID: Int] = [:]
-        /// Where the payments' records go (`nil`: on the payments).
-        let records: (any RecordKeeper)?
-        /// Why a record could not be kept aside (the reading then fails with it).
-        private(set) var keepFailure: SourceError?
+        /// Where the payments' records go (`nil`: on the payments), and why one could not be kept.
+        private(set) var aside: RecordsAside
 
         init(configured: Set<String>, records: (any RecordKeeper)? = nil) {
             self.configured = configured
-            self.records = records
+            aside = RecordsAside(records, source: ClientBankExchange.source)
         }
 
         mutating func headerField(_ field: ClientBankField) {
@@ -380,7 +378,7 @@ public enum ClientBankExchange {
                 reading.incomingCount += 1
                 let raw = rawText(bytes)
                 switch payment(document, account: account, raw: raw) {
-                case .success(var payment):
+                case .success(let payment):
                     if let earlier = seen[payment.id] {
                         reading.diagnostics.append(Diagnostic(
                             severity: .warning, kind: "duplicate-record", source: source, record: record,
@@ -388,17 +386,7 @@ public enum ClientBankExchange {
                         return
                     }
                     seen[payment.id] = document.startLine
-                    if let records {
-                        guard keepFailure == nil else { return }
-                        do {
-                            reading.recordPlaces.append(try records.keep(payment.raw))
-                            payment.raw = ""
-                        } catch {
-                            keepFailure = SourceError(source: source, reason: "the record of \(record) cannot be kept aside: \(error)")
-                            return
-                        }
-                    }
-                    reading.payments.append(payment)
+                    aside.add(payment, from: record, to: &reading)
                 case .failure(let problems):
                     let key = "\(source):\(account):\(fingerprint(raw))"
                     reading.quarantined.append(quarantine(problems.problems, source: source,
