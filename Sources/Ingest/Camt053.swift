@@ -153,9 +153,13 @@ public enum Camt053 {
             return false
         }
         try walk(&input, fileName: fileName) { event in
-            guard case .entry(let entry) = event else {
-                if case .statement(let id, let account) = event { _ = isOurs(id, account) }
+            let entry: CamtEntry
+            switch event {
+            case .statement(let id, let account):
+                _ = isOurs(id, account) // (another account's statement fails the reading, entries or none)
                 return
+            case .entry(let read):
+                entry = read
             }
             guard isOurs(entry.statementID, entry.account) else { return }
             reading.documentCount += 1

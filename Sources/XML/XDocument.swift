@@ -82,12 +82,13 @@ public final class XDocument {
         try self.init(bytes: bytes, fileName: name, maxBytes: maxBytes)
     }
 
-    /// A document over a tree a pruned parse is building: not owned until the parse accepts it.
-    init(building handle: OpaquePointer, fileName: String, declaredEncoding: String?) {
+    /// A document over a tree a pruned parse made: owned once the parse accepted it, not while it
+    /// is still building it.
+    init(parsed handle: OpaquePointer, fileName: String, declaredEncoding: String?, owned: Bool) {
         self.handle = handle
         self.fileName = fileName
         self.declaredEncoding = declaredEncoding
-        self.ownsTree = false
+        self.ownsTree = owned
     }
 
     deinit {

@@ -90,9 +90,7 @@ extension XDocument {
             document.declaredEncoding = encoding
             return document
         }
-        let document = XDocument(building: handle, fileName: fileName, declaredEncoding: encoding)
-        document.ownsTree = true
-        return document
+        return XDocument(parsed: handle, fileName: fileName, declaredEncoding: encoding, owned: true)
     }
 }
 
@@ -158,7 +156,7 @@ private let elementClosed: sxb_closed_callback = { context, doc, element, depth,
     if let existing = run.document {
         document = existing
     } else {
-        document = XDocument(building: doc, fileName: run.fileName, declaredEncoding: encoding.map { String(cString: $0) })
+        document = XDocument(parsed: doc, fileName: run.fileName, declaredEncoding: encoding.map { String(cString: $0) }, owned: false)
         run.document = document
     }
     switch closed(XNode(document: document, handle: element), Int(depth), line) {
