@@ -29,9 +29,7 @@ extension DayComputation {
     /// matcher's from `dayPayments`, and earlier payments are read without them), so the caller writes
     /// those rows while the matcher runs, and ``finishReconciliation(_:_:facts:)`` writes its decisions.
     func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: inout DayOrders) throws -> StartedReconciliation {
-        // The bill numbers the day's purposes quote, found on another core while the ledger is read.
         let dayPayments = self.dayPayments.payments
-        let quoting = Background { PurposeQuotes(dayPayments) }
         let ingestedIDs = Set(dayPayments.map(\.id))
         // Re-matched from scratch: the day's payments, and earlier ones that have nothing
         // allocated or whose automatic allocations were all made by this business day.
@@ -128,7 +126,7 @@ extension DayComputation {
         credit = []
         let input = MatchingInput(
             payments: consume payments, bills: consume bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
-            configuration: matchingConfiguration, purposeQuotes: quoting.wait(), reportsOutcomes: false)
+            configuration: matchingConfiguration, reportsOutcomes: false)
         return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematchList, rematchedPayouts: rematchedPayouts,
                                      credit: creditList, existingAutomatic: existingAutomatic,
                                      matching: Background { [handOver = MatchingHandOver(consume input)] in Matcher.match(handOver.take()) })

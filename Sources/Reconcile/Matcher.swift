@@ -26,7 +26,6 @@ public enum Matcher {
 struct MatchingEngine {
     let configuration: MatchingConfiguration
     let knownCustomers: Set<String>
-    let purposeQuotes: PurposeQuotes
     /// Whether `takeResult()` lists the payments' and bills' outcomes.
     let reportsOutcomes: Bool
 
@@ -77,7 +76,6 @@ struct MatchingEngine {
     init(_ input: consuming MatchingInput) {
         configuration = input.configuration
         knownCustomers = input.knownCustomerINNs
-        purposeQuotes = input.purposeQuotes
         reportsOutcomes = input.reportsOutcomes
 
         // Byte order of the UTF-8 text: deterministic, and without the Unicode-normalising
@@ -480,7 +478,7 @@ struct MatchingEngine {
     /// Rule 3. Returns whether the purpose quoted a bill number (then rules 4–6 never apply).
     private mutating func matchReference(payment index: Int, payer: String?) -> Bool {
         let payment = payments[index].payment
-        let quotes = purposeQuotes.quotes(of: payment)
+        let quotes = BillReference.quotes(in: payment.purpose)
         guard !quotes.isEmpty else { return false }
         var resolved: [Int32] = []
         var unknown: [QuotedBillNumber] = []

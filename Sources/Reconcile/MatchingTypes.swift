@@ -124,23 +124,18 @@ public struct MatchingInput: Sendable {
     /// a payer who is no customer is unmatched).
     public var knownCustomerINNs: Set<String>
     public var configuration: MatchingConfiguration
-    /// Purposes' quoted bill numbers worked out ahead (only a speedup: the decisions are the same
-    /// with none).
-    public var purposeQuotes: PurposeQuotes
     /// Whether the result lists what became of every payment and of every bill touched
     /// (`MatchingResult.payments`, `.bills`); false leaves both empty for a caller that writes only
     /// the decisions (the job: a day's outcomes are megabytes it never reads). The decisions are the same.
     public var reportsOutcomes: Bool
 
     public init(payments: [OpenPayment], bills: [OpenBill], pins: [Pin] = [], knownCustomerINNs: Set<String> = [],
-                configuration: MatchingConfiguration = .standard, purposeQuotes: PurposeQuotes = PurposeQuotes(),
-                reportsOutcomes: Bool = true) {
+                configuration: MatchingConfiguration = .standard, reportsOutcomes: Bool = true) {
         self.payments = payments
         self.bills = bills
         self.pins = pins
         self.knownCustomerINNs = knownCustomerINNs
         self.configuration = configuration
-        self.purposeQuotes = purposeQuotes
         self.reportsOutcomes = reportsOutcomes
     }
 }

@@ -17,7 +17,7 @@ struct MatchingHandOverTests {
         let bill = OpenBill(number: BillNumber("СЧ-1"), orderID: OrderID("ORD-1"), orderNumber: "1", customerINN: "7701234560",
                             date: day, amount: Money(kopecks: 150_000))
         return MatchingInput(payments: [OpenPayment(payment)], bills: [bill], knownCustomerINNs: ["7701234560"],
-                             configuration: try MatchingConfiguration(), purposeQuotes: PurposeQuotes([payment]))
+                             configuration: try MatchingConfiguration())
     }
 
     @Test("take() gives the bills and payments and keeps none; the matcher decides on what it was given")

@@ -122,12 +122,6 @@ struct MatcherDifferentialTests {
         await propertyCheck(count: 600, input: inputs) { scenario in
             let old = ReferenceMatcher.match(scenario.input)
             expectSameDecisions(Matcher.match(scenario.input), old, "\(scenario)")
-            // With purposes' quotes worked out ahead, some of them for other purposes than the payments'.
-            var quoted = scenario.input
-            var ahead = quoted.payments.map(\.payment)
-            for index in ahead.indices where index % 3 == 0 { ahead[index].purpose = "по счету СЧ-0000\(index)" }
-            quoted.purposeQuotes = PurposeQuotes(ahead)
-            expectSameDecisions(Matcher.match(quoted), old, "quoted ahead, \(scenario)")
         }
     }
 
@@ -136,9 +130,6 @@ struct MatcherDifferentialTests {
         let scenario = RichScenario(seed: seed &* 0x9E37_79B9_7F4A_7C15, bills: 3_000, payments: 2_500, pins: 60)
         let old = ReferenceMatcher.match(scenario.input)
         expectSameDecisions(Matcher.match(scenario.input), old, "\(scenario)")
-        var quoted = scenario.input
-        quoted.purposeQuotes = PurposeQuotes(quoted.payments.map(\.payment))
-        expectSameDecisions(Matcher.match(quoted), old, "quoted ahead, \(scenario)")
         // Without outcomes (the job's way): the same decisions, no payments' or bills' outcomes.
         var decisionsOnly = scenario.input
         decisionsOnly.reportsOutcomes = false
@@ -178,28 +169,6 @@ struct MatcherDifferentialTests {
             }
             expectSameDecisions(Matcher.match(ordered), ReferenceMatcher.match(ordered), "ordered \(scenario)")
         }
-    }
-
-    @Test("quotes worked out ahead: a payment's own purpose's, whatever the ones held")
-    func quotesAhead() {
-        let payments = [
-            Payment(id: "a", source: .bank1C, receivedOn: Fixture.day(1), amount: Money(kopecks: 1), payerINN: nil,
-                    payerName: nil, purpose: "Оплата по счету № СЧ-000123", raw: ""),
-            Payment(id: "b", source: .bank1C, receivedOn: Fixture.day(1), amount: Money(kopecks: 1), payerINN: nil,
-                    payerName: nil, purpose: "оплата счетов 5, 6", raw: ""),
-        ]
-        let ahead = PurposeQuotes(payments + [payments[0]])
-        #expect(ahead.count == 2)
-        #expect(ahead.quotes(of: payments[0]).map(\.text) == ["СЧ-000123"])
-        #expect(ahead.quotes(of: payments[1]).map(\.text) == ["5", "6"])
-        var other = payments[1]
-        other.purpose = "по сч. 7"
-        #expect(ahead.quotes(of: other).map(\.text) == ["7"])
-        // The same text in another Unicode form is another purpose: read again.
-        var decomposed = payments[0]
-        decomposed.purpose = "Оплата по сч\u{435}\u{308}ту № 9"
-        #expect(ahead.quotes(of: decomposed) == BillReference.quotes(in: decomposed.purpose))
-        #expect(PurposeQuotes().quotes(of: payments[1]).map(\.text) == ["5", "6"])
     }
 
     @Test("bills and payments put in order where they are: as a copy in that order would be")
