@@ -78,9 +78,6 @@ public enum Camt053 {
     /// gives a 20 MB statement); memory does not grow with it, the limit only stops a runaway body.
     public static let maxBytes = 1 << 30
 
-    /// The size of the pieces a statement is read in.
-    static let chunkSize = 64 << 10
-
     /// Parses every statement of a `BkToCstmrStmt` message.
     ///
     /// - Throws: `SourceError` when the bytes are not well-formed XML, carry a DTD with

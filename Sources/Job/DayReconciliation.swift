@@ -146,7 +146,10 @@ extension DayComputation {
         var allocations = result.allocations
         result.allocations = []
         var affected = Set(rematch)
-        let allocated = Set(allocations.lazy.map(\.paymentID))
+        // (Only the kept payments are looked for: they are few, the matcher's allocations many.)
+        let kept = Set(credit)
+        var allocated = Set<PaymentID>()
+        for allocation in allocations where kept.contains(allocation.paymentID) { allocated.insert(allocation.paymentID) }
         for id in credit where allocated.contains(id) {
             affected.insert(id)
             allocations += started.existingAutomatic[id] ?? []
