@@ -39,7 +39,8 @@ public struct OrderBinaryError: Error, Hashable, Sendable, CustomStringConvertib
         self.reason = reason
     }
 
-    /// `binary order: <field> at byte <offset>: <reason>`.
+    /// `binary form: <field> at byte <offset>: <reason>` (the field's path names what was read: an
+    /// order, a payment).
     public var description: String {
         let why: String = switch reason {
         case let .truncated(needed, available): "truncated: needs \(needed) byte(s), \(available) left"
@@ -51,7 +52,7 @@ public struct OrderBinaryError: Error, Hashable, Sendable, CustomStringConvertib
         case let .invalidValue(detail): "invalid value: \(detail)"
         case let .lengthMismatch(declared, used): "body declared \(declared) byte(s), fields used \(used)"
         }
-        return "binary order: \(field) at byte \(offset): \(why)"
+        return "binary form: \(field) at byte \(offset): \(why)"
     }
 
     /// The same error with `component` (a field name, or `name[index]`) put before its path.

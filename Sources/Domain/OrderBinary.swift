@@ -361,7 +361,7 @@ extension BinaryReader {
     }
 
     /// An enum's one-byte tag, mapped by `make` (`nil` for a tag no case has).
-    fileprivate mutating func tag<Value>(_ field: StaticString, _ make: (UInt8) -> Value?) throws(OrderBinaryError) -> Value {
+    mutating func tag<Value>(_ field: StaticString, _ make: (UInt8) -> Value?) throws(OrderBinaryError) -> Value {
         let start = offset
         let raw = try byte(field)
         guard let value = make(raw) else { throw error(field, at: start, .badTag(raw)) }
@@ -373,42 +373,42 @@ extension BinaryReader {
 
 /// An enum written as one byte: its place in `binaryCases`, a list fixed once and for all (a case's
 /// tag never changes; new cases go at the end).
-private protocol BinaryTagged: Equatable {
+protocol BinaryTagged: Equatable {
     static var binaryCases: [Self] { get }
 }
 
 extension BinaryTagged {
-    fileprivate var binaryTag: UInt8 {
+    var binaryTag: UInt8 {
         guard let index = Self.binaryCases.firstIndex(of: self) else {
             preconditionFailure("\(self) is missing from \(Self.self).binaryCases")
         }
         return UInt8(index)
     }
 
-    fileprivate init?(binaryTag: UInt8) {
+    init?(binaryTag: UInt8) {
         guard Int(binaryTag) < Self.binaryCases.count else { return nil }
         self = Self.binaryCases[Int(binaryTag)]
     }
 }
 
 extension OrderStatus: BinaryTagged {
-    fileprivate static let binaryCases: [OrderStatus] = [.shipped, .delivered, .cancelled]
+    static let binaryCases: [OrderStatus] = [.shipped, .delivered, .cancelled]
 }
 
 extension Terms.Payment: BinaryTagged {
-    fileprivate static let binaryCases: [Terms.Payment] = [.prepaid, .postpaid]
+    static let binaryCases: [Terms.Payment] = [.prepaid, .postpaid]
 }
 
 extension Party.Kind: BinaryTagged {
-    fileprivate static let binaryCases: [Party.Kind] = [.legal, .soleTrader]
+    static let binaryCases: [Party.Kind] = [.legal, .soleTrader]
 }
 
 extension Return.Stage: BinaryTagged {
-    fileprivate static let binaryCases: [Return.Stage] = [.beforeDeparture, .afterDelivery]
+    static let binaryCases: [Return.Stage] = [.beforeDeparture, .afterDelivery]
 }
 
 extension VATRate: BinaryTagged {
-    fileprivate static let binaryCases: [VATRate] = [
+    static let binaryCases: [VATRate] = [
         .standard22, .standard20, .reduced10, .zero, .exempt, .calculated22, .calculated20, .calculated10,
     ]
 }

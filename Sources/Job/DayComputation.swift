@@ -80,20 +80,6 @@ struct DayBatching: Sendable {
     static let standard = DayBatching(upsertBlock: 1_024, renderWindow: 1_024)
 }
 
-/// The day's payments as the sources gave them (without their records), held while the day's write
-/// needs them whole (the matcher, the payments' rows) and let go before its documents.
-final class HeldPayments: Sendable {
-    private let held: Mutex<[Payment]>
-
-    init(_ payments: [Payment]) { held = Mutex(payments) }
-
-    /// The payments, in the sources' order; empty once released.
-    var payments: [Payment] { held.withLock { $0 } }
-
-    /// Lets the payments go.
-    func release() { held.withLock { $0 = [] } }
-}
-
 /// One business day's changes to the ledger, computed and written in ONE transaction:
 /// orders, payments and quarantine; allocations; documents (numbered, rendered, validated);
 /// balance movements. A failure anywhere rolls the whole day back.
@@ -104,8 +90,11 @@ struct DayComputation {
     /// The quarantined records and diagnostics the sources gave (its `orders` and `payments` are
     /// empty: the day's orders are in `spill`, its payments in `dayPayments`).
     let ingested: IngestResult
-    /// The day's payments as the sources gave them, let go once they are reconciled.
-    let dayPayments: HeldPayments
+    /// The day's payments as the sources gave them (without their records), in a file, in the
+    /// sources' order.
+    let dayPayments: SpilledPayments
+    /// Their ids, by position.
+    let dayPaymentIDs: [PaymentID]
     /// The day's valid orders, in the feed's order, read back a block at a time.
     let spill: any OrderSpill
     /// The records of `dayPayments` as their sources gave them, by position (the payments
@@ -173,7 +162,7 @@ struct DayComputation {
             try finishReconciliation(tx, reconciliation, facts: &facts)
         }
         // The payments are in the ledger and reconciled: the rest of the day reads them from there.
-        dayPayments.release()
+        try dayPayments.removeAll()
         FreedMemory.release()
         endStep("reconcile")
 
@@ -197,10 +186,9 @@ struct DayComputation {
 
     /// Writes the day's payments, a block at a time, each with its record as its source gave it.
     private func upsertPayments(_ tx: LedgerTransaction) throws {
-        let payments = dayPayments.payments
-        for start in stride(from: 0, to: payments.count, by: Self.readBlock) {
-            let range = start..<min(payments.count, start + Self.readBlock)
-            var block = Array(payments[range])
+        for start in stride(from: 0, to: dayPayments.count, by: Self.readBlock) {
+            let range = start..<min(dayPayments.count, start + Self.readBlock)
+            var block = try dayPayments.payments(in: range).map(\.payment)
             for (offset, raw) in try paymentRecords.texts(in: range).enumerated() { block[offset].raw = raw }
             try tx.upsertPayments(block, businessDate: day)
         }

@@ -8,8 +8,7 @@ import Synchronization
 /// started, and the matcher running on a thread of its own.
 struct StartedReconciliation {
     let ingestedIDs: Set<PaymentID>
-    /// The payments matched again from scratch (the day's, and earlier ones with nothing kept), by id
-    /// (the matcher holds them whole).
+    /// The payments matched again from scratch (the day's, and earlier ones with nothing kept), by id.
     let rematch: [PaymentID]
     /// Those of `rematch` that are the provider's payouts.
     let rematchedPayouts: Set<PaymentID>
@@ -17,7 +16,8 @@ struct StartedReconciliation {
     let credit: [PaymentID]
     /// The automatic allocations the ledger keeps for each payment of `credit`.
     let existingAutomatic: [PaymentID: [Allocation]]
-    let matching: Background<MatchingResult>
+    /// The matcher's decisions, or why its payments could not be read back.
+    let matching: Background<Result<MatchingResult, any Error>>
 }
 
 extension DayComputation {
@@ -28,31 +28,52 @@ extension DayComputation {
     /// Nothing read here depends on the day's payment or quarantine rows (the day's payments are the
     /// matcher's from `dayPayments`, and earlier payments are read without them), so the caller writes
     /// those rows while the matcher runs, and ``finishReconciliation(_:_:facts:)`` writes its decisions.
+    ///
+    /// The matcher's payments go to a file of their own (``SpilledPayments``), each with the
+    /// allocations it keeps, as they are decided here a block at a time: the matcher reads them back a
+    /// window at a time, so no array of the day's payments is held.
     func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: inout DayOrders) throws -> StartedReconciliation {
-        let dayPayments = self.dayPayments.payments
-        let ingestedIDs = Set(dayPayments.map(\.id))
+        let ingestedIDs = Set(dayPaymentIDs)
+        let matcherPayments = try SpilledPayments(directory: loaded.outputDirectory, name: "matcher-payments",
+                                                  contents: "matcher's payments")
         // Re-matched from scratch: the day's payments, and earlier ones that have nothing
-        // allocated or whose automatic allocations were all made by this business day.
-        var rematch: [Payment] = []
+        // allocated or whose automatic allocations were all made by this business day. They go to the
+        // matcher first, in that order; the payments kept (`credit`, few) after them.
+        var rematchList: [PaymentID] = []
+        rematchList.reserveCapacity(dayPaymentIDs.count)
+        var rematchIDs = Set<PaymentID>(minimumCapacity: dayPaymentIDs.count)
+        var rematchedPayouts = Set<PaymentID>()
+        var block: [OpenPayment] = []
         var credit: [OpenPayment] = []
         var existingAutomatic: [PaymentID: [Allocation]] = [:]
-        var pinned: [PaymentID: [Allocation]] = [:]
+        /// Matches the payment again, with the pinned allocations it keeps (a payment listed twice counts
+        /// as its first listing says).
+        func rematch(_ payment: Payment, id: PaymentID, pinned: [Allocation]) {
+            rematchList.append(id)
+            if rematchIDs.insert(id).inserted && isPayout(payment) { rematchedPayouts.insert(id) }
+            block.append(OpenPayment(payment, existingAllocations: pinned))
+        }
         /// Keeps what the ledger already holds for the payment: its remainder is credit.
         func keep(_ payment: Payment, _ records: [AllocationRecord]) {
             credit.append(OpenPayment(payment, existingAllocations: records.map(\.allocation)))
             existingAutomatic[payment.id] = records.filter { !$0.pinned }.map(\.allocation)
         }
-        let ingestedAllocations = try tx.allocations(payments: dayPayments.map(\.id))
-        for payment in dayPayments {
-            let records = ingestedAllocations[payment.id] ?? []
-            // A rerun of an earlier day keeps what later days decided for its payments.
-            if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
-                keep(payment, records)
-            } else {
-                rematch.append(payment)
-                let kept = records.filter(\.pinned).map(\.allocation)
-                if !kept.isEmpty { pinned[payment.id] = kept }
+        for start in stride(from: 0, to: dayPayments.count, by: Self.readBlock) {
+            let range = start..<min(dayPayments.count, start + Self.readBlock)
+            let payments = try dayPayments.payments(in: range)
+            let ids = Array(dayPaymentIDs[range]) // (the ids held: their texts are shared)
+            let ingestedAllocations = try tx.allocations(payments: ids)
+            for (payment, id) in zip(payments.lazy.map(\.payment), ids) {
+                let records = ingestedAllocations[id] ?? []
+                // A rerun of an earlier day keeps what later days decided for its payments.
+                if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
+                    keep(payment, records)
+                } else {
+                    rematch(payment, id: id, pinned: records.filter(\.pinned).map(\.allocation))
+                }
             }
+            try matcherPayments.append(block)
+            block = []
         }
         // (Earlier payments: the day's own are never decoded again.)
         let earlierOpen = try tx.unallocatedPayments(excluding: ingestedIDs, receivedThrough: day).map(\.payment)
@@ -61,12 +82,16 @@ extension DayComputation {
         for payment in earlierOpen {
             let records = earlierAllocations[payment.id] ?? []
             if records.allSatisfy({ !$0.pinned && $0.businessDate == day }) {
-                rematch.append(payment) // (nothing pinned: all its allocations are this day's automatic ones)
+                rematch(payment, id: payment.id, pinned: []) // (nothing pinned: all its allocations are this day's automatic ones)
             } else {
                 keep(payment, records)
             }
         }
-        let rematchIDs = Set(rematch.map(\.id))
+        try matcherPayments.append(block)
+        block = []
+        try matcherPayments.append(credit)
+        let creditList = credit.map(\.payment.id)
+        credit = []
         // The matcher's bills: the day's own, taken over from the day's index (the order as the feed gave
         // it) with what the ledger says is allocated, and earlier open bills. The ledger's open bills are
         // read one at a time in no particular order (the matcher puts them in its own), and the day's
@@ -110,33 +135,21 @@ extension DayComputation {
         let matchingConfiguration = try MatchingConfiguration(
             writeOffLimit: configuration.policies.writeOffLimit, creditPaysLaterBills: configuration.policies.applyCredit,
             providerINN: providerINN)
-        // The matcher's payments made once, in one array of their final size; the matcher is handed
-        // it and the bills alone (`consume`: nothing here still holds them, so it puts them in order
-        // where they are, never in a copy).
-        var payments: [OpenPayment] = []
-        payments.reserveCapacity(rematch.count + credit.count)
-        for payment in rematch { payments.append(OpenPayment(payment, existingAllocations: pinned[payment.id] ?? [])) }
-        payments += credit
-        // (A payment listed twice counts as its first listing says.)
-        var firstListed = Set<PaymentID>()
-        let rematchedPayouts = Set(rematch.filter { firstListed.insert($0.id).inserted && isPayout($0) }.map(\.id))
-        let rematchList = rematch.map(\.id)
-        let creditList = credit.map(\.payment.id)
-        rematch = []
-        credit = []
         let input = MatchingInput(
-            payments: consume payments, bills: consume bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
+            payments: [], bills: consume bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
             configuration: matchingConfiguration, reportsOutcomes: false)
         return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematchList, rematchedPayouts: rematchedPayouts,
                                      credit: creditList, existingAutomatic: existingAutomatic,
-                                     matching: Background { [handOver = MatchingHandOver(consume input)] in Matcher.match(handOver.take()) })
+                                     matching: Background { [handOver = MatchingHandOver(consume input)] in
+                                         Result { try Matcher.match(handOver.take(), paymentsFrom: matcherPayments) }
+                                     })
     }
 
     /// Waits for the matcher, writes its allocations and write-offs, and checks the provider's payouts
     /// (which reads the day's payments: call it after they are written).
     func finishReconciliation(_ tx: LedgerTransaction, _ started: StartedReconciliation,
                               facts: inout DayFacts) throws {
-        var result = started.matching.wait()
+        var result = try started.matching.wait().get()
         facts.matchingExceptions = result.exceptions
         let (ingestedIDs, rematch, credit) = (started.ingestedIDs, started.rematch, started.credit)
 
@@ -163,7 +176,11 @@ extension DayComputation {
         // Provider payouts: checked against the provider payments they cover, never allocated.
         if let provider = configuration.sources.invoicebox,
            let commission = CommissionRate(percent: configuration.policies.commissionPercent.description) {
-            let payouts = dayPayments.payments.filter(isPayout)
+            var payouts: [Payment] = []
+            for start in stride(from: 0, to: dayPayments.count, by: Self.readBlock) {
+                let range = start..<min(dayPayments.count, start + Self.readBlock)
+                payouts += try dayPayments.payments(in: range).lazy.map(\.payment).filter(isPayout)
+            }
             if !payouts.isEmpty {
                 let from = day.adding(days: -(configuration.policies.settlementLagDays + 31))
                 let providerPayments = try tx.payments(receivedFrom: from, through: day).filter { $0.source == .invoicebox }

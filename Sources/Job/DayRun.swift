@@ -124,14 +124,22 @@ public struct DayRunner: Sendable {
                                     spoolDirectory: loaded.outputDirectory.path, records: recordsAsRead)
         let orderCount = ingested.spilledOrders
         let paymentRecords: SpilledTexts
+        // The day's payments go to a file too (their records to one of their own): the day's write reads
+        // them back a block at a time, and only their ids stay in memory.
+        let spilledPayments: SpilledPayments
+        let dayPayments = ingested.payments.map(\.id)
         do {
             paymentRecords = try SpilledTexts(directory: loaded.outputDirectory, name: "payment-records",
                                               contents: "payments' records")
+            spilledPayments = try SpilledPayments(directory: loaded.outputDirectory, name: "payments",
+                                                  contents: "day's payments")
             for start in stride(from: 0, to: ingested.payments.count, by: DayComputation.readBlock) {
                 let range = start..<min(ingested.payments.count, start + DayComputation.readBlock)
                 try paymentRecords.append(try ingested.records(in: range, keptIn: recordsAsRead))
                 for index in range { ingested.payments[index].raw = "" }
+                try spilledPayments.append(ingested.payments[range].lazy.map { OpenPayment($0) })
             }
+            ingested.payments = []
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "\(error)")
@@ -148,18 +156,13 @@ public struct DayRunner: Sendable {
         }
 
         let facts: DayFacts
-        var dayPayments: [PaymentID] = []
         do {
             let renderer = try DocumentRenderer(
                 configuration: try documentsConfiguration(), schemas: environment.schemasDirectory,
                 officialSchemas: configuration.edo.officialSchemas.map { loaded.resolve($0) })
-            // The payments go to the day's write, which lets them go once they are reconciled; the
-            // outputs read them back from the ledger: only their ids are kept.
-            dayPayments = ingested.payments.map(\.id)
-            let heldPayments = HeldPayments(ingested.payments)
-            ingested.payments = []
+            // The outputs read the payments back from the ledger.
             let computation = DayComputation(day: day, runID: runID, loaded: loaded, ingested: ingested,
-                                             dayPayments: heldPayments, spill: spill,
+                                             dayPayments: spilledPayments, dayPaymentIDs: dayPayments, spill: spill,
                                              paymentRecords: paymentRecords, renderer: renderer,
                                              documentsConfiguration: renderer.configuration, batching: batching)
             facts = try ledger.writeWithoutAutomaticCheckpoint { tx in try computation.perform(tx) }

@@ -2,6 +2,7 @@ import Domain
 import EDO
 import Foundation
 import Ingest
+import Reconcile
 import Synchronization
 
 /// Records set aside in a temporary file (EDO's ``SpillFile``: unlinked at once, so nothing stays
@@ -193,4 +194,82 @@ func consecutiveRuns(of positions: [Int]) -> [Range<Int>] {
         start = end
     }
     return runs
+}
+
+/// Payments kept in a ``RecordSpill`` in their binary form (`Payment.appendBinary(to:allocations:)`),
+/// each with the allocations given with it, read back by position: the day's payments as read (their
+/// records are in a file of their own), and the matcher's payments, which it reads a window at a time
+/// (``PaymentSource``).
+final class SpilledPayments: PaymentSource {
+    private let file: RecordSpill
+    private let directory: URL
+    private let name: String
+
+    /// Makes the (already unlinked) file `.NAME.tmp-PID` in `directory`; `contents` says what the payments are.
+    init(directory: URL, name: String, contents: String) throws {
+        file = try RecordSpill(directory: directory, name: name, contents: contents)
+        self.directory = directory
+        self.name = name
+    }
+
+    var count: Int { file.count }
+
+    /// Keeps `payments`, each with its allocations, after the ones kept.
+    func append(_ payments: some Sequence<OpenPayment>) throws {
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        for open in payments {
+            open.payment.appendBinary(to: &bytes, allocations: open.existingAllocations)
+            ends.append(bytes.count)
+        }
+        guard !ends.isEmpty else { return }
+        try file.append(bytes, ends: ends)
+    }
+
+    /// The payments at `positions`, each with its allocations.
+    func payments(in positions: Range<Int>) throws -> [OpenPayment] {
+        guard !positions.isEmpty else { return [] }
+        let decoded: [(payment: Payment, allocations: [Allocation])]
+        do {
+            decoded = try Payment.decodeBinary(try file.records(positions).bytes)
+        } catch let error as OrderBinaryError {
+            throw OrderSpillError(reason: "\(file.contents) \(positions.lowerBound)..<\(positions.upperBound) read back: \(error)")
+        }
+        guard decoded.count == positions.count else {
+            throw OrderSpillError(reason: "\(file.contents) \(positions.lowerBound)..<\(positions.upperBound) read back as \(decoded.count) payments")
+        }
+        return decoded.map { OpenPayment($0.payment, existingAllocations: $0.allocations) }
+    }
+
+    /// The payments at `positions`, in that order; neighbouring positions are read together.
+    func payments(at positions: [Int]) throws -> [OpenPayment] {
+        var result: [OpenPayment] = []
+        result.reserveCapacity(positions.count)
+        for run in consecutiveRuns(of: positions) { result += try payments(in: run) }
+        return result
+    }
+
+    /// Lets every payment go (the file's space is given back).
+    func removeAll() throws { try file.truncate(to: 0) }
+
+    /// A copy in another file (`.NAME-arranged.tmp-PID`) with the payment at `order[i]` at position `i`,
+    /// its bytes copied as they are: the matcher then reads neighbouring positions, a window at a time,
+    /// where this file would be read a payment here and there.
+    func arranged(in order: [Int32]) throws -> (any PaymentSource)? {
+        let copy = try SpilledPayments(directory: directory, name: name + "-arranged", contents: file.contents)
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        for start in stride(from: 0, to: order.count, by: 4_096) {
+            let positions = order[start..<min(order.count, start + 4_096)].map { Int($0) }
+            for run in consecutiveRuns(of: positions) {
+                let (runBytes, runEnds) = try file.records(run)
+                let base = bytes.count
+                bytes += runBytes
+                ends += runEnds.lazy.map { $0 + base }
+            }
+            try copy.file.append(bytes, ends: ends)
+            (bytes, ends) = ([], [])
+        }
+        return copy
+    }
 }

@@ -18,8 +18,111 @@ public enum Matcher {
     /// copy holds a day's bills and payments once, not twice, while the matcher runs).
     public static func match(_ input: consuming MatchingInput) -> MatchingResult {
         var engine = MatchingEngine(consume input)
-        engine.run()
-        return engine.takeResult()
+        let all: (Range<Int>) throws(Never) -> [OpenPayment] = { _ in [] } // (the engine holds them all)
+        engine.run(reading: all)
+        return engine.takeResult(reading: all)
+    }
+
+    /// Runs the rules over `input`'s bills and the payments of `source` (`input.payments` must be
+    /// empty), read a window of `window` payments at a time: the decisions are those of
+    /// ``match(_:)`` given the same payments in an array, and no more than one window of them is held.
+    ///
+    /// The source is read once for what the order of the payments needs (dates and ids, let go
+    /// before the rules run), then once for each pass of the rules in that order.
+    /// - Throws: what `source` throws; nothing is decided then.
+    public static func match(_ input: consuming MatchingInput, paymentsFrom source: some PaymentSource,
+                             window: Int = 4_096) throws -> MatchingResult {
+        precondition(input.payments.isEmpty, "the payments come from the source")
+        precondition(window > 0, "a window holds at least one payment")
+        let plan = try PaymentPlan(count: source.count, block: window) { range in
+            try source.payments(at: Array(range))
+        }
+        let read: (Range<Int>) throws -> [OpenPayment]
+        if let arranged = try source.arranged(in: plan.order) {
+            precondition(arranged.count == plan.count, "an arranged source holds every payment once")
+            read = { range in try arranged.payments(at: Array(range)) }
+        } else {
+            let order = plan.order
+            read = { range in try source.payments(at: order[range].map { Int($0) }) }
+        }
+        var engine = MatchingEngine(consume input, plan: plan, window: window)
+        try engine.run(reading: read)
+        return try engine.takeResult(reading: read)
+    }
+}
+
+/// The matcher's payments when the caller does not hold them all (the job keeps a day's in a file).
+public protocol PaymentSource: Sendable {
+    /// How many payments there are (positions `0..<count`).
+    var count: Int { get }
+    /// The payments at `positions`, in that order.
+    func payments(at positions: [Int]) throws -> [OpenPayment]
+    /// The same payments with `order[i]`'s at position `i`, when the source reads faster a window of
+    /// neighbouring positions than one scattered over it (a file: the matcher reads every payment in
+    /// this order several times); `nil` (the default): the matcher reads this source by position.
+    func arranged(in order: [Int32]) throws -> (any PaymentSource)?
+}
+
+extension PaymentSource {
+    public func arranged(in order: [Int32]) throws -> (any PaymentSource)? { nil }
+}
+
+/// What the matcher works out of its payments before the rules run: their canonical order (by date
+/// received, id as UTF-8 bytes, then position), and what each starts with, by place in that order.
+struct PaymentPlan {
+    /// How many payments.
+    var count: Int
+    /// The position (in the input) of the payment at each place of the canonical order.
+    var order: [Int32]
+    /// What each payment has left to allocate: its amount less its earlier allocations.
+    var remaining: [Int64]
+    /// Whether each has a pinned allocation already.
+    var pinned: [Bool]
+    /// Whether each repeats the id of a payment earlier in the order (the first listing counts).
+    var repeated: [Bool]
+    /// How many provider payments quote each `merchantOrderId`.
+    var merchantOrderUse: [String: Int]
+
+    /// The plan of `count` payments read by `read` a block of positions at a time, in order.
+    init<Failure: Error>(count: Int, block: Int,
+                         read: (Range<Int>) throws(Failure) -> [OpenPayment]) throws(Failure) {
+        self.count = count
+        var dates: [CivilDate] = []
+        var ids: [String] = []
+        var remainingByPosition: [Int64] = []
+        var pinnedByPosition: [Bool] = []
+        dates.reserveCapacity(count)
+        ids.reserveCapacity(count)
+        remainingByPosition.reserveCapacity(count)
+        pinnedByPosition.reserveCapacity(count)
+        merchantOrderUse = [:]
+        for start in stride(from: 0, to: count, by: block) {
+            let payments = try read(start..<min(count, start + block))
+            precondition(payments.count == min(count, start + block) - start, "a source gives one payment a position")
+            for open in payments {
+                let payment = open.payment
+                dates.append(payment.receivedOn)
+                ids.append(payment.id.rawValue)
+                remainingByPosition.append(payment.amount.kopecks - open.allocated.kopecks)
+                pinnedByPosition.append(open.existingAllocations.contains { $0.method == .pin })
+                if payment.source == .invoicebox, let merchant = payment.merchantOrderID, !merchant.isEmpty {
+                    merchantOrderUse[merchant, default: 0] += 1
+                }
+            }
+        }
+        let positions = ByteOrder.sortedPositions(count: count) { i, j in
+            if dates[i] != dates[j] { return dates[i] < dates[j] }
+            let byID = ByteOrder.compare(ids[i], ids[j])
+            if byID != 0 { return byID < 0 }
+            return i < j
+        }
+        dates = []
+        order = positions.map { Int32($0) }
+        remaining = positions.map { remainingByPosition[$0] }
+        pinned = positions.map { pinnedByPosition[$0] }
+        (remainingByPosition, pinnedByPosition) = ([], [])
+        var seen = Set<String>(minimumCapacity: count)
+        repeated = positions.map { !seen.insert(ids[$0]).inserted }
     }
 }
 
@@ -54,8 +157,17 @@ struct MatchingEngine {
     var byOrderID: KeyedBills<String>?
     var byOrderNumber: KeyedBills<String>?
 
-    // Payments, canonical order.
+    // Payments, canonical order: all of them (``Matcher/match(_:)``), or the window read from a source
+    // (``Matcher/match(_:paymentsFrom:window:)``) that starts at place `windowStart`. Only the rules'
+    // passes move the window (`hold`); a rule reads the payment it decides (`openPayment`), which is held.
     var payments: [OpenPayment] = []
+    var windowStart = 0
+    /// How many payments.
+    let paymentCount: Int
+    /// How many payments a window read from a source holds.
+    let window: Int
+    /// Whether each repeats the id of a payment before it (it is rejected: the first listing counts).
+    var repeated: [Bool]
     /// How many provider payments of this input carry each `merchantOrderId`: the provider does not
     /// keep it unique, so one shared by several provider orders identifies none of them.
     var merchantOrderUse: [String: Int] = [:]
@@ -73,7 +185,18 @@ struct MatchingEngine {
     var exceptions: [ReconcileException] = []
     var payouts: [Payment] = []
 
+    /// The engine of `input`, holding its payments (put in their canonical order where they are).
     init(_ input: consuming MatchingInput) {
+        var held: [OpenPayment] = []
+        swap(&held, &input.payments)
+        let plan = PaymentPlan(count: held.count, block: 65_536) { range throws(Never) in Array(held[range]) }
+        ByteOrder.arrange(&held, in: plan.order.map { Int($0) })
+        self.init(consume input, plan: plan, window: held.count)
+        payments = held
+    }
+
+    /// The engine of `input`'s bills and the payments `plan` was made of, read `window` at a time.
+    init(_ input: consuming MatchingInput, plan: consuming PaymentPlan, window: Int) {
         configuration = input.configuration
         knownCustomers = input.knownCustomerINNs
         reportsOutcomes = input.reportsOutcomes
@@ -138,21 +261,17 @@ struct MatchingEngine {
         byNormalizedNumber = KeyedBills(billCount: count, keyOf: Self.normalizedNumber(in: sortedBills))
         byProviderOrder = KeyedBills(billCount: count) { sortedBills[Int($0)].providerOrderID }
 
-        // Payments: canonical order, duplicates and payouts set aside.
-        var sortedPayments: [OpenPayment] = []
-        swap(&sortedPayments, &input.payments)
-        ByteOrder.arrange(&sortedPayments, in: Self.canonicalOrder(of: sortedPayments))
-        payments = sortedPayments
-        for payment in sortedPayments where payment.payment.source == .invoicebox {
-            if let merchant = payment.payment.merchantOrderID, !merchant.isEmpty { merchantOrderUse[merchant, default: 0] += 1 }
-        }
-        let paymentCount = sortedPayments.count
-        remaining = sortedPayments.map { $0.payment.amount.kopecks - $0.allocated.kopecks }
+        // Payments: what each starts with, in the plan's canonical order.
+        paymentCount = plan.count
+        self.window = window
+        merchantOrderUse = plan.merchantOrderUse
+        remaining = plan.remaining
         creditINN = Array(repeating: nil, count: paymentCount)
         status = Array(repeating: .unmatched, count: paymentCount)
         methods = Array(repeating: [], count: reportsOutcomes ? paymentCount : 0) // (for the outcomes only)
         allocatedNowByPayment = Array(repeating: 0, count: paymentCount)
-        pinned = sortedPayments.map { $0.existingAllocations.contains { $0.method == .pin } }
+        pinned = plan.pinned
+        repeated = plan.repeated
         for pin in input.pins { pinsByPayment[pin.paymentID, default: []].append(pin) }
     }
 
@@ -174,27 +293,15 @@ struct MatchingEngine {
         }
     }
 
-    /// The positions of `payments` in their canonical order: by date received, id (its UTF-8 bytes),
-    /// then position.
-    private static func canonicalOrder(of payments: [OpenPayment]) -> [Int] {
-        let paymentDates = payments.map(\.payment.receivedOn)
-        let paymentIDs = payments.map(\.payment.id.rawValue)
-        return ByteOrder.sortedPositions(count: payments.count) { i, j in
-            if paymentDates[i] != paymentDates[j] { return paymentDates[i] < paymentDates[j] }
-            let byID = ByteOrder.compare(paymentIDs[i], paymentIDs[j])
-            if byID != 0 { return byID < 0 }
-            return i < j
-        }
-    }
-
     // MARK: - Run
 
-    mutating func run() {
-        var eligible = Array(repeating: false, count: payments.count)
-        var seen = Set<PaymentID>(minimumCapacity: payments.count)
-        for index in payments.indices {
-            let payment = payments[index].payment
-            if !seen.insert(payment.id).inserted {
+    /// Runs the rules; `read` gives the payments at a range of places when they are not held.
+    mutating func run<Failure: Error>(reading read: (Range<Int>) throws(Failure) -> [OpenPayment]) throws(Failure) {
+        var eligible = Array(repeating: false, count: paymentCount)
+        for index in 0..<paymentCount {
+            try hold(index, read)
+            let payment = openPayment(index).payment
+            if repeated[index] {
                 status[index] = .rejected
                 remaining[index] = 0
                 exceptions.append(ReconcileException(
@@ -211,7 +318,7 @@ struct MatchingEngine {
                 status[index] = .rejected
                 let reason = payment.amount.kopecks <= 0
                     ? "amount \(payment.amount) is not positive"
-                    : "earlier allocations \(payments[index].allocated) exceed the amount \(payment.amount)"
+                    : "earlier allocations \(openPayment(index).allocated) exceed the amount \(payment.amount)"
                 remaining[index] = max(0, remaining[index])
                 exceptions.append(ReconcileException(
                     kind: .invalidPayment, severity: .error, paymentID: payment.id,
@@ -220,22 +327,46 @@ struct MatchingEngine {
             }
             eligible[index] = true
         }
+        repeated = []
         // Rule 1: pins, before anything automatic.
-        for index in payments.indices where eligible[index] {
+        for index in 0..<paymentCount where eligible[index] && !pinsByPayment.isEmpty {
+            try hold(index, read)
             applyPins(payment: index)
         }
         // Rules 2–7.
-        for index in payments.indices where eligible[index] {
-            if payments[index].existingAllocations.isEmpty && !pinned[index] {
+        for index in 0..<paymentCount where eligible[index] {
+            try hold(index, read)
+            if openPayment(index).existingAllocations.isEmpty && !pinned[index] {
                 matchAutomatically(payment: index)
             } else {
                 settleRemainderAsCredit(payment: index)
             }
         }
         if configuration.creditPaysLaterBills {
-            for index in payments.indices where eligible[index] { applyCredit(payment: index) }
+            for index in 0..<paymentCount where eligible[index] {
+                try hold(index, read)
+                applyCredit(payment: index)
+            }
         }
     }
+
+    /// Makes the payment at place `index` readable (``openPayment(_:)``): when it is not in the window,
+    /// the window becomes the `window` payments from it on (the one before is let go first).
+    @inline(__always)
+    private mutating func hold<Failure: Error>(_ index: Int,
+                                               _ read: (Range<Int>) throws(Failure) -> [OpenPayment]) throws(Failure) {
+        guard index < windowStart || index >= windowStart + payments.count else { return }
+        let range = index..<min(paymentCount, index + window)
+        payments = []
+        let block = try read(range)
+        precondition(block.count == range.count, "a source gives one payment a position")
+        payments = block
+        windowStart = index
+    }
+
+    /// The payment at place `index`, held (``hold(_:_:)``).
+    @inline(__always)
+    private func openPayment(_ index: Int) -> OpenPayment { payments[index - windowStart] }
 
     private func isPayout(_ payment: Payment) -> Bool {
         payment.isPayout(providerINN: configuration.providerINN)
@@ -306,7 +437,7 @@ struct MatchingEngine {
         allocatedNowByPayment[payment] += kopecks
         if reportsOutcomes, !methods[payment].contains(method) { methods[payment].append(method) }
         let target = bills[position]
-        allocations.append(Allocation(paymentID: payments[payment].payment.id, orderID: target.orderID,
+        allocations.append(Allocation(paymentID: openPayment(payment).payment.id, orderID: target.orderID,
                                       billNumber: target.number, amount: Money(kopecks: kopecks), method: method))
     }
 
@@ -319,10 +450,10 @@ struct MatchingEngine {
         writtenOff[position] += kopecks
         touched[position] = true
         let target = bills[position]
-        let paymentID = payments[payment].payment.id
+        let paymentID = openPayment(payment).payment.id
         let movement = BalanceMovement(
             id: "write-off:\(target.number):\(paymentID)", customerINN: target.customerINN,
-            date: payments[payment].payment.receivedOn, kind: .writeOff, amount: Money(kopecks: -kopecks),
+            date: openPayment(payment).payment.receivedOn, kind: .writeOff, amount: Money(kopecks: -kopecks),
             orderID: target.orderID,
             reference: "write-off \(Money(kopecks: kopecks)) of bill \(target.number) after payment \(paymentID)")
         writeOffs.append(WriteOff(paymentID: paymentID, billNumber: target.number, orderID: target.orderID,
@@ -348,14 +479,14 @@ struct MatchingEngine {
     // MARK: - Rule 1: pins
 
     private mutating func applyPins(payment index: Int) {
-        let payment = payments[index].payment
+        let payment = openPayment(index).payment
         guard let pins = pinsByPayment[payment.id] else { return }
         let ordered = pins.sorted { a, b in
             if a.billNumber != b.billNumber { return a.billNumber < b.billNumber }
             return (a.amount?.kopecks ?? -1) < (b.amount?.kopecks ?? -1)
         }
         for pin in ordered {
-            if payments[index].existingAllocations.contains(where: { $0.method == .pin && $0.billNumber == pin.billNumber }) {
+            if openPayment(index).existingAllocations.contains(where: { $0.method == .pin && $0.billNumber == pin.billNumber }) {
                 continue  // applied by an earlier run; the ledger keeps it
             }
             pinned[index] = true
@@ -394,7 +525,7 @@ struct MatchingEngine {
 
     /// A payment already allocated (earlier, or by a pin): what is left is the customer's credit.
     private mutating func settleRemainderAsCredit(payment index: Int) {
-        let payment = payments[index].payment
+        let payment = openPayment(index).payment
         if let payer = payment.payerKey, isKnownCustomer(payer) {
             creditINN[index] = payer
         }
@@ -409,7 +540,7 @@ struct MatchingEngine {
     // MARK: - Rules 2–7
 
     private mutating func matchAutomatically(payment index: Int) {
-        let payment = payments[index].payment
+        let payment = openPayment(index).payment
         let payer = payment.payerKey
         if let payer, isKnownCustomer(payer) { creditINN[index] = payer }
 
@@ -426,7 +557,7 @@ struct MatchingEngine {
 
     /// Rule 2. Returns whether the payment was decided (allocated, or held as ambiguous/unknown).
     private mutating func matchProvider(payment index: Int, payer: String?) -> Bool {
-        let payment = payments[index].payment
+        let payment = openPayment(index).payment
         var candidates: [Int32] = []
         var how = ""
         if let provider = payment.providerOrderID {
@@ -477,7 +608,7 @@ struct MatchingEngine {
 
     /// Rule 3. Returns whether the purpose quoted a bill number (then rules 4–6 never apply).
     private mutating func matchReference(payment index: Int, payer: String?) -> Bool {
-        let payment = payments[index].payment
+        let payment = openPayment(index).payment
         let quotes = BillReference.quotes(in: payment.purpose)
         guard !quotes.isEmpty else { return false }
         var resolved: [Int32] = []
@@ -555,7 +686,7 @@ struct MatchingEngine {
     /// a shortfall within the write-off limit is written off; an excess is credit.
     private mutating func allocateIdentified(payment index: Int, bills targets: [Int32], method: AllocationMethod,
                                              quoted: [String]) {
-        let paymentID = payments[index].payment.id
+        let paymentID = openPayment(index).payment.id
         var paid: [(bill: Int32, needed: Int64, given: Int64)] = []
         for bill in targets where remaining[index] > 0 && outstanding[Int(bill)] > 0 {
             let needed = outstanding[Int(bill)]
@@ -678,7 +809,7 @@ struct MatchingEngine {
     // MARK: - Rule 7 and credit
 
     private mutating func reportUnmatched(payment index: Int, payer: String?, quoted: [QuotedBillNumber] = []) {
-        let payment = payments[index].payment
+        let payment = openPayment(index).payment
         let why: String
         if let payer {
             why = "payer ИНН \(payer) is no known customer"
@@ -715,7 +846,7 @@ struct MatchingEngine {
     /// Credit pays the customer's open bills dated on or after the day the money arrived, oldest first.
     private mutating func applyCredit(payment index: Int) {
         guard remaining[index] > 0, let inn = creditINN[index], let slot = customerSlots[inn] else { return }
-        let since = payments[index].payment.receivedOn
+        let since = openPayment(index).payment.receivedOn
         let end = customerBillStart[Int(slot) + 1]
         var cursor = firstOpen[Int(slot)]
         while cursor < end, remaining[index] > 0 {
@@ -732,7 +863,9 @@ struct MatchingEngine {
     /// The decisions, taken out of the engine: the bills' side (the bills, their indexes) is let go once
     /// the bills' outcomes are made and before the payments' are, so the two are never held together
     /// with the outcomes (the end of a large day's matching is its highest point otherwise).
-    mutating func takeResult() -> MatchingResult {
+    /// The decisions (and outcomes, when asked for); `read` gives the payments at a range of places when
+    /// they are not held.
+    mutating func takeResult<Failure: Error>(reading read: (Range<Int>) throws(Failure) -> [OpenPayment]) throws(Failure) -> MatchingResult {
         var billOutcomes: [BillOutcome] = []
         for position in bills.indices where reportsOutcomes && touched[position] {
             let bill = bills[position]
@@ -749,9 +882,10 @@ struct MatchingEngine {
         (byBillNumber, byOrderID, byOrderNumber) = (nil, nil, nil)
 
         var paymentOutcomes: [PaymentOutcome] = []
-        paymentOutcomes.reserveCapacity(reportsOutcomes ? payments.count : 0)
-        for index in payments.indices where reportsOutcomes {
-            let open = payments[index]
+        paymentOutcomes.reserveCapacity(reportsOutcomes ? paymentCount : 0)
+        for index in 0..<paymentCount where reportsOutcomes {
+            try hold(index, read)
+            let open = openPayment(index)
             var outcomeStatus = status[index]
             if outcomeStatus == .unmatched {
                 if remaining[index] == 0 {
