@@ -17,6 +17,19 @@ public struct CompactMovements: Sendable, Equatable {
         for movement in movements { append(movement) }
     }
 
+    /// Movements kept elsewhere in this form: `compactBytes` and `count` as ``compactBytes`` and
+    /// ``count`` gave them (checked as they are read back: ``forEachBlock(of:_:)`` throws on bytes
+    /// that do not hold `count` movements).
+    public init(compactBytes: [UInt8], count: Int) {
+        precondition(count >= 0, "a count of movements is not negative")
+        bytes = compactBytes
+        self.count = count
+    }
+
+    /// The kept movements' bytes (to keep them elsewhere, a file, and read them back with
+    /// ``init(compactBytes:count:)``).
+    public var compactBytes: [UInt8] { bytes }
+
     public var isEmpty: Bool { count == 0 }
 
     /// The bytes the kept movements take.

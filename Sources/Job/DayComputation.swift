@@ -168,8 +168,11 @@ struct DayComputation {
 
         // 3. Documents. The payments' balance movements (step 4) read nothing the documents write:
         // the writing thread works them out while it waits for documents being rendered.
-        let paymentMovements = PaymentMovements(dayMovements, payments: facts.touchedPayments,
-                                                block: batching.paymentMovementsBlock)
+        // (Those worked out wait for step 4 in a file: a day's are tens of megabytes.)
+        let paymentMovements = PaymentMovements(
+            dayMovements, payments: facts.touchedPayments, block: batching.paymentMovementsBlock,
+            keptIn: try RecordSpill(directory: loaded.outputDirectory, name: "payment-movements",
+                                    contents: "payments' balance movements"))
         try issueDocuments(tx, orders: dayOrders, meanwhile: batching.paymentMovementsAhead ? paymentMovements : nil,
                            facts: &facts)
         endStep("documents")
@@ -268,12 +271,16 @@ struct DayComputation {
                 forecast.forgetRecorded()
             }
         }
-        let heldOrders = try dayOrders.orders(ids: holds.map(\.orderID))
-        for held in holds {
-            guard let order = heldOrders[held.orderID] else { continue }
-            let (shipmentID, date) = holdTarget(held.identityKey, order: order)
-            try hold(tx, kind: held.kind, identity: held.identityKey, order: order, shipmentID: shipmentID, date: date,
-                     reasons: held.reasons)
+        // The held documents' orders are read back a block of holds at a time (a day may hold thousands).
+        for start in stride(from: 0, to: holds.count, by: Self.readBlock) {
+            let block = holds[start..<min(holds.count, start + Self.readBlock)]
+            let heldOrders = try dayOrders.orders(ids: block.map(\.orderID))
+            for held in block {
+                guard let order = heldOrders[held.orderID] else { continue }
+                let (shipmentID, date) = holdTarget(held.identityKey, order: order)
+                try hold(tx, kind: held.kind, identity: held.identityKey, order: order, shipmentID: shipmentID, date: date,
+                         reasons: held.reasons)
+            }
         }
     }
 

@@ -354,15 +354,22 @@ final class PaymentMovements {
     private let block: Int
     private var next = 0
     private var known: Set<String>?
-    /// The movements worked out so far, compact until step 4 records them (held while the documents render).
+    /// The movements worked out so far, compact until step 4 records them (held while the documents
+    /// render); with a file, only the block being worked out (each block goes to the file once done).
     private var planned = CompactMovements()
+    /// Where each worked-out block goes (one record a block), and how many movements each holds.
+    private let file: RecordSpill?
+    private var counts: [Int] = []
     private var customers = Set<String>()
 
-    /// - Parameter payments: the payments the day touched, in the order their movements are written.
-    init(_ movements: DayMovements, payments: [PaymentID], block: Int) {
+    /// - Parameters:
+    ///   - payments: the payments the day touched, in the order their movements are written.
+    ///   - file: where the movements worked out are kept until step 4 (`nil`: in memory).
+    init(_ movements: DayMovements, payments: [PaymentID], block: Int, keptIn file: RecordSpill? = nil) {
         self.movements = movements
         self.payments = payments
         self.block = max(1, block)
+        self.file = file
     }
 
     /// Whether every block is worked out.
@@ -412,11 +419,39 @@ final class PaymentMovements {
                 }
             }
         }
+        if let file, !self.planned.isEmpty {
+            let bytes = self.planned.compactBytes
+            try file.append(bytes, ends: [bytes.count])
+            counts.append(self.planned.count)
+            self.planned = CompactMovements()
+        }
     }
 
     /// Works out what is left; the payments' movements in order and the customers they touched.
-    func finish(_ tx: LedgerTransaction) throws -> (movements: CompactMovements, customers: Set<String>) {
+    func finish(_ tx: LedgerTransaction) throws -> (movements: KeptMovements, customers: Set<String>) {
         while !isComplete { try advance(tx) }
-        return (planned, customers)
+        if let file { return (.file(file, counts: counts), customers) }
+        return (.memory(planned), customers)
+    }
+}
+
+/// The payments' movements worked out ahead of step 4: in memory, or in a file a block of payments
+/// to a record.
+enum KeptMovements {
+    case memory(CompactMovements)
+    case file(RecordSpill, counts: [Int])
+
+    /// The movements in the order they were worked out, at most `size` at a time (a block of the file
+    /// is read back whole, then handed over `size` at a time).
+    func forEachBlock(of size: Int, _ body: ([BalanceMovement]) throws -> Void) throws {
+        switch self {
+        case let .memory(movements):
+            try movements.forEachBlock(of: size, body)
+        case let .file(file, counts):
+            for (position, count) in counts.enumerated() {
+                let kept = CompactMovements(compactBytes: try file.records(position..<(position + 1)).bytes, count: count)
+                try kept.forEachBlock(of: size, body)
+            }
+        }
     }
 }

@@ -48,6 +48,23 @@ struct CompactMovementsTests {
         #expect(try kept.movements() == Self.movements + [Self.movements[0]])
     }
 
+    @Test("kept elsewhere by their bytes and count, read back the same; a count the bytes do not hold throws")
+    func keptElsewhere() throws {
+        let kept = CompactMovements(Self.movements)
+        let again = CompactMovements(compactBytes: kept.compactBytes, count: kept.count)
+        #expect(again == kept)
+        #expect(try again.movements() == Self.movements)
+        #expect(throws: OrderBinaryError.self) {
+            try CompactMovements(compactBytes: kept.compactBytes, count: kept.count + 1).movements()
+        }
+        #expect(throws: OrderBinaryError.self) {
+            try CompactMovements(compactBytes: kept.compactBytes, count: kept.count - 1).movements()
+        }
+        #expect(throws: OrderBinaryError.self) {
+            try CompactMovements(compactBytes: Array(kept.compactBytes.dropLast()), count: kept.count).movements()
+        }
+    }
+
     @Test("a movement is kept in fewer bytes than its value and its strings take")
     func compact() {
         // The id and reference here are heap strings (over 15 bytes); kept, each movement is its bytes alone.

@@ -48,7 +48,8 @@ struct DayMovementsDifferentialTests {
     /// received by `day`) in a transaction that is rolled back, and returns what they left.
     /// `alter`: first change a shipment of an earlier day (as a later feed would).
     static func outcome(_ ledger: Ledger, day: CivilDate, reference: Bool, treatment: OverpaymentTreatment,
-                        prefix: String, providerINN: String?, alter: Bool = false, creditBlock: Int = 7) throws -> Outcome {
+                        prefix: String, providerINN: String?, alter: Bool = false, creditBlock: Int = 7,
+                        movementsKeptIn folder: URL? = nil) throws -> Outcome {
         do {
             _ = try ledger.write { tx -> Int in
                 var orders = try tx.orders().map(\.order)
@@ -70,7 +71,10 @@ struct DayMovementsDifferentialTests {
                     let steps = DayMovements(day: day, prefix: prefix, providerINN: providerINN, weighedTreatment: treatment)
                     // Blocks of the payments' movements worked out ahead (as while the documents render),
                     // the rest when the movements are recorded.
-                    let payments = PaymentMovements(steps, payments: facts.touchedPayments, block: 7)
+                    // (In a file, when given a folder: a block of payments' movements a record.)
+                    let payments = PaymentMovements(
+                        steps, payments: facts.touchedPayments, block: 7,
+                        keptIn: try folder.map { try RecordSpill(directory: $0, name: "movements", contents: "movements") })
                     for _ in 0..<3 { try payments.advance(tx) }
                     try steps.record(tx, orders: DayOrders(orders), payments: payments, facts: &facts)
                     // Customers a few at a time: the ageing of blocks, one aged while the next is read.
@@ -115,8 +119,9 @@ struct DayMovementsDifferentialTests {
                 for (treatment, alter) in [(OverpaymentTreatment.refund, false), (.customerCredit, true)] {
                     let before = try Self.outcome(ledger, day: stepDay, reference: true, treatment: treatment, prefix: prefix,
                                                   providerINN: providerINN, alter: alter)
+                    // (The payments' movements kept in a file in one of the two.)
                     let now = try Self.outcome(ledger, day: stepDay, reference: false, treatment: treatment, prefix: prefix,
-                                               providerINN: providerINN, alter: alter)
+                                               providerINN: providerINN, alter: alter, movementsKeptIn: alter ? folder : nil)
                     #expect(now.movements == before.movements, "\(stepDay) \(treatment)")
                     #expect(now == before, "\(stepDay) \(treatment)")
                     #expect(!before.movements.isEmpty && !before.ageing.isEmpty)
@@ -136,6 +141,9 @@ struct DayMovementsDifferentialTests {
         // Credit control reads and ages the customers a block at a time: any block gives the same
         // ageing and stop list (`final` took blocks of 7, more customers than that were aged).
         #expect(final.ageing.count > 7)
+        let kept = try Self.outcome(ledger, day: days[2].adding(days: 1), reference: false, treatment: .refund, prefix: prefix,
+                                    providerINN: providerINN, alter: true, movementsKeptIn: folder)
+        #expect(kept == final, "the payments' movements kept in a file")
         for block in [1, 2, DayMovements.readBlock] {
             let other = try Self.outcome(ledger, day: days[2].adding(days: 1), reference: false, treatment: .refund, prefix: prefix,
                                          providerINN: providerINN, alter: true, creditBlock: block)
