@@ -158,7 +158,7 @@ public struct BinaryReader {
 
     /// A zig-zag varint.
     @inline(__always)
-    mutating func signed(_ field: StaticString) throws(OrderBinaryError) -> Int64 {
+    public mutating func signed(_ field: StaticString) throws(OrderBinaryError) -> Int64 {
         let raw = try varint(field)
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }
@@ -185,7 +185,7 @@ public struct BinaryReader {
 
     /// A count of elements each at least `minimumElementSize` bytes long, checked against the bytes left.
     @inline(__always)
-    mutating func count(_ field: StaticString, minimumElementSize: Int) throws(OrderBinaryError) -> Int {
+    public mutating func count(_ field: StaticString, minimumElementSize: Int) throws(OrderBinaryError) -> Int {
         let start = offset
         let raw = try varint(field)
         guard raw <= UInt64(remaining / minimumElementSize) else {
@@ -196,7 +196,7 @@ public struct BinaryReader {
 
     /// A varint byte length then that many bytes of valid UTF-8.
     @inline(__always)
-    mutating func string(_ field: StaticString) throws(OrderBinaryError) -> String {
+    public mutating func string(_ field: StaticString) throws(OrderBinaryError) -> String {
         let start = offset
         let length = try count(field, minimumElementSize: 1)
         guard length > 0 else { return "" }
@@ -216,14 +216,14 @@ public struct BinaryReader {
 
     /// An optional string.
     @inline(__always)
-    mutating func optionalString(_ field: StaticString) throws(OrderBinaryError) -> String? {
+    public mutating func optionalString(_ field: StaticString) throws(OrderBinaryError) -> String? {
         try bool(field) ? try string(field) : nil
     }
 
     /// A counted array whose elements take at least `minimumElementSize` bytes each; an element's
     /// error is reported at `field[index]`.
     @inline(__always)
-    mutating func array<Element>(_ field: StaticString, minimumElementSize: Int,
+    public mutating func array<Element>(_ field: StaticString, minimumElementSize: Int,
                                  _ element: (inout BinaryReader) throws(OrderBinaryError) -> Element) throws(OrderBinaryError) -> [Element] {
         let elements = try count(field, minimumElementSize: minimumElementSize)
         var result: [Element] = []
@@ -379,7 +379,7 @@ func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
 extension Array where Element == UInt8 {
     /// Appends an unsigned LEB128 varint.
     @inline(__always)
-    mutating func appendVarint(_ value: UInt64) {
+    public mutating func appendVarint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {
             append(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -390,7 +390,7 @@ extension Array where Element == UInt8 {
 
     /// Appends a zig-zag varint.
     @inline(__always)
-    mutating func appendSigned(_ value: Int64) {
+    public mutating func appendSigned(_ value: Int64) {
         appendVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
@@ -400,7 +400,7 @@ extension Array where Element == UInt8 {
 
     /// Appends a varint byte length and the string's UTF-8.
     @inline(__always)
-    mutating func appendString(_ value: String) {
+    public mutating func appendString(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in
             appendVarint(UInt64(utf8.count))
@@ -420,7 +420,7 @@ extension Array where Element == UInt8 {
 
     /// Appends a presence byte and, when present, the string.
     @inline(__always)
-    mutating func appendOptionalString(_ value: String?) {
+    public mutating func appendOptionalString(_ value: String?) {
         if let value {
             append(1)
             appendString(value)

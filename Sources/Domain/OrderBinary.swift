@@ -309,7 +309,7 @@ extension Timestamp {
 
 extension CivilDate {
     /// Days since 1970-01-01 as a zig-zag varint.
-    func appendBinary(to bytes: inout [UInt8]) {
+    public func appendBinary(to bytes: inout [UInt8]) {
         bytes.appendSigned(Int64(daysSinceEpoch))
     }
 
@@ -326,7 +326,7 @@ extension ExactDecimal {
 }
 
 extension BinaryReader {
-    mutating func money(_ field: StaticString) throws(OrderBinaryError) -> Money {
+    public mutating func money(_ field: StaticString) throws(OrderBinaryError) -> Money {
         Money(kopecks: try signed(field))
     }
 
@@ -340,7 +340,7 @@ extension BinaryReader {
         return Timestamp(epochSeconds: epochSeconds, offsetSeconds: offsetSeconds)
     }
 
-    mutating func civilDate(_ field: StaticString) throws(OrderBinaryError) -> CivilDate {
+    public mutating func civilDate(_ field: StaticString) throws(OrderBinaryError) -> CivilDate {
         let start = offset
         let days = try signed(field)
         guard CivilDate.binaryDayRange.contains(days) else { throw error(field, at: start, .outOfRange("day \(days)")) }

@@ -288,7 +288,9 @@ struct DayComputation {
     /// the payments applied to them and their prepayments, read a block of orders at a time.
     private func blockPlanning(_ tx: LedgerTransaction, orders dayOrders: DayOrders) throws -> BlockPlanning {
         var prior: [PriorDocument] = []
-        var applied: [AppliedPayment] = []
+        // The payments applied to each order go to a file a block of orders at a time (one group an order).
+        let applied = try SpilledApplied(directory: loaded.outputDirectory)
+        var blockApplied: [[AppliedPayment]] = []
         // Read a block of orders at a time: their documents, allocations and the allocations' payments
         // (what is asked of each order is in the day's index: its id and terms).
         var blockVersions: [OrderID: [DocumentRecord]] = [:]
@@ -297,6 +299,8 @@ struct DayComputation {
         for position in dayOrders.ids.indices {
             let orderID = dayOrders.ids[position]
             if position % Self.readBlock == 0 {
+                try applied.append(blockApplied)
+                blockApplied = []
                 let ids = Array(dayOrders.ids[position..<min(dayOrders.count, position + Self.readBlock)])
                 blockVersions = try tx.documentVersions(orders: ids)
                 blockAllocations = try tx.allocations(orders: ids)
@@ -317,16 +321,19 @@ struct DayComputation {
                     correctionNumber: record.correctionNumber, correctionDate: details?.correctionDate,
                     status: record.status, lines: details?.lines ?? []))
             }
+            var group: [AppliedPayment] = []
             for allocation in blockAllocations[orderID] ?? [] {
                 guard let payment = blockPayments[allocation.allocation.paymentID] else { continue }
                 let number = paymentDocumentNumber(payment)
                 // (A payment applied to a prepaid order is also its prepayment: the planner works those
                 // out from these, see `BlockPlanning`.)
-                applied.append(AppliedPayment(orderID: orderID, paymentID: payment.id, number: number,
-                                              date: payment.receivedOn, amount: allocation.allocation.amount))
+                group.append(AppliedPayment(orderID: orderID, paymentID: payment.id, number: number,
+                                            date: payment.receivedOn, amount: allocation.allocation.amount))
             }
+            blockApplied.append(group)
         }
-        return BlockPlanning(day: day, orders: dayOrders, prior: prior, applied: applied,
+        try applied.append(blockApplied)
+        return BlockPlanning(day: day, orders: dayOrders, prior: prior, applied: .kept(applied),
                              configuration: documentsConfiguration)
     }
 
@@ -546,26 +553,28 @@ struct BlockPlanning {
     /// Positions of the day's orders (the first of each id), in id order.
     private let sortedPositions: [Int]
     private let priorByOrder: OrderGroups<PriorDocument>
-    private let appliedByOrder: OrderGroups<AppliedPayment>
+    private let applied: PlanningApplied
 
     /// How many orders are planned at once to learn the keys.
     static let block = 1_024
 
     init(day: CivilDate, orders: [Order], prior: [PriorDocument], applied: [AppliedPayment],
          configuration: DocumentsConfiguration) {
-        self.init(day: day, orders: DayOrders(orders), prior: prior, applied: applied, configuration: configuration)
+        let dayOrders = DayOrders(orders)
+        self.init(day: day, orders: dayOrders, prior: prior,
+                  applied: .held(OrderGroups(applied, by: \.orderID, in: dayOrders)), configuration: configuration)
     }
 
     /// A prepaid order's prepayments are its applied payments (the day's rule): they are worked out
     /// when the order is planned rather than held a second time.
-    init(day: CivilDate, orders: DayOrders, prior: [PriorDocument], applied: [AppliedPayment],
+    init(day: CivilDate, orders: DayOrders, prior: [PriorDocument], applied: PlanningApplied,
          configuration: DocumentsConfiguration) {
         self.day = day
         self.configuration = configuration
         dayOrders = orders
         sortedPositions = orders.positionsInIDOrder
         priorByOrder = OrderGroups(prior, by: \.orderID, in: orders)
-        appliedByOrder = OrderGroups(applied, by: \.orderID, in: orders)
+        self.applied = applied
     }
 
     /// Where each advance of `identities` stands among all the day's prepayments as the planner takes
@@ -573,38 +582,36 @@ struct BlockPlanning {
     /// keys' order follows (two advances never share it: an advance is one payment for one order).
     /// Worked out only for the day's held advances, so the whole day's ranks are never held (the
     /// planner holds no advance today: this keeps the plan's order if it ever does).
-    private func advancePlaces(of identities: Set<String>) -> [String: (CivilDate, PaymentID, OrderID)] {
+    private func advancePlaces(of identities: Set<String>) throws -> [String: (CivilDate, PaymentID, OrderID)] {
         var places: [String: (CivilDate, PaymentID, OrderID)] = [:]
         guard !identities.isEmpty else { return places }
-        for prepayment in allPrepayments {
-            let key = DocumentPlanner.advanceKey(payment: prepayment.paymentID, order: prepayment.orderID)
-            guard identities.contains(key) else { continue }
-            let place = (prepayment.receivedOn, prepayment.paymentID, prepayment.orderID)
-            if let known = places[key], known <= place { continue }
-            places[key] = place
+        // Every prepayment of the day's orders (an order's applied payments when it is prepaid).
+        try applied.forEachGroup(of: dayOrders) { group in
+            for applied in group where dayOrders.position(of: applied.orderID).map(dayOrders.isPrepaid(at:)) ?? false {
+                let prepayment = Prepayment(applied: applied)
+                let key = DocumentPlanner.advanceKey(payment: prepayment.paymentID, order: prepayment.orderID)
+                guard identities.contains(key) else { continue }
+                let place = (prepayment.receivedOn, prepayment.paymentID, prepayment.orderID)
+                if let known = places[key], known <= place { continue }
+                places[key] = place
+            }
         }
         return places
     }
 
-    /// The prepayments of `order`: its applied payments when it is prepaid.
-    private func prepayments(of order: Order) -> [Prepayment] {
-        guard let position = dayOrders.position(of: order.id), dayOrders.isPrepaid(at: position) else { return [] }
-        return appliedByOrder[order: order.id].map(Prepayment.init(applied:))
-    }
-
-    /// Every prepayment of the day's orders.
-    private var allPrepayments: [Prepayment] {
-        appliedByOrder.all.filter { applied in
-            dayOrders.position(of: applied.orderID).map(dayOrders.isPrepaid(at:)) ?? false
-        }.map(Prepayment.init(applied:))
-    }
-
-    /// The plan of `orders` alone (each order once).
-    private func plan(_ orders: [Order]) -> DocumentPlan {
-        DocumentPlanner.plan(DocumentsInput(
+    /// The plan of `orders` alone (each order once): their applied payments read for them, and a
+    /// prepaid order's prepayments worked out from its applied payments.
+    private func plan(_ orders: [Order]) throws -> DocumentPlan {
+        let positions = orders.map { dayOrders.position(of: $0.id) }
+        let groups = try applied.groups(at: positions, of: dayOrders)
+        var prepayments: [Prepayment] = []
+        for (position, group) in zip(positions, groups) {
+            guard let position, dayOrders.isPrepaid(at: position) else { continue }
+            prepayments += group.map(Prepayment.init(applied:))
+        }
+        return DocumentPlanner.plan(DocumentsInput(
             businessDay: day, orders: orders, priorDocuments: orders.flatMap { priorByOrder[order: $0.id] },
-            appliedPayments: orders.flatMap { appliedByOrder[order: $0.id] },
-            prepayments: orders.flatMap(prepayments(of:)), configuration: configuration))
+            appliedPayments: groups.flatMap { $0 }, prepayments: prepayments, configuration: configuration))
     }
 
     /// The keys of every document of the day's plan, and its holds in the plan's order (the orders'
@@ -618,7 +625,7 @@ struct BlockPlanning {
             let start = starts[index]
             let planned = Result { () throws -> (keys: [Key], holds: [DocumentHold]) in
                 let block = try dayOrders.orders(at: Array(sortedPositions[start..<min(sortedPositions.count, start + Self.block)]))
-                let plan = plan(block)
+                let plan = try plan(block)
                 let keys = plan.documents.map {
                     Key(date: $0.date, identityKey: $0.identityKey, correctionNumber: $0.correctionNumber, orderID: $0.orderID)
                 }
@@ -634,7 +641,7 @@ struct BlockPlanning {
             keys += block.keys
             holds += block.holds
         }
-        let places = advancePlaces(of: Set(holds.lazy.map(\.identityKey).filter { $0.hasPrefix("ADV:") }))
+        let places = try advancePlaces(of: Set(holds.lazy.map(\.identityKey).filter { $0.hasPrefix("ADV:") }))
         var orderHolds: [DocumentHold] = []
         var advanceHolds: [(place: (CivilDate, PaymentID, OrderID), sequence: Int, hold: DocumentHold)] = []
         for hold in holds {
@@ -654,7 +661,7 @@ struct BlockPlanning {
     func documents(for keys: [Key]) throws -> (documents: [PlannedDocument], orders: [OrderID: Order]) {
         let involved = try dayOrders.orders(ids: keys.map(\.orderID))
         var byKey: [String: [Int: PlannedDocument]] = [:]
-        for document in plan(involved.values.sorted { $0.id < $1.id }).documents {
+        for document in try plan(involved.values.sorted { $0.id < $1.id }).documents {
             byKey[document.identityKey, default: [:]][document.correctionNumber] = document
         }
         let documents = try keys.map { key in

@@ -159,3 +159,22 @@ struct FirstPositions: Sendable {
         return nil
     }
 }
+
+/// The day's orders with returns (the report's register of returns), read back from the day's spill a
+/// block at a time when the outputs list them: a day's are thousands of whole orders.
+struct ReturningOrders: Sendable {
+    let spill: any OrderSpill
+    /// Their positions in the spill, in the order they are listed.
+    let positions: [Int]
+    /// How many are read back at once.
+    var block = 1_024
+
+    /// Each order, in `positions`' order; only one block of them is held at a time.
+    func forEach(_ body: (Order) throws -> Void) throws {
+        for start in stride(from: 0, to: positions.count, by: max(1, block)) {
+            for order in try spill.orders(at: Array(positions[start..<min(positions.count, start + max(1, block))])) {
+                try body(order)
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ struct DayOutputs {
     ///   - ingested: the sources' quarantined records, diagnostics and outcomes (its payments are not used).
     ///   - payments: the ids of the day's payments, as the sources gave them.
     ///   - returning: the day's orders that have returns (the report lists the returns).
-    func write(ingested: IngestResult, payments dayPayments: [PaymentID], returning: [Order], facts: DayFacts,
+    func write(ingested: IngestResult, payments dayPayments: [PaymentID], returning: ReturningOrders, facts: DayFacts,
                sources: [RunResult.SourceEntry], ledger: Ledger,
                started: Date) throws -> (RunResult, URL?) {
         // What the rest of the outputs read back (payments, balances, names, returns) is read on
@@ -474,7 +474,7 @@ struct LedgerSnapshot: Sendable {
     ///   - register: where the report's payment rows go as they are made (else `paymentRows`).
     ///   - entriesFolder: where run.json's payments are kept aside as they are listed (the day's folder).
     init(reader: LedgerReader, day: CivilDate, facts: DayFacts, payments dayPayments: [PaymentID], providerINN: String?,
-         register: PaymentSpill?, returning: [Order], entriesFolder: URL) throws {
+         register: PaymentSpill?, returning: ReturningOrders, entriesFolder: URL) throws {
         let knownCustomers = try reader.customerINNs()
         // The payments in the order of receipt: their dates first, then each block read whole
         // (without their records as the sources gave them: the outputs list payments, never those).
@@ -514,7 +514,7 @@ struct LedgerSnapshot: Sendable {
         self.names = names
         quarantined = try reader.quarantined(on: day)
         var returns: [ReturnRow] = []
-        for order in returning {
+        try returning.forEach { order in
             for ret in order.returns.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) }) where ret.at.moscowDate <= day {
                 let identity = ret.stage == .afterDelivery ? "UKD:\(ret.id)" : "UPD:\(ret.shipmentID)"
                 let document = try reader.document(identity: identity)

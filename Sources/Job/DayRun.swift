@@ -185,8 +185,9 @@ public struct DayRunner: Sendable {
         let checkpoint = Background { Result { try ledger.checkpoint(waitingForReaders: false) } }
         defer { _ = checkpoint.wait() }
         do {
-            // The outputs need an order's content only for its returns (the report's register).
-            let returning = try spill.orders(at: facts.returning)
+            // The outputs need an order's content only for its returns (the report's register): those
+            // orders are read back from the spill a block at a time.
+            let returning = ReturningOrders(spill: spill, positions: facts.returning)
             let outputs = DayOutputs(day: day, folder: dayFolder, loaded: loaded, environment: environment)
             let (result, report) = try outputs.write(ingested: ingested, payments: dayPayments, returning: returning, facts: facts,
                                                      sources: sourceEntries,

@@ -1,8 +1,10 @@
 import Documents
 import Domain
+import Foundation
 import Generator
 @testable import Job
 import Testing
+import TestSupport
 
 /// The day's documents are planned a block of orders at a time and each window planned again
 /// (`BlockPlanning`): the documents, their order and the holds must be those of one plan of the day.
@@ -20,8 +22,31 @@ struct BlockPlanningTests {
         return DocumentsConfiguration(seller: seller, signer: signer, programVersion: "sverka 1.0")
     }
 
-    @Test("blocks and windows give the whole plan's documents, in its order, and its holds in its order")
-    func sameAsOnePlan() throws {
+    /// The planning of `orders` with `applied`, held in memory or kept in a file in `folder` (a group an
+    /// order position, as the day's write keeps them).
+    static func planning(_ orders: [Order], applied: [AppliedPayment], keptIn folder: URL?) throws -> BlockPlanning {
+        guard let folder else {
+            return BlockPlanning(day: day, orders: orders, prior: [], applied: applied, configuration: configuration)
+        }
+        let dayOrders = DayOrders(orders)
+        let file = try SpilledApplied(directory: folder)
+        var groups = Array(repeating: [AppliedPayment](), count: orders.count)
+        for payment in applied {
+            if let position = dayOrders.position(of: payment.orderID) { groups[position].append(payment) }
+        }
+        for range in dayOrders.blocks(of: 700) { try file.append(Array(groups[range])) }
+        #expect(file.count == orders.count)
+        // (Read back at scattered positions, empty groups too, exactly as kept.)
+        let scattered = [orders.count - 1, 3, 4, 0, 1_500, 2]
+        #expect(try file.groups(at: scattered) == scattered.map { groups[$0] })
+        return BlockPlanning(day: day, orders: dayOrders, prior: [], applied: .kept(file), configuration: configuration)
+    }
+
+    @Test("blocks and windows give the whole plan's documents, in its order, and its holds in its order (applied payments held, or in a file)",
+          arguments: [false, true])
+    func sameAsOnePlan(inFile: Bool) throws {
+        let folder = inFile ? try Paths.temporaryDirectory("sverka-planning") : nil
+        defer { folder.map { try? FileManager.default.removeItem(at: $0) } }
         // More orders than one block, so that planning takes several blocks and windows.
         let orders = Generator.orders(day: Self.day, count: BlockPlanning.block * 2 + 300, seed: 7)
         // A prepayment for every prepaid order, received in an order unlike the orders' ids (advances and their holds).
@@ -42,8 +67,7 @@ struct BlockPlanningTests {
 
         // (The planning is given no prepayments: each prepaid order's applied payments are its prepayments,
         // here exactly those the whole plan was given.)
-        let planning = BlockPlanning(day: Self.day, orders: orders, prior: [], applied: applied,
-                                     configuration: Self.configuration)
+        let planning = try Self.planning(orders, applied: applied, keptIn: folder)
         let (keys, holds) = try planning.keysAndHolds()
         #expect(holds == whole.holds)
         let order: (BlockPlanning.Key, BlockPlanning.Key) -> Bool = {
@@ -73,8 +97,7 @@ struct BlockPlanningTests {
             orders.first { $0.id == applied.orderID }?.terms.payment == .prepaid
         }.map(Prepayment.init(applied:))
         #expect(!earlyPrepayments.isEmpty && earlyPrepayments.count < earlyApplied.count)
-        let withEarly = BlockPlanning(day: Self.day, orders: orders, prior: [], applied: applied + earlyApplied,
-                                      configuration: Self.configuration)
+        let withEarly = try Self.planning(orders, applied: applied + earlyApplied, keptIn: folder)
         let explicit = DocumentPlanner.plan(DocumentsInput(
             businessDay: Self.day, orders: orders, appliedPayments: applied + earlyApplied,
             prepayments: prepayments + earlyPrepayments, configuration: Self.configuration))

@@ -136,6 +136,12 @@ struct OrderSpillTests {
         #expect(orders.indices.map(released.isPrepaid(at:)) == prepaid)
         #expect(index.returning == orders.indices.filter { !orders[$0].returns.isEmpty })
         #expect(!index.returning.isEmpty)
+        // The orders with returns read back for the outputs a block at a time, in order, whatever the block.
+        for block in [1, 2, 1_024] {
+            var listed: [Order] = []
+            try ReturningOrders(spill: spill, positions: index.returning, block: block).forEach { listed.append($0) }
+            #expect(listed == index.returning.map { orders[$0] }, "block \(block)")
+        }
         let wanted = [orders[250].id, orders[3].id, OrderID("no-such-order"), orders[3].id]
         let found = try index.orders(ids: wanted)
         #expect(found.count == 2)
