@@ -48,10 +48,14 @@ extension DayComputation {
         var existingAutomatic: [PaymentID: [Allocation]] = [:]
         /// Matches the payment again, with the pinned allocations it keeps (a payment listed twice counts
         /// as its first listing says).
-        func rematch(_ payment: Payment, id: PaymentID, pinned: [Allocation]) {
+        /// For each of the matcher's payments, its place among the day's (-1: an earlier payment's).
+        var dayPlaces: [Int32] = []
+        dayPlaces.reserveCapacity(dayPaymentIDs.count)
+        func rematch(_ payment: Payment, id: PaymentID, pinned: [Allocation], dayPlace: Int = -1) {
             rematchList.append(id)
             if rematchIDs.insert(id).inserted && isPayout(payment) { rematchedPayouts.insert(id) }
             block.append(OpenPayment(payment, existingAllocations: pinned))
+            dayPlaces.append(Int32(dayPlace))
         }
         /// Keeps what the ledger already holds for the payment: its remainder is credit.
         func keep(_ payment: Payment, _ records: [AllocationRecord]) {
@@ -63,13 +67,13 @@ extension DayComputation {
             let payments = try dayPayments.payments(in: range)
             let ids = Array(dayPaymentIDs[range]) // (the ids held: their texts are shared)
             let ingestedAllocations = try tx.allocations(payments: ids)
-            for (payment, id) in zip(payments.lazy.map(\.payment), ids) {
+            for (offset, (payment, id)) in zip(payments.lazy.map(\.payment), ids).enumerated() {
                 let records = ingestedAllocations[id] ?? []
                 // A rerun of an earlier day keeps what later days decided for its payments.
                 if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
                     keep(payment, records)
                 } else {
-                    rematch(payment, id: id, pinned: records.filter(\.pinned).map(\.allocation))
+                    rematch(payment, id: id, pinned: records.filter(\.pinned).map(\.allocation), dayPlace: start + offset)
                 }
             }
             try matcherPayments.append(block)
@@ -90,6 +94,12 @@ extension DayComputation {
         try matcherPayments.append(block)
         block = []
         try matcherPayments.append(credit)
+        dayPlaces += repeatElement(-1, count: credit.count)
+        precondition(dayPlaces.count == matcherPayments.count, "a place for each of the matcher's payments")
+        // The day's payments reach the matcher with the ids the day holds, so its allocations keep those
+        // and no second copy of every id.
+        let matcherSource = SharedPaymentIDs(base: matcherPayments, dayPlaces: dayPlaces, ids: dayPaymentIDs)
+        dayPlaces = []
         let creditList = credit.map(\.payment.id)
         credit = []
         // The matcher's bills: the day's own, taken over from the day's index (the order as the feed gave
@@ -141,7 +151,7 @@ extension DayComputation {
         return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematchList, rematchedPayouts: rematchedPayouts,
                                      credit: creditList, existingAutomatic: existingAutomatic,
                                      matching: Background { [handOver = MatchingHandOver(consume input)] in
-                                         Result { try Matcher.match(handOver.take(), paymentsFrom: matcherPayments) }
+                                         Result { try Matcher.match(handOver.take(), paymentsFrom: matcherSource) }
                                      })
     }
 
@@ -216,5 +226,32 @@ final class MatchingHandOver: Sendable {
             input.payments = []
             return taken
         }
+    }
+}
+
+/// A source of the matcher's payments whose day's payments carry the day's own id values (`ids`, by
+/// place among the day's payments) rather than copies decoded from the file: what the matcher keeps of
+/// a payment (its allocations, exceptions) then shares the one copy of its id the day holds anyway.
+struct SharedPaymentIDs: PaymentSource {
+    let base: any PaymentSource
+    /// For each position of `base`, the payment's place in `ids` (-1: none).
+    let dayPlaces: [Int32]
+    let ids: [PaymentID]
+
+    var count: Int { base.count }
+
+    func payments(at positions: [Int]) throws -> [OpenPayment] {
+        var payments = try base.payments(at: positions)
+        for (index, position) in positions.enumerated() where dayPlaces[position] >= 0 {
+            let held = ids[Int(dayPlaces[position])]
+            // (The same text, by construction; a different one is left as read.)
+            if payments[index].payment.id == held { payments[index].payment.id = held }
+        }
+        return payments
+    }
+
+    func arranged(in order: [Int32]) throws -> (any PaymentSource)? {
+        guard let arranged = try base.arranged(in: order) else { return nil }
+        return SharedPaymentIDs(base: arranged, dayPlaces: order.map { dayPlaces[Int($0)] }, ids: ids)
     }
 }
