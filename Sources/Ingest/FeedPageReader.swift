@@ -761,12 +761,14 @@ struct FeedCombiner {
     /// - Throws: `OrderSpillFailure` when the spill cannot give the first copy back.
     mutating func admit(_ order: Order, page: Int) throws(OrderSpillFailure) -> Verdict {
         guard var index = spilled else { return admitKept(order, page: page) }
-        if let earlier = index.first[order.id] {
-            let copy = try index.order(at: earlier.position)
-            return Self.again(order, same: copy == order, firstPage: earlier.page)
+        if let (copy, firstPage) = try index.first(order.id) {
+            return Self.again(order, same: copy == order, firstPage: firstPage)
         }
-        if let conflict = shipmentConflict(order) { return conflict }
-        for shipment in order.shipments { shipmentOwner[shipment.id] = order.id }
+        for (number, shipment) in order.shipments.enumerated() {
+            if let owner = try index.owner(of: shipment.id), owner != order.id {
+                return .conflict(Self.taken(shipment.id, at: number, by: owner))
+            }
+        }
         // Taken out while it changes, so that its tables are not copied.
         spilled = nil
         index.keep(order, page: page)
@@ -811,11 +813,14 @@ struct FeedCombiner {
     private func shipmentConflict(_ order: Order) -> Verdict? {
         for (index, shipment) in order.shipments.enumerated() {
             if let owner = shipmentOwner[shipment.id], owner != order.id {
-                return .conflict(ContractProblem(field: "shipments[\(index)].id",
-                                                 reason: "shipment \(shipment.id) already belongs to order \(owner)"))
+                return .conflict(Self.taken(shipment.id, at: index, by: owner))
             }
         }
         return nil
+    }
+
+    private static func taken(_ shipment: ShipmentID, at index: Int, by owner: OrderID) -> ContractProblem {
+        ContractProblem(field: "shipments[\(index)].id", reason: "shipment \(shipment) already belongs to order \(owner)")
     }
 }
 
@@ -827,17 +832,46 @@ private struct AdmittedOrders {
     private(set) var saved: Int
     /// Orders admitted since, at positions `saved...`.
     private var unsaved: [Order] = []
-    /// Each admitted id's position and page.
-    private(set) var first: [OrderID: (position: Int, page: Int)] = [:]
+    /// The position of the first order admitted here (the spill's count when the combiner was made).
+    private let origin: Int
+    /// Each admitted order's position, filed under its id's hash (the ids are not kept: a candidate
+    /// is read back and its id compared), and its page, by position from `origin`.
+    private var positions = HashedPositions()
+    private var pages: [Int32] = []
+    /// Each admitted shipment's order position, filed under the shipment id's hash.
+    private var owners = HashedPositions()
 
     init(spill: any OrderSpill, saved: Int) {
         self.spill = spill
         self.saved = saved
+        origin = saved
     }
 
     mutating func keep(_ order: Order, page: Int) {
-        first[order.id] = (saved + unsaved.count, page)
+        let position = saved + unsaved.count
+        positions.insert(Int32(position - origin), hash: order.id.hashValue)
+        pages.append(Int32(clamping: page))
+        for shipment in order.shipments { owners.insert(Int32(position - origin), hash: shipment.id.hashValue) }
         unsaved.append(order)
+    }
+
+    /// The first copy of the order of this id and its page, if one was admitted (read back: only an
+    /// id admitted before, or one whose hash is equal, is ever read).
+    func first(_ id: OrderID) throws(OrderSpillFailure) -> (order: Order, page: Int)? {
+        for candidate in positions.candidates(hash: id.hashValue) {
+            let copy = try order(at: origin + Int(candidate))
+            if copy.id == id { return (copy, Int(pages[Int(candidate)])) }
+        }
+        return nil
+    }
+
+    /// The id of the order admitted with a shipment of this id, if any.
+    func owner(of shipment: ShipmentID) throws(OrderSpillFailure) -> OrderID? {
+        for candidate in owners.candidates(hash: shipment.hashValue) {
+            let owner = try order(at: origin + Int(candidate))
+            if owner.shipments.contains(where: { $0.id == shipment }) { return owner.id }
+        }
+        return nil
     }
 
     /// The order admitted at `position`.
@@ -885,5 +919,54 @@ struct OrderSpillFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// The orders source's error.
     var sourceError: SourceError {
         SourceError(source: SourceName.ordersFeed, reason: "the orders could not be kept aside (\(reason))")
+    }
+}
+
+/// Values (`Int32`) filed under a key's hash in an open-addressing table at most half full: 16 bytes an
+/// entry and 8 a slot, where a dictionary of strings held a table sized for them and each key's text.
+/// A lookup gives every value filed under an equal hash, in the order they were filed: the caller tells
+/// the keys apart (a hash says only that a key may be there).
+struct HashedPositions: Sendable {
+    private var hashes: [Int] = []
+    private var values: [Int32] = []
+    /// Entry index + 1 (0: an empty slot).
+    private var slots: [Int32] = Array(repeating: 0, count: 16)
+
+    /// How many values are filed.
+    var count: Int { values.count }
+
+    /// Files `value` under `hash`.
+    mutating func insert(_ value: Int32, hash: Int) {
+        if (values.count + 1) * 2 > slots.count { grow() }
+        hashes.append(hash)
+        values.append(value)
+        place(values.count - 1)
+    }
+
+    /// The values filed under `hash`, in the order they were filed.
+    func candidates(hash: Int) -> [Int32] {
+        let mask = slots.count - 1
+        var slot = hash & mask
+        var found: [Int32] = []
+        while slots[slot] != 0 {
+            let entry = Int(slots[slot]) - 1
+            if hashes[entry] == hash { found.append(values[entry]) }
+            slot = (slot + 1) & mask
+        }
+        // (Probing meets the entries of a hash in the order they were placed; growing places them again
+        // in that order, so this holds after a growth too.)
+        return found
+    }
+
+    private mutating func place(_ entry: Int) {
+        let mask = slots.count - 1
+        var slot = hashes[entry] & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = Int32(entry + 1)
+    }
+
+    private mutating func grow() {
+        slots = Array(repeating: 0, count: slots.count * 2)
+        for entry in values.indices { place(entry) }
     }
 }

@@ -246,7 +246,9 @@ struct HTTPClientTests {
 
     @Test("connection refused: retried, then a connection error")
     func connectionRefused() async throws {
-        let port = try LoopbackHTTPServer.unusedPort()
+        let refusing = try LoopbackHTTPServer.refusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let recorder = SleepRecorder()
         let client = testClient(testConfiguration(), recorder: recorder)
 

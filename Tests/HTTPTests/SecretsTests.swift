@@ -67,7 +67,9 @@ struct SecretsTests {
             #expect(server.requests.first?.header("authorization") == "Bearer \(token)")
         }
 
-        let port = try LoopbackHTTPServer.unusedPort()
+        let refusing = try LoopbackHTTPServer.refusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let client = testClient(testConfiguration { $0.bearerToken = credential })
         let error = try #require(await expectHTTPError { try await client.get("http://127.0.0.1:\(port)/x?token=\(token)") })
         #expect(error.kind == .connection)

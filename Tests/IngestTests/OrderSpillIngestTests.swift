@@ -301,6 +301,44 @@ struct OrderSpillIngestTests {
         #expect(keptFirst.isAccepted && keptChanged.problem?.field == "id" && keptSame.firstPage == 1)
     }
 
+    @Test("the spilled combiner's tables: values under equal hashes all found, in the order filed, through growth")
+    func hashedPositions() {
+        var table = HashedPositions()
+        #expect(table.candidates(hash: 42).isEmpty)
+        // 5 000 values under 1 000 hashes (negative ones too), filed round-robin: each hash's five come back in order.
+        for value in 0..<5_000 { table.insert(Int32(value), hash: (value % 1_000) &* -7_919) }
+        #expect(table.count == 5_000)
+        for key in [0, 1, 499, 999] {
+            #expect(table.candidates(hash: key &* -7_919) == (0..<5).map { Int32(key + $0 * 1_000) })
+        }
+        #expect(table.candidates(hash: 1).isEmpty)
+    }
+
+    @Test("with a spill, 600 orders admitted without reading any back; each again gives its first page, a taken shipment names its owner")
+    func combinerManyOrders() throws {
+        let orders = Generator.orders(day: Self.day, count: 600, seed: 12)
+        let spill = LoggedSpill()
+        var combiner = FeedCombiner(spillingTo: spill)
+        for (index, order) in orders.enumerated() {
+            #expect(try combiner.admit(order, page: 1 + index / 100).isAccepted)
+            if index % 100 == 99 { try combiner.save() }
+        }
+        try combiner.save()
+        // No order was read back: no id or shipment id was admitted twice.
+        #expect(spill.log.withLock { $0.reads } == 0)
+        #expect(spill.all == orders)
+        // Each again: the first copy's page; a taken shipment names its owner.
+        for index in [0, 257, 599] {
+            #expect(try combiner.admit(orders[index], page: 9).firstPage == 1 + index / 100)
+        }
+        let owner = try #require(orders.first { !$0.shipments.isEmpty })
+        var thief = Generator.orders(day: Self.day, count: 1, seed: 99)[0]
+        thief.id = OrderID("ORD-THIEF")
+        thief.shipments = owner.shipments
+        #expect(try combiner.admit(thief, page: 9).problem?.reason
+            == "shipment \(owner.shipments[0].id) already belongs to order \(owner.id)")
+    }
+
     @Test("a spill that cannot give the first copy back fails the admission instead of guessing")
     func combinerReadFailure() throws {
         let orders = Generator.orders(day: Self.day, count: 3, seed: 9)

@@ -276,6 +276,28 @@ public final class LoopbackHTTPServer: Sendable {
         return port
     }
 
+    /// A loopback port that refuses connections for as long as the value lives: bound without
+    /// `SO_REUSEADDR` and never listening, so no other socket (another test's server) can take it, nor
+    /// can the kernel hand it out as a free port, between its choice and a connection to it (a port
+    /// from ``unusedPort()`` can be taken by then).
+    public final class RefusingPort: @unchecked Sendable { // (the descriptor is only closed, once)
+        public let port: UInt16
+        private let descriptor: Int32
+
+        fileprivate init(descriptor: Int32, port: UInt16) {
+            self.descriptor = descriptor
+            self.port = port
+        }
+
+        deinit { close(descriptor) }
+    }
+
+    /// A port that refuses connections while the value returned lives.
+    public static func refusingPort() throws -> RefusingPort {
+        let (fd, port) = try openListener(listening: false)
+        return RefusingPort(descriptor: fd, port: port)
+    }
+
     /// Runs `body` with a fresh server and stops it afterwards.
     public static func with<T>(
         handler: (@Sendable (RecordedRequest) -> ScriptedResponse?)? = nil,
@@ -288,7 +310,8 @@ public final class LoopbackHTTPServer: Sendable {
 
     // MARK: Sockets
 
-    private static func openListener() throws -> (Int32, UInt16) {
+    /// A socket bound to a free loopback port, listening (with `SO_REUSEADDR`), or not (without it).
+    private static func openListener(listening: Bool = true) throws -> (Int32, UInt16) {
         #if os(Linux)
         let streamType = Int32(SOCK_STREAM.rawValue)
         #else
@@ -297,7 +320,7 @@ public final class LoopbackHTTPServer: Sendable {
         let fd = socket(AF_INET, streamType, 0)
         guard fd >= 0 else { throw LoopbackServerError(operation: "socket", code: errno) }
         var one: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if listening { _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -312,7 +335,7 @@ public final class LoopbackHTTPServer: Sendable {
             close(fd)
             throw LoopbackServerError(operation: "bind", code: code)
         }
-        guard listen(fd, 64) == 0 else {
+        guard !listening || listen(fd, 64) == 0 else {
             let code = errno
             close(fd)
             throw LoopbackServerError(operation: "listen", code: code)
