@@ -46,11 +46,11 @@ extension DayComputation {
         var block: [OpenPayment] = []
         var credit: [OpenPayment] = []
         var existingAutomatic: [PaymentID: [Allocation]] = [:]
-        /// Matches the payment again, with the pinned allocations it keeps (a payment listed twice counts
-        /// as its first listing says).
         /// For each of the matcher's payments, its place among the day's (-1: an earlier payment's).
         var dayPlaces: [Int32] = []
         dayPlaces.reserveCapacity(dayPaymentIDs.count)
+        /// Matches the payment again, with the pinned allocations it keeps (a payment listed twice counts
+        /// as its first listing says).
         func rematch(_ payment: Payment, id: PaymentID, pinned: [Allocation], dayPlace: Int = -1) {
             rematchList.append(id)
             if rematchIDs.insert(id).inserted && isPayout(payment) { rematchedPayouts.insert(id) }

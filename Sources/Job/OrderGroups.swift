@@ -51,9 +51,6 @@ struct OrderGroups<Element> {
         guard let position = dayOrders.position(of: id) else { return [] }
         return elements[Int(starts[position])..<Int(starts[position + 1])]
     }
-
-    /// Every element kept, in position order.
-    var all: [Element] { elements }
 }
 
 extension OrderGroups: Sendable where Element: Sendable {}

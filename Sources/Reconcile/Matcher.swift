@@ -129,7 +129,7 @@ struct PaymentPlan {
 struct MatchingEngine {
     let configuration: MatchingConfiguration
     let knownCustomers: Set<String>
-    /// Whether `takeResult()` lists the payments' and bills' outcomes.
+    /// Whether `takeResult(reading:)` lists the payments' and bills' outcomes.
     let reportsOutcomes: Bool
 
     // Bills, canonical order; index = age rank.
