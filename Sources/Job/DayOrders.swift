@@ -111,12 +111,7 @@ struct DayOrders: Sendable {
 
 extension OrderSpill {
     /// The orders at `positions` (in that order); neighbouring positions are read together.
-    func orders(at positions: [Int]) throws -> [Order] {
-        var result: [Order] = []
-        result.reserveCapacity(positions.count)
-        for run in consecutiveRuns(of: positions) { result += try orders(in: run) }
-        return result
-    }
+    func orders(at positions: [Int]) throws -> [Order] { try gathered(positions, orders(in:)) }
 }
 
 /// The position of each id's first order among the day's ids, in an open-addressing table of

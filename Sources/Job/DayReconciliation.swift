@@ -16,6 +16,8 @@ struct StartedReconciliation {
     let credit: [PaymentID]
     /// The automatic allocations the ledger keeps for each payment of `credit`.
     let existingAutomatic: [PaymentID: [Allocation]]
+    /// The day's payments that are the provider's payouts, in the sources' order (checked, never allocated).
+    let dayPayouts: [Payment]
     /// The matcher's decisions, or why its payments could not be read back.
     let matching: Background<Result<MatchingResult, any Error>>
 }
@@ -46,6 +48,7 @@ extension DayComputation {
         var block: [OpenPayment] = []
         var credit: [OpenPayment] = []
         var existingAutomatic: [PaymentID: [Allocation]] = [:]
+        var dayPayouts: [Payment] = []
         /// For each of the matcher's payments, its place among the day's (-1: an earlier payment's).
         var dayPlaces: [Int32] = []
         dayPlaces.reserveCapacity(dayPaymentIDs.count)
@@ -68,6 +71,7 @@ extension DayComputation {
             let ids = Array(dayPaymentIDs[range]) // (the ids held: their texts are shared)
             let ingestedAllocations = try tx.allocations(payments: ids)
             for (offset, (payment, id)) in zip(payments.lazy.map(\.payment), ids).enumerated() {
+                if isPayout(payment) { dayPayouts.append(payment) }
                 let records = ingestedAllocations[id] ?? []
                 // A rerun of an earlier day keeps what later days decided for its payments.
                 if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
@@ -149,14 +153,15 @@ extension DayComputation {
             payments: [], bills: consume bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
             configuration: matchingConfiguration, reportsOutcomes: false)
         return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematchList, rematchedPayouts: rematchedPayouts,
-                                     credit: creditList, existingAutomatic: existingAutomatic,
+                                     credit: creditList, existingAutomatic: existingAutomatic, dayPayouts: dayPayouts,
                                      matching: Background { [handOver = MatchingHandOver(consume input)] in
                                          Result { try Matcher.match(handOver.take(), paymentsFrom: matcherSource) }
                                      })
     }
 
     /// Waits for the matcher, writes its allocations and write-offs, and checks the provider's payouts
-    /// (which reads the day's payments: call it after they are written).
+    /// (found among the day's payments as the start read them) against the provider's payments in the
+    /// ledger (the day's included: call it after they are written).
     func finishReconciliation(_ tx: LedgerTransaction, _ started: StartedReconciliation,
                               facts: inout DayFacts) throws {
         var result = try started.matching.wait().get()
@@ -186,11 +191,7 @@ extension DayComputation {
         // Provider payouts: checked against the provider payments they cover, never allocated.
         if let provider = configuration.sources.invoicebox,
            let commission = CommissionRate(percent: configuration.policies.commissionPercent.description) {
-            var payouts: [Payment] = []
-            for start in stride(from: 0, to: dayPayments.count, by: Self.readBlock) {
-                let range = start..<min(dayPayments.count, start + Self.readBlock)
-                payouts += try dayPayments.payments(in: range).lazy.map(\.payment).filter(isPayout)
-            }
+            let payouts = started.dayPayouts
             if !payouts.isEmpty {
                 let from = day.adding(days: -(configuration.policies.settlementLagDays + 31))
                 let providerPayments = try tx.payments(receivedFrom: from, through: day).filter { $0.source == .invoicebox }

@@ -95,36 +95,37 @@ final class SpilledApplied: Sendable {
     }
 
     /// The groups of the orders at `positions`, in that order; neighbouring positions are read together.
-    func groups(at positions: [Int]) throws -> [[AppliedPayment]] {
+    func groups(at positions: [Int]) throws -> [[AppliedPayment]] { try gathered(positions, groups(in:)) }
+
+    /// The groups of the orders at `run`.
+    func groups(in run: Range<Int>) throws -> [[AppliedPayment]] {
+        let (bytes, ends) = try file.records(run)
         var result: [[AppliedPayment]] = []
-        result.reserveCapacity(positions.count)
-        for run in consecutiveRuns(of: positions) {
-            let (bytes, ends) = try file.records(run)
-            do {
-                try bytes.withUnsafeBytes { buffer in
-                    var start = 0
-                    for end in ends {
-                        defer { start = end }
-                        guard end > start else {
-                            result.append([])
-                            continue
-                        }
-                        var reader = BinaryReader(UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
-                        result.append(try reader.array("applied", minimumElementSize: 5) { (reader: inout BinaryReader) throws(OrderBinaryError) in
-                            AppliedPayment(orderID: OrderID(try reader.string("orderID")),
-                                           paymentID: PaymentID(try reader.string("paymentID")),
-                                           number: try reader.string("number"), date: try reader.civilDate("date"),
-                                           amount: try reader.money("amount"))
-                        })
-                        guard reader.isAtEnd else {
-                            throw OrderBinaryError(field: "applied", offset: reader.offset,
-                                                   reason: .lengthMismatch(declared: end - start, used: reader.offset))
-                        }
+        result.reserveCapacity(run.count)
+        do {
+            try bytes.withUnsafeBytes { buffer in
+                var start = 0
+                for end in ends {
+                    defer { start = end }
+                    guard end > start else {
+                        result.append([])
+                        continue
+                    }
+                    var reader = BinaryReader(UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
+                    result.append(try reader.array("applied", minimumElementSize: 5) { (reader: inout BinaryReader) throws(OrderBinaryError) in
+                        AppliedPayment(orderID: OrderID(try reader.string("orderID")),
+                                       paymentID: PaymentID(try reader.string("paymentID")),
+                                       number: try reader.string("number"), date: try reader.civilDate("date"),
+                                       amount: try reader.money("amount"))
+                    })
+                    guard reader.isAtEnd else {
+                        throw OrderBinaryError(field: "applied", offset: reader.offset,
+                                               reason: .lengthMismatch(declared: end - start, used: reader.offset))
                     }
                 }
-            } catch let error as OrderBinaryError {
-                throw OrderSpillError(reason: "\(file.contents) of orders \(run.lowerBound)..<\(run.upperBound) read back: \(error)")
             }
+        } catch let error as OrderBinaryError {
+            throw OrderSpillError(reason: "\(file.contents) of orders \(run.lowerBound)..<\(run.upperBound) read back: \(error)")
         }
         return result
     }

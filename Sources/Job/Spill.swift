@@ -163,12 +163,7 @@ final class SpilledTexts: RecordKeeper {
     }
 
     /// The texts at `positions`, in that order; neighbouring positions are read together.
-    func texts(at positions: [Int]) throws -> [String] {
-        var result: [String] = []
-        result.reserveCapacity(positions.count)
-        for run in consecutiveRuns(of: positions) { result += try texts(in: run) }
-        return result
-    }
+    func texts(at positions: [Int]) throws -> [String] { try gathered(positions, texts(in:)) }
 
     /// The texts at `positions`.
     func texts(in positions: Range<Int>) throws -> [String] {
@@ -180,6 +175,15 @@ final class SpilledTexts: RecordKeeper {
             return String(decoding: bytes[start..<end], as: UTF8.self)
         }
     }
+}
+
+/// What `read` gives for each of `positions`, in their order, each run of neighbouring positions read at
+/// once (a spill's records by position).
+func gathered<Element>(_ positions: [Int], _ read: (Range<Int>) throws -> [Element]) rethrows -> [Element] {
+    var result: [Element] = []
+    result.reserveCapacity(positions.count)
+    for run in consecutiveRuns(of: positions) { result += try read(run) }
+    return result
 }
 
 /// `positions` cut, in their order, into runs of neighbouring positions (`[4, 5, 6, 2, 9, 10]`: `4..<7`,
@@ -242,12 +246,7 @@ final class SpilledPayments: PaymentSource {
     }
 
     /// The payments at `positions`, in that order; neighbouring positions are read together.
-    func payments(at positions: [Int]) throws -> [OpenPayment] {
-        var result: [OpenPayment] = []
-        result.reserveCapacity(positions.count)
-        for run in consecutiveRuns(of: positions) { result += try payments(in: run) }
-        return result
-    }
+    func payments(at positions: [Int]) throws -> [OpenPayment] { try gathered(positions, payments(in:)) }
 
     /// Lets every payment go (the file's space is given back).
     func removeAll() throws { try file.truncate(to: 0) }

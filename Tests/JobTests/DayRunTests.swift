@@ -118,6 +118,30 @@ struct DayRunTests {
         #expect(try ledger.read { try $0.allocations(order: bill) }.map(\.allocation) == allocations.map(\.allocation))
     }
 
+    @Test("the provider's payout on the day is checked against the provider payments it covers: a short one is a difference")
+    func aShortPayoutIsADifference() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        // The 27th's payout №6013 (6418.91 = the 26th's provider payments less 2.5 %) arrives 18.91 short.
+        let statement = sandbox.samples.appendingPathComponent("days/2026-11-27/kl_to_1c_27112026.txt")
+        let text = CyrillicCodePage.cp1251.decode(try Data(contentsOf: statement))
+        let payout = "Номер=6013\r\nДата=27.11.2026\r\nСумма=6418.91"
+        #expect(text.contains(payout))
+        try Data(try #require(CyrillicCodePage.cp1251.encode(
+            text.replacingOccurrences(of: payout, with: "Номер=6013\r\nДата=27.11.2026\r\nСумма=6400.00")))).write(to: statement)
+
+        let loaded = try sandbox.load()
+        let environment = testEnvironment(logger: LogCapture().logger())
+        let outcomes = try await runDays([Day.d26, Day.d27], loaded: loaded, environment: environment)
+        let day27 = try #require(outcomes.last)
+        let differences = day27.result.exceptions.filter { $0.kind == "payout-difference" }
+        #expect(differences.count == 1)
+        #expect(differences.first?.ref.contains(":6013:") == true, "\(differences)")
+        // The payout is still never allocated.
+        let entry = try #require(day27.result.payments.first { $0.id.rawValue.contains(":6013:") })
+        #expect(entry.status == .payout && entry.allocations.isEmpty)
+    }
+
     @Test("every payment's record in the ledger is its source's record as read (the 1C statement's kept aside while read)")
     func paymentRecordsReachTheLedger() async throws {
         let sandbox = try Sandbox()
