@@ -148,8 +148,8 @@ struct MatchingEngine {
     var firstOpen: [Int] = []
 
     // Indexes. The first two change as bills are paid; the others are fixed for the run.
-    var byCustomerAmount: BillIndex<CustomerAmount>
-    var byAmount: BillIndex<Int64>
+    var byCustomerAmount: BillIndex<CustomerAmountKeys>
+    var byAmount: BillIndex<AmountKeys>
     let byNormalizedNumber: KeyedBills<String>
     let byProviderOrder: KeyedBills<ProviderOrderID>
     /// Built on first use (pins, `merchantOrderId`): most runs never need them.
@@ -248,13 +248,14 @@ struct MatchingEngine {
         firstOpen = Array(starts.dropLast())
 
         // Built from the newest bill down, each put first in its group: the groups come out oldest first.
-        var customerAmount = BillIndex<CustomerAmount>(billCount: count, expectedKeys: count)
-        var amount = BillIndex<Int64>(billCount: count, expectedKeys: count)
+        var customerAmount = BillIndex<CustomerAmountKeys>(billCount: count)
+        var amount = BillIndex<AmountKeys>(billCount: count)
+        let customerAmountKeys = CustomerAmountKeys(outstanding: outstanding, customers: customerOf)
+        let amountKeys = AmountKeys(outstanding: outstanding)
         for position in stride(from: count - 1, through: 0, by: -1) where outstanding[position] > 0 {
             let index = Int32(position)
-            customerAmount.prepend(index, under: CustomerAmount(customer: customerOf[position],
-                                                                kopecks: outstanding[position]))
-            amount.prepend(index, under: outstanding[position])
+            customerAmount.prepend(index, under: customerAmountKeys.key(of: index), keys: customerAmountKeys)
+            amount.prepend(index, under: outstanding[position], keys: amountKeys)
         }
         byCustomerAmount = customerAmount
         byAmount = amount
@@ -409,19 +410,27 @@ struct MatchingEngine {
 
     // MARK: - Allocation primitives
 
+    /// The keys of the changing indexes, read from the bills' arrays as they are now.
+    private var customerAmountKeys: CustomerAmountKeys {
+        CustomerAmountKeys(outstanding: outstanding, customers: billCustomer)
+    }
+    private var amountKeys: AmountKeys { AmountKeys(outstanding: outstanding) }
+
     private mutating func setOutstanding(_ bill: Int32, to value: Int64) {
         let position = Int(bill)
         let old = outstanding[position]
         guard old != value else { return }
         let customer = billCustomer[position]
+        // (The keys read `outstanding` as it is at each call: the bill leaves under its old amount and
+        // comes back under its new one; the copies of the arrays are let go before `outstanding` changes.)
         if old > 0 {
-            byCustomerAmount.remove(bill, under: CustomerAmount(customer: customer, kopecks: old))
-            byAmount.remove(bill, under: old)
+            byCustomerAmount.remove(bill, under: CustomerAmount(customer: customer, kopecks: old), keys: customerAmountKeys)
+            byAmount.remove(bill, under: old, keys: amountKeys)
         }
         outstanding[position] = value
         if value > 0 {
-            byCustomerAmount.insert(bill, under: CustomerAmount(customer: customer, kopecks: value))
-            byAmount.insert(bill, under: value)
+            byCustomerAmount.insert(bill, under: CustomerAmount(customer: customer, kopecks: value), keys: customerAmountKeys)
+            byAmount.insert(bill, under: value, keys: amountKeys)
         }
     }
 
@@ -726,14 +735,14 @@ struct MatchingEngine {
     /// Rule 4: an open bill of exactly the amount (or short by at most the write-off limit).
     private mutating func matchExactAmount(payment index: Int, slot: Int32) -> Bool {
         let amount = remaining[index]
-        if let bill = byCustomerAmount.first(CustomerAmount(customer: slot, kopecks: amount)) {
+        if let bill = byCustomerAmount.first(CustomerAmount(customer: slot, kopecks: amount), keys: customerAmountKeys) {
             allocate(payment: index, bill: bill, kopecks: amount, method: .innExactAmount)
             return true
         }
         let limit = configuration.writeOffLimit.kopecks
         guard limit > 0 else { return false }
         for shortBy in 1...limit {
-            if let bill = byCustomerAmount.first(CustomerAmount(customer: slot, kopecks: amount + shortBy)) {
+            if let bill = byCustomerAmount.first(CustomerAmount(customer: slot, kopecks: amount + shortBy), keys: customerAmountKeys) {
                 allocate(payment: index, bill: bill, kopecks: amount, method: .innExactAmount)
                 writeOff(payment: index, bill: bill, kopecks: shortBy, method: .innExactAmount)
                 return true
@@ -824,7 +833,7 @@ struct MatchingEngine {
     }
 
     private func sameAmountCandidates(payment index: Int, payer: String?) -> [ReconcileException.Candidate] {
-        byAmount.all(remaining[index], limit: 5).map { bill in
+        byAmount.all(remaining[index], limit: 5, keys: amountKeys).map { bill in
             let owner = bills[Int(bill)].customerINN
             let reason: String
             if let payer {

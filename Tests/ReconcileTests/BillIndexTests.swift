@@ -49,25 +49,98 @@ struct BillIndexTests {
 
     @Test("BillIndex built newest first by prepend holds the groups insert builds, and both change alike")
     func prependMatchesInsert() {
-        let amounts: [Int64] = (0..<300).map { Int64([100, 250, 100, 999, 7][$0 % 5] * (1 + $0 % 3)) }
-        var prepended = BillIndex<Int64>(billCount: amounts.count, expectedKeys: amounts.count)
+        var amounts: [Int64] = (0..<300).map { Int64([100, 250, 100, 999, 7][$0 % 5] * (1 + $0 % 3)) }
+        var prepended = BillIndex<AmountKeys>(billCount: amounts.count)
         for position in stride(from: amounts.count - 1, through: 0, by: -1) {
-            prepended.prepend(Int32(position), under: amounts[position])
+            prepended.prepend(Int32(position), under: amounts[position], keys: AmountKeys(outstanding: amounts))
         }
-        var inserted = BillIndex<Int64>(billCount: amounts.count)
-        for position in [Int](amounts.indices).shuffled() { inserted.insert(Int32(position), under: amounts[position]) }
-        let keys = Set(amounts)
-        for key in keys {
+        var inserted = BillIndex<AmountKeys>(billCount: amounts.count)
+        for position in [Int](amounts.indices).shuffled() {
+            inserted.insert(Int32(position), under: amounts[position], keys: AmountKeys(outstanding: amounts))
+        }
+        let keys = AmountKeys(outstanding: amounts)
+        for key in Set(amounts) {
             let expected = amounts.indices.filter { amounts[$0] == key }.map(Int32.init)
-            #expect(prepended.all(key) == expected)
-            #expect(inserted.all(key) == expected)
-            #expect(prepended.first(key) == expected.first)
-            #expect(prepended.all(key, limit: 2) == Array(expected.prefix(2)))
+            #expect(prepended.all(key, keys: keys) == expected)
+            #expect(inserted.all(key, keys: keys) == expected)
+            #expect(prepended.first(key, keys: keys) == expected.first)
+            #expect(prepended.all(key, limit: 2, keys: keys) == Array(expected.prefix(2)))
         }
+        #expect(prepended.first(12_345, keys: keys) == nil)
         // A bill paid down moves to its new amount's group, in order.
-        prepended.remove(4, under: amounts[4])
-        prepended.insert(4, under: 250)
-        #expect(prepended.all(250) == (amounts.indices.filter { amounts[$0] == 250 }.map(Int32.init) + [4]).sorted())
-        #expect(!prepended.all(amounts[4]).contains(4))
+        prepended.remove(4, under: amounts[4], keys: AmountKeys(outstanding: amounts))
+        amounts[4] = 250
+        prepended.insert(4, under: 250, keys: AmountKeys(outstanding: amounts))
+        let after = AmountKeys(outstanding: amounts)
+        #expect(prepended.all(250, keys: after) == amounts.indices.filter { amounts[$0] == 250 }.map(Int32.init))
+        #expect(prepended.all(7, keys: after).allSatisfy { amounts[Int($0)] == 7 })
+    }
+
+    /// Amounts hashed into three homes: every group probes past the others', and emptying one slot
+    /// must move the groups behind it back (or they are lost).
+    private struct CrowdedKeys: BillKeys {
+        let outstanding: [Int64]
+        func key(of bill: Int32) -> Int64 { outstanding[Int(bill)] }
+        func hash(_ key: Int64) -> Int { Int(key % 3) }
+    }
+
+    @Test("BillIndex (key-less, open addressing) keeps the groups a dictionary of groups keeps while bills are paid down",
+          arguments: [false, true])
+    func keylessMatchesDictionary(crowded: Bool) {
+        let billCount = 400
+        var generator = SplitMix(seed: crowded ? 7 : 11)
+        var amounts: [Int64] = (0..<billCount).map { _ in Int64(1 + generator.next() % 40) }
+        var keyless = BillIndex<AmountKeys>(billCount: billCount)
+        var crowdedIndex = BillIndex<CrowdedKeys>(billCount: billCount)
+        var reference = ReferenceBillIndex<Int64>(billCount: billCount)
+        for position in stride(from: billCount - 1, through: 0, by: -1) {
+            let bill = Int32(position)
+            keyless.prepend(bill, under: amounts[position], keys: AmountKeys(outstanding: amounts))
+            crowdedIndex.prepend(bill, under: amounts[position], keys: CrowdedKeys(outstanding: amounts))
+            reference.prepend(bill, under: amounts[position])
+        }
+        for step in 0..<3_000 {
+            // Pay a bill down (to 0: it leaves every group), or, now and then, open it again at a new amount.
+            let bill = Int32(generator.next() % UInt64(billCount))
+            let old = amounts[Int(bill)]
+            let new: Int64 = old > 0 ? Int64(generator.next() % UInt64(old)) : Int64(1 + generator.next() % 40)
+            if old > 0 {
+                if crowded {
+                    crowdedIndex.remove(bill, under: old, keys: CrowdedKeys(outstanding: amounts))
+                } else {
+                    keyless.remove(bill, under: old, keys: AmountKeys(outstanding: amounts))
+                }
+                reference.remove(bill, under: old)
+            }
+            amounts[Int(bill)] = new
+            if new > 0 {
+                if crowded {
+                    crowdedIndex.insert(bill, under: new, keys: CrowdedKeys(outstanding: amounts))
+                } else {
+                    keyless.insert(bill, under: new, keys: AmountKeys(outstanding: amounts))
+                }
+                reference.insert(bill, under: new)
+            }
+            guard step % 50 == 0 || step == 2_999 else { continue }
+            for key in Int64(0)...41 {
+                let found = crowded ? crowdedIndex.all(key, keys: CrowdedKeys(outstanding: amounts))
+                                    : keyless.all(key, keys: AmountKeys(outstanding: amounts))
+                #expect(found == reference.all(key), "step \(step), amount \(key)")
+                if found != reference.all(key) { return }
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64): the same steps on every run.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -44,14 +44,14 @@ struct ReferenceMatchingEngine {
     var firstOpen: [Int] = []
 
     // Indexes.
-    var byCustomerAmount: BillIndex<CustomerAmount>
-    var byAmount: BillIndex<Int64>
-    var byNormalizedNumber: BillIndex<String>
-    var byProviderOrder: BillIndex<ProviderOrderID>
+    var byCustomerAmount: ReferenceBillIndex<CustomerAmount>
+    var byAmount: ReferenceBillIndex<Int64>
+    var byNormalizedNumber: ReferenceBillIndex<String>
+    var byProviderOrder: ReferenceBillIndex<ProviderOrderID>
     /// Built on first use (pins, `merchantOrderId`): most runs never need them.
-    var byBillNumber: BillIndex<BillNumber>?
-    var byOrderID: BillIndex<String>?
-    var byOrderNumber: BillIndex<String>?
+    var byBillNumber: ReferenceBillIndex<BillNumber>?
+    var byOrderID: ReferenceBillIndex<String>?
+    var byOrderNumber: ReferenceBillIndex<String>?
 
     // Payments, canonical order.
     var payments: [OpenPayment] = []
@@ -120,10 +120,10 @@ struct ReferenceMatchingEngine {
         customerBills = flat
         firstOpen = Array(starts.dropLast())
 
-        byCustomerAmount = BillIndex(billCount: count, expectedKeys: count)
-        byAmount = BillIndex(billCount: count, expectedKeys: count)
-        byNormalizedNumber = BillIndex(billCount: count, expectedKeys: count)
-        byProviderOrder = BillIndex(billCount: count)
+        byCustomerAmount = ReferenceBillIndex(billCount: count, expectedKeys: count)
+        byAmount = ReferenceBillIndex(billCount: count, expectedKeys: count)
+        byNormalizedNumber = ReferenceBillIndex(billCount: count, expectedKeys: count)
+        byProviderOrder = ReferenceBillIndex(billCount: count)
         for (position, bill) in sortedBills.enumerated() {
             let index = Int32(position)
             if outstanding[position] > 0 {
@@ -217,7 +217,7 @@ struct ReferenceMatchingEngine {
     /// The bills with this exact number, oldest first.
     private mutating func bills(numbered number: BillNumber) -> [Int32] {
         if byBillNumber == nil {
-            var index = BillIndex<BillNumber>(billCount: bills.count)
+            var index = ReferenceBillIndex<BillNumber>(billCount: bills.count)
             for (position, bill) in bills.enumerated() { index.insert(Int32(position), under: bill.number) }
             byBillNumber = index
         }
@@ -227,8 +227,8 @@ struct ReferenceMatchingEngine {
     /// The bills whose order id or order number is `merchantOrderID`, oldest first.
     private mutating func bills(merchantOrderID: String) -> [Int32] {
         if byOrderID == nil || byOrderNumber == nil {
-            var ids = BillIndex<String>(billCount: bills.count)
-            var numbers = BillIndex<String>(billCount: bills.count)
+            var ids = ReferenceBillIndex<String>(billCount: bills.count)
+            var numbers = ReferenceBillIndex<String>(billCount: bills.count)
             for (position, bill) in bills.enumerated() {
                 ids.insert(Int32(position), under: bill.orderID.rawValue)
                 numbers.insert(Int32(position), under: bill.orderNumber)
