@@ -6,8 +6,8 @@ import Reconcile
 /// (step 1, when they are written to the ledger) to find an order by id and to answer what the
 /// matcher and the outputs ask of every order without reading it again.
 ///
-/// What it holds per order is its id, its bill as the matcher sees it and a few flags (≈200 bytes at
-/// 100 000 orders), never the order itself; the bills are handed to the matcher (``takeBills()``) and
+/// What it holds per order is its id, its bill as the matcher sees it (held compactly) and a few flags
+/// (≈130 bytes), never the order itself; the bills are handed to the matcher (``takeBills()``) and
 /// ≈25 bytes an order (the id, its slot in the table of positions, a flag) stay for the documents and
 /// the movements.
 struct DayOrders: Sendable {
@@ -20,7 +20,7 @@ struct DayOrders: Sendable {
     private var positions: FirstPositions
     /// Each order's bill as the matcher sees it (by position), with nothing allocated; empty once
     /// ``takeBills()`` has handed them over.
-    private(set) var bills: [OpenBill] = []
+    private(set) var bills = CompactBills()
     /// Whether each order is prepaid (by position): what the documents ask of its terms, kept after
     /// the bills are let go.
     private var prepaid: [Bool] = []
@@ -51,22 +51,21 @@ struct DayOrders: Sendable {
             let position = start + offset
             ids.append(order.id)
             positions.insert(position, of: ids)
-            let bill = OpenBill(order: order)
-            prepaid.append(bill.terms.payment == .prepaid)
-            bills.append(bill)
+            prepaid.append(order.terms.payment == .prepaid)
+            bills.append(OpenBill(order: order))
             if !order.returns.isEmpty { returning.append(position) }
         }
     }
 
     /// Hands the bills over (the start of the day's reconciliation is their only reader): the array
     /// returned is the only one holding them, so its taker changes it where it is, never in a copy.
-    mutating func takeBills() -> [OpenBill] {
-        var taken: [OpenBill] = []
+    mutating func takeBills() -> CompactBills {
+        var taken = CompactBills()
         swap(&taken, &bills)
         return taken
     }
 
-    /// Whether the order at `position` is prepaid (its terms as its bill gives them).
+    /// Whether the order at `position` is prepaid (by its terms).
     func isPrepaid(at position: Int) -> Bool { prepaid[position] }
 
     /// Whether the day has an order of this id.

@@ -113,12 +113,12 @@ extension DayComputation {
         // the day's bills is made.
         var bills = dayOrders.takeBills()
         var isOpen = Array(repeating: false, count: bills.count)
-        var earlierBills: [Reconcile.OpenBill] = []
+        var earlierBills = CompactBills()
         var earlierCache: [OrderID: Reconcile.OpenBill] = [:]
         try tx.forEachOpenBill(excludingAutomaticAllocationsOf: rematchIDs, oldestFirst: false) { bill in
             if let position = dayOrders.position(of: bill.orderID) {
                 // (the day's order as the feed gave it: its bill is in the day's index)
-                bills[position].allocated = bill.allocated
+                bills.setAllocated(bill.allocated, at: position)
                 isOpen[position] = true
                 return
             }
@@ -136,21 +136,15 @@ extension DayComputation {
             earlierBills.append(open)
         }
         earlierCache = [:]
-        var kept = 0
-        for position in bills.indices where isOpen[position] {
-            bills.swapAt(kept, position)
-            kept += 1
-        }
-        bills.removeLast(bills.count - kept)
+        bills.keep { isOpen[$0] }
         isOpen = []
-        bills.reserveCapacity(kept + earlierBills.count)
-        bills += earlierBills
-        earlierBills = []
+        bills.append(contentsOf: earlierBills)
+        earlierBills = CompactBills()
         let matchingConfiguration = try MatchingConfiguration(
             writeOffLimit: configuration.policies.writeOffLimit, creditPaysLaterBills: configuration.policies.applyCredit,
             providerINN: providerINN)
         let input = MatchingInput(
-            payments: [], bills: consume bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
+            payments: [], bills: [], compactBills: consume bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
             configuration: matchingConfiguration, reportsOutcomes: false)
         return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematchList, rematchedPayouts: rematchedPayouts,
                                      credit: creditList, existingAutomatic: existingAutomatic, dayPayouts: dayPayouts,
@@ -224,6 +218,7 @@ final class MatchingHandOver: Sendable {
         input.withLock { input in
             let taken = input
             input.bills = []
+            input.compactBills = CompactBills()
             input.payments = []
             return taken
         }

@@ -133,7 +133,7 @@ struct MatchingEngine {
     let reportsOutcomes: Bool
 
     // Bills, canonical order; index = age rank.
-    private(set) var bills: [OpenBill]
+    private(set) var bills: CompactBills
     var outstanding: [Int64]
     private(set) var allocatedBefore: [Int64]
     var allocatedNow: [Int64]
@@ -205,15 +205,22 @@ struct MatchingEngine {
         // comparison `String <` does for Cyrillic numbers (a million bills sort in a fraction).
         // Positions are sorted by keys read once, not the bills (ties keep the input's order, as the
         // stable sort of the bills did); input already in order (the ledger's) is taken as it is.
-        // The input's bills are put in order where they are: no second array of them is ever made.
-        var sortedBills: [OpenBill] = []
-        swap(&sortedBills, &input.bills)
-        let billOrder = Self.canonicalOrder(of: sortedBills)
-        ByteOrder.arrange(&sortedBills, in: billOrder)
-        bills = sortedBills
+        // The bills are held compactly (`CompactBills`): the input's compact ones, then those given as
+        // values (let go once copied), put in order once.
+        var table = CompactBills()
+        swap(&table, &input.compactBills)
+        var given: [OpenBill] = []
+        swap(&given, &input.bills)
+        for bill in given { table.append(bill) }
+        given = []
+        let billOrder = Self.canonicalOrder(of: table)
+        if !billOrder.elementsEqual(table.indices) { table = table.arranged(in: billOrder) }
+        let sortedBills = table
+        bills = table
+        table = CompactBills()
         let count = sortedBills.count
-        outstanding = sortedBills.map { max(0, $0.outstanding.kopecks) }
-        allocatedBefore = sortedBills.map(\.allocated.kopecks)
+        outstanding = sortedBills.indices.map { max(0, sortedBills.outstanding(at: $0).kopecks) }
+        allocatedBefore = sortedBills.indices.map { sortedBills.allocated(at: $0).kopecks }
         allocatedNow = Array(repeating: 0, count: count)
         writtenOff = Array(repeating: 0, count: count)
         touched = Array(repeating: false, count: count)
@@ -221,12 +228,13 @@ struct MatchingEngine {
         var slots: [String: Int32] = [:] // (not reserved for every bill: a customer has many)
         var customerOf: [Int32] = []
         customerOf.reserveCapacity(count)
-        for bill in sortedBills {
-            if let slot = slots[bill.customerINN] {
+        for position in sortedBills.indices {
+            let inn = sortedBills.customerINN(at: position)
+            if let slot = slots[inn] {
                 customerOf.append(slot)
             } else {
                 let slot = Int32(slots.count)
-                slots[bill.customerINN] = slot
+                slots[inn] = slot
                 customerOf.append(slot)
             }
         }
@@ -260,7 +268,7 @@ struct MatchingEngine {
         byCustomerAmount = customerAmount
         byAmount = amount
         byNormalizedNumber = KeyedBills(billCount: count, keyOf: Self.normalizedNumber(in: sortedBills))
-        byProviderOrder = KeyedBills(billCount: count) { sortedBills[Int($0)].providerOrderID }
+        byProviderOrder = KeyedBills(billCount: count) { sortedBills.providerOrderID(at: Int($0)) }
 
         // Payments: what each starts with, in the plan's canonical order.
         paymentCount = plan.count
@@ -278,10 +286,10 @@ struct MatchingEngine {
 
     /// The positions of `bills` in their canonical order: by date, number (its UTF-8 bytes), order id,
     /// then position (see `init`).
-    private static func canonicalOrder(of bills: [OpenBill]) -> [Int] {
-        let billDates = bills.map(\.date)
-        let billNumbers = bills.map(\.number)
-        let billOrders = bills.map(\.orderID.rawValue)
+    private static func canonicalOrder(of bills: CompactBills) -> [Int] {
+        let billDates = bills.indices.map(bills.date(at:))
+        let billNumbers = bills.indices.map(bills.number(at:))
+        let billOrders = bills.indices.map { bills.orderID(at: $0).rawValue }
         return ByteOrder.sortedPositions(count: bills.count) { i, j in
             if billDates[i] != billDates[j] { return billDates[i] < billDates[j] }
             // (Numbers that differ only in their Unicode form, `Й` and `И` + breve, are the same number:
@@ -378,8 +386,8 @@ struct MatchingEngine {
     }
 
     /// The key `byNormalizedNumber` files a bill under.
-    private static func normalizedNumber(in bills: [OpenBill]) -> (Int32) -> String? {
-        { BillReference.normalizedKey(bills[Int($0)].number.rawValue) }
+    private static func normalizedNumber(in bills: CompactBills) -> (Int32) -> String? {
+        { BillReference.normalizedKey(bills.number(at: Int($0)).rawValue) }
     }
 
     /// The bills whose number's normalised form is `key`, oldest first.
@@ -390,15 +398,15 @@ struct MatchingEngine {
     /// The bills with this exact number, oldest first.
     private mutating func bills(numbered number: BillNumber) -> [Int32] {
         let bills = self.bills
-        if byBillNumber == nil { byBillNumber = KeyedBills(billCount: bills.count) { bills[Int($0)].number } }
-        return byBillNumber?.all(number) { bills[Int($0)].number } ?? []
+        if byBillNumber == nil { byBillNumber = KeyedBills(billCount: bills.count) { bills.number(at: Int($0)) } }
+        return byBillNumber?.all(number) { bills.number(at: Int($0)) } ?? []
     }
 
     /// The bills whose order id or order number is `merchantOrderID`, oldest first.
     private mutating func bills(merchantOrderID: String) -> [Int32] {
         let bills = self.bills
-        let orderID: (Int32) -> String? = { bills[Int($0)].orderID.rawValue }
-        let orderNumber: (Int32) -> String? = { bills[Int($0)].orderNumber }
+        let orderID: (Int32) -> String? = { bills.orderID(at: Int($0)).rawValue }
+        let orderNumber: (Int32) -> String? = { bills.orderNumber(at: Int($0)) }
         if byOrderID == nil || byOrderNumber == nil {
             byOrderID = KeyedBills(billCount: bills.count, keyOf: orderID)
             byOrderNumber = KeyedBills(billCount: bills.count, keyOf: orderNumber)
@@ -445,9 +453,8 @@ struct MatchingEngine {
         remaining[payment] -= kopecks
         allocatedNowByPayment[payment] += kopecks
         if reportsOutcomes, !methods[payment].contains(method) { methods[payment].append(method) }
-        let target = bills[position]
-        allocations.append(Allocation(paymentID: openPayment(payment).payment.id, orderID: target.orderID,
-                                      billNumber: target.number, amount: Money(kopecks: kopecks), method: method))
+        allocations.append(Allocation(paymentID: openPayment(payment).payment.id, orderID: bills.orderID(at: position),
+                                      billNumber: bills.number(at: position), amount: Money(kopecks: kopecks), method: method))
     }
 
     /// Closes the last `kopecks` of `bill` by the configured write-off.
@@ -528,7 +535,7 @@ struct MatchingEngine {
                         + "payment left \(Money(kopecks: remaining[index])))"))
             }
             allocate(payment: index, bill: bill, kopecks: given, method: .pin)
-            if creditINN[index] == nil { creditINN[index] = bills[Int(bill)].customerINN }
+            if creditINN[index] == nil { creditINN[index] = bills.customerINN(at: Int(bill)) }
         }
     }
 
@@ -570,7 +577,7 @@ struct MatchingEngine {
         var candidates: [Int32] = []
         var how = ""
         if let provider = payment.providerOrderID {
-            candidates = byProviderOrder.all(provider) { self.bills[Int($0)].providerOrderID }
+            candidates = byProviderOrder.all(provider) { self.bills.providerOrderID(at: Int($0)) }
             how = "provider order id \(provider)"
         }
         if candidates.isEmpty, let merchant = payment.merchantOrderID, !merchant.isEmpty {
@@ -582,7 +589,7 @@ struct MatchingEngine {
             creditINN[index] = nil  // held for the accountant, not credit
             exceptions.append(ReconcileException(
                 kind: .ambiguousProviderID, severity: .error, paymentID: payment.id,
-                billNumbers: candidates.map { bills[Int($0)].number },
+                billNumbers: candidates.map { bills.number(at: Int($0)) },
                 quoted: [merchant],
                 candidates: candidates.map { candidate($0, reason: "fits merchantOrderId \(merchant)") },
                 message: "provider payment \(payment.id) (\(Money(kopecks: remaining[index]))): merchantOrderId \(merchant) "
@@ -604,13 +611,13 @@ struct MatchingEngine {
             creditINN[index] = nil  // held for the accountant, not credit
             exceptions.append(ReconcileException(
                 kind: .ambiguousProviderID, severity: .error, paymentID: payment.id,
-                billNumbers: candidates.map { bills[Int($0)].number },
+                billNumbers: candidates.map { bills.number(at: Int($0)) },
                 candidates: candidates.map { candidate($0, reason: "also fits \(how)") },
                 message: "provider payment \(payment.id): \(how) fits \(candidates.count) orders; not allocated"))
             return true
         }
         let bill = candidates[0]
-        if creditINN[index] == nil { creditINN[index] = bills[Int(bill)].customerINN }
+        if creditINN[index] == nil { creditINN[index] = bills.customerINN(at: Int(bill)) }
         allocateIdentified(payment: index, bills: [bill], method: .provider, quoted: [])
         return true
     }
@@ -633,14 +640,14 @@ struct MatchingEngine {
             var pool = all
             var isForeign = false
             if let payer {
-                let own = all.filter { bills[Int($0)].customerINN == payer }
+                let own = all.filter { bills.customerINN(at: Int($0)) == payer }
                 if own.isEmpty {
                     isForeign = true
                 } else {
                     pool = own
                 }
             }
-            let exact = pool.filter { BillReference.exactKey(bills[Int($0)].number.rawValue) == quote.exactKey }
+            let exact = pool.filter { BillReference.exactKey(bills.number(at: Int($0)).rawValue) == quote.exactKey }
             if !exact.isEmpty { pool = exact }
             if pool.count > 1 {
                 // Still several: an open one is no better a guess than a closed one.
@@ -658,7 +665,7 @@ struct MatchingEngine {
             let pools = ambiguous.flatMap(\.1)
             exceptions.append(ReconcileException(
                 kind: .ambiguousReference, severity: .error, paymentID: payment.id,
-                billNumbers: pools.map { bills[Int($0)].number }, quoted: quotedTexts,
+                billNumbers: pools.map { bills.number(at: Int($0)) }, quoted: quotedTexts,
                 candidates: pools.map { candidate($0, reason: "its number also fits the quoted one") },
                 message: "payment \(payment.id): quoted "
                     + ambiguous.map { "\($0.0.text) fits \($0.1.count) bills" }.joined(separator: ", ")
@@ -678,15 +685,15 @@ struct MatchingEngine {
         for bill in foreign {
             exceptions.append(ReconcileException(
                 kind: .otherCustomerBill, severity: .warning, paymentID: payment.id,
-                billNumbers: [bills[Int(bill)].number], quoted: quotedTexts,
-                message: "payment \(payment.id) from ИНН \(payer ?? "—") quotes bill \(bills[Int(bill)].number) of "
-                    + "customer \(bills[Int(bill)].customerINN); taken because no bill of the payer has that number"))
+                billNumbers: [bills.number(at: Int(bill))], quoted: quotedTexts,
+                message: "payment \(payment.id) from ИНН \(payer ?? "—") quotes bill \(bills.number(at: Int(bill))) of "
+                    + "customer \(bills.customerINN(at: Int(bill))); taken because no bill of the payer has that number"))
         }
         if resolved.isEmpty {
             if creditINN[index] == nil { reportUnmatched(payment: index, payer: payer, quoted: quotes) }
             return true
         }
-        if creditINN[index] == nil { creditINN[index] = bills[Int(resolved[0])].customerINN }
+        if creditINN[index] == nil { creditINN[index] = bills.customerINN(at: Int(resolved[0])) }
         allocateIdentified(payment: index, bills: resolved.sorted(), method: .reference, quoted: quotedTexts)
         return true
     }
@@ -724,9 +731,9 @@ struct MatchingEngine {
         if remaining[index] > 0 {
             exceptions.append(ReconcileException(
                 kind: .overpayment, severity: .info, paymentID: paymentID,
-                billNumbers: targets.map { bills[Int($0)].number }, quoted: quoted,
+                billNumbers: targets.map { bills.number(at: Int($0)) }, quoted: quoted,
                 message: "payment \(paymentID) exceeds what bill(s) "
-                    + targets.map { bills[Int($0)].number.rawValue }.joined(separator: ", ")
+                    + targets.map { bills.number(at: Int($0)).rawValue }.joined(separator: ", ")
                     + " needed; \(Money(kopecks: remaining[index])) "
                     + (creditINN[index] != nil ? "is the customer's credit" : "left unallocated")))
         }
@@ -834,7 +841,7 @@ struct MatchingEngine {
 
     private func sameAmountCandidates(payment index: Int, payer: String?) -> [ReconcileException.Candidate] {
         byAmount.all(remaining[index], limit: 5, keys: amountKeys).map { bill in
-            let owner = bills[Int(bill)].customerINN
+            let owner = bills.customerINN(at: Int(bill))
             let reason: String
             if let payer {
                 reason = "same amount, but its customer is ИНН \(owner), not the payer \(payer)"
@@ -861,7 +868,7 @@ struct MatchingEngine {
         while cursor < end, remaining[index] > 0 {
             let bill = customerBills[cursor]
             cursor += 1
-            guard outstanding[Int(bill)] > 0, bills[Int(bill)].date >= since else { continue }
+            guard outstanding[Int(bill)] > 0, bills.date(at: Int(bill)) >= since else { continue }
             allocate(payment: index, bill: bill, kopecks: min(remaining[index], outstanding[Int(bill)]),
                      method: .customerCredit)
         }
@@ -884,7 +891,7 @@ struct MatchingEngine {
                 allocatedNow: Money(kopecks: allocatedNow[position]), writtenOff: Money(kopecks: writtenOff[position]),
                 outstanding: Money(kopecks: outstanding[position])))
         }
-        bills = []
+        bills = CompactBills()
         (outstanding, allocatedBefore, allocatedNow, writtenOff, touched) = ([], [], [], [], [])
         byCustomerAmount = BillIndex(billCount: 0)
         byAmount = BillIndex(billCount: 0)

@@ -15,11 +15,9 @@ public struct OpenBill: Hashable, Sendable, Codable {
     public var allocated: Money
     /// The provider's (ИнвойсБокс) order id, when the order is paid through the provider.
     public var providerOrderID: ProviderOrderID?
-    public var terms: Terms
 
     public init(number: BillNumber, orderID: OrderID, orderNumber: String, customerINN: String, date: CivilDate,
-                amount: Money, allocated: Money = .zero, providerOrderID: ProviderOrderID? = nil,
-                terms: Terms = Terms(payment: .prepaid, deferralDays: 0, creditLimit: .zero)) {
+                amount: Money, allocated: Money = .zero, providerOrderID: ProviderOrderID? = nil) {
         self.number = number
         self.orderID = orderID
         self.orderNumber = orderNumber
@@ -28,14 +26,13 @@ public struct OpenBill: Hashable, Sendable, Codable {
         self.amount = amount
         self.allocated = allocated
         self.providerOrderID = providerOrderID
-        self.terms = terms
     }
 
     /// The open bill of an order, with what is already allocated to it.
     public init(order: Order, allocated: Money = .zero) {
         self.init(number: order.bill.number, orderID: order.id, orderNumber: order.number,
                   customerINN: order.customer.inn.value, date: order.bill.date, amount: order.bill.amount,
-                  allocated: allocated, providerOrderID: order.providerOrderID, terms: order.terms)
+                  allocated: allocated, providerOrderID: order.providerOrderID)
     }
 
     /// What the bill still needs: amount − allocated.
@@ -117,6 +114,9 @@ public struct MatchingConfiguration: Hashable, Sendable {
 public struct MatchingInput: Sendable {
     public var payments: [OpenPayment]
     public var bills: [OpenBill]
+    /// More bills, held compactly (the job's way: a large day's bills in a fraction of the memory);
+    /// the matcher takes these and `bills` alike.
+    public var compactBills: CompactBills
     /// The accountant's pins. A pin already applied (an existing `.pin` allocation of the
     /// same payment and bill) is not applied again.
     public var pins: [Pin]
@@ -129,10 +129,12 @@ public struct MatchingInput: Sendable {
     /// the decisions (the job: a day's outcomes are megabytes it never reads). The decisions are the same.
     public var reportsOutcomes: Bool
 
-    public init(payments: [OpenPayment], bills: [OpenBill], pins: [Pin] = [], knownCustomerINNs: Set<String> = [],
-                configuration: MatchingConfiguration = .standard, reportsOutcomes: Bool = true) {
+    public init(payments: [OpenPayment], bills: [OpenBill], compactBills: CompactBills = CompactBills(), pins: [Pin] = [],
+                knownCustomerINNs: Set<String> = [], configuration: MatchingConfiguration = .standard,
+                reportsOutcomes: Bool = true) {
         self.payments = payments
         self.bills = bills
+        self.compactBills = compactBills
         self.pins = pins
         self.knownCustomerINNs = knownCustomerINNs
         self.configuration = configuration

@@ -145,6 +145,20 @@ struct MatcherDifferentialTests {
         #expect(!old.writeOffs.isEmpty || scenario.input.configuration.writeOffLimit.isZero)
     }
 
+    @Test("bills given held compactly, all or the first of them: the same decisions as given as values")
+    func compactBills() async {
+        let inputs = zip(Gen.uint64(), Gen.int(in: 0...40), Gen.int(in: 0...100))
+            .map { (RichScenario(seed: $0, bills: $1, payments: $1), $2) }
+        await propertyCheck(count: 300, input: inputs) { scenario, percent in
+            let expected = Matcher.match(scenario.input)
+            var compact = scenario.input
+            let split = compact.bills.count * percent / 100
+            compact.compactBills = CompactBills(compact.bills[..<split])
+            compact.bills.removeFirst(split)
+            expectSameDecisions(Matcher.match(compact), expected, "\(split) compact, \(scenario)")
+        }
+    }
+
     @Test("ties, byte order and shuffled input: the same decisions as before")
     func tiesAndShuffles() async {
         let inputs = zip(Gen.uint64(), Gen.int(in: 1...30)).map { RichScenario(seed: $0, bills: $1, payments: $1) }
