@@ -20,6 +20,9 @@ public struct InvoiceboxPage: Hashable, Sendable {
     public var diagnostics: [Diagnostic]
     /// Orders that are not payments of the day (not completed, or paid on another day).
     public var ignoredCount: Int
+    /// Where each payment's record went when the reader was given a ``RecordKeeper`` (by position, as
+    /// `payments`); empty when the records are on the payments.
+    public var recordPlaces: [Int] = []
 }
 
 /// The provider's payments of a day, every page combined and duplicates read once.
@@ -34,6 +37,9 @@ public struct InvoiceboxReading: Hashable, Sendable {
     public var recordCount: Int
     /// Orders that are not payments of the day (not completed, or paid on another day).
     public var ignoredCount: Int
+    /// Where each payment's record went when the pages were read with a ``RecordKeeper`` (by position,
+    /// as `payments`); empty when the records are on the payments.
+    public var recordPlaces: [Int] = []
 }
 
 /// The reader of ИнвойсБокс API v3 order lists. Pure: bytes in, values out.
@@ -73,8 +79,9 @@ public enum Invoicebox {
                                                           message: "provider order \(id) appeared on an earlier page too; read once"))
                 }
             }
-            for payment in page.payments where paymentIDs.insert(payment.id).inserted {
+            for (index, payment) in page.payments.enumerated() where paymentIDs.insert(payment.id).inserted {
                 reading.payments.append(payment)
+                if !page.recordPlaces.isEmpty { reading.recordPlaces.append(page.recordPlaces[index]) }
             }
         }
         return reading

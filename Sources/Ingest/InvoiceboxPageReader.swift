@@ -46,8 +46,11 @@ extension Invoicebox {
         private var elementCount = 0
         private var seen: [String: Int] = [:]
         private var providerIDs: [ProviderOrderID] = []
-        /// The payments (they do not name the page), and the rest of what the elements gave.
+        /// The payments (they do not name the page), where their records went, and the rest of what the
+        /// elements gave.
         private var payments: [Payment] = []
+        private var aside: RecordsAside
+        private var recordPlaces: [Int] = []
         private var verdicts: [ElementVerdict] = []
         private var ignoredCount = 0
 
@@ -62,9 +65,13 @@ extension Invoicebox {
         /// - Parameters:
         ///   - day: the business day.
         ///   - expectedPage: the page requested, when known; `metaData.page` must say the same.
-        public init(day: CivilDate, expectedPage: Int? = nil) {
+        ///   - records: where each payment's record goes as it is read (see ``RecordKeeper``; the page's
+        ///     `recordPlaces` then says where each went); `nil`: on the payment. A record that cannot be
+        ///     kept aside fails the page.
+        public init(day: CivilDate, expectedPage: Int? = nil, records: (any RecordKeeper)? = nil) {
             self.day = day
             self.expectedPage = expectedPage
+            aside = RecordsAside(records, source: Invoicebox.source)
         }
 
         /// A piece of the page (`ChunkedPageReader.feed` cuts what arrives into pieces of at most
@@ -76,6 +83,7 @@ extension Invoicebox {
             } catch {
                 throw fail(error)
             }
+            try checkAside()
             compact()
         }
 
@@ -93,6 +101,7 @@ extension Invoicebox {
             } catch {
                 throw fail(error)
             }
+            try checkAside()
             buffer = []
             let page = try envelope()
             result = page
@@ -287,6 +296,16 @@ extension Invoicebox {
             return failure
         }
 
+        /// Fails the page when a payment's record could not be kept aside.
+        private mutating func checkAside() throws(SourceError) {
+            guard let failure = aside.failure else { return }
+            self.failure = failure
+            buffer = []
+            verdicts = []
+            payments = []
+            throw failure
+        }
+
         /// Lets go of the bytes already done with.
         private mutating func compact() {
             peakRetainedBytes = max(peakRetainedBytes, buffer.capacity)
@@ -367,10 +386,11 @@ extension Invoicebox {
                 verdicts.append(.otherDay(label: label, paidOn: paidAt.moscowDate))
                 return
             }
-            payments.append(Payment(
+            aside.add(Payment(
                 id: PaymentID("invoicebox:\(id)"), source: .invoicebox, receivedOn: paidAt.moscowDate, amount: amount,
                 payerINN: payerINN, payerName: payerName, purpose: description ?? "",
-                providerOrderID: ProviderOrderID(id), merchantOrderID: merchantOrderID, raw: raw))
+                providerOrderID: ProviderOrderID(id), merchantOrderID: merchantOrderID, raw: raw),
+                from: label, to: &payments, places: &recordPlaces)
         }
 
         // MARK: The envelope
@@ -411,9 +431,10 @@ extension Invoicebox {
             }
             var result = InvoiceboxPage(page: page, pageSize: pageSize, totalCount: totalCount, recordCount: elementCount,
                                         providerIDs: providerIDs, payments: payments, quarantined: [], diagnostics: [],
-                                        ignoredCount: ignoredCount)
+                                        ignoredCount: ignoredCount, recordPlaces: recordPlaces)
             providerIDs = []
             payments = []
+            recordPlaces = []
             for verdict in verdicts {
                 switch verdict {
                 case .quarantined(let problems, let label, let key, let raw):

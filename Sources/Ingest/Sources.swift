@@ -188,8 +188,10 @@ public struct IngestResult: Sendable {
 ///   - spoolDirectory: where a bank statement (1C or camt.053) is written as it arrives, to be read
 ///     back a piece at a time (an unlinked temporary file: nothing stays there); `nil`: `TMPDIR`,
 ///     else `/tmp`.
-///   - records: where the bank statements' payments' records go as they are read (see
-///     `RecordKeeper`; `recordPlaces` then says where each went); `nil`: on the payments.
+///   - records: where the payments' records (the bank statements' and ИнвойсБокс's) go as they are read
+///     (see `RecordKeeper`; `recordPlaces` then says where each went); `nil`: on the payments. A page
+///     read again from its start (a retried transfer) keeps its records again: the first copies are
+///     never referred to.
 public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Sendable (Credential?) -> HTTPClient,
                    spill: (any OrderSpill)? = nil, spoolDirectory: String? = nil,
                    records: (any RecordKeeper)? = nil) async -> IngestResult {
@@ -217,7 +219,7 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
         guard let provider = sources.invoicebox else { return nil }
         var fetcher = Fetcher(source: SourceName.invoicebox, template: provider.url, day: day, pageSize: provider.pageSize)
         do throws(SourceError) {
-            let reading = try await fetcher.invoicebox(provider, client: client)
+            let reading = try await fetcher.invoicebox(provider, client: client, records: records)
             return SourceRead(outcome: fetcher.outcome(.ok, records: reading.recordCount), reading: reading)
         } catch {
             return SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil)
@@ -264,7 +266,7 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
     }
     if let read = await providerRead {
         if let reading = read.reading {
-            add(reading.payments, from: SourceName.invoicebox)
+            add(reading.payments, places: reading.recordPlaces, from: SourceName.invoicebox)
             result.quarantined += reading.quarantined
             result.diagnostics += reading.diagnostics
         }
@@ -392,7 +394,8 @@ private struct Fetcher {
         }
     }
 
-    mutating func invoicebox(_ provider: InvoiceboxSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient) async throws(SourceError)
+    mutating func invoicebox(_ provider: InvoiceboxSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient,
+                             records: (any RecordKeeper)?) async throws(SourceError)
         -> InvoiceboxReading {
         let client = try makeClient(provider.token, makeHTTP)
         var pages: [InvoiceboxPage] = []
@@ -401,7 +404,7 @@ private struct Fetcher {
         while true {
             // The page is read as it arrives, an order at a time: neither its bytes nor its JSON
             // tree are ever whole in memory. A retry starts the page again.
-            let sink = PageSink(Invoicebox.PageReader(day: day, expectedPage: template.isPaged ? page : nil))
+            let sink = PageSink(Invoicebox.PageReader(day: day, expectedPage: template.isPaged ? page : nil, records: records))
             let (url, _) = try await fetch(page: page) { url in try await client.stream(.get(url), into: sink) }
             let result: InvoiceboxPage
             do {
