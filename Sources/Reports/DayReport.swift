@@ -68,24 +68,43 @@ public enum DayReport {
         csvRegisters.map { ($0.name, $0.table(input, options)) }
     }
 
+    /// One CSV register: its header (a table without rows, whose options format the fields) and its
+    /// rows, each handed over as it is made (so `write` never holds a register's rows at once).
+    struct CSVRegister: Sendable {
+        let name: String
+        let header: @Sendable (CSVOptions) -> CSVTable
+        let rows: @Sendable (DayReportInput, CSVTable, ([String]) throws -> Void) throws -> Void
+
+        /// The whole register as a table.
+        func table(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
+            let format = header(options)
+            var table = format
+            // (`rows` throws only what the handler throws: appending does not.)
+            try? rows(input, format) { table.append($0) }
+            return table
+        }
+    }
+
     /// The CSV registers in order, each made when asked (so they need not all be in memory at once).
-    static let csvRegisters: [(name: String, table: @Sendable (DayReportInput, CSVOptions) -> CSVTable)] = [
-        ("payments", paymentsCSV),
-        ("allocations", allocationsCSV),
-        ("exceptions", exceptionsCSV),
-        ("documents", documentsCSV),
-        ("weighed", weighedCSV),
-        ("returns", returnsCSV),
-        ("receivables", receivablesCSV),
+    static let csvRegisters: [CSVRegister] = [
+        CSVRegister(name: "payments", header: paymentsHeader) { input, table, emit in
+            for payment in input.payments { try emit(paymentFields(payment, table)) }
+        },
+        CSVRegister(name: "allocations", header: allocationsHeader) { input, table, emit in
+            for payment in input.payments {
+                for allocation in payment.allocations { try emit(allocationFields(allocation, of: payment, table)) }
+            }
+        },
+        CSVRegister(name: "exceptions", header: exceptionsHeader, rows: exceptionsRows),
+        CSVRegister(name: "documents", header: documentsHeader) { input, table, emit in
+            for doc in input.documents { try emit(documentFields(doc, table)) }
+        },
+        CSVRegister(name: "weighed", header: weighedHeader, rows: weighedRows),
+        CSVRegister(name: "returns", header: returnsHeader, rows: returnsRows),
+        CSVRegister(name: "receivables", header: receivablesHeader, rows: receivablesRows),
     ]
 
     // MARK: CSV registers
-
-    static func paymentsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
-        var table = paymentsHeader(options)
-        for payment in input.payments { table.append(paymentFields(payment, table)) }
-        return table
-    }
 
     /// The payments register without rows.
     static func paymentsHeader(_ options: CSVOptions) -> CSVTable {
@@ -106,14 +125,6 @@ public enum DayReport {
                 table.money(payment.unallocated), payment.status.russianDescription]
     }
 
-    static func allocationsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
-        var table = allocationsHeader(options)
-        for payment in input.payments {
-            for allocation in payment.allocations { table.append(allocationFields(allocation, of: payment, table)) }
-        }
-        return table
-    }
-
     /// The allocations register without rows.
     static func allocationsHeader(_ options: CSVOptions) -> CSVTable {
         CSVTable(header: ["Платёж", "Дата поступления", "Плательщик", "ИНН плательщика", "Заказ", "Счёт",
@@ -127,27 +138,23 @@ public enum DayReport {
          table.money(allocation.amount), allocation.method.russianDescription]
     }
 
-    static func exceptionsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
-        var table = CSVTable(header: ["Вид", "Ссылка", "Сумма", "Описание", "Варианты"], options: options)
-        for row in input.exceptions {
-            table.append([row.kind.russianDescription, row.reference, table.money(row.amount), row.message,
-                          row.candidates.map { candidateText($0, money: table.money) }.joined(separator: "\n")])
-        }
-        for held in input.held {
-            table.append(["Документ задержан: \(held.kind.russianDescription)", "заказ \(held.orderID), \(held.reference)",
-                          table.money(held.amount), held.reason, ""])
-        }
-        for record in input.quarantined {
-            table.append(["Запись в карантине", "\(record.diagnostic.source) \(record.diagnostic.record)", "",
-                          quarantineMessage(record), ""])
-        }
-        return table
+    static func exceptionsHeader(_ options: CSVOptions) -> CSVTable {
+        CSVTable(header: ["Вид", "Ссылка", "Сумма", "Описание", "Варианты"], options: options)
     }
 
-    static func documentsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
-        var table = documentsHeader(options)
-        for doc in input.documents { table.append(documentFields(doc, table)) }
-        return table
+    static func exceptionsRows(_ input: DayReportInput, _ table: CSVTable, _ emit: ([String]) throws -> Void) throws {
+        for row in input.exceptions {
+            try emit([row.kind.russianDescription, row.reference, table.money(row.amount), row.message,
+                      row.candidates.map { candidateText($0, money: table.money) }.joined(separator: "\n")])
+        }
+        for held in input.held {
+            try emit(["Документ задержан: \(held.kind.russianDescription)", "заказ \(held.orderID), \(held.reference)",
+                      table.money(held.amount), held.reason, ""])
+        }
+        for record in input.quarantined {
+            try emit(["Запись в карантине", "\(record.diagnostic.source) \(record.diagnostic.record)", "",
+                      quarantineMessage(record), ""])
+        }
     }
 
     /// The documents register without rows.
@@ -165,39 +172,45 @@ public enum DayReport {
          doc.fileName, doc.paperOnly ? "да" : "нет"]
     }
 
-    static func weighedCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
-        var table = CSVTable(header: ["Заказ", "Счёт", "Покупатель", "ИНН покупателя", "Сумма счёта",
-                                      "Стоимость отгруженного", "Разница", "Как учтено"], options: options)
+    static func weighedHeader(_ options: CSVOptions) -> CSVTable {
+        CSVTable(header: ["Заказ", "Счёт", "Покупатель", "ИНН покупателя", "Сумма счёта",
+                          "Стоимость отгруженного", "Разница", "Как учтено"], options: options)
+    }
+
+    static func weighedRows(_ input: DayReportInput, _ table: CSVTable, _ emit: ([String]) throws -> Void) throws {
         for row in input.weighedCorrections {
-            table.append([row.orderID.rawValue, row.billNumber.rawValue, row.customerName, row.customerINN,
-                          table.money(row.billAmount), table.money(row.shippedValue), table.money(row.difference),
-                          row.treatment.russianDescription])
+            try emit([row.orderID.rawValue, row.billNumber.rawValue, row.customerName, row.customerINN,
+                      table.money(row.billAmount), table.money(row.shippedValue), table.money(row.difference),
+                      row.treatment.russianDescription])
         }
-        return table
     }
 
-    static func returnsCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
-        var table = CSVTable(header: ["Заказ", "Возврат", "Этап", "Дата", "Покупатель", "Причина", "Сумма", "Документ",
-                                      "Файл"], options: options)
+    static func returnsHeader(_ options: CSVOptions) -> CSVTable {
+        CSVTable(header: ["Заказ", "Возврат", "Этап", "Дата", "Покупатель", "Причина", "Сумма", "Документ",
+                          "Файл"], options: options)
+    }
+
+    static func returnsRows(_ input: DayReportInput, _ table: CSVTable, _ emit: ([String]) throws -> Void) throws {
         for row in input.returns {
-            table.append([row.orderID.rawValue, row.returnID.rawValue, row.stage.russianDescription, table.date(row.date),
-                          row.customerName, row.reason, table.money(row.amount), row.document ?? "",
-                          row.documentFile ?? ""])
+            try emit([row.orderID.rawValue, row.returnID.rawValue, row.stage.russianDescription, table.date(row.date),
+                      row.customerName, row.reason, table.money(row.amount), row.document ?? "",
+                      row.documentFile ?? ""])
         }
-        return table
     }
 
-    static func receivablesCSV(_ input: DayReportInput, _ options: CSVOptions) -> CSVTable {
-        var table = CSVTable(header: ["Покупатель", "ИНН", "Кредитный лимит", "Сальдо", "Срок не наступил",
-                                      "Просрочено 1–30 дн.", "Просрочено 31–60 дн.", "Просрочено 61–90 дн.",
-                                      "Просрочено более 90 дн.", "Просрочено всего", "Стоп-лист"], options: options)
+    static func receivablesHeader(_ options: CSVOptions) -> CSVTable {
+        CSVTable(header: ["Покупатель", "ИНН", "Кредитный лимит", "Сальдо", "Срок не наступил",
+                          "Просрочено 1–30 дн.", "Просрочено 31–60 дн.", "Просрочено 61–90 дн.",
+                          "Просрочено более 90 дн.", "Просрочено всего", "Стоп-лист"], options: options)
+    }
+
+    static func receivablesRows(_ input: DayReportInput, _ table: CSVTable, _ emit: ([String]) throws -> Void) throws {
         for row in input.receivables {
-            table.append([row.customerName, row.customerINN, table.money(row.creditLimit), table.money(row.balance),
-                          table.money(row.notDue), table.money(row.overdue1to30), table.money(row.overdue31to60),
-                          table.money(row.overdue61to90), table.money(row.overdueOver90), table.money(row.overdue),
-                          row.stopListReason ?? ""])
+            try emit([row.customerName, row.customerINN, table.money(row.creditLimit), table.money(row.balance),
+                      table.money(row.notDue), table.money(row.overdue1to30), table.money(row.overdue31to60),
+                      table.money(row.overdue61to90), table.money(row.overdueOver90), table.money(row.overdue),
+                      row.stopListReason ?? ""])
         }
-        return table
     }
 
     static func candidateText(_ candidate: ExceptionCandidate, money: (Money?) -> String) -> String {
@@ -296,10 +309,20 @@ extension DayReport {
 
         let csvParts: [String: RegisterPart] = ["payments": .paymentsCSV, "allocations": .allocationsCSV,
                                                 "documents": .documentsCSV]
-        for (name, table) in csvRegisters {
-            let sink = try open("\(name)-\(date).csv")
-            try sink.write(table(input, options).bytes)
-            if let part = csvParts[name], registered(part) { try rows(part, sink) }
+        for register in csvRegisters {
+            let sink = try open("\(register.name)-\(date).csv")
+            // The BOM and the header, then the rows a few dozen kilobytes at a time.
+            let format = register.header(options)
+            var bytes = format.bytes
+            try register.rows(input, format) { fields in
+                format.appendRow(fields, into: &bytes)
+                if bytes.count >= 1 << 16 {
+                    try sink.write(bytes)
+                    bytes.removeAll(keepingCapacity: true)
+                }
+            }
+            if !bytes.isEmpty { try sink.write(bytes) }
+            if let part = csvParts[register.name], registered(part) { try rows(part, sink) }
         }
         return totals
     }

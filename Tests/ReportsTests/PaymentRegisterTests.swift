@@ -126,6 +126,28 @@ struct PaymentRegisterTests {
         }
     }
 
+    @Test("the registers the input holds are written a few dozen kilobytes at a time, with render()'s bytes")
+    func longRegistersInPieces() throws {
+        let input = DirectRenderTests.generated(rows: 3_000, sellerKPP: "", generated: true)
+        let whole = try DayReport.render(input, templates: try ReportTemplates(), csv: .excel)
+        var opened: [(name: String, sink: MemorySink)] = []
+        try DayReport.write(input, templates: try ReportTemplates(), csv: .excel, open: { name in
+            let sink = MemorySink()
+            opened.append((name, sink))
+            return sink
+        }, rows: { _, _ in })
+        #expect(opened.map(\.name) == whole.files.map(\.name))
+        for (file, written) in zip(whole.files, opened) {
+            #expect(written.sink.bytes == file.bytes, "\(file.name)")
+            // (No write holds much more than 64 KiB of rows: the rows are not all held at once.)
+            if file.name.hasSuffix(".csv") {
+                #expect(written.sink.pieces >= file.bytes.count / (1 << 16), "\(file.name): \(written.sink.pieces) pieces")
+            }
+        }
+        let long = opened.filter { $0.name.hasSuffix(".csv") && $0.sink.bytes.count > 3 << 16 }
+        #expect(long.count >= 3, "\(opened.map { "\($0.name) \($0.sink.bytes.count)" })")
+    }
+
     @Test("the register's totals are the sample day's, counted by hand")
     func sampleTotals() throws {
         var aside = SetAside()
