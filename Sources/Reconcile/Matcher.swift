@@ -206,7 +206,7 @@ struct MatchingEngine {
         // Positions are sorted by keys read once, not the bills (ties keep the input's order, as the
         // stable sort of the bills did); input already in order (the ledger's) is taken as it is.
         // The bills are held compactly (`CompactBills`): the input's compact ones, then those given as
-        // values (let go once copied), put in order once.
+        // values (let go once copied), put in order where they are (their texts do not move).
         var table = CompactBills()
         swap(&table, &input.compactBills)
         var given: [OpenBill] = []
@@ -214,7 +214,7 @@ struct MatchingEngine {
         for bill in given { table.append(bill) }
         given = []
         let billOrder = Self.canonicalOrder(of: table)
-        if !billOrder.elementsEqual(table.indices) { table = table.arranged(in: billOrder) }
+        if !billOrder.elementsEqual(table.indices) { table.arrange(in: billOrder) }
         let sortedBills = table
         bills = table
         table = CompactBills()

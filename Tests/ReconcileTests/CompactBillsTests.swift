@@ -54,7 +54,24 @@ struct CompactBillsTests {
         #expect(Array(compact) == array)
 
         let order = Array(array.indices.reversed().filter { $0 % 2 == 0 } + array.indices.filter { $0 % 2 == 1 })
-        #expect(Array(compact.arranged(in: order)) == order.map { array[$0] })
+        compact.arrange(in: order)
+        array = order.map { array[$0] }
+        #expect(Array(compact) == array)
+
+        // Arranged, the texts are no longer in the bills' order: keeping, appending and changing still
+        // give what the array gives.
+        let keptAfter: (Int) -> Bool = { $0 % 4 != 2 }
+        compact.keep(where: keptAfter)
+        array = array.indices.filter(keptAfter).map { array[$0] }
+        #expect(Array(compact) == array)
+        compact.append(contentsOf: CompactBills(Self.bills.suffix(3)))
+        array += Self.bills.suffix(3)
+        compact.setAllocated(Money(kopecks: 9), at: 0)
+        array[0].allocated = Money(kopecks: 9)
+        #expect(Array(compact) == array)
+        var both = CompactBills(Self.bills.prefix(2))
+        both.append(contentsOf: compact)
+        #expect(Array(both) == Array(Self.bills.prefix(2)) + array)
 
         compact.keep { _ in false }
         #expect(compact.isEmpty && compact == CompactBills())
