@@ -482,7 +482,7 @@ struct LedgerSnapshot: Sendable {
         let ids = (dayPayments + facts.touchedPayments).filter { seen.insert($0).inserted }
         seen = []
         let dates = try reader.paymentDates(ids: ids)
-        let ordered = ids.compactMap { id in dates[id].map { (receivedOn: $0, id: id) } }
+        let ordered = ids.indices.compactMap { index in dates[index].map { (receivedOn: $0, id: ids[index]) } }
             .sorted { ($0.receivedOn, $0.id) < ($1.receivedOn, $1.id) }.map(\.id)
         let named = Set((facts.matchingExceptions + (facts.payouts?.exceptions ?? [])).compactMap(\.paymentID))
         var entries = try RunEntries<RunResult.PaymentEntry>(spillingIn: entriesFolder, name: "run-payments")

@@ -91,18 +91,33 @@ extension LedgerReader {
         }
     }
 
-    /// The day each of `ids` was received, for those the ledger holds (to put payments in order
-    /// without reading them whole).
-    public func paymentDates(ids: [PaymentID]) throws -> [PaymentID: CivilDate] {
+    /// The day each of `ids` was received (by position: `nil` where the ledger holds no such payment),
+    /// to put payments in order without reading them whole. The ids are looked up a block at a time, and
+    /// the ids read back are let go row by row: what is held is the caller's ids and a date each.
+    public func paymentDates(ids: [PaymentID]) throws -> [CivilDate?] {
         try guarded("read payments", record: "\(ids.count) payments") {
-            var found: [PaymentID: CivilDate] = [:]
-            found.reserveCapacity(ids.count)
-            try forEachRawRow("SELECT id, received_on FROM payments WHERE id IN ({keys})", keys: ids.map(\.rawValue)) { row in
-                found[PaymentID(try row.requiredText(0, "payments.id"))] = try row.date(1, "received_on")
+            var dates = [CivilDate?](repeating: nil, count: ids.count)
+            for start in stride(from: 0, to: ids.count, by: Self.paymentDateBlock) {
+                let range = start..<min(ids.count, start + Self.paymentDateBlock)
+                // Each id's first place in the block (the block's ids share the caller's storage).
+                var first: [PaymentID: Int] = [:]
+                first.reserveCapacity(range.count)
+                for index in range where first[ids[index]] == nil { first[ids[index]] = index }
+                try forEachRawRow("SELECT id, received_on FROM payments WHERE id IN ({keys})",
+                                  keys: ids[range].map(\.rawValue)) { row in
+                    if let index = first[PaymentID(try row.requiredText(0, "payments.id"))] {
+                        dates[index] = try row.date(1, "received_on")
+                    }
+                }
+                // An id given twice has its date at every place (a later block's repeat is looked up again).
+                for index in range { if let place = first[ids[index]], place != index { dates[index] = dates[place] } }
             }
-            return found
+            return dates
         }
     }
+
+    /// How many ids `paymentDates(ids:)` looks up at once.
+    static let paymentDateBlock = 4_096
 
     /// What each of `payments` paid for: the amount of each of its allocations with the ИНН of the
     /// allocation's order (``customerINN(ofOrder:)``, `nil` when the ledger holds no such order), in the

@@ -138,6 +138,35 @@ struct MovementWritesTests {
         }
     }
 
+    @Test("payments' dates by place over more than one block of ids, repeats in the same and in another block")
+    func paymentDatesByPlace() throws {
+        try withLedger { ledger in
+            let count = LedgerReader.paymentDateBlock + 300
+            try ledger.write { tx in
+                for index in 0..<count where index % 7 != 3 {
+                    _ = try tx.upsertPayment(Fixture.payment(id: "P-\(index)", amount: Int64(100 + index),
+                                                             receivedOn: "2026-03-\(10 + index % 9)"),
+                                             businessDate: Fixture.date("2026-03-20"))
+                }
+            }
+            // Every id, one unknown, and repeats: at once, and after the end of the first block.
+            var ids = (0..<count).map { PaymentID("P-\($0)") }
+            ids.insert(PaymentID("P-5"), at: 7)
+            ids.insert(PaymentID("P-none"), at: 11)
+            ids.append(PaymentID("P-12"))
+            ids.append(PaymentID("P-3"))
+            let dates = try ledger.read { reader in try reader.paymentDates(ids: ids) }
+            let expected = ids.map { id -> CivilDate? in
+                guard let index = Int(id.rawValue.dropFirst(2)), index % 7 != 3 else { return nil }
+                return Fixture.date("2026-03-\(10 + index % 9)")
+            }
+            #expect(dates.count == ids.count)
+            let wrong = ids.indices.filter { dates.indices.contains($0) && dates[$0] != expected[$0] }
+            #expect(wrong.isEmpty, "wrong dates at \(wrong.prefix(5)) of \(ids.count) places")
+            #expect(dates[7] != nil && dates[11] == nil && dates[ids.count - 2] != nil && dates.last! == nil)
+        }
+    }
+
     @Test("payments, allocated shares and allocated amounts read directly are what the Row-based reads give")
     func directReads() throws {
         try withLedger { ledger in
@@ -160,8 +189,8 @@ struct MovementWritesTests {
                     payment.raw = ""
                     return payment
                 })
-                // Their dates alone.
-                #expect(try reader.paymentDates(ids: payments) == direct.mapValues(\.receivedOn))
+                // Their dates alone, by place (a repeated id at each of its places).
+                #expect(try reader.paymentDates(ids: payments) == payments.map { direct[$0]?.receivedOn })
 
                 let shares = try reader.allocatedShares(payments: payments)
                 let allocations = try reader.allocations(payments: payments)
