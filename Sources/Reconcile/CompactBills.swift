@@ -72,6 +72,12 @@ public struct CompactBills: RandomAccessCollection, Sendable, Equatable {
 
     /// Adds the bills of `other` at the end, in their order.
     public mutating func append(contentsOf other: CompactBills) {
+        // (Room for exactly both: appending would double each buffer that is full.)
+        texts.reserveCapacity(texts.count + other.texts.count)
+        textStarts.reserveCapacity(count + other.count)
+        dates.reserveCapacity(count + other.count)
+        amounts.reserveCapacity(count + other.count)
+        allocatedKopecks.reserveCapacity(count + other.count)
         let shift = texts.count
         texts += other.texts
         textStarts += other.textStarts.lazy.map { $0 + shift }
@@ -117,6 +123,26 @@ public struct CompactBills: RandomAccessCollection, Sendable, Equatable {
         dates.removeLast(dates.count - kept)
         amounts.removeLast(amounts.count - kept)
         allocatedKopecks.removeLast(allocatedKopecks.count - kept)
+    }
+
+    /// The bytes the buffers hold, room reserved included.
+    var heldBytes: Int {
+        texts.capacity + textStarts.capacity * MemoryLayout<Int>.stride + dates.capacity * MemoryLayout<CivilDate>.stride
+            + (amounts.capacity + allocatedKopecks.capacity) * MemoryLayout<Int64>.stride
+    }
+
+    /// Lets go of the room reserved beyond what the bills use (each buffer with more than an eighth to
+    /// spare is copied once, one at a time).
+    mutating func trimCapacity() {
+        func trim<Element>(_ array: inout [Element]) {
+            guard array.capacity > array.count + array.count / 8 + 16 else { return }
+            array = array.withUnsafeBufferPointer { Array($0) }
+        }
+        trim(&texts)
+        trim(&textStarts)
+        trim(&dates)
+        trim(&amounts)
+        trim(&allocatedKopecks)
     }
 
     /// Puts the bills in `order` where they are (`self[k]` becomes what `self[order[k]]` was; `order` is

@@ -213,6 +213,7 @@ struct MatchingEngine {
         swap(&given, &input.bills)
         for bill in given { table.append(bill) }
         given = []
+        table.trimCapacity() // (the matcher holds them to the end: no room kept for more)
         let billOrder = Self.canonicalOrder(of: table)
         if !billOrder.elementsEqual(table.indices) { table.arrange(in: billOrder) }
         let sortedBills = table

@@ -33,6 +33,22 @@ struct CompactBillsTests {
         #expect(compact.providerOrderID(at: 1) == ProviderOrderID("") && compact.providerOrderID(at: 0) == nil)
     }
 
+    @Test("room reserved is let go, the bills unchanged; appending reserves room for exactly both")
+    func capacity() {
+        var compact = CompactBills()
+        compact.reserveCapacity(5_000)
+        for bill in Self.bills { compact.append(bill) }
+        let reserved = compact.heldBytes
+        compact.trimCapacity()
+        #expect(Array(compact) == Self.bills)
+        #expect(compact.heldBytes < reserved / 10, "\(compact.heldBytes) of \(reserved)")
+        let trimmed = compact.heldBytes
+        // A few more bills: room for them, not twice the room (what appending to a full buffer gives).
+        compact.append(contentsOf: CompactBills(Self.bills.prefix(3)))
+        #expect(Array(compact) == Self.bills + Self.bills.prefix(3))
+        #expect(compact.heldBytes < trimmed * 13 / 10, "\(compact.heldBytes) after \(trimmed)")
+    }
+
     @Test("kept where they are, appended, changed and arranged as an array of the same bills would be")
     func changes() {
         var compact = CompactBills(Self.bills)
