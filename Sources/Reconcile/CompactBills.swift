@@ -9,8 +9,7 @@ import Domain
 /// its bills this way and reads only the field it needs (``number(at:)``, ``orderID(at:)``, …).
 public struct CompactBills: RandomAccessCollection, Sendable, Equatable {
     /// The texts of every bill, each a varint byte length and the UTF-8 bytes; the provider's order id
-    /// has its length + 1 (0: none). A bill's texts are found from its start alone (they are not in the
-    /// bills' order once the bills were arranged, and may lie beside texts no bill uses any more).
+    /// has its length + 1 (0: none).
     private var texts: [UInt8] = []
     /// Where each bill's texts start in `texts`.
     private var textStarts: [Int] = []
@@ -91,34 +90,25 @@ public struct CompactBills: RandomAccessCollection, Sendable, Equatable {
         allocatedKopecks[position] = allocated.kopecks
     }
 
-    /// Keeps the bills whose position `isKept`, in their order, where they are: the texts of the
-    /// dropped ones are dropped too when the texts are in the bills' order (as appended), else they
-    /// stay unused; the buffers keep their capacity.
+    /// Keeps the bills whose position `isKept`, in their order, where they are (the texts of the
+    /// dropped ones are dropped too; the buffers keep their capacity).
     public mutating func keep(where isKept: (Int) -> Bool) {
-        var inOrder = true
-        for position in textStarts.indices.dropFirst() where textStarts[position] < textStarts[position - 1] {
-            inOrder = false
-            break
-        }
         var kept = 0
         var textEnd = 0
         for position in 0..<count where isKept(position) {
-            let extent = textExtent(of: position)
-            if inOrder {
-                if extent.lowerBound != textEnd {
-                    for offset in 0..<extent.count { texts[textEnd + offset] = texts[extent.lowerBound + offset] }
-                }
-                textStarts[kept] = textEnd
-                textEnd += extent.count
-            } else {
-                textStarts[kept] = extent.lowerBound
+            let start = textStarts[position]
+            let end = position + 1 < count ? textStarts[position + 1] : texts.count
+            if start != textEnd {
+                for offset in 0..<(end - start) { texts[textEnd + offset] = texts[start + offset] }
             }
+            textStarts[kept] = textEnd
+            textEnd += end - start
             dates[kept] = dates[position]
             amounts[kept] = amounts[position]
             allocatedKopecks[kept] = allocatedKopecks[position]
             kept += 1
         }
-        if inOrder { texts.removeLast(texts.count - textEnd) }
+        texts.removeLast(texts.count - textEnd)
         textStarts.removeLast(textStarts.count - kept)
         dates.removeLast(dates.count - kept)
         amounts.removeLast(amounts.count - kept)
@@ -145,22 +135,25 @@ public struct CompactBills: RandomAccessCollection, Sendable, Equatable {
         trim(&allocatedKopecks)
     }
 
-    /// Puts the bills in `order` where they are (`self[k]` becomes what `self[order[k]]` was; `order` is
-    /// a permutation of the positions): the texts stay where they are, each bill's start goes with it.
-    mutating func arrange(in order: [Int]) {
+    /// The bills in `order` (`result[k]` is `self[order[k]]`; `order` is a permutation of the positions).
+    func arranged(in order: [Int]) -> CompactBills {
         precondition(order.count == count, "an order for every bill")
-        ByteOrder.arrange(&textStarts, in: order)
-        ByteOrder.arrange(&dates, in: order)
-        ByteOrder.arrange(&amounts, in: order)
-        ByteOrder.arrange(&allocatedKopecks, in: order)
-    }
-
-    /// Where the texts of the bill at `position` lie in `texts`.
-    private func textExtent(of position: Int) -> Range<Int> {
-        var reader = FieldReader(start: textStarts[position])
-        for _ in 0..<4 { reader.skip(texts) }
-        reader.skipOptional(texts)
-        return textStarts[position]..<reader.offset
+        var result = CompactBills()
+        result.texts.reserveCapacity(texts.count)
+        result.textStarts.reserveCapacity(count)
+        result.dates.reserveCapacity(count)
+        result.amounts.reserveCapacity(count)
+        result.allocatedKopecks.reserveCapacity(count)
+        for position in order {
+            let start = textStarts[position]
+            let end = position + 1 < count ? textStarts[position + 1] : texts.count
+            result.textStarts.append(result.texts.count)
+            result.texts += texts[start..<end]
+            result.dates.append(dates[position])
+            result.amounts.append(amounts[position])
+            result.allocatedKopecks.append(allocatedKopecks[position])
+        }
+        return result
     }
 
     // MARK: - One field
@@ -222,7 +215,4 @@ private struct FieldReader {
     }
 
     mutating func skip(_ texts: [UInt8]) { offset += length(texts) }
-
-    /// Steps over an optional text (its stored length is one more than its bytes' count, 0 for none).
-    mutating func skipOptional(_ texts: [UInt8]) { offset += max(0, length(texts) - 1) }
 }

@@ -70,12 +70,11 @@ struct CompactBillsTests {
         #expect(Array(compact) == array)
 
         let order = Array(array.indices.reversed().filter { $0 % 2 == 0 } + array.indices.filter { $0 % 2 == 1 })
-        compact.arrange(in: order)
+        compact = compact.arranged(in: order)
         array = order.map { array[$0] }
         #expect(Array(compact) == array)
 
-        // Arranged, the texts are no longer in the bills' order: keeping, appending and changing still
-        // give what the array gives.
+        // Arranged: keeping, appending and changing still give what the array gives.
         let keptAfter: (Int) -> Bool = { $0 % 4 != 2 }
         compact.keep(where: keptAfter)
         array = array.indices.filter(keptAfter).map { array[$0] }
