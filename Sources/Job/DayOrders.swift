@@ -57,8 +57,8 @@ struct DayOrders: Sendable {
         }
     }
 
-    /// Hands the bills over (the start of the day's reconciliation is their only reader): the array
-    /// returned is the only one holding them, so its taker changes it where it is, never in a copy.
+    /// Hands the bills over (the start of the day's reconciliation is their only reader): the value
+    /// returned is the only one holding them, so its taker changes them where they are, never in a copy.
     mutating func takeBills() -> CompactBills {
         var taken = CompactBills()
         swap(&taken, &bills)
