@@ -374,7 +374,7 @@ public enum Camt053 {
             } else {
                 reference = "\(booked.iso):\(value):\(fingerprint((tx?.debtorINN ?? "") + "|" + (tx?.debtorName ?? "") + "|" + (tx?.purpose ?? "")))"
             }
-            return Payment(id: PaymentID("bank:\(entry.account):\(reference)"), source: .camt053, receivedOn: booked, amount: value,
+            return Payment(id: PaymentID(compacting: "bank:\(entry.account):\(reference)"), source: .camt053, receivedOn: booked, amount: value,
                            payerINN: tx?.debtorINN, payerName: tx?.debtorName, purpose: tx?.purpose ?? "",
                            documentNumber: tx?.endToEndID, documentDate: nil,
                            raw: batch ? rawText(entry, transaction: tx) : entry.xml ?? rawText(entry))

@@ -560,7 +560,7 @@ public enum ClientBankExchange {
         if purpose.isEmpty {
             purpose = (1...6).compactMap { document.value("НазначениеПлатежа\($0)") }.joined(separator: " ")
         }
-        let id = PaymentID("bank:\(account):\(date.iso):\(number):\(payerAccount ?? payerINN ?? "-"):\(amount)")
+        let id = PaymentID(compacting: "bank:\(account):\(date.iso):\(number):\(payerAccount ?? payerINN ?? "-"):\(amount)")
         return .success(Payment(id: id, source: .bank1C, receivedOn: received, amount: amount, payerINN: payerINN,
                                 payerName: payerName, purpose: purpose, documentNumber: number, documentDate: date, raw: raw))
     }

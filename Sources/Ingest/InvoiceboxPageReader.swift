@@ -387,7 +387,7 @@ extension Invoicebox {
                 return
             }
             aside.add(Payment(
-                id: PaymentID("invoicebox:\(id)"), source: .invoicebox, receivedOn: paidAt.moscowDate, amount: amount,
+                id: PaymentID(compacting: "invoicebox:\(id)"), source: .invoicebox, receivedOn: paidAt.moscowDate, amount: amount,
                 payerINN: payerINN, payerName: payerName, purpose: description ?? "",
                 providerOrderID: ProviderOrderID(id), merchantOrderID: merchantOrderID, raw: raw),
                 from: label, to: &payments, places: &recordPlaces)
