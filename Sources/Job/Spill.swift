@@ -7,13 +7,13 @@ import Synchronization
 
 /// Records set aside in a temporary file (EDO's ``SpillFile``: unlinked at once, so nothing stays
 /// behind) one after another and read back by position; what it keeps in memory is each record's end
-/// (8 bytes a record). Appending and truncating happen on one thread at a time; reading may happen
+/// (``RecordEnds``: ~4 bytes a record). Appending and truncating happen on one thread at a time; reading may happen
 /// on several (each read takes the file for its `pread` alone).
 final class RecordSpill: Sendable {
     private struct State: @unchecked Sendable { // (the file is used only under the lock)
         let file: SpillFile
         /// Where each record ends in the file (its start is the previous one's end).
-        var ends: [Int] = []
+        var ends = RecordEnds()
         var size: Int { ends.last ?? 0 }
     }
 
@@ -45,12 +45,16 @@ final class RecordSpill: Sendable {
         try state.withLock { state in
             let first = state.ends.count
             let start = state.size
+            guard state.ends.canAppend(ends.lazy.map { $0 + start }) else {
+                throw OrderSpillError(reason: "cannot keep the \(contents) aside: \(RecordEnds.recordsPerBlock) records "
+                                      + "of more than 4 GiB together")
+            }
             do {
                 try state.file.append(bytes)
             } catch {
                 throw OrderSpillError(reason: "cannot keep the \(contents) aside: \(error)")
             }
-            state.ends += ends.lazy.map { $0 + start }
+            for end in ends { state.ends.append(end + start) }
             return first
         }
     }
@@ -61,7 +65,7 @@ final class RecordSpill: Sendable {
             guard count >= 0, count <= state.ends.count else {
                 throw OrderSpillError(reason: "cannot keep the first \(count) of \(state.ends.count) \(contents)")
             }
-            state.ends.removeSubrange(count...)
+            state.ends.truncate(to: count)
             do {
                 try state.file.truncate(to: state.size)
             } catch {
@@ -77,13 +81,54 @@ final class RecordSpill: Sendable {
                 throw OrderSpillError(reason: "positions \(positions.lowerBound)..<\(positions.upperBound) of \(state.ends.count) \(contents)")
             }
             let start = positions.lowerBound == 0 ? 0 : state.ends[positions.lowerBound - 1]
-            let ends = state.ends[positions].map { $0 - start }
+            let ends = positions.map { state.ends[$0] - start }
             do {
                 return (try state.file.read(offset: start, count: ends.last ?? 0), ends)
             } catch {
                 throw OrderSpillError(reason: "cannot read the \(contents) kept aside back: \(error)")
             }
         }
+    }
+}
+
+/// Where each record of a ``RecordSpill`` ends (increasing offsets), in ~4 bytes a record where an
+/// `[Int]` took 8: each block of 256 records keeps where it starts, each record its end from there.
+struct RecordEnds {
+    static let recordsPerBlock = 256
+    /// Where each block's records start: the end of the record before the block (0 for the first).
+    private var blockStarts: [Int] = []
+    /// Each record's end, from its block's start.
+    private var offsets: [UInt32] = []
+
+    var count: Int { offsets.count }
+    var last: Int? { offsets.isEmpty ? nil : self[offsets.count - 1] }
+
+    subscript(position: Int) -> Int { blockStarts[position / Self.recordsPerBlock] + Int(offsets[position]) }
+
+    /// Whether `ends` (increasing, from the last end on) can follow: no block spans 4 GiB or more.
+    func canAppend(_ ends: some Sequence<Int>) -> Bool {
+        var count = offsets.count
+        var blockStart = blockStarts.last ?? 0
+        var previous = last ?? 0
+        for end in ends {
+            if count % Self.recordsPerBlock == 0 { blockStart = previous }
+            guard end >= previous, end - blockStart <= Int(UInt32.max) else { return false }
+            previous = end
+            count += 1
+        }
+        return true
+    }
+
+    /// Adds the end of the next record (checked by ``canAppend(_:)``).
+    mutating func append(_ end: Int) {
+        if offsets.count % Self.recordsPerBlock == 0 { blockStarts.append(last ?? 0) }
+        offsets.append(UInt32(end - blockStarts[blockStarts.count - 1]))
+    }
+
+    /// Keeps the first `count` records' ends.
+    mutating func truncate(to count: Int) {
+        offsets.removeSubrange(count...)
+        blockStarts.removeSubrange(((count + Self.recordsPerBlock - 1) / Self.recordsPerBlock)...)
     }
 }
 
