@@ -96,13 +96,12 @@ public struct CompactBills: RandomAccessCollection, Sendable, Equatable {
         var kept = 0
         var textEnd = 0
         for position in 0..<count where isKept(position) {
-            let start = textStarts[position]
-            let end = position + 1 < count ? textStarts[position + 1] : texts.count
-            if start != textEnd {
-                for offset in 0..<(end - start) { texts[textEnd + offset] = texts[start + offset] }
+            let extent = textExtent(of: position)
+            if extent.lowerBound != textEnd {
+                for offset in 0..<extent.count { texts[textEnd + offset] = texts[extent.lowerBound + offset] }
             }
             textStarts[kept] = textEnd
-            textEnd += end - start
+            textEnd += extent.count
             dates[kept] = dates[position]
             amounts[kept] = amounts[position]
             allocatedKopecks[kept] = allocatedKopecks[position]
@@ -145,15 +144,19 @@ public struct CompactBills: RandomAccessCollection, Sendable, Equatable {
         result.amounts.reserveCapacity(count)
         result.allocatedKopecks.reserveCapacity(count)
         for position in order {
-            let start = textStarts[position]
-            let end = position + 1 < count ? textStarts[position + 1] : texts.count
             result.textStarts.append(result.texts.count)
-            result.texts += texts[start..<end]
+            result.texts += texts[textExtent(of: position)]
             result.dates.append(dates[position])
             result.amounts.append(amounts[position])
             result.allocatedKopecks.append(allocatedKopecks[position])
         }
         return result
+    }
+
+    /// Where the texts of the bill at `position` lie in `texts` (they run to the next bill's: the texts
+    /// are in the bills' order).
+    private func textExtent(of position: Int) -> Range<Int> {
+        textStarts[position]..<(position + 1 < count ? textStarts[position + 1] : texts.count)
     }
 
     // MARK: - One field
