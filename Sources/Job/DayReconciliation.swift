@@ -44,6 +44,9 @@ extension DayComputation {
         var rematchList: [PaymentID] = []
         rematchList.reserveCapacity(dayPaymentIDs.count)
         var rematchIDs = Set<PaymentID>(minimumCapacity: dayPaymentIDs.count)
+        /// Those of them whose automatic allocations the ledger holds (a rerun's): the bills are read as
+        /// if those had not been made. (A first run's payments have none: nothing to leave out.)
+        var reallocated = Set<PaymentID>()
         var rematchedPayouts = Set<PaymentID>()
         var block: [OpenPayment] = []
         var credit: [OpenPayment] = []
@@ -52,10 +55,12 @@ extension DayComputation {
         /// For each of the matcher's payments, its place among the day's (-1: an earlier payment's).
         var dayPlaces: [Int32] = []
         dayPlaces.reserveCapacity(dayPaymentIDs.count)
-        /// Matches the payment again, with the pinned allocations it keeps (a payment listed twice counts
-        /// as its first listing says).
-        func rematch(_ payment: Payment, id: PaymentID, pinned: [Allocation], dayPlace: Int = -1) {
+        /// Matches the payment again, with the pinned allocations of what the ledger holds for it (`records`)
+        /// kept (a payment listed twice counts as its first listing says).
+        func rematch(_ payment: Payment, id: PaymentID, records: [AllocationRecord], dayPlace: Int = -1) {
             rematchList.append(id)
+            if records.contains(where: { !$0.pinned }) { reallocated.insert(id) }
+            let pinned = records.filter(\.pinned).map(\.allocation)
             if rematchIDs.insert(id).inserted && isPayout(payment) { rematchedPayouts.insert(id) }
             block.append(OpenPayment(payment, existingAllocations: pinned))
             dayPlaces.append(Int32(dayPlace))
@@ -77,7 +82,7 @@ extension DayComputation {
                 if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
                     keep(payment, records)
                 } else {
-                    rematch(payment, id: id, pinned: records.filter(\.pinned).map(\.allocation), dayPlace: start + offset)
+                    rematch(payment, id: id, records: records, dayPlace: start + offset)
                 }
             }
             try matcherPayments.append(block)
@@ -90,7 +95,7 @@ extension DayComputation {
         for payment in earlierOpen {
             let records = earlierAllocations[payment.id] ?? []
             if records.allSatisfy({ !$0.pinned && $0.businessDate == day }) {
-                rematch(payment, id: payment.id, pinned: []) // (nothing pinned: all its allocations are this day's automatic ones)
+                rematch(payment, id: payment.id, records: records) // (nothing pinned: all its allocations are this day's automatic ones)
             } else {
                 keep(payment, records)
             }
@@ -115,7 +120,7 @@ extension DayComputation {
         var isOpen = Array(repeating: false, count: bills.count)
         var earlierBills = CompactBills()
         var earlierCache: [OrderID: Reconcile.OpenBill] = [:]
-        try tx.forEachOpenBill(excludingAutomaticAllocationsOf: rematchIDs, oldestFirst: false) { bill in
+        try tx.forEachOpenBill(excludingAutomaticAllocationsOf: reallocated, oldestFirst: false) { bill in
             if let position = dayOrders.position(of: bill.orderID) {
                 // (the day's order as the feed gave it: its bill is in the day's index)
                 bills.setAllocated(bill.allocated, at: position)

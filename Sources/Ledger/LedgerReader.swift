@@ -206,10 +206,16 @@ public class LedgerReader {
         var arguments = StatementArguments()
         var exclusion = ""
         if !payments.isEmpty {
-            let ids = payments.map(\.rawValue).sorted()
-            exclusion = " AND NOT (a.pinned = 0 AND a.payment_id IN (\(placeholders(ids.count))))"
-            arguments += StatementArguments(ids)
+            // The ids go to a table of this connection's own (SQLite's temporary database: pages of its
+            // own, written to a file past its small cache), not to one `?` each: a rerun of a large day
+            // excludes every one of its payments, more than SQLite takes as arguments of one statement
+            // (250 000 here) and a parse tree of a node each beside the read.
+            try guarded("read open bills", record: "\(payments.count) payment(s) to exclude") {
+                try ExcludedPayments.fill(db, with: payments)
+            }
+            exclusion = " AND NOT (a.pinned = 0 AND a.payment_id IN \(ExcludedPayments.table))"
         }
+        defer { if !payments.isEmpty { try? ExcludedPayments.drop(db) } }
         var filter = ""
         if let customerINN {
             filter = " AND b.customer_inn = ?"
@@ -578,6 +584,25 @@ public class LedgerReader {
             throw LedgerError(operation: operation, record: record, reason: "stored data could not be read or written",
                               underlying: error)
         }
+    }
+}
+
+/// The payments a read of open bills leaves out, in a temporary table of the connection's own: filled
+/// just before the read, dropped right after it (a failed read's table is dropped by the next fill).
+enum ExcludedPayments {
+    static let table = "temp.sverka_excluded_payments"
+
+    static func fill(_ db: Database, with payments: Set<PaymentID>) throws {
+        try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
+        try db.execute(sql: "CREATE TABLE \(table) (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        let insert = try db.makeStatement(sql: "INSERT INTO \(table) (id) VALUES (?)")
+        for payment in payments {
+            try insert.execute(arguments: [payment.rawValue])
+        }
+    }
+
+    static func drop(_ db: Database) throws {
+        try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
     }
 }
 

@@ -118,6 +118,55 @@ struct DayRunTests {
         #expect(try ledger.read { try $0.allocations(order: bill) }.map(\.allocation) == allocations.map(\.allocation))
     }
 
+    @Test("an earlier payment the day's credit allocated is matched again on the day's rerun, its own allocations left out")
+    func anEarlierPaymentIsMatchedAgainOnARerun() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        // ООО «Продсервис» pays 2000.00 in advance on the 26th, before it has a bill; on the 27th the advance
+        // pays its bill СЧ-000125 (1500.00) and is still open (500.00 left), so a rerun of the 27th matches
+        // it again from scratch.
+        let statement = sandbox.samples.appendingPathComponent("days/2026-11-26/kl_to_1c_26112026.txt")
+        let text = CyrillicCodePage.cp1251.decode(try Data(contentsOf: statement))
+        let advance = """
+            СекцияДокумент=Платежное поручение\r
+            Номер=2101\r
+            Дата=26.11.2026\r
+            Сумма=2000.00\r
+            ПлательщикСчет=40702810838000077121\r
+            Плательщик=ИНН 7718024699 ООО «Продсервис»\r
+            ПлательщикИНН=7718024699\r
+            ПолучательСчет=40702810938000012345\r
+            ДатаПоступило=26.11.2026\r
+            ПолучательИНН=7714698320\r
+            НазначениеПлатежа=Аванс по договору поставки\r
+            КонецДокумента\r
+
+            """
+        let first = try #require(text.range(of: "СекцияДокумент="))
+        try Data(try #require(CyrillicCodePage.cp1251.encode(text.replacingCharacters(in: first.lowerBound..<first.lowerBound,
+                                                                                       with: advance)))).write(to: statement)
+        let loaded = try sandbox.load()
+        let environment = testEnvironment(logger: LogCapture().logger())
+        _ = try await runDays([Day.d26, Day.d27], loaded: loaded, environment: environment)
+        let ledger = try Ledger(path: sandbox.ledgerPath)
+        let bill = OrderID("ORD-2026-000125")
+        func paid() throws -> [String: Money] {
+            var paid: [String: Money] = [:]
+            for record in try ledger.read({ try $0.allocations(order: bill) }) {
+                paid[record.allocation.paymentID.rawValue.hasSuffix(":2000.00") ? "advance" : record.allocation.paymentID.rawValue,
+                     default: .zero] += record.allocation.amount
+            }
+            return paid
+        }
+        let before = try paid()
+        #expect(before == ["advance": Money(kopecks: 1_500_00)])
+        // The rerun reads the bill as if the advance had not paid it, and the advance pays it again
+        // (counting the advance's own 1500.00 as paid would leave it nothing to pay: the bill unpaid).
+        _ = try await runDays([Day.d27], loaded: loaded, environment: environment)
+        let after = try paid()
+        #expect(after == before)
+    }
+
     @Test("the provider's payout on the day is checked against the provider payments it covers: a short one is a difference")
     func aShortPayoutIsADifference() async throws {
         let sandbox = try Sandbox()
