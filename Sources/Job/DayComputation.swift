@@ -235,17 +235,22 @@ struct DayComputation {
         (sortedKeys, holds) = try planning.keysAndHolds()
         sortedKeys.sort { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
         sortedKeys.removeAll { !dayOrders.contains($0.orderID) }
+        // The keys wait in a file, in this order, and are read back a window at a time.
+        let keys = try SpilledDocumentKeys(directory: loaded.outputDirectory)
+        for start in stride(from: 0, to: sortedKeys.count, by: Self.readBlock) {
+            try keys.append(sortedKeys[start..<min(sortedKeys.count, start + Self.readBlock)])
+        }
+        sortedKeys = []
         // Pipelined: while window k is recorded on this thread, window k + 1 is rendered on the other
         // cores with the numbers the forecast expects (the forecast carries the numbers it gave from
         // one window to the next, so it does not need window k in the ledger to forecast k + 1).
-        let windows = stride(from: 0, to: sortedKeys.count, by: batching.renderWindow).map {
-            Array(sortedKeys[$0..<min(sortedKeys.count, $0 + batching.renderWindow)])
+        let windows = stride(from: 0, to: keys.count, by: batching.renderWindow).map {
+            $0..<min(keys.count, $0 + batching.renderWindow)
         }
-        sortedKeys = []
         var forecast = NumberForecast(series: series)
         var current: PreparedWindow? = nil
         if let first = windows.first {
-            let started = try startRendering(tx, first, planning: planning, forecast: &forecast)
+            let started = try startRendering(tx, try keys.keys(in: first), planning: planning, forecast: &forecast)
             current = try finishRendering(tx, started, base: nil, forecast: &forecast)
         }
         for index in windows.indices {
@@ -256,7 +261,7 @@ struct DayComputation {
             let expected = forecast // what the ledger should say once this window is recorded
             var next: StartedWindow?
             if index + 1 < windows.count {
-                next = try startRendering(tx, windows[index + 1], planning: planning, forecast: &forecast)
+                next = try startRendering(tx, try keys.keys(in: windows[index + 1]), planning: planning, forecast: &forecast)
             }
             try record(tx, consume window, facts: &facts)
             if let next, let meanwhile {

@@ -317,3 +317,55 @@ final class SpilledPayments: PaymentSource {
         return copy
     }
 }
+
+/// The day's document keys in the order they are numbered, in a file (`.document-keys.tmp-PID`), read
+/// back a window at a time: a day's keys (date, identity, correction, order) would otherwise stay in
+/// memory for the whole documents step, about 100 bytes a document with their texts.
+final class SpilledDocumentKeys {
+    private let file: RecordSpill
+
+    /// Makes the (already unlinked) file in `directory`.
+    init(directory: URL) throws {
+        file = try RecordSpill(directory: directory, name: "document-keys", contents: "day's document keys")
+    }
+
+    var count: Int { file.count }
+
+    /// Keeps `keys` after the ones kept.
+    func append(_ keys: some Sequence<BlockPlanning.Key>) throws {
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        for key in keys {
+            key.date.appendBinary(to: &bytes)
+            bytes.appendSigned(Int64(key.correctionNumber))
+            bytes.appendString(key.identityKey)
+            bytes.appendString(key.orderID.rawValue)
+            ends.append(bytes.count)
+        }
+        guard !ends.isEmpty else { return }
+        try file.append(bytes, ends: ends)
+    }
+
+    /// The keys at `positions`.
+    func keys(in positions: Range<Int>) throws -> [BlockPlanning.Key] {
+        guard !positions.isEmpty else { return [] }
+        let bytes = try file.records(positions).bytes
+        do {
+            return try bytes.withUnsafeBytes { buffer throws(OrderBinaryError) in
+                var reader = BinaryReader(buffer)
+                var keys: [BlockPlanning.Key] = []
+                keys.reserveCapacity(positions.count)
+                while !reader.isAtEnd {
+                    let date = try reader.civilDate("date")
+                    let correction = try reader.signed("correctionNumber")
+                    let identity = try reader.string("identityKey")
+                    keys.append(BlockPlanning.Key(date: date, identityKey: identity, correctionNumber: Int(correction),
+                                                  orderID: OrderID(try reader.string("orderID"))))
+                }
+                return keys
+            }
+        } catch {
+            throw OrderSpillError(reason: "\(file.contents) \(positions.lowerBound)..<\(positions.upperBound) read back: \(error)")
+        }
+    }
+}
