@@ -35,27 +35,27 @@ extension DayView: ViewFields {
         case "hasSources": hasSources
         case "moneyChart": moneyChart
         case "ageingChart": ageingChart
-        case "payments": payments
+        case "payments": Array(payments)
         case "hasPayments": hasPayments
         case "paymentCount": paymentCount
-        case "exceptions": exceptions
+        case "exceptions": Array(exceptions)
         case "hasExceptions": hasExceptions
-        case "held": held
+        case "held": Array(held)
         case "hasHeld": hasHeld
-        case "quarantined": quarantined
+        case "quarantined": Array(quarantined)
         case "hasQuarantined": hasQuarantined
         case "nothingToResolve": nothingToResolve
         case "exceptionCount": exceptionCount
-        case "documents": documents
+        case "documents": Array(documents)
         case "hasDocuments": hasDocuments
         case "documentCount": documentCount
-        case "weighed": weighed
+        case "weighed": Array(weighed)
         case "hasWeighed": hasWeighed
         case "weighedCount": weighedCount
-        case "returns": returns
+        case "returns": Array(returns)
         case "hasReturns": hasReturns
         case "returnCount": returnCount
-        case "receivables": receivables
+        case "receivables": Array(receivables)
         case "hasReceivables": hasReceivables
         case "receivableCount": receivableCount
         case "totals": totals

@@ -200,27 +200,27 @@ struct DayView {
     let hasSources: Bool
     let moneyChart: BarChart
     let ageingChart: BarChart
-    let payments: [PaymentLine]
+    let payments: LazyMapCollection<[PaymentRow], PaymentLine>
     let hasPayments: Bool
     let paymentCount: Int
-    let exceptions: [ExceptionLine]
+    let exceptions: LazyMapCollection<[ExceptionRow], ExceptionLine>
     let hasExceptions: Bool
-    let held: [HeldLine]
+    let held: LazyMapCollection<[HeldRow], HeldLine>
     let hasHeld: Bool
-    let quarantined: [QuarantineLine]
+    let quarantined: LazyMapCollection<[QuarantinedRecord], QuarantineLine>
     let hasQuarantined: Bool
     let nothingToResolve: Bool
     let exceptionCount: Int
-    let documents: [DocumentLine]
+    let documents: LazyMapCollection<[DocumentRow], DocumentLine>
     let hasDocuments: Bool
     let documentCount: Int
-    let weighed: [WeighedLine]
+    let weighed: LazyMapCollection<[WeighedRow], WeighedLine>
     let hasWeighed: Bool
     let weighedCount: Int
-    let returns: [ReturnLine]
+    let returns: LazyMapCollection<[ReturnRow], ReturnLine>
     let hasReturns: Bool
     let returnCount: Int
-    let receivables: [ReceivableLine]
+    let receivables: LazyMapCollection<[ReceivableRow], ReceivableLine>
     let hasReceivables: Bool
     let receivableCount: Int
     let totals: Totals
@@ -299,23 +299,23 @@ struct DayView {
             (label: "более 90 дней", amount: sums.overdueOver90, color: "#9b1c1c"),
         ])
 
-        payments = input.payments.map(PaymentLine.init)
+        payments = input.payments.lazy.map(PaymentLine.init)
         paymentCount = sums.paymentCount
         hasPayments = paymentCount > 0
 
-        exceptions = input.exceptions.map { row in
+        exceptions = input.exceptions.lazy.map { row in
             ExceptionLine(kind: row.kind.russianDescription, reference: row.reference, amount: row.amount.map(m) ?? "",
                           message: row.message,
                           candidates: row.candidates.map { DayReport.candidateText($0, money: { $0.map(m) ?? "" }) })
         }
         hasExceptions = !exceptions.isEmpty
-        held = input.held.map {
+        held = input.held.lazy.map {
             HeldLine(kind: $0.kind.russianDescription, order: $0.orderID.rawValue, reference: $0.reference,
                      buyer: $0.buyerName ?? "", buyerINN: nonEmpty($0.buyerINN), amount: $0.amount.map(m) ?? "",
                      reason: $0.reason)
         }
         hasHeld = !held.isEmpty
-        quarantined = input.quarantined.map {
+        quarantined = input.quarantined.lazy.map {
             QuarantineLine(source: sourceLabel($0.diagnostic.source), record: $0.diagnostic.record,
                            field: $0.diagnostic.field ?? "", message: $0.diagnostic.message,
                            raw: String($0.raw.prefix(2000)))
@@ -324,11 +324,11 @@ struct DayView {
         nothingToResolve = !hasExceptions && !hasHeld && !hasQuarantined
         exceptionCount = sums.exceptionCount
 
-        documents = input.documents.map(DocumentLine.init)
+        documents = input.documents.lazy.map(DocumentLine.init)
         documentCount = documents.count + registeredDocuments
         hasDocuments = documentCount > 0
 
-        weighed = input.weighedCorrections.map {
+        weighed = input.weighedCorrections.lazy.map {
             WeighedLine(order: $0.orderID.rawValue, bill: $0.billNumber.rawValue, customer: $0.customerName,
                         customerINN: $0.customerINN, billAmount: m($0.billAmount), shippedValue: m($0.shippedValue),
                         difference: m($0.difference), treatment: $0.treatment.russianDescription)
@@ -336,7 +336,7 @@ struct DayView {
         hasWeighed = !weighed.isEmpty
         weighedCount = weighed.count
 
-        returns = input.returns.map {
+        returns = input.returns.lazy.map {
             ReturnLine(order: $0.orderID.rawValue, returnID: $0.returnID.rawValue, stage: $0.stage.russianDescription,
                        date: $0.date.russian, customer: $0.customerName, reason: $0.reason, amount: m($0.amount),
                        document: $0.document ?? ($0.stage == .beforeDeparture ? "не требуется" : "нет"),
@@ -345,7 +345,7 @@ struct DayView {
         hasReturns = !returns.isEmpty
         returnCount = returns.count
 
-        receivables = input.receivables.map {
+        receivables = input.receivables.lazy.map {
             ReceivableLine(customer: $0.customerName, inn: $0.customerINN, creditLimit: m($0.creditLimit),
                            balance: m($0.balance), notDue: m($0.notDue), d1to30: m($0.overdue1to30),
                            d31to60: m($0.overdue31to60), d61to90: m($0.overdue61to90), over90: m($0.overdueOver90),
@@ -366,6 +366,18 @@ struct DayView {
             d1to30: m(sums.overdue1to30), d31to60: m(sums.overdue31to60), d61to90: m(sums.overdue61to90),
             over90: m(sums.overdueOver90), overdue: m(sums.overdue))
     }
+}
+
+/// A register of the view whose lines are made from the input's rows as they are read: the day's report
+/// reads each once, and a large day's lines (display strings for every exception, weighed order,
+/// customer…) would otherwise all be held beside the rows they come from. Mustache's templates get them
+/// as arrays (`ViewFields`), as do the tests that compare the view by reflection.
+protocol LinesMadeAsRead {
+    var lines: [Any] { get }
+}
+
+extension LazyMapCollection: LinesMadeAsRead {
+    var lines: [Any] { map { $0 } }
 }
 
 /// `nil` for a missing or empty string, so a template's `{{#field}}` section is skipped.
