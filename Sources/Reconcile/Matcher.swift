@@ -180,7 +180,10 @@ struct MatchingEngine {
     var pinsByPayment: [PaymentID: [Pin]] = [:]
 
     // Output.
-    var allocations: [Allocation] = []
+    /// The allocations made, in order, each bill by its position: the `Allocation`s (with the bills'
+    /// texts) are made once, exactly as many, when the result is taken (32 bytes an allocation while
+    /// matching, where an `Allocation` takes 64, in an array that doubles as it grows).
+    var made: [MadeAllocation] = []
     var writeOffs: [WriteOff] = []
     var exceptions: [ReconcileException] = []
     var payouts: [Payment] = []
@@ -459,8 +462,7 @@ struct MatchingEngine {
         remaining[payment] -= kopecks
         allocatedNowByPayment[payment] += kopecks
         if reportsOutcomes, !methods[payment].contains(method) { methods[payment].append(method) }
-        allocations.append(Allocation(paymentID: openPayment(payment).payment.id, orderID: bills.orderID(at: position),
-                                      billNumber: bills.number(at: position), amount: Money(kopecks: kopecks), method: method))
+        made.append(MadeAllocation(paymentID: openPayment(payment).payment.id, kopecks: kopecks, bill: bill, method: method))
     }
 
     /// Closes the last `kopecks` of `bill` by the configured write-off.
@@ -897,6 +899,15 @@ struct MatchingEngine {
                 allocatedNow: Money(kopecks: allocatedNow[position]), writtenOff: Money(kopecks: writtenOff[position]),
                 outstanding: Money(kopecks: outstanding[position])))
         }
+        var allocations: [Allocation] = []
+        allocations.reserveCapacity(made.count)
+        for entry in made {
+            let position = Int(entry.bill)
+            allocations.append(Allocation(paymentID: entry.paymentID, orderID: bills.orderID(at: position),
+                                          billNumber: bills.number(at: position), amount: Money(kopecks: entry.kopecks),
+                                          method: entry.method))
+        }
+        made = []
         bills = CompactBills()
         (outstanding, allocatedBefore, allocatedNow, writtenOff, touched) = ([], [], [], [], [])
         byCustomerAmount = BillIndex(billCount: 0)
@@ -991,4 +1002,13 @@ enum ByteOrder {
         }
         return inOrder ? Array(0..<count) : (0..<count).sorted(by: less)
     }
+}
+
+/// An allocation as the matcher keeps it until its result is taken: the bill by its position among
+/// the matcher's bills.
+struct MadeAllocation {
+    let paymentID: PaymentID
+    let kopecks: Int64
+    let bill: Int32
+    let method: AllocationMethod
 }
