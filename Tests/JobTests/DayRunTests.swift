@@ -72,26 +72,9 @@ struct DayRunTests {
         defer { sandbox.remove() }
         // The 27th's feed without ORD-2026-000118 (postpaid, delivered on the 26th), and its bill СЧ-000118
         // paid in the 27th's bank statement: only the ledger knows that bill that day.
-        let statement = sandbox.samples.appendingPathComponent("days/2026-11-27/kl_to_1c_27112026.txt")
-        let text = CyrillicCodePage.cp1251.decode(try Data(contentsOf: statement))
-        let payment = """
-            СекцияДокумент=Платежное поручение\r
-            Номер=777\r
-            Дата=27.11.2026\r
-            Сумма=9328.00\r
-            ПлательщикСчет=40702810400000007777\r
-            Плательщик=ИНН 7728451932 ООО «Вкусный двор»\r
-            ПлательщикИНН=7728451932\r
-            ПолучательСчет=40702810938000012345\r
-            ДатаПоступило=27.11.2026\r
-            ПолучательИНН=7714698320\r
-            НазначениеПлатежа=Оплата по счету № СЧ-000118 от 25.11.2026 г.\r
-            КонецДокумента\r
-
-            """
-        let first = try #require(text.range(of: "СекцияДокумент="))
-        try Data(try #require(CyrillicCodePage.cp1251.encode(text.replacingCharacters(in: first.lowerBound..<first.lowerBound,
-                                                                                       with: payment)))).write(to: statement)
+        try sandbox.addStatementPayment(on: Day.d27, number: "777", amount: "9328.00", payerAccount: "40702810400000007777",
+                                        payerINN: "7728451932", payerName: "ООО «Вкусный двор»",
+                                        purpose: "Оплата по счету № СЧ-000118 от 25.11.2026 г.")
         let feed = sandbox.samples.appendingPathComponent("days/2026-11-27/orders.json")
         var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: feed)) as? [String: Any])
         let orders = try #require(json["orders"] as? [[String: Any]])
@@ -125,26 +108,9 @@ struct DayRunTests {
         // ООО «Продсервис» pays 2000.00 in advance on the 26th, before it has a bill; on the 27th the advance
         // pays its bill СЧ-000125 (1500.00) and is still open (500.00 left), so a rerun of the 27th matches
         // it again from scratch.
-        let statement = sandbox.samples.appendingPathComponent("days/2026-11-26/kl_to_1c_26112026.txt")
-        let text = CyrillicCodePage.cp1251.decode(try Data(contentsOf: statement))
-        let advance = """
-            СекцияДокумент=Платежное поручение\r
-            Номер=2101\r
-            Дата=26.11.2026\r
-            Сумма=2000.00\r
-            ПлательщикСчет=40702810838000077121\r
-            Плательщик=ИНН 7718024699 ООО «Продсервис»\r
-            ПлательщикИНН=7718024699\r
-            ПолучательСчет=40702810938000012345\r
-            ДатаПоступило=26.11.2026\r
-            ПолучательИНН=7714698320\r
-            НазначениеПлатежа=Аванс по договору поставки\r
-            КонецДокумента\r
-
-            """
-        let first = try #require(text.range(of: "СекцияДокумент="))
-        try Data(try #require(CyrillicCodePage.cp1251.encode(text.replacingCharacters(in: first.lowerBound..<first.lowerBound,
-                                                                                       with: advance)))).write(to: statement)
+        try sandbox.addStatementPayment(on: Day.d26, number: "2101", amount: "2000.00", payerAccount: "40702810838000077121",
+                                        payerINN: "7718024699", payerName: "ООО «Продсервис»",
+                                        purpose: "Аванс по договору поставки")
         let loaded = try sandbox.load()
         let environment = testEnvironment(logger: LogCapture().logger())
         _ = try await runDays([Day.d26, Day.d27], loaded: loaded, environment: environment)

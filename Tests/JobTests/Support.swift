@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import HTTP
+import Ingest
 import Job
 import Ledger
 import Logging
@@ -73,6 +74,23 @@ struct Sandbox {
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }
+
+    /// Puts a payment order to the sample seller's account before the first document of `day`'s sample 1C
+    /// statement (in windows-1251, as the bank gives it).
+    func addStatementPayment(on day: CivilDate, number: String, amount: String, payerAccount: String,
+                             payerINN: String, payerName: String, purpose: String) throws {
+        let statement = samples.appendingPathComponent("days/\(day.iso)/kl_to_1c_\(day.ddMMyyyy).txt")
+        let text = CyrillicCodePage.cp1251.decode(try Data(contentsOf: statement))
+        let section = [
+            "СекцияДокумент=Платежное поручение", "Номер=\(number)", "Дата=\(day.russian)", "Сумма=\(amount)",
+            "ПлательщикСчет=\(payerAccount)", "Плательщик=ИНН \(payerINN) \(payerName)", "ПлательщикИНН=\(payerINN)",
+            "ПолучательСчет=40702810938000012345", "ДатаПоступило=\(day.russian)", "ПолучательИНН=7714698320",
+            "НазначениеПлатежа=\(purpose)", "КонецДокумента", "",
+        ].joined(separator: "\r\n")
+        let first = try #require(text.range(of: "СекцияДокумент="))
+        try Data(try #require(CyrillicCodePage.cp1251.encode(text.replacingCharacters(in: first.lowerBound..<first.lowerBound,
+                                                                                       with: section)))).write(to: statement)
+    }
 }
 
 /// HTTP retries fast enough for a test.

@@ -29,16 +29,21 @@ struct AllocationTests {
                    amount: Money(kopecks: amount), method: method)
     }
 
+    /// p1's automatic allocations: 1 000.00 to ORD-1, 1 500.00 to ORD-2.
+    func allocateP1(_ ledger: Ledger) throws {
+        try ledger.write { tx throws in
+            _ = try tx.replaceAutomaticAllocations(
+                forPayments: [PaymentID("p1")],
+                with: [allocation("p1", "ORD-1", 1_000_00, .innOldestFirst), allocation("p1", "ORD-2", 1_500_00, .innOldestFirst)],
+                businessDate: day)
+        }
+    }
+
     @Test("open bills are per customer, oldest first, net of allocations; cancelled orders excluded")
     func openBills() throws {
         try withLedger { ledger in
             try seed(ledger)
-            try ledger.write { tx throws in
-                _ = try tx.replaceAutomaticAllocations(
-                    forPayments: [PaymentID("p1")],
-                    with: [allocation("p1", "ORD-1", 1_000_00, .innOldestFirst), allocation("p1", "ORD-2", 1_500_00, .innOldestFirst)],
-                    businessDate: day)
-            }
+            try allocateP1(ledger)
             try ledger.read { reader throws in
                 let open = try reader.openBills(customerINN: Fixture.innA)
                 #expect(open.map(\.billNumber) == [BillNumber("B-ORD-2"), BillNumber("B-ORD-3")])
@@ -59,12 +64,7 @@ struct AllocationTests {
     func manyPaymentsLeftOut() throws {
         try withLedger { ledger in
             try seed(ledger)
-            try ledger.write { tx throws in
-                _ = try tx.replaceAutomaticAllocations(
-                    forPayments: [PaymentID("p1")],
-                    with: [allocation("p1", "ORD-1", 1_000_00, .innOldestFirst), allocation("p1", "ORD-2", 1_500_00, .innOldestFirst)],
-                    businessDate: day)
-            }
+            try allocateP1(ledger)
             var many = Set((0..<250_001).map { PaymentID("absent-\($0)") })
             many.insert(PaymentID("p1"))
             let expected = [Money(kopecks: 1_000_00), Money(kopecks: 2_000_00), Money(kopecks: 3_000_00)]
