@@ -38,6 +38,7 @@ struct DayFacts: Sendable {
     /// Payments this run looked at (the day's, and earlier ones still open).
     var touchedPayments: [PaymentID] = []
     var settlements: PrepaidSettlementReport?
+    /// Each customer touched, aged, without its open debits (`CustomerAgeing.withoutOpenDebits`).
     var ageing: [CustomerAgeing] = []
     var stopList: StopList?
     var creditLimits: [String: Money] = [:]

@@ -332,7 +332,10 @@ struct DayMovements {
             var movements: [BalanceMovement] = []
             for inn in block { movements += entries[inn] ?? [] }
             if let aged { ageing += aged.wait() }
-            aged = Background { [movements] in Receivables.age(movements, deferralDays: deferralDays, asOf: day) }
+            // (The day keeps what the stop list and the report read, not every open debit of every customer.)
+            aged = Background { [movements] in
+                Receivables.age(movements, deferralDays: deferralDays, asOf: day).map(\.withoutOpenDebits)
+            }
         }
         if let aged { ageing += aged.wait() }
         facts.ageing = ageing

@@ -67,6 +67,16 @@ public struct CustomerAgeing: Hashable, Sendable, Codable {
     public var maxDaysOverdue: Int
 }
 
+extension CustomerAgeing {
+    /// The same without its open debits (`open` empty): the balance, the buckets, the unused credit and the
+    /// most days overdue — all a stop list and a day's report read.
+    public var withoutOpenDebits: CustomerAgeing {
+        var copy = self
+        copy.open = []
+        return copy
+    }
+}
+
 public enum Receivables {
     /// Ages each customer's receivables as of `asOf`.
     ///

@@ -343,7 +343,9 @@ struct ReferenceMovements {
             movements += try tx.statement(customerINN: inn, from: CivilDate(year: 2000, month: 1, day: 1)!, through: day,
                                           knownOn: day).entries
         }
-        facts.ageing = Receivables.age(movements, deferralDays: deferral, asOf: day)
-        facts.stopList = CreditControl.stopList(ageing: facts.ageing, accounts: accounts, asOf: day)
+        // (The stop list from every open debit; the day keeps the ageing without them.)
+        let aged = Receivables.age(movements, deferralDays: deferral, asOf: day)
+        facts.stopList = CreditControl.stopList(ageing: aged, accounts: accounts, asOf: day)
+        facts.ageing = aged.map(\.withoutOpenDebits)
     }
 }
