@@ -139,7 +139,7 @@ struct MatchingEngine {
     var allocatedNow: [Int64]
     var writtenOff: [Int64]
     var touched: [Bool]
-    let billCustomer: [Int32]
+    private(set) var billCustomer: [Int32]
 
     // Customers.
     var customerSlots: [String: Int32] = [:]
@@ -150,8 +150,8 @@ struct MatchingEngine {
     // Indexes. The first two change as bills are paid; the others are fixed for the run.
     var byCustomerAmount: BillIndex<CustomerAmountKeys>
     var byAmount: BillIndex<AmountKeys>
-    let byNormalizedNumber: KeyedBills<String>
-    let byProviderOrder: KeyedBills<ProviderOrderID>
+    private(set) var byNormalizedNumber: KeyedBills<String>
+    private(set) var byProviderOrder: KeyedBills<ProviderOrderID>
     /// Built on first use (pins, `merchantOrderId`): most runs never need them.
     var byBillNumber: KeyedBills<BillNumber>?
     var byOrderID: KeyedBills<String>?
@@ -899,6 +899,14 @@ struct MatchingEngine {
                 allocatedNow: Money(kopecks: allocatedNow[position]), writtenOff: Money(kopecks: writtenOff[position]),
                 outstanding: Money(kopecks: outstanding[position])))
         }
+        // The bills' numbers, customers and indexes go first: the allocations need only the bills' texts.
+        (outstanding, allocatedBefore, allocatedNow, writtenOff, touched) = ([], [], [], [], [])
+        (billCustomer, customerBills, customerBillStart, firstOpen, customerSlots) = ([], [], [], [], [:])
+        byCustomerAmount = BillIndex(billCount: 0)
+        byAmount = BillIndex(billCount: 0)
+        byNormalizedNumber = KeyedBills(billCount: 0) { _ in nil }
+        byProviderOrder = KeyedBills(billCount: 0) { _ in nil }
+        (byBillNumber, byOrderID, byOrderNumber) = (nil, nil, nil)
         var allocations: [Allocation] = []
         allocations.reserveCapacity(made.count)
         for entry in made {
@@ -909,10 +917,6 @@ struct MatchingEngine {
         }
         made = []
         bills = CompactBills()
-        (outstanding, allocatedBefore, allocatedNow, writtenOff, touched) = ([], [], [], [], [])
-        byCustomerAmount = BillIndex(billCount: 0)
-        byAmount = BillIndex(billCount: 0)
-        (byBillNumber, byOrderID, byOrderNumber) = (nil, nil, nil)
 
         var paymentOutcomes: [PaymentOutcome] = []
         paymentOutcomes.reserveCapacity(reportsOutcomes ? paymentCount : 0)
