@@ -107,6 +107,12 @@ struct CreditControlTests {
             CreditAccount(customerINN: "7703456782", creditLimit: F.rub("1000.00"), openOrders: F.rub("900.00")),
         ]
         let list = CreditControl.stopList(ageing: aged, accounts: accounts, asOf: asOf)
+        // What a day keeps of the ageing (no open debits) gives the same stop list, and only `open` differs.
+        let kept = aged.map(\.withoutOpenDebits)
+        #expect(kept.allSatisfy(\.open.isEmpty) && aged.contains { !$0.open.isEmpty })
+        #expect(kept.map { [$0.customerINN, "\($0.balance)", "\($0.buckets)", "\($0.unusedCredit)", "\($0.maxDaysOverdue)"] }
+                == aged.map { [$0.customerINN, "\($0.balance)", "\($0.buckets)", "\($0.unusedCredit)", "\($0.maxDaysOverdue)"] })
+        #expect(CreditControl.stopList(ageing: kept, accounts: accounts, asOf: asOf) == list)
         #expect(list.customers.map(\.customerINN) == [F.romashka, F.vasilek])
         let romashka = try #require(list.customers.first)
         #expect(romashka.reasons == [.overCreditLimit])
