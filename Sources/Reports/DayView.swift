@@ -368,18 +368,6 @@ struct DayView {
     }
 }
 
-/// A register of the view whose lines are made from the input's rows as they are read: the day's report
-/// reads each once, and a large day's lines (display strings for every exception, weighed order,
-/// customer…) would otherwise all be held beside the rows they come from. Mustache's templates get them
-/// as arrays (`ViewFields`), as do the tests that compare the view by reflection.
-protocol LinesMadeAsRead {
-    var lines: [Any] { get }
-}
-
-extension LazyMapCollection: LinesMadeAsRead {
-    var lines: [Any] { map { $0 } }
-}
-
 /// `nil` for a missing or empty string, so a template's `{{#field}}` section is skipped.
 func nonEmpty(_ text: String?) -> String? {
     guard let text, !text.isEmpty else { return nil }

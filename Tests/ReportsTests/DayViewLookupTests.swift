@@ -30,9 +30,12 @@ struct DayViewLookupTests {
         return checked
     }
 
-    /// A register whose lines are made as read, as the lines (what mustache gets by name).
+    /// A register whose lines are made as read (lazily mapped from the input's rows), as the lines:
+    /// what mustache gets by name.
     func materialized(_ value: Any) -> Any {
-        (value as? any LinesMadeAsRead)?.lines ?? value
+        func lines(_ lazy: some LazySequenceProtocol) -> [Any] { lazy.map { $0 } }
+        guard let lazy = value as? any LazySequenceProtocol else { return value }
+        return lines(lazy)
     }
 
     func unwrap(_ value: Any) -> Any? {
