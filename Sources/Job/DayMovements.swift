@@ -353,7 +353,7 @@ struct DayMovements {
 /// the rest: the movements are the same, in the same order, however many blocks were done ahead.
 final class PaymentMovements {
     private let movements: DayMovements
-    private let payments: [PaymentID]
+    private let payments: PaymentIDList
     private let block: Int
     private var next = 0
     private var known: Set<String>?
@@ -368,7 +368,7 @@ final class PaymentMovements {
     /// - Parameters:
     ///   - payments: the payments the day touched, in the order their movements are written.
     ///   - file: where the movements worked out are kept until step 4 (`nil`: in memory).
-    init(_ movements: DayMovements, payments: [PaymentID], block: Int, keptIn file: RecordSpill? = nil) {
+    init(_ movements: DayMovements, payments: PaymentIDList, block: Int, keptIn file: RecordSpill? = nil) {
         self.movements = movements
         self.payments = payments
         self.block = max(1, block)
@@ -384,7 +384,7 @@ final class PaymentMovements {
         let known = try self.known ?? tx.customerINNs()
         self.known = known
         let providerINN = movements.providerINN
-        let block = Array(payments[next..<min(payments.count, next + self.block)])
+        let block = try payments.ids(in: next..<min(payments.count, next + self.block))
         next += block.count
         let payments = try tx.paymentsReadDirectly(ids: block, includingRecords: false)
         let sharesByPayment = try tx.allocatedShares(payments: block)

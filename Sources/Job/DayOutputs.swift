@@ -21,9 +21,8 @@ struct DayOutputs {
 
     /// - Parameters:
     ///   - ingested: the sources' quarantined records, diagnostics and outcomes (its payments are not used).
-    ///   - payments: the ids of the day's payments, as the sources gave them.
     ///   - returning: the day's orders that have returns (the report lists the returns).
-    func write(ingested: IngestResult, payments dayPayments: [PaymentID], returning: ReturningOrders, facts: DayFacts,
+    func write(ingested: IngestResult, returning: ReturningOrders, facts: DayFacts,
                sources: [RunResult.SourceEntry], ledger: Ledger,
                started: Date) throws -> (RunResult, URL?) {
         // What the rest of the outputs read back (payments, balances, names, returns) is read on
@@ -43,7 +42,7 @@ struct DayOutputs {
         let snapshotRead = Background {
             Result {
                 try ledger.read { reader in
-                    let snapshot = try LedgerSnapshot(reader: reader, day: businessDay, facts: facts, payments: dayPayments,
+                    let snapshot = try LedgerSnapshot(reader: reader, day: businessDay, facts: facts,
                                                       providerINN: providerINN, register: paymentRegister, returning: returning,
                                                       entriesFolder: folder)
                     try reader.releaseMemory() // (the pages of every touched customer's balance)
@@ -473,13 +472,22 @@ struct LedgerSnapshot: Sendable {
     /// - Parameters:
     ///   - register: where the report's payment rows go as they are made (else `paymentRows`).
     ///   - entriesFolder: where run.json's payments are kept aside as they are listed (the day's folder).
-    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, payments dayPayments: [PaymentID], providerINN: String?,
+    init(reader: LedgerReader, day: CivilDate, facts: DayFacts, providerINN: String?,
          register: PaymentSpill?, returning: ReturningOrders, entriesFolder: URL) throws {
         let knownCustomers = try reader.customerINNs()
         // The payments in the order of receipt: their dates first, then each block read whole
         // (without their records as the sources gave them: the outputs list payments, never those).
+        // Each payment once: those the day touched (the day's own among them), then any of the day's that
+        // are not, read from their files a block at a time (a repeat's text goes at once).
+        var ids: [PaymentID] = []
         var seen = Set<PaymentID>()
-        let ids = (dayPayments + facts.touchedPayments).filter { seen.insert($0).inserted }
+        for list in [facts.touchedPayments, facts.dayPayments] {
+            for start in stride(from: 0, to: list.count, by: Self.paymentBlock) {
+                for id in try list.ids(in: start..<min(list.count, start + Self.paymentBlock)) where seen.insert(id).inserted {
+                    ids.append(id)
+                }
+            }
+        }
         seen = []
         let dates = try reader.paymentDates(ids: ids)
         let ordered = ids.indices.compactMap { index in dates[index].map { (receivedOn: $0, id: ids[index]) } }

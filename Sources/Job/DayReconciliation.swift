@@ -35,6 +35,7 @@ extension DayComputation {
     /// allocations it keeps, as they are decided here a block at a time: the matcher reads them back a
     /// window at a time, so no array of the day's payments is held.
     func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: inout DayOrders) throws -> StartedReconciliation {
+        let dayPaymentIDs = dayPaymentIDs.inMemory
         let ingestedIDs = Set(dayPaymentIDs)
         let matcherPayments = try SpilledPayments(directory: loaded.outputDirectory, name: "matcher-payments",
                                                   contents: "matcher's payments")
@@ -183,9 +184,9 @@ extension DayComputation {
         }
         try tx.replaceAutomaticAllocations(forPayments: affected, with: consume allocations, businessDate: day, runID: runID)
         if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
-        facts.touchedPayments = (rematch + credit).filter { id in
-            !started.rematchedPayouts.contains(id) || ingestedIDs.contains(id)
-        }
+        facts.touchedPayments = try PaymentIDList(
+            keeping: (rematch + credit).lazy.filter { id in !started.rematchedPayouts.contains(id) || ingestedIDs.contains(id) },
+            in: loaded.outputDirectory, name: "touched-payments", contents: "payments the day touched")
 
         // Provider payouts: checked against the provider payments they cover, never allocated.
         if let provider = configuration.sources.invoicebox,

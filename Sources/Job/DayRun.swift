@@ -127,7 +127,7 @@ public struct DayRunner: Sendable {
         // The day's payments go to a file too (their records to one of their own): the day's write reads
         // them back a block at a time, and only their ids stay in memory.
         let spilledPayments: SpilledPayments
-        let dayPayments = ingested.payments.map(\.id)
+        let dayPayments = DayPaymentIDs(ingested.payments.map(\.id))
         do {
             paymentRecords = try SpilledTexts(directory: loaded.outputDirectory, name: "payment-records",
                                               contents: "payments' records")
@@ -140,6 +140,7 @@ public struct DayRunner: Sendable {
                 try spilledPayments.append(ingested.payments[range].lazy.map { OpenPayment($0) })
             }
             ingested.payments = []
+            ingested.recordPlaces = [] // (the records are all in `paymentRecords`)
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "\(error)")
@@ -189,13 +190,13 @@ public struct DayRunner: Sendable {
             // orders are read back from the spill a block at a time.
             let returning = ReturningOrders(spill: spill, positions: facts.returning)
             let outputs = DayOutputs(day: day, folder: dayFolder, loaded: loaded, environment: environment)
-            let (result, report) = try outputs.write(ingested: ingested, payments: dayPayments, returning: returning, facts: facts,
+            let (result, report) = try outputs.write(ingested: ingested, returning: returning, facts: facts,
                                                      sources: sourceEntries,
                                                      ledger: ledger, started: started)
             endStage("outputs")
             let status: ExitStatus = result.status == .ok ? .success : .exceptions
             let counts = [
-                "orders": orderCount, "payments": dayPayments.count,
+                "orders": orderCount, "payments": facts.dayPayments.count,
                 "quarantined": ingested.quarantined.count, "documents": result.documents.count,
                 "held": result.held.count, "exceptions": result.exceptions.count,
             ]

@@ -62,7 +62,11 @@ struct DayMovementsDifferentialTests {
                     _ = try tx.upsertOrder(orders[index], businessDate: day)
                 }
                 var facts = DayFacts()
-                facts.touchedPayments = try tx.payments(receivedFrom: CivilDate(year: 2000, month: 1, day: 1)!, through: day).map(\.id)
+                let touched = try tx.payments(receivedFrom: CivilDate(year: 2000, month: 1, day: 1)!, through: day).map(\.id)
+                // (In a file when given a folder, as the day keeps them, written a few at a time.)
+                facts.touchedPayments = try folder.map {
+                    try PaymentIDList(keeping: touched, in: $0, name: "touched", contents: "touched payments", block: 5)
+                } ?? PaymentIDList(touched)
                 if reference {
                     let steps = ReferenceMovements(day: day, prefix: prefix, providerINN: providerINN, weighedTreatment: treatment)
                     try steps.recordMovements(tx, orders: orders, facts: &facts)
@@ -250,7 +254,7 @@ struct ReferenceMovements {
         let known = try tx.customerINNs()
         start = 0
         while start < facts.touchedPayments.count {
-            let block = Array(facts.touchedPayments[start..<min(facts.touchedPayments.count, start + Self.readBlock)])
+            let block = try facts.touchedPayments.ids(in: start..<min(facts.touchedPayments.count, start + Self.readBlock))
             start += block.count
             let payments = try tx.payments(ids: block)
             let allocationsByPayment = try tx.allocations(payments: block)

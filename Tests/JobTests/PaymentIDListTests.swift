@@ -1,0 +1,64 @@
+import Domain
+import Foundation
+@testable import Job
+import Testing
+import TestSupport
+
+@Suite("payment ids kept in a file: the day's own and those it touched, after the reconciliation")
+struct PaymentIDListTests {
+    /// Ids as the sources make them: 1C (long, with Cyrillic payers), ИнвойсБокс, camt.053, and an empty one.
+    static func ids() -> [PaymentID] {
+        (0..<2_500).map { number in
+            switch number % 4 {
+            case 0: PaymentID("bank:40702810938000012345:2026-11-27:\(number):40702810838000077121:\(number).00")
+            case 1: PaymentID("invoicebox:\(UUID(uuidString: "00000000-0000-4000-8000-\(String(format: "%012d", number))")!.uuidString)")
+            case 2: PaymentID(number == 2 ? "" : "bank:40702810938000012345:ПП-\(number)-ООО «Ромашка»")
+            default: PaymentID("camt:\(number)")
+            }
+        }
+    }
+
+    @Test("written a block at a time and read back by range exactly as given; a range beyond them is an error")
+    func roundTrip() throws {
+        let folder = try Paths.temporaryDirectory("sverka-payment-ids")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ids = Self.ids()
+        for block in [1, 7, 4_096] {
+            let list = try PaymentIDList(keeping: ids, in: folder, name: "ids-\(block)", contents: "ids", block: block)
+            #expect(list.count == ids.count)
+            var read: [PaymentID] = []
+            for start in stride(from: 0, to: list.count, by: 1_000) {
+                read += try list.ids(in: start..<min(list.count, start + 1_000))
+            }
+            #expect(read == ids)
+            let all = try list.all(), single = try list.ids(in: 2..<3), none = try list.ids(in: 9..<9)
+            #expect(all == ids)
+            #expect(single == [PaymentID("")])
+            #expect(none.isEmpty)
+            #expect(throws: OrderSpillError.self) { try list.ids(in: 2_499..<2_501) }
+        }
+        let empty = try PaymentIDList(keeping: [PaymentID](), in: folder, name: "none", contents: "ids")
+        let emptyRead = try empty.all()
+        #expect(empty.isEmpty && emptyRead.isEmpty)
+        // Held in memory, the same list.
+        let held = PaymentIDList(ids)
+        let heldRead = try held.ids(in: 1_000..<1_024)
+        #expect(heldRead == Array(ids[1_000..<1_024]))
+        #expect(held.count == ids.count)
+    }
+
+    @Test("the day's ids are read from memory until they are put aside, then from the file, the same")
+    func putAside() throws {
+        let folder = try Paths.temporaryDirectory("sverka-day-payment-ids")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ids = Self.ids()
+        let day = DayPaymentIDs(ids)
+        #expect(day.inMemory == ids && day.count == ids.count)
+        let list = try day.putAside(in: folder)
+        let readBack = try list.all()
+        #expect(readBack == ids)
+        #expect(day.count == ids.count)
+        // The file is unlinked: nothing is left in the folder.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+}
