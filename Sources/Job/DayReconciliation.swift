@@ -7,11 +7,8 @@ import Synchronization
 /// The day's reconciliation between its two halves: what was read and decided before the matcher
 /// started, and the matcher running on a thread of its own.
 struct StartedReconciliation {
-    let ingestedIDs: Set<PaymentID>
     /// The payments matched again from scratch (the day's, and earlier ones with nothing kept), by id.
     let rematch: [PaymentID]
-    /// Those of `rematch` that are the provider's payouts.
-    let rematchedPayouts: Set<PaymentID>
     /// The payments whose allocations the ledger keeps (their remainder is credit), by id.
     let credit: [PaymentID]
     /// The automatic allocations the ledger keeps for each payment of `credit`.
@@ -36,7 +33,6 @@ extension DayComputation {
     /// window at a time, so no array of the day's payments is held.
     func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: inout DayOrders) throws -> StartedReconciliation {
         let dayPaymentIDs = dayPaymentIDs.inMemory
-        let ingestedIDs = Set(dayPaymentIDs)
         let matcherPayments = try SpilledPayments(directory: loaded.outputDirectory, name: "matcher-payments",
                                                   contents: "matcher's payments")
         // Re-matched from scratch: the day's payments, and earlier ones that have nothing
@@ -44,11 +40,9 @@ extension DayComputation {
         // matcher first, in that order; the payments kept (`credit`, few) after them.
         var rematchList: [PaymentID] = []
         rematchList.reserveCapacity(dayPaymentIDs.count)
-        var rematchIDs = Set<PaymentID>(minimumCapacity: dayPaymentIDs.count)
         /// Those of them whose automatic allocations the ledger holds (a rerun's): the bills are read as
         /// if those had not been made. (A first run's payments have none: nothing to leave out.)
         var reallocated = Set<PaymentID>()
-        var rematchedPayouts = Set<PaymentID>()
         var block: [OpenPayment] = []
         var credit: [OpenPayment] = []
         var existingAutomatic: [PaymentID: [Allocation]] = [:]
@@ -56,13 +50,11 @@ extension DayComputation {
         /// For each of the matcher's payments, its place among the day's (-1: an earlier payment's).
         var dayPlaces: [Int32] = []
         dayPlaces.reserveCapacity(dayPaymentIDs.count)
-        /// Matches the payment again, with the pinned allocations of what the ledger holds for it (`records`)
-        /// kept (a payment listed twice counts as its first listing says).
+        /// Matches the payment again, with the pinned allocations of what the ledger holds for it (`records`) kept.
         func rematch(_ payment: Payment, id: PaymentID, records: [AllocationRecord], dayPlace: Int = -1) {
             rematchList.append(id)
             if records.contains(where: { !$0.pinned }) { reallocated.insert(id) }
             let pinned = records.filter(\.pinned).map(\.allocation)
-            if rematchIDs.insert(id).inserted && isPayout(payment) { rematchedPayouts.insert(id) }
             block.append(OpenPayment(payment, existingAllocations: pinned))
             dayPlaces.append(Int32(dayPlace))
         }
@@ -89,9 +81,12 @@ extension DayComputation {
             try matcherPayments.append(block)
             block = []
         }
-        // (Earlier payments: the day's own are never decoded again.)
+        // (Earlier payments: the day's own are never decoded again. The set of the day's ids goes before
+        // the matcher starts.)
+        var ingestedIDs = Set(dayPaymentIDs)
         let earlierOpen = try tx.unallocatedPayments(excluding: ingestedIDs, receivedThrough: day).map(\.payment)
             .filter { !isPayout($0) } // a payout is checked on its own day, never allocated
+        ingestedIDs = []
         let earlierAllocations = try tx.allocations(payments: earlierOpen.map(\.id))
         for payment in earlierOpen {
             let records = earlierAllocations[payment.id] ?? []
@@ -152,7 +147,7 @@ extension DayComputation {
         let input = MatchingInput(
             payments: [], bills: [], compactBills: consume bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
             configuration: matchingConfiguration, reportsOutcomes: false)
-        return StartedReconciliation(ingestedIDs: ingestedIDs, rematch: rematchList, rematchedPayouts: rematchedPayouts,
+        return StartedReconciliation(rematch: rematchList,
                                      credit: creditList, existingAutomatic: existingAutomatic, dayPayouts: dayPayouts,
                                      matching: Background { [handOver = MatchingHandOver(consume input)] in
                                          Result { try Matcher.match(handOver.take(), paymentsFrom: matcherSource) }
@@ -166,7 +161,7 @@ extension DayComputation {
                               facts: inout DayFacts) throws {
         var result = try started.matching.wait().get()
         facts.matchingExceptions = result.exceptions
-        let (ingestedIDs, rematch, credit) = (started.ingestedIDs, started.rematch, started.credit)
+        let (rematch, credit) = (started.rematch, started.credit)
 
         // The matcher's allocations as they are (the ledger takes each payment's in the order given),
         // then, for each payment the ledger keeps whose remainder the matcher allocated now, what it
@@ -185,7 +180,7 @@ extension DayComputation {
         try tx.replaceAutomaticAllocations(forPayments: affected, with: consume allocations, businessDate: day, runID: runID)
         if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
         facts.touchedPayments = try PaymentIDList(
-            keeping: (rematch + credit).lazy.filter { id in !started.rematchedPayouts.contains(id) || ingestedIDs.contains(id) },
+            keeping: rematch + credit,
             in: loaded.outputDirectory, name: "touched-payments", contents: "payments the day touched")
 
         // Provider payouts: checked against the provider payments they cover, never allocated.
