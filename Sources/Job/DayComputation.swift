@@ -35,10 +35,9 @@ struct DayFacts: Sendable {
     /// What the matcher could not decide alone (the rest of its result is in the ledger).
     var matchingExceptions: [ReconcileException] = []
     var payouts: PayoutReport?
-    /// Payments this run looked at (the day's, and earlier ones still open), in a file after the
-    /// reconciliation.
+    /// Payments this run looked at (the day's, and earlier ones still open).
     var touchedPayments = PaymentIDList([])
-    /// The day's own payments (as the sources gave them, by position), in a file after the reconciliation.
+    /// The day's own payments (as the sources gave them, by position).
     var dayPayments = PaymentIDList([])
     var settlements: PrepaidSettlementReport?
     /// Each customer touched, aged, without its open debits (`CustomerAgeing.withoutOpenDebits`).
@@ -97,8 +96,8 @@ struct DayComputation {
     /// The day's payments as the sources gave them (without their records), in a file, in the
     /// sources' order.
     let dayPayments: SpilledPayments
-    /// Their ids, by position: held through the reconciliation, then put aside in a file.
-    let dayPaymentIDs: DayPaymentIDs
+    /// Their ids, by position, in a file of their own.
+    let dayPaymentIDs: PaymentIDList
     /// The day's valid orders, in the feed's order, read back a block at a time.
     let spill: any OrderSpill
     /// The records of `dayPayments` as their sources gave them, by position (the payments
@@ -168,7 +167,7 @@ struct DayComputation {
         // The payments are in the ledger and reconciled: the rest of the day reads them from there, and
         // goes through their ids (the day's, the ones touched) in files.
         try dayPayments.removeAll()
-        facts.dayPayments = try dayPaymentIDs.putAside(in: loaded.outputDirectory)
+        facts.dayPayments = dayPaymentIDs
         FreedMemory.release()
         endStep("reconcile")
 

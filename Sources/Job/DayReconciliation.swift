@@ -7,8 +7,13 @@ import Synchronization
 /// The day's reconciliation between its two halves: what was read and decided before the matcher
 /// started, and the matcher running on a thread of its own.
 struct StartedReconciliation {
-    /// The payments matched again from scratch (the day's, and earlier ones with nothing kept), by id.
-    let rematch: [PaymentID]
+    /// The ids of the matcher's payments, in the order of its file: those matched again from scratch
+    /// (the day's, and earlier ones with nothing kept: the first `rematchCount`), then those whose
+    /// allocations the ledger keeps (`credit`). In a file: a large day's are most of what the matcher
+    /// would otherwise hold beside its bills.
+    let matcherIDs: PaymentIDList
+    /// How many of `matcherIDs` are matched again from scratch.
+    let rematchCount: Int
     /// The payments whose allocations the ledger keeps (their remainder is credit), by id.
     let credit: [PaymentID]
     /// The automatic allocations the ledger keeps for each payment of `credit`.
@@ -32,14 +37,15 @@ extension DayComputation {
     /// allocations it keeps, as they are decided here a block at a time: the matcher reads them back a
     /// window at a time, so no array of the day's payments is held.
     func startReconciliation(_ tx: LedgerTransaction, orders dayOrders: inout DayOrders) throws -> StartedReconciliation {
-        let dayPaymentIDs = dayPaymentIDs.inMemory
         let matcherPayments = try SpilledPayments(directory: loaded.outputDirectory, name: "matcher-payments",
                                                   contents: "matcher's payments")
         // Re-matched from scratch: the day's payments, and earlier ones that have nothing
         // allocated or whose automatic allocations were all made by this business day. They go to the
         // matcher first, in that order; the payments kept (`credit`, few) after them.
-        var rematchList: [PaymentID] = []
-        rematchList.reserveCapacity(dayPaymentIDs.count)
+        var matcherIDs = try PaymentIDList(in: loaded.outputDirectory, name: "matcher-payment-ids",
+                                           contents: "ids of the matcher's payments")
+        var rematchIDs: [PaymentID] = [] // (a block's, on their way to `matcherIDs`)
+        var rematchCount = 0
         /// Those of them whose automatic allocations the ledger holds (a rerun's): the bills are read as
         /// if those had not been made. (A first run's payments have none: nothing to leave out.)
         var reallocated = Set<PaymentID>()
@@ -47,16 +53,19 @@ extension DayComputation {
         var credit: [OpenPayment] = []
         var existingAutomatic: [PaymentID: [Allocation]] = [:]
         var dayPayouts: [Payment] = []
-        /// For each of the matcher's payments, its place among the day's (-1: an earlier payment's).
-        var dayPlaces: [Int32] = []
-        dayPlaces.reserveCapacity(dayPaymentIDs.count)
         /// Matches the payment again, with the pinned allocations of what the ledger holds for it (`records`) kept.
-        func rematch(_ payment: Payment, id: PaymentID, records: [AllocationRecord], dayPlace: Int = -1) {
-            rematchList.append(id)
+        func rematch(_ payment: Payment, id: PaymentID, records: [AllocationRecord]) {
+            rematchIDs.append(id)
+            rematchCount += 1
             if records.contains(where: { !$0.pinned }) { reallocated.insert(id) }
             let pinned = records.filter(\.pinned).map(\.allocation)
             block.append(OpenPayment(payment, existingAllocations: pinned))
-            dayPlaces.append(Int32(dayPlace))
+        }
+        /// Writes the block of payments matched again, and their ids.
+        func appendBlock() throws {
+            try matcherPayments.append(block)
+            try matcherIDs.append(rematchIDs)
+            (block, rematchIDs) = ([], [])
         }
         /// Keeps what the ledger already holds for the payment: its remainder is credit.
         func keep(_ payment: Payment, _ records: [AllocationRecord]) {
@@ -65,28 +74,28 @@ extension DayComputation {
         }
         for start in stride(from: 0, to: dayPayments.count, by: Self.readBlock) {
             let range = start..<min(dayPayments.count, start + Self.readBlock)
-            let payments = try dayPayments.payments(in: range)
-            let ids = Array(dayPaymentIDs[range]) // (the ids held: their texts are shared)
-            let ingestedAllocations = try tx.allocations(payments: ids)
-            for (offset, (payment, id)) in zip(payments.lazy.map(\.payment), ids).enumerated() {
+            let payments = try dayPayments.payments(in: range).map(\.payment)
+            let ingestedAllocations = try tx.allocations(payments: payments.map(\.id))
+            for payment in payments {
                 if isPayout(payment) { dayPayouts.append(payment) }
-                let records = ingestedAllocations[id] ?? []
+                let records = ingestedAllocations[payment.id] ?? []
                 // A rerun of an earlier day keeps what later days decided for its payments.
                 if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
                     keep(payment, records)
                 } else {
-                    rematch(payment, id: id, records: records, dayPlace: start + offset)
+                    rematch(payment, id: payment.id, records: records)
                 }
             }
-            try matcherPayments.append(block)
-            block = []
+            try appendBlock()
         }
-        // (Earlier payments: the day's own are never decoded again. The set of the day's ids goes before
-        // the matcher starts.)
-        var ingestedIDs = Set(dayPaymentIDs)
-        let earlierOpen = try tx.unallocatedPayments(excluding: ingestedIDs, receivedThrough: day).map(\.payment)
+        // Earlier payments: the ledger's unallocated ones that are not the day's (those are left out by a
+        // table the day's ids fill a block at a time, never a set of them in memory).
+        let earlierOpen = try tx.unallocatedPayments(excludingEach: { exclude in
+            for start in stride(from: 0, to: dayPaymentIDs.count, by: Self.readBlock) {
+                for id in try dayPaymentIDs.ids(in: start..<min(dayPaymentIDs.count, start + Self.readBlock)) { try exclude(id) }
+            }
+        }, receivedThrough: day).map(\.payment)
             .filter { !isPayout($0) } // a payout is checked on its own day, never allocated
-        ingestedIDs = []
         let earlierAllocations = try tx.allocations(payments: earlierOpen.map(\.id))
         for payment in earlierOpen {
             let records = earlierAllocations[payment.id] ?? []
@@ -96,17 +105,13 @@ extension DayComputation {
                 keep(payment, records)
             }
         }
-        try matcherPayments.append(block)
-        block = []
+        try appendBlock()
         try matcherPayments.append(credit)
-        dayPlaces += repeatElement(-1, count: credit.count)
-        precondition(dayPlaces.count == matcherPayments.count, "a place for each of the matcher's payments")
-        // The day's payments reach the matcher with the ids the day holds, so its allocations keep those
-        // and no second copy of every id.
-        let matcherSource = SharedPaymentIDs(base: matcherPayments, dayPlaces: dayPlaces, ids: dayPaymentIDs)
-        dayPlaces = []
         let creditList = credit.map(\.payment.id)
+        try matcherIDs.append(creditList)
         credit = []
+        precondition(matcherIDs.count == matcherPayments.count, "an id for each of the matcher's payments")
+        let matcherSource = matcherPayments
         // The matcher's bills: the day's own, taken over from the day's index (the order as the feed gave
         // it) with what the ledger says is allocated, and earlier open bills. The ledger's open bills are
         // read one at a time in no particular order (the matcher puts them in its own), and the day's
@@ -147,7 +152,7 @@ extension DayComputation {
         let input = MatchingInput(
             payments: [], bills: [], compactBills: consume bills, pins: try tx.pins(), knownCustomerINNs: try tx.customerINNs(),
             configuration: matchingConfiguration, reportsOutcomes: false)
-        return StartedReconciliation(rematch: rematchList,
+        return StartedReconciliation(matcherIDs: matcherIDs, rematchCount: rematchCount,
                                      credit: creditList, existingAutomatic: existingAutomatic, dayPayouts: dayPayouts,
                                      matching: Background { [handOver = MatchingHandOver(consume input)] in
                                          Result { try Matcher.match(handOver.take(), paymentsFrom: matcherSource) }
@@ -161,14 +166,17 @@ extension DayComputation {
                               facts: inout DayFacts) throws {
         var result = try started.matching.wait().get()
         facts.matchingExceptions = result.exceptions
-        let (rematch, credit) = (started.rematch, started.credit)
+        let credit = started.credit
 
         // The matcher's allocations as they are (the ledger takes each payment's in the order given),
         // then, for each payment the ledger keeps whose remainder the matcher allocated now, what it
         // already held: the payment's automatic allocations are replaced by both.
         var allocations = result.allocations
         result.allocations = []
-        var affected = Set(rematch)
+        var affected = Set<PaymentID>(minimumCapacity: started.rematchCount)
+        for start in stride(from: 0, to: started.rematchCount, by: Self.readBlock) {
+            affected.formUnion(try started.matcherIDs.ids(in: start..<min(started.rematchCount, start + Self.readBlock)))
+        }
         // (Only the kept payments are looked for: they are few, the matcher's allocations many.)
         let kept = Set(credit)
         var allocated = Set<PaymentID>()
@@ -179,9 +187,7 @@ extension DayComputation {
         }
         try tx.replaceAutomaticAllocations(forPayments: affected, with: consume allocations, businessDate: day, runID: runID)
         if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
-        facts.touchedPayments = try PaymentIDList(
-            keeping: rematch + credit,
-            in: loaded.outputDirectory, name: "touched-payments", contents: "payments the day touched")
+        facts.touchedPayments = started.matcherIDs // (the payments matched again, then those kept)
 
         // Provider payouts: checked against the provider payments they cover, never allocated.
         if let provider = configuration.sources.invoicebox,
@@ -223,32 +229,5 @@ final class MatchingHandOver: Sendable {
             input.payments = []
             return taken
         }
-    }
-}
-
-/// A source of the matcher's payments whose day's payments carry the day's own id values (`ids`, by
-/// place among the day's payments) rather than copies decoded from the file: what the matcher keeps of
-/// a payment (its allocations, exceptions) then shares the one copy of its id the day holds anyway.
-struct SharedPaymentIDs: PaymentSource {
-    let base: any PaymentSource
-    /// For each position of `base`, the payment's place in `ids` (-1: none).
-    let dayPlaces: [Int32]
-    let ids: [PaymentID]
-
-    var count: Int { base.count }
-
-    func payments(at positions: [Int]) throws -> [OpenPayment] {
-        var payments = try base.payments(at: positions)
-        for (index, position) in positions.enumerated() where dayPlaces[position] >= 0 {
-            let held = ids[Int(dayPlaces[position])]
-            // (The same text, by construction; a different one is left as read.)
-            if payments[index].payment.id == held { payments[index].payment.id = held }
-        }
-        return payments
-    }
-
-    func arranged(in order: [Int32]) throws -> (any PaymentSource)? {
-        guard let arranged = try base.arranged(in: order) else { return nil }
-        return SharedPaymentIDs(base: arranged, dayPlaces: order.map { dayPlaces[Int($0)] }, ids: ids)
     }
 }

@@ -124,20 +124,22 @@ public struct DayRunner: Sendable {
                                     spoolDirectory: loaded.outputDirectory.path, records: recordsAsRead)
         let orderCount = ingested.spilledOrders
         let paymentRecords: SpilledTexts
-        // The day's payments go to a file too (their records to one of their own): the day's write reads
-        // them back a block at a time, and only their ids stay in memory.
+        // The day's payments go to a file too (their records to one of their own, their ids to another):
+        // the day's write reads them back a block at a time, and nothing of them stays in memory.
         let spilledPayments: SpilledPayments
-        let dayPayments = DayPaymentIDs(ingested.payments.map(\.id))
+        var dayPayments: PaymentIDList
         do {
             paymentRecords = try SpilledTexts(directory: loaded.outputDirectory, name: "payment-records",
                                               contents: "payments' records")
             spilledPayments = try SpilledPayments(directory: loaded.outputDirectory, name: "payments",
                                                   contents: "day's payments")
+            dayPayments = try PaymentIDList(in: loaded.outputDirectory, name: "payment-ids", contents: "day's payment ids")
             for start in stride(from: 0, to: ingested.payments.count, by: DayComputation.readBlock) {
                 let range = start..<min(ingested.payments.count, start + DayComputation.readBlock)
                 try paymentRecords.append(try ingested.records(in: range, keptIn: recordsAsRead))
                 for index in range { ingested.payments[index].raw = "" }
                 try spilledPayments.append(ingested.payments[range].lazy.map { OpenPayment($0) })
+                try dayPayments.append(ingested.payments[range].lazy.map(\.id))
             }
             ingested.payments = []
             ingested.recordPlaces = [] // (the records are all in `paymentRecords`)

@@ -593,12 +593,15 @@ enum ExcludedPayments {
     static let table = "temp.sverka_excluded_payments"
 
     static func fill(_ db: Database, with payments: Set<PaymentID>) throws {
+        try fill(db) { exclude in for payment in payments { try exclude(payment) } }
+    }
+
+    /// Fills the table with the ids `forEach` gives (each once or more).
+    static func fill(_ db: Database, from forEach: ((PaymentID) throws -> Void) throws -> Void) throws {
         try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
         try db.execute(sql: "CREATE TABLE \(table) (id TEXT PRIMARY KEY) WITHOUT ROWID")
-        let insert = try db.makeStatement(sql: "INSERT INTO \(table) (id) VALUES (?)")
-        for payment in payments {
-            try insert.execute(arguments: [payment.rawValue])
-        }
+        let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO \(table) (id) VALUES (?)")
+        try forEach { payment in try insert.execute(arguments: [payment.rawValue]) }
     }
 
     static func drop(_ db: Database) throws {

@@ -69,13 +69,23 @@ extension LedgerReader {
     /// are never decoded).
     public func unallocatedPayments(excluding excluded: Set<PaymentID>,
                                     receivedThrough last: CivilDate) throws -> [PaymentBalance] {
+        try unallocatedPayments(excludingEach: { exclude in for id in excluded { try exclude(id) } }, receivedThrough: last)
+    }
+
+    /// ``unallocatedPayments(excluding:receivedThrough:)`` leaving out the payments `forEachExcluded`
+    /// gives (to the function it is given, each id once or more, in any order): they are kept for the
+    /// read in a table of this connection's own (as ``forEachOpenBill(customerINN:excludingAutomaticAllocationsOf:oldestFirst:_:)``
+    /// keeps its), so a caller that reads them a block at a time from elsewhere never holds them all.
+    public func unallocatedPayments(excludingEach forEachExcluded: ((PaymentID) throws -> Void) throws -> Void,
+                                    receivedThrough last: CivilDate) throws -> [PaymentBalance] {
         try guarded("read unallocated payments") {
+            try ExcludedPayments.fill(db, from: forEachExcluded)
+            defer { try? ExcludedPayments.drop(db) }
             var kept: [(id: PaymentID, allocated: Int64)] = []
             var dates = DateCache()
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: ReconcileSQL.unallocatedPayments))
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: ReconcileSQL.unallocatedPaymentsNotExcluded))
             while let row = try rows.next() {
                 let id = PaymentID(row[0] as String)
-                guard !excluded.contains(id) else { continue }
                 guard let received = dates.date(row[1] as String?) else {
                     throw CorruptValue(column: "received_on")
                 }
@@ -126,6 +136,14 @@ enum ReconcileSQL {
         SELECT p.id, p.received_on, COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0) AS allocated
         FROM payments p
         WHERE p.amount > COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0)
+        ORDER BY p.received_on, p.id
+        """
+    /// ``unallocatedPayments`` without the payments of ``ExcludedPayments``'s table.
+    static let unallocatedPaymentsNotExcluded = """
+        SELECT p.id, p.received_on, COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0) AS allocated
+        FROM payments p
+        WHERE p.amount > COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0)
+          AND p.id NOT IN \(ExcludedPayments.table)
         ORDER BY p.received_on, p.id
         """
     static let paymentsWithAllocations = """

@@ -180,9 +180,10 @@ struct MatchingEngine {
     var pinsByPayment: [PaymentID: [Pin]] = [:]
 
     // Output.
-    /// The allocations made, in order, each bill by its position: the `Allocation`s (with the bills'
-    /// texts) are made once, exactly as many, when the result is taken (32 bytes an allocation while
-    /// matching, where an `Allocation` takes 64, in an array that doubles as it grows).
+    /// The allocations made, in order, each payment by its place and each bill by its position: the
+    /// `Allocation`s (with the payments' ids and the bills' texts) are made once, exactly as many, when
+    /// the result is taken (24 bytes an allocation while matching, where an `Allocation` takes 64 and
+    /// its payment's id a heap block, in an array that doubles as it grows).
     var made: [MadeAllocation] = []
     var writeOffs: [WriteOff] = []
     var exceptions: [ReconcileException] = []
@@ -462,7 +463,7 @@ struct MatchingEngine {
         remaining[payment] -= kopecks
         allocatedNowByPayment[payment] += kopecks
         if reportsOutcomes, !methods[payment].contains(method) { methods[payment].append(method) }
-        made.append(MadeAllocation(paymentID: openPayment(payment).payment.id, kopecks: kopecks, bill: bill, method: method))
+        made.append(MadeAllocation(payment: Int32(payment), bill: bill, kopecks: kopecks, method: method))
     }
 
     /// Closes the last `kopecks` of `bill` by the configured write-off.
@@ -907,11 +908,14 @@ struct MatchingEngine {
         byNormalizedNumber = KeyedBills(billCount: 0) { _ in nil }
         byProviderOrder = KeyedBills(billCount: 0) { _ in nil }
         (byBillNumber, byOrderID, byOrderNumber) = (nil, nil, nil)
+        // Each payment's id is read back with it (a window at a time: the allocations were made in a few
+        // passes over the payments in order), so the matcher never held an id for each allocation.
         var allocations: [Allocation] = []
         allocations.reserveCapacity(made.count)
         for entry in made {
             let position = Int(entry.bill)
-            allocations.append(Allocation(paymentID: entry.paymentID, orderID: bills.orderID(at: position),
+            try hold(Int(entry.payment), read)
+            allocations.append(Allocation(paymentID: openPayment(Int(entry.payment)).payment.id, orderID: bills.orderID(at: position),
                                           billNumber: bills.number(at: position), amount: Money(kopecks: entry.kopecks),
                                           method: entry.method))
         }
@@ -1008,11 +1012,12 @@ enum ByteOrder {
     }
 }
 
-/// An allocation as the matcher keeps it until its result is taken: the bill by its position among
-/// the matcher's bills.
+/// An allocation as the matcher keeps it until its result is taken: the payment by its place in the
+/// matcher's order, the bill by its position among the matcher's bills.
 struct MadeAllocation {
-    let paymentID: PaymentID
-    let kopecks: Int64
+    /// The payment's place in the matcher's order (its id is read back with it when the result is taken).
+    let payment: Int32
     let bill: Int32
+    let kopecks: Int64
     let method: AllocationMethod
 }

@@ -47,17 +47,25 @@ struct PaymentIDListTests {
         #expect(held.count == ids.count)
     }
 
-    @Test("the day's ids are read from memory until they are put aside, then from the file, the same")
-    func putAside() throws {
-        let folder = try Paths.temporaryDirectory("sverka-day-payment-ids")
+    @Test("ids appended in pieces, to a file or in memory, read back as one list in the order appended")
+    func appended() throws {
+        let folder = try Paths.temporaryDirectory("sverka-payment-ids-appended")
         defer { try? FileManager.default.removeItem(at: folder) }
         let ids = Self.ids()
-        let day = DayPaymentIDs(ids)
-        #expect(day.inMemory == ids && day.count == ids.count)
-        let list = try day.putAside(in: folder)
-        let readBack = try list.all()
-        #expect(readBack == ids)
-        #expect(day.count == ids.count)
+        var inFile = try PaymentIDList(in: folder, name: "appended", contents: "ids")
+        var inMemory = PaymentIDList([])
+        var start = 0
+        for size in [0, 1, 1_023, 5, 1_471] {
+            try inFile.append(ids[start..<start + size])
+            try inMemory.append(ids[start..<start + size])
+            start += size
+        }
+        #expect(start == ids.count && inFile.count == ids.count && inMemory.count == ids.count)
+        let fromFile = try inFile.all(), fromMemory = try inMemory.all()
+        #expect(fromFile == ids)
+        #expect(fromMemory == ids)
+        let middle = try inFile.ids(in: 1_020..<1_030)
+        #expect(middle == Array(ids[1_020..<1_030]))
         // The file is unlinked: nothing is left in the folder.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }

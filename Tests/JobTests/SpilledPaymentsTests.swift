@@ -71,41 +71,6 @@ struct SpilledPaymentsTests {
         #expect(spilled.count == 0)
     }
 
-    @Test("the day's payments reach the matcher with the day's own ids: its allocations share them, in any order")
-    func sharedIDs() throws {
-        let folder = try Self.folder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let input = Self.input()
-        let spilled = try SpilledPayments(directory: folder, name: "matcher-payments", contents: "matcher's payments")
-        try spilled.append(input.payments)
-        // The first 300 are "the day's" (held ids, made anew so they are not the input's), the rest earlier ones.
-        let held = input.payments.prefix(300).map { PaymentID(String(decoding: Array($0.payment.id.rawValue.utf8), as: UTF8.self)) }
-        let places = input.payments.indices.map { Int32($0 < 300 ? $0 : -1) }
-        let source = SharedPaymentIDs(base: spilled, dayPlaces: places, ids: held)
-        func storage(_ id: PaymentID) -> UnsafePointer<UInt8>? {
-            id.rawValue.utf8.withContiguousStorageIfAvailable { $0.baseAddress } ?? nil
-        }
-        // (Only an id of over 15 bytes has storage of its own to share: a shorter one is kept inline.)
-        let long = held.indices.filter { held[$0].rawValue.utf8.count > 15 }
-        let first = try #require(long.first)
-        let other = try #require(long.last)
-        let read = try source.payments(at: [first, 420, other])
-        #expect(read.map(\.payment) == [first, 420, other].map { input.payments[$0].payment })
-        #expect(storage(read[0].payment.id) == storage(held[first]) && storage(read[2].payment.id) == storage(held[other]))
-        let arranged = try #require(try source.arranged(in: input.payments.indices.reversed().map { Int32($0) }))
-        let last = try arranged.payments(at: [input.payments.count - 1 - first])
-        #expect(storage(last[0].payment.id) == storage(held[first]))
-        var rest = input
-        rest.payments = []
-        let result = try Matcher.match(rest, paymentsFrom: source, window: 64)
-        let expected = Matcher.match(input)
-        #expect(result.allocations == expected.allocations)
-        let heldStorage = Set(long.compactMap { storage(held[$0]) })
-        let longIDs = Set(long.map { held[$0] })
-        let day = result.allocations.filter { allocation in longIDs.contains(allocation.paymentID) }
-        #expect(!day.isEmpty && day.allSatisfy { storage($0.paymentID).map(heldStorage.contains) ?? false })
-    }
-
     @Test("the matcher reading its payments from the file decides as with them all held, for any window")
     func matcherFromFile() throws {
         let folder = try Self.folder()

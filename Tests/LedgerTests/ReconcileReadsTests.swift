@@ -86,6 +86,15 @@ struct ReconcileReadsTests {
                 let expected = all.filter { !excluded.contains($0.payment.id) && $0.payment.receivedOn <= through }
                 let found = try ledger.read { reader in try reader.unallocatedPayments(excluding: excluded, receivedThrough: through) }
                 #expect(found == expected)
+                // The same ids given one at a time, each twice, in no order, in the day's write transaction too.
+                let given: ((PaymentID) throws -> Void) throws -> Void = { exclude in
+                    for id in excluded.sorted().reversed() { try exclude(id) }
+                    for id in excluded { try exclude(id) }
+                }
+                let foundGiven = try ledger.read { reader in try reader.unallocatedPayments(excludingEach: given, receivedThrough: through) }
+                #expect(foundGiven == expected)
+                let foundWriting = try ledger.write { tx in try tx.unallocatedPayments(excludingEach: given, receivedThrough: through) }
+                #expect(foundWriting == expected)
             }
         }
     }
