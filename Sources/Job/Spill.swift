@@ -93,21 +93,35 @@ final class RecordSpill: Sendable {
 
 /// Where each record of a ``RecordSpill`` ends (increasing offsets), in ~4 bytes a record where an
 /// `[Int]` took 8: each block of 256 records keeps where it starts, each record its end from there.
+/// The records' ends are kept in chunks of a fixed size (64 Ki ends, 256 KiB) rather than one array:
+/// an array that doubles as it grows holds up to twice what it needs and copies itself each time, and
+/// a day keeps several such files to its end (its orders, its payments' records and ids, its
+/// documents' keys).
 struct RecordEnds {
     static let recordsPerBlock = 256
     /// Where each block's records start: the end of the record before the block (0 for the first).
     private var blockStarts: [Int] = []
-    /// Each record's end, from its block's start.
-    private var offsets: [UInt32] = []
+    /// Each record's end, from its block's start, `1 << chunkShift` to a chunk (only the first chunk
+    /// grows by doubling; each later one is made at its full size).
+    private var chunks: [[UInt32]] = []
+    private let chunkShift: Int
+    private(set) var count = 0
 
-    var count: Int { offsets.count }
-    var last: Int? { offsets.isEmpty ? nil : self[offsets.count - 1] }
+    /// - Parameter chunkShift: each chunk holds `1 << chunkShift` ends (tests make them small).
+    init(chunkShift: Int = 16) {
+        precondition(chunkShift > 0 && chunkShift < 32, "a chunk of 2 to 2³¹ ends")
+        self.chunkShift = chunkShift
+    }
 
-    subscript(position: Int) -> Int { blockStarts[position / Self.recordsPerBlock] + Int(offsets[position]) }
+    var last: Int? { count == 0 ? nil : self[count - 1] }
+
+    subscript(position: Int) -> Int {
+        blockStarts[position / Self.recordsPerBlock] + Int(chunks[position >> chunkShift][position & ((1 << chunkShift) - 1)])
+    }
 
     /// Whether `ends` (increasing, from the last end on) can follow: no block spans 4 GiB or more.
     func canAppend(_ ends: some Sequence<Int>) -> Bool {
-        var count = offsets.count
+        var count = self.count
         var blockStart = blockStarts.last ?? 0
         var previous = last ?? 0
         for end in ends {
@@ -121,14 +135,28 @@ struct RecordEnds {
 
     /// Adds the end of the next record (checked by ``canAppend(_:)``).
     mutating func append(_ end: Int) {
-        if offsets.count % Self.recordsPerBlock == 0 { blockStarts.append(last ?? 0) }
-        offsets.append(UInt32(end - blockStarts[blockStarts.count - 1]))
+        if count % Self.recordsPerBlock == 0 { blockStarts.append(last ?? 0) }
+        if count & ((1 << chunkShift) - 1) == 0 {
+            var chunk: [UInt32] = []
+            if !chunks.isEmpty { chunk.reserveCapacity(1 << chunkShift) }
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(UInt32(end - blockStarts[blockStarts.count - 1]))
+        count += 1
     }
 
-    /// Keeps the first `count` records' ends.
+    /// Keeps the first `count` records' ends (none: the room they took goes too).
     mutating func truncate(to count: Int) {
-        offsets.removeSubrange(count...)
+        precondition(count >= 0 && count <= self.count, "records kept are records held")
+        guard count > 0 else {
+            (blockStarts, chunks, self.count) = ([], [], 0)
+            return
+        }
+        let size = 1 << chunkShift
+        chunks.removeSubrange(((count + size - 1) >> chunkShift)...)
+        if count % size != 0 { chunks[chunks.count - 1].removeSubrange((count % size)...) }
         blockStarts.removeSubrange(((count + Self.recordsPerBlock - 1) / Self.recordsPerBlock)...)
+        self.count = count
     }
 }
 

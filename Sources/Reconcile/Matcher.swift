@@ -908,18 +908,27 @@ struct MatchingEngine {
         byNormalizedNumber = KeyedBills(billCount: 0) { _ in nil }
         byProviderOrder = KeyedBills(billCount: 0) { _ in nil }
         (byBillNumber, byOrderID, byOrderNumber) = (nil, nil, nil)
-        // Each payment's id is read back with it (a window at a time: the allocations were made in a few
-        // passes over the payments in order), so the matcher never held an id for each allocation.
+        // The ids of the payments that have allocations, read back in one pass over the payments in order
+        // (the allocations were made in several): the matcher held no id for each allocation while matching.
+        var paid = Array(repeating: false, count: paymentCount)
+        for entry in made { paid[Int(entry.payment)] = true }
+        var ids = [PaymentID?](repeating: nil, count: paymentCount)
+        for index in 0..<paymentCount where paid[index] {
+            try hold(index, read)
+            ids[index] = openPayment(index).payment.id
+        }
+        paid = []
         var allocations: [Allocation] = []
         allocations.reserveCapacity(made.count)
         for entry in made {
             let position = Int(entry.bill)
-            try hold(Int(entry.payment), read)
-            allocations.append(Allocation(paymentID: openPayment(Int(entry.payment)).payment.id, orderID: bills.orderID(at: position),
+            guard let paymentID = ids[Int(entry.payment)] else { preconditionFailure("an id read for each payment allocated") }
+            allocations.append(Allocation(paymentID: paymentID, orderID: bills.orderID(at: position),
                                           billNumber: bills.number(at: position), amount: Money(kopecks: entry.kopecks),
                                           method: entry.method))
         }
         made = []
+        ids = []
         bills = CompactBills()
 
         var paymentOutcomes: [PaymentOutcome] = []

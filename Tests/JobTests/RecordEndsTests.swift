@@ -6,9 +6,10 @@ import TestSupport
 
 @Suite("Where a spill's records end, held in ~4 bytes a record")
 struct RecordEndsTests {
-    @Test("the ends an array of Int gives, through appends and truncations across blocks")
-    func sameAsAnArray() {
-        var ends = RecordEnds()
+    @Test("the ends an array of Int gives, through appends and truncations across blocks and chunks",
+          arguments: [16, 9, 6])
+    func sameAsAnArray(chunkShift: Int) {
+        var ends = RecordEnds(chunkShift: chunkShift)
         var expected: [Int] = []
         var state: UInt64 = 99
         func next(_ bound: Int) -> Int {
