@@ -54,10 +54,10 @@ extension DayComputation {
         var existingAutomatic: [PaymentID: [Allocation]] = [:]
         var dayPayouts: [Payment] = []
         /// Matches the payment again, with the pinned allocations of what the ledger holds for it (`records`) kept.
-        func rematch(_ payment: Payment, id: PaymentID, records: [AllocationRecord]) {
-            rematchIDs.append(id)
+        func rematch(_ payment: Payment, records: [AllocationRecord]) {
+            rematchIDs.append(payment.id)
             rematchCount += 1
-            if records.contains(where: { !$0.pinned }) { reallocated.insert(id) }
+            if records.contains(where: { !$0.pinned }) { reallocated.insert(payment.id) }
             let pinned = records.filter(\.pinned).map(\.allocation)
             block.append(OpenPayment(payment, existingAllocations: pinned))
         }
@@ -83,7 +83,7 @@ extension DayComputation {
                 if records.contains(where: { !$0.pinned && $0.businessDate > day }) {
                     keep(payment, records)
                 } else {
-                    rematch(payment, id: payment.id, records: records)
+                    rematch(payment, records: records)
                 }
             }
             try appendBlock()
@@ -100,7 +100,7 @@ extension DayComputation {
         for payment in earlierOpen {
             let records = earlierAllocations[payment.id] ?? []
             if records.allSatisfy({ !$0.pinned && $0.businessDate == day }) {
-                rematch(payment, id: payment.id, records: records) // (nothing pinned: all its allocations are this day's automatic ones)
+                rematch(payment, records: records) // (nothing pinned: all its allocations are this day's automatic ones)
             } else {
                 keep(payment, records)
             }
@@ -111,7 +111,6 @@ extension DayComputation {
         try matcherIDs.append(creditList)
         credit = []
         precondition(matcherIDs.count == matcherPayments.count, "an id for each of the matcher's payments")
-        let matcherSource = matcherPayments
         // The matcher's bills: the day's own, taken over from the day's index (the order as the feed gave
         // it) with what the ledger says is allocated, and earlier open bills. The ledger's open bills are
         // read one at a time in no particular order (the matcher puts them in its own), and the day's
@@ -155,7 +154,7 @@ extension DayComputation {
         return StartedReconciliation(matcherIDs: matcherIDs, rematchCount: rematchCount,
                                      credit: creditList, existingAutomatic: existingAutomatic, dayPayouts: dayPayouts,
                                      matching: Background { [handOver = MatchingHandOver(consume input)] in
-                                         Result { try Matcher.match(handOver.take(), paymentsFrom: matcherSource) }
+                                         Result { try Matcher.match(handOver.take(), paymentsFrom: matcherPayments) }
                                      })
     }
 

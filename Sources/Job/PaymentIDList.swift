@@ -2,9 +2,12 @@ import Domain
 import Foundation
 
 /// Payment ids in a fixed order, held in memory or kept in a file (``SpilledTexts``) and read back a
-/// block at a time: the lists the steps after the reconciliation go through in order (the day's own
-/// payments, the payments the day touched). A large day's ids are most of what it would otherwise
-/// hold to its end: each is a heap text (a 72-byte 1C id takes a 112-byte block).
+/// block at a time: the day's own payments' ids (written as the day's payments go to their file after
+/// ingest) and those of the matcher's payments (the payments the day touched), which the day's steps go
+/// through in order. A large day's ids were most of what it held from ingest to its end: each is a heap
+/// text (a 72-byte 1C id takes a 112-byte block).
+///
+/// A list kept in a file is one file for all its copies: what one copy appends, every copy lists.
 struct PaymentIDList: Sendable {
     private enum Storage: Sendable {
         case memory([PaymentID])

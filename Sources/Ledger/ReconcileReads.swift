@@ -132,13 +132,7 @@ enum ReconcileSQL {
             document_date, provider_order_id, merchant_order_id, raw, id, first_seen, last_seen)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
-    static let unallocatedPayments = """
-        SELECT p.id, p.received_on, COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0) AS allocated
-        FROM payments p
-        WHERE p.amount > COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0)
-        ORDER BY p.received_on, p.id
-        """
-    /// ``unallocatedPayments`` without the payments of ``ExcludedPayments``'s table.
+    /// The unallocated payments' ids, days and sums, without the payments of ``ExcludedPayments``'s table.
     static let unallocatedPaymentsNotExcluded = """
         SELECT p.id, p.received_on, COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0) AS allocated
         FROM payments p

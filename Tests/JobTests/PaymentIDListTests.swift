@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("payment ids kept in a file: the day's own and those it touched, after the reconciliation")
+@Suite("payment ids kept in a file: the day's own and the matcher's payments' (those the day touched)")
 struct PaymentIDListTests {
     /// Ids as the sources make them: 1C (long, with Cyrillic payers), ИнвойсБокс, camt.053, and an empty one.
     static func ids() -> [PaymentID] {
