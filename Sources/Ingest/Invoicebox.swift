@@ -62,11 +62,19 @@ public enum Invoicebox {
     }
 
     /// Combines pages: a provider id seen on two pages is read once, with a warning.
-    public static func combine(_ pages: [InvoiceboxPage]) -> InvoiceboxReading {
+    ///
+    /// The pages are taken over: each page's payments go to the reading and are let go from the page
+    /// (a caller that passes its only copy never holds them twice), and a day's single page with no
+    /// payment given twice hands its array over as it is.
+    public static func combine(_ pages: consuming [InvoiceboxPage]) -> InvoiceboxReading {
         var reading = InvoiceboxReading(payments: [], quarantined: [], diagnostics: [], recordCount: 0, ignoredCount: 0)
         var seen: Set<ProviderOrderID> = []
         var paymentIDs: Set<PaymentID> = []
-        for page in pages {
+        reading.payments.reserveCapacity(pages.count == 1 ? 0 : pages.reduce(0) { $0 + $1.payments.count })
+        for index in pages.indices {
+            var page = pages[index]
+            pages[index].payments = []
+            pages[index].recordPlaces = []
             reading.quarantined += page.quarantined
             reading.diagnostics += page.diagnostics
             reading.ignoredCount += page.ignoredCount
@@ -79,9 +87,21 @@ public enum Invoicebox {
                                                           message: "provider order \(id) appeared on an earlier page too; read once"))
                 }
             }
-            for (index, payment) in page.payments.enumerated() where paymentIDs.insert(payment.id).inserted {
+            let payments = page.payments
+            page.payments = []
+            if reading.payments.isEmpty && pages.count == 1 {
+                var firsts = Array(repeating: true, count: payments.count)
+                for (place, payment) in payments.enumerated() { firsts[place] = paymentIDs.insert(payment.id).inserted }
+                if !firsts.contains(false) {
+                    reading.payments = payments // (handed over: no copy)
+                    reading.recordPlaces = page.recordPlaces
+                    continue
+                }
+                paymentIDs = []
+            }
+            for (place, payment) in payments.enumerated() where paymentIDs.insert(payment.id).inserted {
                 reading.payments.append(payment)
-                if !page.recordPlaces.isEmpty { reading.recordPlaces.append(page.recordPlaces[index]) }
+                if !page.recordPlaces.isEmpty { reading.recordPlaces.append(page.recordPlaces[place]) }
             }
         }
         return reading

@@ -1,5 +1,6 @@
 import Domain
 import HTTP
+import Synchronization
 
 /// Where a source's bearer token comes from. The token itself never appears in logs or errors.
 public enum TokenSource: Sendable {
@@ -215,17 +216,19 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
             return SourceRead(outcome: fetcher.outcome(.failed(failure), records: 0), reading: nil)
         }
     }()
-    async let providerRead: SourceRead<InvoiceboxReading>? = {
+    // (Handed over, not returned: an `async let` keeps its value to the end of the scope, and the
+    // provider's payments would be held twice while they are merged below.)
+    async let providerRead: Handover<SourceRead<InvoiceboxReading>>? = {
         guard let provider = sources.invoicebox else { return nil }
         var fetcher = Fetcher(source: SourceName.invoicebox, template: provider.url, day: day, pageSize: provider.pageSize)
         do throws(SourceError) {
             let reading = try await fetcher.invoicebox(provider, client: client, records: records)
-            return SourceRead(outcome: fetcher.outcome(.ok, records: reading.recordCount), reading: reading)
+            return Handover(SourceRead(outcome: fetcher.outcome(.ok, records: reading.recordCount), reading: reading))
         } catch {
-            return SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil)
+            return Handover(SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil))
         }
     }()
-    let bankReads = await withTaskGroup(of: (Int, SourceRead<BankStatementReading>).self) { group in
+    var bankReads = await withTaskGroup(of: (Int, SourceRead<BankStatementReading>).self) { group in
         for (index, bank) in sources.banks.enumerated() {
             group.addTask {
                 var fetcher = Fetcher(source: bank.sourceName, template: bank.url, day: day)
@@ -264,7 +267,13 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
         }
         result.outcomes.append(read.outcome)
     }
-    if let read = await providerRead {
+    // Every source's payments are merged into one array made at its full size, each source's own let go
+    // once merged: they are never all held twice.
+    let provider = await providerRead?.take()
+    let total = (provider?.reading?.payments.count ?? 0) + bankReads.reduce(0) { $0 + ($1.reading?.payments.count ?? 0) }
+    result.payments.reserveCapacity(total)
+    result.recordPlaces.reserveCapacity(total)
+    if let read = consume provider {
         if let reading = read.reading {
             add(reading.payments, places: reading.recordPlaces, from: SourceName.invoicebox)
             result.quarantined += reading.quarantined
@@ -272,7 +281,9 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
         }
         result.outcomes.append(read.outcome)
     }
-    for read in bankReads {
+    for index in bankReads.indices {
+        let read = bankReads[index]
+        bankReads[index].reading = nil
         if let reading = read.reading {
             add(reading.payments, places: reading.recordPlaces, from: read.outcome.source)
             result.quarantined += reading.quarantined
@@ -282,6 +293,16 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
     }
     if !result.recordPlaces.contains(where: { $0 != nil }) { result.recordPlaces = [] }
     return result
+}
+
+/// A value handed over once: ``take()`` leaves nothing behind, so its taker holds the only copy.
+final class Handover<Value: Sendable>: Sendable {
+    private let value: Mutex<Value?>
+
+    init(_ value: Value) { self.value = Mutex(value) }
+
+    /// The value, the first time; `nil` after.
+    func take() -> Value? { value.withLock { $0.take() } }
 }
 
 /// What reading one source gave: its outcome and, when read, its records.
@@ -431,7 +452,7 @@ private struct Fetcher {
             }
             page += 1
         }
-        return Invoicebox.combine(pages)
+        return Invoicebox.combine(consume pages)
     }
 
     mutating func bank(_ bank: BankStatementSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient,
