@@ -1,6 +1,5 @@
 import Domain
 import HTTP
-import Synchronization
 
 /// Where a source's bearer token comes from. The token itself never appears in logs or errors.
 public enum TokenSource: Sendable {
@@ -293,16 +292,6 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
     }
     if !result.recordPlaces.contains(where: { $0 != nil }) { result.recordPlaces = [] }
     return result
-}
-
-/// A value handed over once: ``take()`` leaves nothing behind, so its taker holds the only copy.
-final class Handover<Value: Sendable>: Sendable {
-    private let value: Mutex<Value?>
-
-    init(_ value: Value) { self.value = Mutex(value) }
-
-    /// The value, the first time; `nil` after.
-    func take() -> Value? { value.withLock { $0.take() } }
 }
 
 /// What reading one source gave: its outcome and, when read, its records.

@@ -2,7 +2,6 @@ import Domain
 import Ingest
 import Ledger
 import Reconcile
-import Synchronization
 
 /// The day's reconciliation between its two halves: what was read and decided before the matcher
 /// started, and the matcher running on a thread of its own.
@@ -153,8 +152,13 @@ extension DayComputation {
             configuration: matchingConfiguration, reportsOutcomes: false)
         return StartedReconciliation(matcherIDs: matcherIDs, rematchCount: rematchCount,
                                      credit: creditList, existingAutomatic: existingAutomatic, dayPayouts: dayPayouts,
-                                     matching: Background { [handOver = MatchingHandOver(consume input)] in
-                                         Result { try Matcher.match(handOver.take(), paymentsFrom: matcherPayments) }
+                                     // (The input is handed to the matcher's thread: the matcher, which takes it
+                                     // over, holds the day's bills alone.)
+                                     matching: Background { [handOver = Handover(consume input)] in
+                                         Result {
+                                             guard let input = handOver.take() else { preconditionFailure("the matcher's input is taken once") }
+                                             return try Matcher.match(input, paymentsFrom: matcherPayments)
+                                         }
                                      })
     }
 
@@ -208,25 +212,6 @@ extension DayComputation {
                                                        settlementLagDays: configuration.policies.settlementLagDays,
                                                        commission: commission))
             }
-        }
-    }
-}
-
-/// The matcher's input handed to the thread that runs it, so that the matcher holds the day's bills
-/// and payments alone (`Matcher.match` takes its input over): `take()` gives them up.
-final class MatchingHandOver: Sendable {
-    private let input: Mutex<MatchingInput>
-
-    init(_ input: consuming MatchingInput) { self.input = Mutex(input) }
-
-    /// The input; what stays behind has no bills and no payments.
-    func take() -> MatchingInput {
-        input.withLock { input in
-            let taken = input
-            input.bills = []
-            input.compactBills = CompactBills()
-            input.payments = []
-            return taken
         }
     }
 }

@@ -20,17 +20,35 @@ struct MatchingHandOverTests {
                              configuration: try MatchingConfiguration())
     }
 
-    @Test("take() gives the bills and payments and keeps none; the matcher decides on what it was given")
+    @Test("take() gives the bills and payments once and keeps nothing; the matcher decides on what it was given")
     func takenOnce() throws {
-        let handOver = MatchingHandOver(try Self.input())
-        let taken = handOver.take()
+        let handOver = Handover(try Self.input())
+        let taken = try #require(handOver.take())
         #expect(taken.bills.map(\.number) == [BillNumber("СЧ-1")])
         #expect(taken.payments.map(\.payment.id) == [PaymentID("P-1")])
-        let rest = handOver.take()
-        #expect(rest.bills.isEmpty && rest.payments.isEmpty)
-        #expect(rest.knownCustomerINNs == ["7701234560"])
+        #expect(handOver.take() == nil)
         let result = Matcher.match(taken)
         #expect(result.allocations.map(\.amount) == [Money(kopecks: 150_000)])
         #expect(result.allocations.map(\.billNumber) == [BillNumber("СЧ-1")])
+    }
+
+    @Test("a hand-over keeps no copy: once taken, the value's storage has its taker as its only owner")
+    func noCopyLeft() {
+        final class Probe: Sendable {}
+        weak var probe: Probe?
+        do {
+            let handOver: Handover<[Probe]>
+            do {
+                let made = Probe()
+                probe = made
+                handOver = Handover([made])
+            }
+            var taken = handOver.take()
+            #expect(probe != nil && taken?.count == 1)
+            taken = nil
+            // (Taken and let go: nothing else held it.)
+            #expect(probe == nil)
+            _ = handOver
+        }
     }
 }
