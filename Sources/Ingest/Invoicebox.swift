@@ -72,9 +72,9 @@ public enum Invoicebox {
         var paymentIDs: Set<PaymentID> = []
         reading.payments.reserveCapacity(pages.count == 1 ? 0 : pages.reduce(0) { $0 + $1.payments.count })
         for index in pages.indices {
-            var page = pages[index]
-            pages[index].payments = []
-            pages[index].recordPlaces = []
+            let payments = pages[index].payments
+            pages[index].payments = [] // (the page's own copy goes: `payments` holds them alone)
+            let page = pages[index]
             reading.quarantined += page.quarantined
             reading.diagnostics += page.diagnostics
             reading.ignoredCount += page.ignoredCount
@@ -87,8 +87,6 @@ public enum Invoicebox {
                                                           message: "provider order \(id) appeared on an earlier page too; read once"))
                 }
             }
-            let payments = page.payments
-            page.payments = []
             if reading.payments.isEmpty && pages.count == 1 {
                 var firsts = Array(repeating: true, count: payments.count)
                 for (place, payment) in payments.enumerated() { firsts[place] = paymentIDs.insert(payment.id).inserted }

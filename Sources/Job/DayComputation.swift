@@ -35,10 +35,8 @@ struct DayFacts: Sendable {
     /// What the matcher could not decide alone (the rest of its result is in the ledger).
     var matchingExceptions: [ReconcileException] = []
     var payouts: PayoutReport?
-    /// Payments this run looked at (the day's, and earlier ones still open).
+    /// Payments this run looked at (every one of the day's, and earlier ones still open).
     var touchedPayments = PaymentIDList([])
-    /// The day's own payments (as the sources gave them, by position).
-    var dayPayments = PaymentIDList([])
     var settlements: PrepaidSettlementReport?
     /// Each customer touched, aged, without its open debits (`CustomerAgeing.withoutOpenDebits`).
     var ageing: [CustomerAgeing] = []
@@ -165,9 +163,8 @@ struct DayComputation {
             try finishReconciliation(tx, reconciliation, facts: &facts)
         }
         // The payments are in the ledger and reconciled: the rest of the day reads them from there, and
-        // goes through their ids (the day's, the ones touched) in files.
+        // goes through the ids of those touched in their file.
         try dayPayments.removeAll()
-        facts.dayPayments = dayPaymentIDs
         FreedMemory.release()
         endStep("reconcile")
 

@@ -477,15 +477,15 @@ struct LedgerSnapshot: Sendable {
         let knownCustomers = try reader.customerINNs()
         // The payments in the order of receipt: their dates first, then each block read whole
         // (without their records as the sources gave them: the outputs list payments, never those).
-        // Each payment once: those the day touched (the day's own among them), then any of the day's that
-        // are not, read from their files a block at a time (a repeat's text goes at once).
+        // The payments the day touched, each once, read from their file a block at a time: every one of
+        // the day's own is among them (the reconciliation either matches it again or keeps what the
+        // ledger holds for it).
         var ids: [PaymentID] = []
         var seen = Set<PaymentID>()
-        for list in [facts.touchedPayments, facts.dayPayments] {
-            for start in stride(from: 0, to: list.count, by: Self.paymentBlock) {
-                for id in try list.ids(in: start..<min(list.count, start + Self.paymentBlock)) where seen.insert(id).inserted {
-                    ids.append(id)
-                }
+        let listed = facts.touchedPayments
+        for start in stride(from: 0, to: listed.count, by: Self.paymentBlock) {
+            for id in try listed.ids(in: start..<min(listed.count, start + Self.paymentBlock)) where seen.insert(id).inserted {
+                ids.append(id)
             }
         }
         seen = []

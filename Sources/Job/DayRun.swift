@@ -198,7 +198,7 @@ public struct DayRunner: Sendable {
             endStage("outputs")
             let status: ExitStatus = result.status == .ok ? .success : .exceptions
             let counts = [
-                "orders": orderCount, "payments": facts.dayPayments.count,
+                "orders": orderCount, "payments": dayPayments.count,
                 "quarantined": ingested.quarantined.count, "documents": result.documents.count,
                 "held": result.held.count, "exceptions": result.exceptions.count,
             ]

@@ -25,19 +25,6 @@ struct PaymentIDList: Sendable {
         storage = .file(try SpilledTexts(directory: directory, name: name, contents: contents))
     }
 
-    /// `ids` written to the (already unlinked) file `.NAME.tmp-PID` in `directory`, `block` at a time;
-    /// `contents` says what they are (in an error about the file).
-    init(keeping ids: some Collection<PaymentID>, in directory: URL, name: String, contents: String,
-         block: Int = 4_096) throws {
-        try self.init(in: directory, name: name, contents: contents)
-        var start = ids.startIndex
-        while start != ids.endIndex {
-            let end = ids.index(start, offsetBy: max(1, block), limitedBy: ids.endIndex) ?? ids.endIndex
-            try append(ids[start..<end])
-            start = end
-        }
-    }
-
     /// Adds `ids` after the ones listed.
     mutating func append(_ ids: some Sequence<PaymentID>) throws {
         switch storage {
@@ -57,8 +44,6 @@ struct PaymentIDList: Sendable {
         }
     }
 
-    var isEmpty: Bool { count == 0 }
-
     /// The ids at `range`.
     func ids(in range: Range<Int>) throws -> [PaymentID] {
         switch storage {
@@ -66,7 +51,4 @@ struct PaymentIDList: Sendable {
         case let .file(file): try file.texts(in: range).map { PaymentID($0) }
         }
     }
-
-    /// Every id, in order (only where the whole list is needed at once).
-    func all() throws -> [PaymentID] { try ids(in: 0..<count) }
 }

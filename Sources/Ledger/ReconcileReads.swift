@@ -61,21 +61,17 @@ extension LedgerTransaction {
 }
 
 extension LedgerReader {
-    /// ``unallocatedPayments()`` without the payments of `excluded` and those received after
+    /// ``unallocatedPayments()`` without the payments `forEachExcluded` gives and those received after
     /// `receivedThrough`, in the same order (by day, then id).
     ///
     /// Only the ids, days and sums of every unallocated payment are read; the payments kept are then
     /// read whole, a chunk of ids at a time (a day's own payments, usually most of the unallocated ones,
     /// are never decoded).
-    public func unallocatedPayments(excluding excluded: Set<PaymentID>,
-                                    receivedThrough last: CivilDate) throws -> [PaymentBalance] {
-        try unallocatedPayments(excludingEach: { exclude in for id in excluded { try exclude(id) } }, receivedThrough: last)
-    }
-
-    /// ``unallocatedPayments(excluding:receivedThrough:)`` leaving out the payments `forEachExcluded`
-    /// gives (to the function it is given, each id once or more, in any order): they are kept for the
-    /// read in a table of this connection's own (as ``forEachOpenBill(customerINN:excludingAutomaticAllocationsOf:oldestFirst:_:)``
-    /// keeps its), so a caller that reads them a block at a time from elsewhere never holds them all.
+    ///
+    /// The payments to leave out are those `forEachExcluded` gives (to the function it is given, each id
+    /// once or more, in any order): they are kept for the read in a table of this connection's own (as
+    /// ``forEachOpenBill(customerINN:excludingAutomaticAllocationsOf:oldestFirst:_:)`` keeps its), so a
+    /// caller that reads them a block at a time from elsewhere never holds them all.
     public func unallocatedPayments(excludingEach forEachExcluded: ((PaymentID) throws -> Void) throws -> Void,
                                     receivedThrough last: CivilDate) throws -> [PaymentBalance] {
         try guarded("read unallocated payments") {

@@ -70,3 +70,18 @@ struct PaymentIDListTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 }
+
+extension PaymentIDList {
+    /// `ids` written to a file in `directory`, `block` at a time (as the day appends them a block at a time).
+    init(keeping ids: [PaymentID], in directory: URL, name: String, contents: String, block: Int = 4_096) throws {
+        try self.init(in: directory, name: name, contents: contents)
+        for start in stride(from: 0, to: ids.count, by: max(1, block)) {
+            try append(ids[start..<min(ids.count, start + max(1, block))])
+        }
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Every id, in order.
+    func all() throws -> [PaymentID] { try ids(in: 0..<count) }
+}
