@@ -6,12 +6,14 @@
 // varint byte length and UTF-8, money and days zig-zag varints, an optional a presence byte then the
 // value, the source one tag byte), then the allocations written with it (a varint count, then each
 // allocation's payment id, order id, bill number, kopecks and method tag). Its record as the source
-// gave it (`raw`) is not written: the day keeps those in a file of their own.
+// gave it (`raw`) is written last only when asked for (the payments as the sources' readers keep them
+// aside); the day's own payments' file keeps the records in a file of their own.
 
 extension Payment {
     /// Appends the payment's binary form, with `allocations` (those the ledger already holds for it,
-    /// for the matcher), to `bytes`; read back with ``decodeBinary(_:)``. `raw` is not written.
-    public func appendBinary(to bytes: inout [UInt8], allocations: [Allocation] = []) {
+    /// for the matcher), to `bytes`; read back with ``decodeBinary(_:withRecords:)``. `raw` is written
+    /// last with `withRecord` only.
+    public func appendBinary(to bytes: inout [UInt8], allocations: [Allocation] = [], withRecord: Bool = false) {
         bytes.appendString(id.rawValue)
         bytes.append(source.binaryTag)
         receivedOn.appendBinary(to: &bytes)
@@ -36,19 +38,21 @@ extension Payment {
             bytes.appendSigned(allocation.amount.kopecks)
             bytes.append(allocation.method.binaryTag)
         }
+        if withRecord { bytes.appendString(raw) }
     }
 
-    /// Every payment in `bytes`, one after another as ``appendBinary(to:allocations:)`` wrote them,
-    /// each with its allocations (its `raw` empty).
+    /// Every payment in `bytes`, one after another as ``appendBinary(to:allocations:withRecord:)`` wrote
+    /// them, each with its allocations (its `raw` empty unless `withRecords`: they were written with theirs).
     ///
     /// Throws when the bytes end early or a field is malformed, naming the payment's place and field.
-    public static func decodeBinary(_ bytes: [UInt8]) throws(OrderBinaryError) -> [(payment: Payment, allocations: [Allocation])] {
+    public static func decodeBinary(_ bytes: [UInt8],
+                                    withRecords: Bool = false) throws(OrderBinaryError) -> [(payment: Payment, allocations: [Allocation])] {
         let result: Result<[(payment: Payment, allocations: [Allocation])], OrderBinaryError> = bytes.withUnsafeBytes { buffer in
             var reader = BinaryReader(buffer)
             var payments: [(payment: Payment, allocations: [Allocation])] = []
             while !reader.isAtEnd {
                 do throws(OrderBinaryError) {
-                    payments.append(try Payment.read(&reader))
+                    payments.append(try Payment.read(&reader, withRecord: withRecords))
                 } catch {
                     return .failure(error.inside("payment[\(payments.count)]"))
                 }
@@ -58,8 +62,9 @@ extension Payment {
         return try result.get()
     }
 
-    private static func read(_ reader: inout BinaryReader) throws(OrderBinaryError) -> (payment: Payment, allocations: [Allocation]) {
-        let payment = Payment(
+    private static func read(_ reader: inout BinaryReader,
+                             withRecord: Bool) throws(OrderBinaryError) -> (payment: Payment, allocations: [Allocation]) {
+        var payment = Payment(
             id: PaymentID(try reader.string("id")), source: try reader.tag("source", Source.init(binaryTag:)),
             receivedOn: try reader.civilDate("receivedOn"), amount: try reader.money("amount"),
             payerINN: try reader.optionalString("payerINN"), payerName: try reader.optionalString("payerName"),
@@ -74,6 +79,7 @@ extension Payment {
                        billNumber: BillNumber(try reader.string("billNumber")), amount: try reader.money("amount"),
                        method: try reader.tag("method", AllocationMethod.init(binaryTag:)))
         }
+        if withRecord { payment.raw = try reader.string("raw") }
         return (payment, allocations)
     }
 }

@@ -108,39 +108,39 @@ public enum Camt053 {
     /// - Parameters:
     ///   - ourAccounts: our accounts; a statement of another account fails the source.
     ///     Empty = trust the statement's own account.
-    ///   - records: where each payment's record (its entry's XML) goes as it is read (see
-    ///     ``RecordKeeper``; `recordPlaces` then says where each went); `nil`: on the payment.
+    ///   - keeper: where each payment goes, with its record (its entry's XML), as it is read (see
+    ///     ``PaymentKeeper``; `kept` then says where each went); `nil`: in `payments`.
     public static func read(_ bytes: [UInt8], ourAccounts: Set<String> = [], fileName: String = "camt.053",
-                            records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+                            keeper: (any PaymentKeeper)? = nil) throws(SourceError) -> BankStatementReading {
         var input = InMemoryStatement(bytes)
-        return try read(&input, ourAccounts: ourAccounts, fileName: fileName, records: records)
+        return try read(&input, ourAccounts: ourAccounts, fileName: fileName, keeper: keeper)
     }
 
     /// Reads a statement spooled to its temporary file as it arrived (see `StatementSpool`): the
     /// same reading as `read(bytes, …)` gives for the spooled bytes.
     public static func read(_ spool: StatementSpool, ourAccounts: Set<String> = [], fileName: String = "camt.053",
-                            records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
-        try read(spool, ourAccounts: ourAccounts, fileName: fileName, records: records, limit: maxBytes)
+                            keeper: (any PaymentKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+        try read(spool, ourAccounts: ourAccounts, fileName: fileName, keeper: keeper, limit: maxBytes)
     }
 
     /// `read(spool, …)`, refusing a statement of more than `limit` bytes.
     static func read(_ spool: StatementSpool, ourAccounts: Set<String> = [], fileName: String = "camt.053",
-                     records: (any RecordKeeper)? = nil, limit: Int) throws(SourceError) -> BankStatementReading {
+                     keeper: (any PaymentKeeper)? = nil, limit: Int) throws(SourceError) -> BankStatementReading {
         defer { withExtendedLifetime(spool) {} }
         guard spool.byteCount <= limit else {
             throw SourceError(source: source, reason: "rejected for safety: the statement is \(spool.byteCount) bytes, more than the limit of \(limit) bytes")
         }
         var input = spool.bytes
-        return try read(&input, ourAccounts: ourAccounts, fileName: fileName, records: records)
+        return try read(&input, ourAccounts: ourAccounts, fileName: fileName, keeper: keeper)
     }
 
     static func read<Source: StatementBytes>(_ input: inout Source, ourAccounts: Set<String>, fileName: String,
-                                             records: (any RecordKeeper)?) throws(SourceError) -> BankStatementReading {
+                                             keeper: (any PaymentKeeper)?) throws(SourceError) -> BankStatementReading {
         var reading = BankStatementReading()
         var seen: Set<PaymentID> = []
         // Why the reading fails, decided once the whole statement is known to be well-formed.
         var notOurs: SourceError?
-        var aside = RecordsAside(records, source: source)
+        var aside = PaymentsAside(keeper, source: source)
         func isOurs(_ statementID: String, _ account: String) -> Bool {
             guard !ourAccounts.isEmpty, !ourAccounts.contains(account) else { return true }
             if notOurs == nil {

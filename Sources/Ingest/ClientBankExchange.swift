@@ -120,9 +120,9 @@ public struct BankStatementReading: Hashable, Sendable {
     public var internalCount: Int
     /// Documents that involve none of our accounts, or are to us but not yet credited.
     public var otherCount: Int
-    /// Where each payment's record went when the reading was given a ``RecordKeeper`` (by position, as
-    /// long as `payments`; those payments' `raw` is then empty); empty when it was not.
-    public var recordPlaces: [Int] = []
+    /// The payments given to the ``PaymentKeeper`` the reading was given, in the order read (each one's id
+    /// and place; `payments` is then empty); empty when it was given none.
+    public var kept: [KeptPayment] = []
 
     /// A reading; everything empty by default.
     public init(payments: [Payment] = [], quarantined: [QuarantinedRecord] = [], diagnostics: [Diagnostic] = [],
@@ -192,18 +192,18 @@ public enum ClientBankExchange {
     /// never the whole decoded text.
     ///
     /// - Throws: `SourceError` when the file as a whole cannot be read (see `parse`).
-    /// - Parameter records: where each payment's record goes as it is read (see ``RecordKeeper``);
-    ///   `nil`: on the payment (`raw`).
+    /// - Parameter keeper: where each payment goes, with its record, as it is read (see ``PaymentKeeper``;
+    ///   `kept` then says where each went); `nil`: in `payments`.
     public static func read(_ bytes: [UInt8], ourAccounts: Set<String> = [],
-                            records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
-        try read(bytes, ourAccounts: ourAccounts, chunkSize: chunkSize, records: records)
+                            keeper: (any PaymentKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+        try read(bytes, ourAccounts: ourAccounts, chunkSize: chunkSize, keeper: keeper)
     }
 
     /// `read(bytes, ourAccounts:)`, the bytes read `chunkSize` at a time.
     static func read(_ bytes: [UInt8], ourAccounts: Set<String>, chunkSize: Int,
-                     records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+                     keeper: (any PaymentKeeper)? = nil) throws(SourceError) -> BankStatementReading {
         var input = InMemoryStatement(bytes)
-        return try read(&input, evidence: .of(bytes), ourAccounts: ourAccounts, chunkSize: chunkSize, records: records)
+        return try read(&input, evidence: .of(bytes), ourAccounts: ourAccounts, chunkSize: chunkSize, keeper: keeper)
     }
 
     /// Reads a statement spooled to its temporary file (see `StatementSpool`): the same reading as
@@ -211,18 +211,18 @@ public enum ClientBankExchange {
     /// time, so that neither the bytes nor the decoded text are ever in memory whole.
     ///
     /// - Throws: `SourceError` as `read(bytes, ourAccounts:)`, or when the file cannot be read back.
-    /// - Parameter records: where each payment's record goes as it is read (see ``RecordKeeper``).
+    /// - Parameter keeper: where each payment goes, with its record, as it is read (see ``PaymentKeeper``).
     public static func read(_ spool: StatementSpool, ourAccounts: Set<String> = [],
-                            records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
-        try read(spool, ourAccounts: ourAccounts, chunkSize: chunkSize, records: records)
+                            keeper: (any PaymentKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+        try read(spool, ourAccounts: ourAccounts, chunkSize: chunkSize, keeper: keeper)
     }
 
     /// `read(spool, ourAccounts:)`, the file read `chunkSize` bytes at a time.
     static func read(_ spool: StatementSpool, ourAccounts: Set<String>, chunkSize: Int,
-                     records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+                     keeper: (any PaymentKeeper)? = nil) throws(SourceError) -> BankStatementReading {
         defer { withExtendedLifetime(spool) {} }
         var input = spool.bytes
-        return try read(&input, evidence: spool.evidence, ourAccounts: ourAccounts, chunkSize: chunkSize, records: records)
+        return try read(&input, evidence: spool.evidence, ourAccounts: ourAccounts, chunkSize: chunkSize, keeper: keeper)
     }
 
     /// Reads the statement in the file at `path` a piece at a time (see `read(_:ourAccounts:)`).
@@ -254,10 +254,10 @@ public enum ClientBankExchange {
 
     /// Decides the encoding, then reads the documents as the lines are scanned.
     static func read<Source: StatementBytes>(_ input: inout Source, evidence: EncodingEvidence, ourAccounts: Set<String>,
-                                             chunkSize: Int, records: (any RecordKeeper)? = nil) throws(SourceError) -> BankStatementReading {
+                                             chunkSize: Int, keeper: (any PaymentKeeper)? = nil) throws(SourceError) -> BankStatementReading {
         var diagnostics: [Diagnostic] = []
         let (encoding, _) = try decide(&input, evidence: evidence, chunkSize: chunkSize, diagnostics: &diagnostics)
-        var reader = DocumentReader(configured: ourAccounts, records: records)
+        var reader = DocumentReader(configured: ourAccounts, keeper: keeper)
         _ = try scan(&input, as: encoding, evidence: evidence, chunkSize: chunkSize, into: &reader, diagnostics: &diagnostics)
         let accounts = Set(reader.headerAccounts)
         if ourAccounts.isEmpty {
@@ -269,8 +269,8 @@ public enum ClientBankExchange {
             // against the header's whole accounts — the same result as if they had been known
             // from the start.
             if reader.needsAllAccounts || reader.usedAccounts.map({ $0 != accounts }) == true {
-                // (Records the first pass kept aside stay there unused: their places are not given.)
-                var again = DocumentReader(configured: accounts, records: records)
+                // (Payments the first pass kept aside stay there unused: their places are not given.)
+                var again = DocumentReader(configured: accounts, keeper: keeper)
                 var ignored: [Diagnostic] = []
                 _ = try scan(&input, as: encoding, evidence: evidence, chunkSize: chunkSize, into: &again, diagnostics: &ignored)
                 reader = again
@@ -311,12 +311,12 @@ public enum ClientBankExchange {
         /// The reading, its diagnostics the documents' own only.
         var reading = BankStatementReading()
         private var seen: [PaymentID: Int] = [:]
-        /// Where the payments' records go (`nil`: on the payments), and why one could not be kept.
-        private(set) var aside: RecordsAside
+        /// Where the payments go (`nil`: in the reading), and why one could not be kept.
+        private(set) var aside: PaymentsAside
 
-        init(configured: Set<String>, records: (any RecordKeeper)? = nil) {
+        init(configured: Set<String>, keeper: (any PaymentKeeper)? = nil) {
             self.configured = configured
-            aside = RecordsAside(records, source: ClientBankExchange.source)
+            aside = PaymentsAside(keeper, source: ClientBankExchange.source)
         }
 
         mutating func headerField(_ field: ClientBankField) {

@@ -20,9 +20,9 @@ public struct InvoiceboxPage: Hashable, Sendable {
     public var diagnostics: [Diagnostic]
     /// Orders that are not payments of the day (not completed, or paid on another day).
     public var ignoredCount: Int
-    /// Where each payment's record went when the reader was given a ``RecordKeeper`` (by position, as
-    /// `payments`); empty when the records are on the payments.
-    public var recordPlaces: [Int] = []
+    /// The payments given to the ``PaymentKeeper`` the reader was given, in the order read (each one's id
+    /// and place; `payments` is then empty); empty when it was given none.
+    public var kept: [KeptPayment] = []
 }
 
 /// The provider's payments of a day, every page combined and duplicates read once.
@@ -37,9 +37,9 @@ public struct InvoiceboxReading: Hashable, Sendable {
     public var recordCount: Int
     /// Orders that are not payments of the day (not completed, or paid on another day).
     public var ignoredCount: Int
-    /// Where each payment's record went when the pages were read with a ``RecordKeeper`` (by position,
-    /// as `payments`); empty when the records are on the payments.
-    public var recordPlaces: [Int] = []
+    /// The payments given to the ``PaymentKeeper`` the pages were read with, each once, in the order
+    /// read (each one's id and place; `payments` is then empty); empty when they were read with none.
+    public var kept: [KeptPayment] = []
 }
 
 /// The reader of ИнвойсБокс API v3 order lists. Pure: bytes in, values out.
@@ -63,17 +63,24 @@ public enum Invoicebox {
 
     /// Combines pages: a provider id seen on two pages is read once, with a warning.
     ///
-    /// The pages are taken over: each page's payments go to the reading and are let go from the page
-    /// (a caller that passes its only copy never holds them twice), and a day's single page with no
-    /// payment given twice hands its array over as it is.
+    /// The pages are taken over: each page's payments (or, when they were given to a keeper, their ids
+    /// and places) go to the reading and are let go from the page (a caller that passes its only copy
+    /// never holds them twice), and a day's single page with no payment given twice hands its array over
+    /// as it is.
     public static func combine(_ pages: consuming [InvoiceboxPage]) -> InvoiceboxReading {
         var reading = InvoiceboxReading(payments: [], quarantined: [], diagnostics: [], recordCount: 0, ignoredCount: 0)
         var seen: Set<ProviderOrderID> = []
         var paymentIDs: Set<PaymentID> = []
-        reading.payments.reserveCapacity(pages.count == 1 ? 0 : pages.reduce(0) { $0 + $1.payments.count })
+        let single = pages.count == 1
+        if !single {
+            reading.payments.reserveCapacity(pages.reduce(0) { $0 + $1.payments.count })
+            reading.kept.reserveCapacity(pages.reduce(0) { $0 + $1.kept.count })
+        }
         for index in pages.indices {
             let payments = pages[index].payments
-            pages[index].payments = [] // (the page's own copy goes: `payments` holds them alone)
+            let kept = pages[index].kept
+            pages[index].payments = [] // (the page's own copies go: `payments` and `kept` hold them alone)
+            pages[index].kept = []
             let page = pages[index]
             reading.quarantined += page.quarantined
             reading.diagnostics += page.diagnostics
@@ -87,22 +94,27 @@ public enum Invoicebox {
                                                           message: "provider order \(id) appeared on an earlier page too; read once"))
                 }
             }
-            if reading.payments.isEmpty && pages.count == 1 {
-                var firsts = Array(repeating: true, count: payments.count)
-                for (place, payment) in payments.enumerated() { firsts[place] = paymentIDs.insert(payment.id).inserted }
-                if !firsts.contains(false) {
-                    reading.payments = payments // (handed over: no copy)
-                    reading.recordPlaces = page.recordPlaces
-                    continue
-                }
-                paymentIDs = []
-            }
-            for (place, payment) in payments.enumerated() where paymentIDs.insert(payment.id).inserted {
-                reading.payments.append(payment)
-                if !page.recordPlaces.isEmpty { reading.recordPlaces.append(page.recordPlaces[place]) }
-            }
+            takeFirsts(of: payments, id: \.id, into: &reading.payments, ids: &paymentIDs, handingOver: single)
+            takeFirsts(of: kept, id: \.id, into: &reading.kept, ids: &paymentIDs, handingOver: single)
         }
         return reading
+    }
+
+    /// Appends to `combined` each of `items` whose id is not in `ids` yet (adding it there); with
+    /// `handingOver` (the only page) and no id given twice, `items` become `combined` as they are.
+    private static func takeFirsts<Item>(of items: [Item], id: (Item) -> PaymentID, into combined: inout [Item],
+                                         ids: inout Set<PaymentID>, handingOver: Bool) {
+        guard !items.isEmpty else { return }
+        if handingOver && combined.isEmpty {
+            var firsts = Array(repeating: true, count: items.count)
+            for (place, item) in items.enumerated() { firsts[place] = ids.insert(id(item)).inserted }
+            if !firsts.contains(false) {
+                combined = items // (handed over: no copy)
+                return
+            }
+            ids = []
+        }
+        for item in items where ids.insert(id(item)).inserted { combined.append(item) }
     }
 
     /// Reads a file source: one document with the whole day's list (`metaData.totalCount` = the orders in it).

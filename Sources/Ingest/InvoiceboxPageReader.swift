@@ -46,11 +46,11 @@ extension Invoicebox {
         private var elementCount = 0
         private var seen: [String: Int] = [:]
         private var providerIDs: [ProviderOrderID] = []
-        /// The payments (they do not name the page), where their records went, and the rest of what the
+        /// The payments (they do not name the page), or those given to the keeper, and the rest of what the
         /// elements gave.
         private var payments: [Payment] = []
-        private var aside: RecordsAside
-        private var recordPlaces: [Int] = []
+        private var aside: PaymentsAside
+        private var kept: [KeptPayment] = []
         private var verdicts: [ElementVerdict] = []
         private var ignoredCount = 0
 
@@ -65,13 +65,13 @@ extension Invoicebox {
         /// - Parameters:
         ///   - day: the business day.
         ///   - expectedPage: the page requested, when known; `metaData.page` must say the same.
-        ///   - records: where each payment's record goes as it is read (see ``RecordKeeper``; the page's
-        ///     `recordPlaces` then says where each went); `nil`: on the payment. A record that cannot be
+        ///   - keeper: where each payment goes, with its record, as it is read (see ``PaymentKeeper``; the
+        ///     page's `kept` then says where each went); `nil`: in the page's `payments`. A payment that cannot be
         ///     kept aside fails the page.
-        public init(day: CivilDate, expectedPage: Int? = nil, records: (any RecordKeeper)? = nil) {
+        public init(day: CivilDate, expectedPage: Int? = nil, keeper: (any PaymentKeeper)? = nil) {
             self.day = day
             self.expectedPage = expectedPage
-            aside = RecordsAside(records, source: Invoicebox.source)
+            aside = PaymentsAside(keeper, source: Invoicebox.source)
         }
 
         /// A piece of the page (`ChunkedPageReader.feed` cuts what arrives into pieces of at most
@@ -390,7 +390,7 @@ extension Invoicebox {
                 id: PaymentID(compacting: "invoicebox:\(id)"), source: .invoicebox, receivedOn: paidAt.moscowDate, amount: amount,
                 payerINN: payerINN, payerName: payerName, purpose: description ?? "",
                 providerOrderID: ProviderOrderID(id), merchantOrderID: merchantOrderID, raw: raw),
-                from: label, to: &payments, places: &recordPlaces)
+                from: label, to: &payments, kept: &kept)
         }
 
         // MARK: The envelope
@@ -431,10 +431,10 @@ extension Invoicebox {
             }
             var result = InvoiceboxPage(page: page, pageSize: pageSize, totalCount: totalCount, recordCount: elementCount,
                                         providerIDs: providerIDs, payments: payments, quarantined: [], diagnostics: [],
-                                        ignoredCount: ignoredCount, recordPlaces: recordPlaces)
+                                        ignoredCount: ignoredCount, kept: kept)
             providerIDs = []
             payments = []
-            recordPlaces = []
+            kept = []
             for verdict in verdicts {
                 switch verdict {
                 case .quarantined(let problems, let label, let key, let raw):

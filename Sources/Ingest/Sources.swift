@@ -143,12 +143,12 @@ public struct IngestResult: Sendable {
     public var orders: [FeedOrder]
     /// How many orders that keep the contract went to the spill given to `ingest` (0 without one).
     public var spilledOrders: Int
-    /// Payments of every payment source, one per payment id.
+    /// Payments of every payment source, one per payment id (empty when they went to a keeper: see `kept`).
     public var payments: [Payment]
-    /// Where each payment's record went when `ingest` was given a ``RecordKeeper`` and its reader kept
-    /// it there (by position, as long as `payments`: that payment's `raw` is then empty); `nil` where the
-    /// record is on the payment. Empty when no record was kept aside.
-    public var recordPlaces: [Int?] = []
+    /// The payments of every payment source given to the ``PaymentKeeper`` given to `ingest`, one per
+    /// payment id, in the same order as `payments` would hold them (each one's id and place); empty
+    /// without one.
+    public var kept: [KeptPayment] = []
     /// Records that broke their contract, kept whole with why.
     public var quarantined: [QuarantinedRecord]
     /// Warnings and notes (a mercury line without ВСД, an encoding note, a duplicate read once, …).
@@ -188,13 +188,13 @@ public struct IngestResult: Sendable {
 ///   - spoolDirectory: where a bank statement (1C or camt.053) is written as it arrives, to be read
 ///     back a piece at a time (an unlinked temporary file: nothing stays there); `nil`: `TMPDIR`,
 ///     else `/tmp`.
-///   - records: where the payments' records (the bank statements' and ИнвойсБокс's) go as they are read
-///     (see `RecordKeeper`; `recordPlaces` then says where each went); `nil`: on the payments. A page
-///     read again from its start (a retried transfer) keeps its records again: the first copies are
-///     never referred to.
+///   - keeper: where the payments (the bank statements' and ИнвойсБокс's, each with its record) go as
+///     they are read (see ``PaymentKeeper``; `kept` then says, in the payments' order, where each went);
+///     `nil`: in `payments`. A page read again from its start (a retried transfer) keeps its payments
+///     again, and a payment read by two sources is kept twice: those copies are never referred to.
 public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Sendable (Credential?) -> HTTPClient,
                    spill: (any OrderSpill)? = nil, spoolDirectory: String? = nil,
-                   records: (any RecordKeeper)? = nil) async -> IngestResult {
+                   keeper: (any PaymentKeeper)? = nil) async -> IngestResult {
     async let ordersRead: SourceRead<OrdersFeedReading>? = {
         guard let orders = sources.orders else { return nil }
         var fetcher = Fetcher(source: SourceName.ordersFeed, template: orders.url, day: day)
@@ -221,7 +221,7 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
         guard let provider = sources.invoicebox else { return nil }
         var fetcher = Fetcher(source: SourceName.invoicebox, template: provider.url, day: day, pageSize: provider.pageSize)
         do throws(SourceError) {
-            let reading = try await fetcher.invoicebox(provider, client: client, records: records)
+            let reading = try await fetcher.invoicebox(provider, client: client, keeper: keeper)
             return Handover(SourceRead(outcome: fetcher.outcome(.ok, records: reading.recordCount), reading: reading))
         } catch {
             return Handover(SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil))
@@ -232,7 +232,7 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
             group.addTask {
                 var fetcher = Fetcher(source: bank.sourceName, template: bank.url, day: day)
                 do throws(SourceError) {
-                    let reading = try await fetcher.bank(bank, client: client, spoolDirectory: spoolDirectory, records: records)
+                    let reading = try await fetcher.bank(bank, client: client, spoolDirectory: spoolDirectory, keeper: keeper)
                     return (index, SourceRead(outcome: fetcher.outcome(.ok, records: reading.documentCount), reading: reading))
                 } catch {
                     return (index, SourceRead(outcome: fetcher.outcome(.failed(error), records: 0), reading: nil))
@@ -246,16 +246,18 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
 
     var result = IngestResult(day: day, orders: [], spilledOrders: 0, payments: [], quarantined: [], diagnostics: [], outcomes: [])
     var paymentIDs: Set<PaymentID> = []
-    func add(_ payments: [Payment], places: [Int] = [], from source: String) {
-        for (index, payment) in payments.enumerated() {
-            if paymentIDs.insert(payment.id).inserted {
-                result.payments.append(payment)
-                result.recordPlaces.append(places.isEmpty ? nil : places[index])
+    /// Appends to `merged` each of `items` whose id no earlier source gave; a warning for each other.
+    func add<Item>(_ items: [Item], id: (Item) -> PaymentID, to merged: inout [Item], from source: String) -> [Diagnostic] {
+        var repeated: [Diagnostic] = []
+        for item in items {
+            if paymentIDs.insert(id(item)).inserted {
+                merged.append(item)
             } else {
-                result.diagnostics.append(Diagnostic(severity: .warning, kind: "duplicate-record", source: source,
-                                                     record: "payment \(payment.id)", message: "read by an earlier source too; read once"))
+                repeated.append(Diagnostic(severity: .warning, kind: "duplicate-record", source: source,
+                                           record: "payment \(id(item))", message: "read by an earlier source too; read once"))
             }
         }
+        return repeated
     }
     if let read = await ordersRead {
         if let reading = read.reading {
@@ -269,12 +271,17 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
     // Every source's payments are merged into one array made at its full size, each source's own let go
     // once merged: they are never all held twice.
     let provider = await providerRead?.take()
-    let total = (provider?.reading?.payments.count ?? 0) + bankReads.reduce(0) { $0 + ($1.reading?.payments.count ?? 0) }
-    result.payments.reserveCapacity(total)
-    result.recordPlaces.reserveCapacity(total)
+    if keeper == nil {
+        result.payments.reserveCapacity((provider?.reading?.payments.count ?? 0)
+                                        + bankReads.reduce(0) { $0 + ($1.reading?.payments.count ?? 0) })
+    } else {
+        result.kept.reserveCapacity((provider?.reading?.kept.count ?? 0)
+                                    + bankReads.reduce(0) { $0 + ($1.reading?.kept.count ?? 0) })
+    }
     if let read = consume provider {
         if let reading = read.reading {
-            add(reading.payments, places: reading.recordPlaces, from: SourceName.invoicebox)
+            result.diagnostics += add(reading.payments, id: \.id, to: &result.payments, from: SourceName.invoicebox)
+            result.diagnostics += add(reading.kept, id: \.id, to: &result.kept, from: SourceName.invoicebox)
             result.quarantined += reading.quarantined
             result.diagnostics += reading.diagnostics
         }
@@ -284,13 +291,13 @@ public func ingest(day: CivilDate, sources: DaySources, client: @escaping @Senda
         let read = bankReads[index]
         bankReads[index].reading = nil
         if let reading = read.reading {
-            add(reading.payments, places: reading.recordPlaces, from: read.outcome.source)
+            result.diagnostics += add(reading.payments, id: \.id, to: &result.payments, from: read.outcome.source)
+            result.diagnostics += add(reading.kept, id: \.id, to: &result.kept, from: read.outcome.source)
             result.quarantined += reading.quarantined
             result.diagnostics += reading.diagnostics
         }
         result.outcomes.append(read.outcome)
     }
-    if !result.recordPlaces.contains(where: { $0 != nil }) { result.recordPlaces = [] }
     return result
 }
 
@@ -405,7 +412,7 @@ private struct Fetcher {
     }
 
     mutating func invoicebox(_ provider: InvoiceboxSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient,
-                             records: (any RecordKeeper)?) async throws(SourceError)
+                             keeper: (any PaymentKeeper)?) async throws(SourceError)
         -> InvoiceboxReading {
         let client = try makeClient(provider.token, makeHTTP)
         var pages: [InvoiceboxPage] = []
@@ -414,7 +421,7 @@ private struct Fetcher {
         while true {
             // The page is read as it arrives, an order at a time: neither its bytes nor its JSON
             // tree are ever whole in memory. A retry starts the page again.
-            let sink = PageSink(Invoicebox.PageReader(day: day, expectedPage: template.isPaged ? page : nil, records: records))
+            let sink = PageSink(Invoicebox.PageReader(day: day, expectedPage: template.isPaged ? page : nil, keeper: keeper))
             let (url, _) = try await fetch(page: page) { url in try await client.stream(.get(url), into: sink) }
             let result: InvoiceboxPage
             do {
@@ -445,7 +452,7 @@ private struct Fetcher {
     }
 
     mutating func bank(_ bank: BankStatementSource, client makeHTTP: @Sendable (Credential?) -> HTTPClient,
-                       spoolDirectory: String?, records: (any RecordKeeper)?) async throws(SourceError)
+                       spoolDirectory: String?, keeper: (any PaymentKeeper)?) async throws(SourceError)
         -> BankStatementReading {
         let client = try makeClient(bank.token, makeHTTP)
         switch bank.format {
@@ -459,7 +466,7 @@ private struct Fetcher {
                 return spool
             }
             do {
-                return try ClientBankExchange.read(spool, ourAccounts: bank.accounts, records: records)
+                return try ClientBankExchange.read(spool, ourAccounts: bank.accounts, keeper: keeper)
             } catch {
                 throw failure(error, url: url)
             }
@@ -472,7 +479,7 @@ private struct Fetcher {
                 return spool
             }
             do {
-                return try Camt053.read(spool, ourAccounts: bank.accounts, fileName: Redaction.url(url), records: records)
+                return try Camt053.read(spool, ourAccounts: bank.accounts, fileName: Redaction.url(url), keeper: keeper)
             } catch {
                 throw failure(error, url: url)
             }

@@ -105,27 +105,26 @@ public struct DayRunner: Sendable {
         }
         // The day's orders are kept aside in a temporary file beside the outputs and read back a block
         // at a time by each step: the day's size is not held in memory.
-        // The payments' records as their sources gave them go to the ledger and nowhere else: the 1C
-        // statements' readers keep theirs aside as they read (the largest part of a day's), and once the
-        // sources are read every payment's record is kept aside in the payments' order until the ledger
-        // takes them.
+        // The payments go, each with its record as its source gave it, to a file of their own as the
+        // sources' readers read them (ingest holds only each one's id and place), and from there, merged, to
+        // the day's files below.
         let spill: SpilledOrders
-        let recordsAsRead: SpilledTexts
+        let paymentsAsRead: PaymentsAsRead
         do {
             spill = try SpilledOrders(directory: loaded.outputDirectory)
-            recordsAsRead = try SpilledTexts(directory: loaded.outputDirectory, name: "payment-records-read",
-                                             contents: "payments' records as read")
+            paymentsAsRead = try PaymentsAsRead(directory: loaded.outputDirectory, name: "payments-read")
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "\(error)")
         }
         // A 1C statement is written to an unlinked file there too as it arrives, and read back a piece at a time.
         var ingested = await ingest(day: day, sources: sources, client: environment.httpClient, spill: spill,
-                                    spoolDirectory: loaded.outputDirectory.path, records: recordsAsRead)
+                                    spoolDirectory: loaded.outputDirectory.path, keeper: paymentsAsRead)
         let orderCount = ingested.spilledOrders
         let paymentRecords: SpilledTexts
-        // The day's payments go to a file too (their records to one of their own, their ids to another):
-        // the day's write reads them back a block at a time, and nothing of them stays in memory.
+        // The day's payments go to a file too (their records to one of their own, their ids to another), in
+        // the order the sources were merged: the day's write reads them back a block at a time, and nothing
+        // of them stays in memory.
         let spilledPayments: SpilledPayments
         var dayPayments: PaymentIDList
         do {
@@ -134,20 +133,21 @@ public struct DayRunner: Sendable {
             spilledPayments = try SpilledPayments(directory: loaded.outputDirectory, name: "payments",
                                                   contents: "day's payments")
             dayPayments = try PaymentIDList(in: loaded.outputDirectory, name: "payment-ids", contents: "day's payment ids")
-            for start in stride(from: 0, to: ingested.payments.count, by: DayComputation.readBlock) {
-                let range = start..<min(ingested.payments.count, start + DayComputation.readBlock)
-                try paymentRecords.append(try ingested.records(in: range, keptIn: recordsAsRead))
-                for index in range { ingested.payments[index].raw = "" }
-                try spilledPayments.append(ingested.payments[range].lazy.map { OpenPayment($0) })
-                try dayPayments.append(ingested.payments[range].lazy.map(\.id))
+            for start in stride(from: 0, to: ingested.paymentCount, by: DayComputation.readBlock) {
+                let range = start..<min(ingested.paymentCount, start + DayComputation.readBlock)
+                var payments = try ingested.payments(in: range, keptIn: paymentsAsRead)
+                try paymentRecords.append(payments.lazy.map(\.raw))
+                for index in payments.indices { payments[index].raw = "" }
+                try spilledPayments.append(payments.lazy.map { OpenPayment($0) })
+                try dayPayments.append(payments.lazy.map(\.id))
             }
             ingested.payments = []
-            ingested.recordPlaces = [] // (the records are all in `paymentRecords`)
+            ingested.kept = []
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
                           message: "\(error)")
         }
-        _ = consume recordsAsRead // (every record is in `paymentRecords` now: the file of those as read goes)
+        _ = consume paymentsAsRead // (every payment is in the day's files now: the file of those as read goes)
         FreedMemory.release()
         endStage("ingest")
         let sourceEntries = ingested.outcomes.map(Self.sourceEntry)
@@ -324,16 +324,13 @@ extension Duration {
 }
 
 extension IngestResult {
-    /// The records of the payments at `range` as their sources gave them, in the payments' order: from
-    /// the payment, or from `keeper` where the reader kept it there (`recordPlaces`).
-    func records(in range: Range<Int>, keptIn keeper: SpilledTexts) throws -> [String] {
-        guard !recordPlaces.isEmpty else { return payments[range].map(\.raw) }
-        let kept = try keeper.texts(at: recordPlaces[range].compactMap { $0 }) // (one text per place, in order)
-        var next = 0
-        return range.map { index in
-            guard recordPlaces[index] != nil else { return payments[index].raw }
-            defer { next += 1 }
-            return kept[next]
-        }
+    /// How many payments the sources gave (in `payments`, or kept aside: `kept`).
+    var paymentCount: Int { payments.isEmpty ? kept.count : payments.count }
+
+    /// The payments at `range` (of `paymentCount`) with their records, in the sources' merged order: from
+    /// `payments`, or read back from `keeper` where the readers kept them (`kept`).
+    func payments(in range: Range<Int>, keptIn keeper: PaymentsAsRead) throws -> [Payment] {
+        guard payments.isEmpty else { return Array(payments[range]) }
+        return try keeper.payments(at: kept[range].map(\.place))
     }
 }

@@ -205,9 +205,8 @@ final class SpilledOrders: OrderSpill {
 }
 
 /// Texts kept aside in a ``RecordSpill`` (the day's payments' records as their sources gave them, which
-/// only the ledger needs), read back by position. As a ``RecordKeeper`` it takes the records a source's
-/// reader keeps aside as it reads (from several readers at once: each gets its own places).
-final class SpilledTexts: RecordKeeper {
+/// only the ledger needs; the day's payment ids), read back by position.
+final class SpilledTexts: Sendable {
     private let file: RecordSpill
 
     /// Makes the (already unlinked) file `.NAME.tmp-PID` in `directory`; `contents` says what the texts are.
@@ -227,12 +226,6 @@ final class SpilledTexts: RecordKeeper {
         }
         guard !ends.isEmpty else { return }
         try file.append(bytes, ends: ends)
-    }
-
-    /// Keeps `record` after the texts kept; its position.
-    func keep(_ record: String) throws -> Int {
-        let bytes = Array(record.utf8)
-        return try file.append(bytes, ends: [bytes.count])
     }
 
     /// The texts at `positions`, in that order; neighbouring positions are read together.
@@ -343,6 +336,59 @@ final class SpilledPayments: PaymentSource {
             (bytes, ends) = ([], [])
         }
         return copy
+    }
+}
+
+/// The payments the sources' readers keep aside as they read (a ``PaymentKeeper``: from several readers
+/// at once, each payment getting its own place), each in its binary form with its record as the source
+/// gave it, read back by place once the sources are read and merged: the day's payments are then never
+/// all in memory as values.
+final class PaymentsAsRead: PaymentKeeper {
+    private let file: RecordSpill
+
+    /// Makes the (already unlinked) file `.NAME.tmp-PID` in `directory`.
+    init(directory: URL, name: String) throws {
+        file = try RecordSpill(directory: directory, name: name, contents: "payments as read")
+    }
+
+    var count: Int { file.count }
+
+    /// Keeps `payment`, its record with it, after the ones kept; its place.
+    func keep(_ payment: Payment) throws -> Int {
+        var bytes: [UInt8] = []
+        payment.appendBinary(to: &bytes, withRecord: true)
+        return try file.append(bytes, ends: [bytes.count])
+    }
+
+    /// The payments at `places`, in that order, each with its record. The places of one source's payments
+    /// rise with gaps where other sources' payments were kept meanwhile: each rising run of places less
+    /// than `span` apart is read at once and only its wanted records are decoded.
+    func payments(at places: [Int], span: Int = 64) throws -> [Payment] {
+        var result: [Payment] = []
+        result.reserveCapacity(places.count)
+        var start = 0
+        while start < places.count {
+            var end = start + 1
+            while end < places.count, places[end] > places[end - 1], places[end] - places[end - 1] <= span { end += 1 }
+            let range = places[start]..<(places[end - 1] + 1)
+            let (bytes, ends) = try file.records(range)
+            for place in places[start..<end] {
+                let index = place - range.lowerBound
+                let from = index == 0 ? 0 : ends[index - 1]
+                let decoded: [(payment: Payment, allocations: [Allocation])]
+                do {
+                    decoded = try Payment.decodeBinary(Array(bytes[from..<ends[index]]), withRecords: true)
+                } catch {
+                    throw OrderSpillError(reason: "\(file.contents) \(place) read back: \(error)")
+                }
+                guard decoded.count == 1 else {
+                    throw OrderSpillError(reason: "\(file.contents) \(place) read back as \(decoded.count) payments")
+                }
+                result.append(decoded[0].payment)
+            }
+            start = end
+        }
+        return result
     }
 }
 

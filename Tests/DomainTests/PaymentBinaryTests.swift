@@ -40,6 +40,28 @@ struct PaymentBinaryTests {
         #expect(try Payment.decodeBinary([]).isEmpty)
     }
 
+    @Test("written with its record: read back whole, record too; a cut inside the record is an error naming it")
+    func withRecords() throws {
+        var bytes: [UInt8] = []
+        for (payment, allocations) in Self.payments { payment.appendBinary(to: &bytes, allocations: allocations, withRecord: true) }
+        let decoded = try Payment.decodeBinary(bytes, withRecords: true)
+        #expect(decoded.map(\.payment) == Self.payments.map(\.payment))
+        #expect(decoded.map(\.allocations) == Self.payments.map(\.allocations))
+        #expect(decoded[0].payment.raw == "СекцияДокумент=Платежное поручение")
+        // The record is the last field: one byte short, the record is named.
+        #expect(throws: OrderBinaryError.self) { try Payment.decodeBinary(Array(bytes.dropLast()), withRecords: true) }
+        var first: [UInt8] = []
+        Self.payments[0].payment.appendBinary(to: &first, allocations: Self.payments[0].allocations, withRecord: true)
+        do {
+            _ = try Payment.decodeBinary(Array(first.dropLast()), withRecords: true)
+            Issue.record("a payment with its record cut short was read")
+        } catch {
+            #expect(error.description.contains("payment[0]") && error.description.contains("raw"), "\(error)")
+        }
+        // Read without records, bytes written with them do not pass for payments.
+        #expect(throws: OrderBinaryError.self) { try Payment.decodeBinary(first) }
+    }
+
     @Test("bytes cut short or a bad tag: an error naming the payment and the field, never a wrong payment")
     func malformed() throws {
         let bytes = Self.encoded()

@@ -223,11 +223,11 @@ struct ClientBankStreamingTests {
             let streamed = Outcome { () throws(SourceError) in try ClientBankExchange.read(bytes, ourAccounts: accounts) }
             let whole = Outcome { () throws(SourceError) in try Oracle.read(bytes, ourAccounts: accounts) }
             #expect(streamed == whole, "\(label), accounts \(accounts.sorted()): \(streamed) vs \(whole)", sourceLocation: sourceLocation)
-            // With the records kept aside as read: the same reading once each payment has its record back.
-            let keeper = KeptRecords()
-            let kept = Outcome { () throws(SourceError) in try ClientBankExchange.read(bytes, ourAccounts: accounts, records: keeper) }
+            // With the payments kept aside as read: the same reading once the payments are back from the keeper.
+            let keeper = KeptPayments()
+            let kept = Outcome { () throws(SourceError) in try ClientBankExchange.read(bytes, ourAccounts: accounts, keeper: keeper) }
             #expect(Self.restored(kept, from: keeper, sourceLocation: sourceLocation) == streamed,
-                    "\(label), accounts \(accounts.sorted()), records kept aside", sourceLocation: sourceLocation)
+                    "\(label), accounts \(accounts.sorted()), payments kept aside", sourceLocation: sourceLocation)
             outcomes.append(streamed)
         }
         // `parse` shares the scanner: the same statement, diagnostics or error as the oracle's parse.
@@ -239,37 +239,11 @@ struct ClientBankStreamingTests {
         return outcomes
     }
 
-    /// Records kept in memory, as the job's file keeps them: each at the next place.
-    final class KeptRecords: RecordKeeper {
-        let texts = Mutex<[String]>([])
-        /// Fails when keeping the record at this place.
-        let failingAt: Int?
-
-        init(failingAt: Int? = nil) { self.failingAt = failingAt }
-
-        func keep(_ record: String) throws -> Int {
-            try texts.withLock { texts in
-                if texts.count == failingAt { throw CocoaError(.fileWriteOutOfSpace) }
-                texts.append(record)
-                return texts.count - 1
-            }
-        }
-    }
-
-    /// A reading made with `keeper`, each payment given its record back from it: checks that every
-    /// payment's `raw` was empty and had one place, each place once.
-    static func restored(_ outcome: Outcome, from keeper: KeptRecords,
+    /// A reading made with `keeper`, its payments back from it.
+    static func restored(_ outcome: Outcome, from keeper: KeptPayments,
                          sourceLocation: SourceLocation = #_sourceLocation) -> Outcome {
-        guard case .reading(var reading) = outcome else { return outcome }
-        let texts = keeper.texts.withLock { $0 }
-        #expect(reading.recordPlaces.count == reading.payments.count, sourceLocation: sourceLocation)
-        #expect(Set(reading.recordPlaces).count == reading.recordPlaces.count, sourceLocation: sourceLocation)
-        #expect(reading.payments.allSatisfy { $0.raw.isEmpty }, sourceLocation: sourceLocation)
-        for (index, place) in zip(reading.payments.indices, reading.recordPlaces) where texts.indices.contains(place) {
-            reading.payments[index].raw = texts[place]
-        }
-        reading.recordPlaces = []
-        return .reading(reading)
+        guard case .reading(let reading) = outcome else { return outcome }
+        return .reading(keeper.restored(reading, sourceLocation: sourceLocation))
     }
 
     static func day27() throws -> String { try Fixture.oneCText(Fixture.day27) }
@@ -428,22 +402,22 @@ struct ClientBankStreamingTests {
         #expect(mixedReading.diagnostics.count > 2)
     }
 
-    @Test("a record that cannot be kept aside fails the reading, naming the document")
-    func aRecordNotKeptFailsTheReading() throws {
+    @Test("a payment that cannot be kept aside fails the reading, naming the document")
+    func aPaymentNotKeptFailsTheReading() throws {
         let bytes = Fixture.cp1251(try Self.day27())
         let all = try ClientBankExchange.read(bytes)
         #expect(all.payments.count > 3)
         let error = #expect(throws: SourceError.self) {
-            try ClientBankExchange.read(bytes, records: KeptRecords(failingAt: 2))
+            try ClientBankExchange.read(bytes, keeper: KeptPayments(failingAt: 2))
         }
         #expect(error?.reason.contains("cannot be kept aside") == true)
         let third = try #require(all.payments.dropFirst(2).first)
         #expect(error?.reason.contains("document №\(third.documentNumber ?? "?")") == true, "\(String(describing: error))")
         // Read through a spool (as the job reads a statement it fetched), the same.
-        let keeper = KeptRecords()
+        let keeper = KeptPayments()
         let spool = try StatementSpool(directory: nil)
         try bytes.withUnsafeBytes { try spool.receive($0) }
-        let spooled = try ClientBankExchange.read(spool, records: keeper)
+        let spooled = try ClientBankExchange.read(spool, keeper: keeper)
         #expect(Self.restored(.reading(spooled), from: keeper) == .reading(all))
     }
 

@@ -628,66 +628,61 @@ struct InvoiceboxStreamingTests {
         #expect(result.outcomes.first?.records == 4 && result.outcomes.first?.requests == 2)
         #expect(server.requests(to: "/ib1.json").count == 1 && server.requests(to: "/ib2.json").count == 2)
 
-        // With the records kept aside as read (the job's way): each payment's record is where its place
-        // says, though the retried page kept its records once before.
+        // With the payments kept aside as read (the job's way): each payment is where its place says,
+        // though the retried page kept its payments once before.
         server.script("/ib1.json", ScriptedResponse(body: body(1)).truncated(after: body(1).count - 5), ScriptedResponse(body: body(1)))
         server.script("/ib2.json", ScriptedResponse(body: body(2)))
-        let keeper = ClientBankStreamingTests.KeptRecords()
-        let aside = await ingest(day: Fixture.day27, sources: sources, client: Self.client, records: keeper)
+        let keeper = KeptPayments()
+        let aside = await ingest(day: Fixture.day27, sources: sources, client: Self.client, keeper: keeper)
         #expect(aside.isComplete, "\(aside.outcomes)")
-        #expect(aside.payments.count == expected.payments.count && aside.payments.allSatisfy { $0.raw.isEmpty })
-        let texts = keeper.texts.withLock { $0 }
-        let places = aside.recordPlaces.compactMap { $0 }
-        #expect(places.count == aside.payments.count)
-        var restored = aside.payments
-        for index in restored.indices where texts.indices.contains(places[index]) { restored[index].raw = texts[places[index]] }
-        #expect(restored == expected.payments)
-        #expect(texts.count > places.count) // (the first try of page 1 kept its records before the transfer broke)
+        #expect(aside.payments.isEmpty && aside.kept.count == expected.payments.count)
+        #expect(keeper.restored(aside.kept) == expected.payments)
+        #expect(keeper.count > aside.kept.count) // (the first try of page 1 kept its payments before the transfer broke)
     }
 
-    @Test func recordsKeptAsideReadTheSameInAnyPieces() throws {
+    @Test func paymentsKeptAsideReadTheSameInAnyPieces() throws {
         let bytes = try Self.generated(orders: 600, seed: 23)
         let expected = try Oracle.readPage(bytes, day: Fixture.day27)
         #expect(expected.payments.count > 20)
         for piece in [1, 7, 4_096, 0] {
-            let keeper = ClientBankStreamingTests.KeptRecords()
-            var reader = Invoicebox.PageReader(day: Fixture.day27, records: keeper)
+            let keeper = KeptPayments()
+            var reader = Invoicebox.PageReader(day: Fixture.day27, keeper: keeper)
             try reader.feed(bytes, piece: piece)
             var page = try reader.finish()
-            let texts = keeper.texts.withLock { $0 }
-            #expect(page.recordPlaces == Array(texts.indices), "pieces of \(piece)")
-            #expect(page.payments.allSatisfy { $0.raw.isEmpty })
-            for (index, place) in zip(page.payments.indices, page.recordPlaces) { page.payments[index].raw = texts[place] }
-            page.recordPlaces = []
+            #expect(page.kept.map(\.place) == Array(0..<keeper.count), "pieces of \(piece)")
+            #expect(page.payments.isEmpty)
+            page.payments = keeper.restored(page.kept)
+            page.kept = []
             #expect(page == expected, "pieces of \(piece)")
         }
-        // Combined over pages, a payment read twice keeps its first record's place.
-        let keeper = ClientBankStreamingTests.KeptRecords()
-        var one = Invoicebox.PageReader(day: Fixture.day27, records: keeper)
+        // Combined over pages, a payment read twice keeps its first place.
+        let keeper = KeptPayments()
+        var one = Invoicebox.PageReader(day: Fixture.day27, keeper: keeper)
         try one.feed(bytes, piece: 0)
-        var two = Invoicebox.PageReader(day: Fixture.day27, records: keeper)
+        var two = Invoicebox.PageReader(day: Fixture.day27, keeper: keeper)
         try two.feed(bytes, piece: 0)
         let combined = Invoicebox.combine([try one.finish(), try two.finish()])
-        #expect(combined.payments.count == expected.payments.count)
-        #expect(combined.recordPlaces == Array(0..<expected.payments.count))
+        #expect(combined.payments.isEmpty)
+        #expect(combined.kept.map(\.place) == Array(0..<expected.payments.count))
+        #expect(keeper.restored(combined.kept) == expected.payments)
     }
 
-    @Test func aRecordThatCannotBeKeptAsideFailsThePage() throws {
+    @Test func aPaymentThatCannotBeKeptAsideFailsThePage() throws {
         let bytes = try Self.generated(orders: 300, seed: 5)
         let expected = try Oracle.readPage(bytes, day: Fixture.day27)
-        let keeper = ClientBankStreamingTests.KeptRecords(failingAt: 2)
-        var reader = Invoicebox.PageReader(day: Fixture.day27, records: keeper)
+        let keeper = KeptPayments(failingAt: 2)
+        var reader = Invoicebox.PageReader(day: Fixture.day27, keeper: keeper)
         let outcome = Result { () throws(SourceError) in
             try reader.feed(bytes, piece: 512)
             return try reader.finish()
         }
         guard case .failure(let error) = outcome else {
-            Issue.record("the page read though a record could not be kept: \(outcome)")
+            Issue.record("the page read though a payment could not be kept: \(outcome)")
             return
         }
         let third = try #require(expected.payments.dropFirst(2).first)
         #expect(error.source == "invoicebox")
-        #expect(error.reason.contains("the record of order \(third.providerOrderID?.rawValue ?? "?") cannot be kept aside"), "\(error)")
+        #expect(error.reason.contains("the payment of order \(third.providerOrderID?.rawValue ?? "?") cannot be kept aside"), "\(error)")
         #expect(throws: SourceError.self) { try reader.finish() }
     }
 }

@@ -107,9 +107,6 @@ struct OrderSpillTests {
         #expect(consecutiveRuns(of: [4, 5, 6, 2, 9, 10, 10]) == [4..<7, 2..<3, 9..<11, 10..<11])
         #expect(consecutiveRuns(of: []).isEmpty)
         #expect(throws: OrderSpillError.self) { try spill.texts(in: 0..<(texts.count + 1)) }
-        // Kept one at a time (as a reader keeps its records), each at the next place.
-        #expect(try spill.keep("ещё одна") == texts.count)
-        #expect(try spill.texts(at: [texts.count]) == ["ещё одна"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
