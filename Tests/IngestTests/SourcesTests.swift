@@ -275,5 +275,13 @@ struct SourcesTests {
         #expect(result.isComplete)
         #expect(result.payments.count == 9)
         #expect(result.diagnostics.filter { $0.kind == "duplicate-record" }.count == 6)
+        // With the payments kept aside as read (the job's way): both sources' payments are kept, each
+        // payment is merged once, in the same order, with the same warnings.
+        let keeper = KeptPayments()
+        let kept = await ingest(day: Fixture.day27, sources: sources, client: Self.client, keeper: keeper)
+        #expect(kept.isComplete && kept.payments.isEmpty)
+        #expect(keeper.count == 9 + 6)
+        #expect(keeper.restored(kept.kept) == result.payments)
+        #expect(kept.diagnostics == result.diagnostics)
     }
 }
