@@ -475,29 +475,21 @@ struct LedgerSnapshot: Sendable {
     init(reader: LedgerReader, day: CivilDate, facts: DayFacts, providerINN: String?,
          register: PaymentSpill?, returning: ReturningOrders, entriesFolder: URL) throws {
         let knownCustomers = try reader.customerINNs()
-        // The payments in the order of receipt: their dates first, then each block read whole
-        // (without their records as the sources gave them: the outputs list payments, never those).
-        // The payments the day touched, each once, read from their file a block at a time: every one of
-        // the day's own is among them (the reconciliation either matches it again or keeps what the
-        // ledger holds for it).
-        var ids: [PaymentID] = []
-        var seen = Set<PaymentID>()
-        let listed = facts.touchedPayments
-        for start in stride(from: 0, to: listed.count, by: Self.paymentBlock) {
-            for id in try listed.ids(in: start..<min(listed.count, start + Self.paymentBlock)) where seen.insert(id).inserted {
-                ids.append(id)
-            }
-        }
-        seen = []
-        let dates = try reader.paymentDates(ids: ids)
-        let ordered = ids.indices.compactMap { index in dates[index].map { (receivedOn: $0, id: ids[index]) } }
-            .sorted { ($0.receivedOn, $0.id) < ($1.receivedOn, $1.id) }.map(\.id)
+        // The payments the day touched, each once, in the order of receipt, a block at a time, each block
+        // read whole (without their records as the sources gave them: the outputs list payments, never
+        // those). Every one of the day's own is among them (the reconciliation either matches it again or
+        // keeps what the ledger holds for it). Their ids go from their file to SQLite, which puts them in
+        // order: neither the ids, a set of them nor their days are held here.
         let named = Set((facts.matchingExceptions + (facts.payouts?.exceptions ?? [])).compactMap(\.paymentID))
         var entries = try RunEntries<RunResult.PaymentEntry>(spillingIn: entriesFolder, name: "run-payments")
         var rows: [PaymentRow] = []
         var exceptionPayments: [PaymentID: (Payment, [Allocation])] = [:]
-        for start in stride(from: 0, to: ordered.count, by: Self.paymentBlock) {
-            let block = Array(ordered[start..<min(ordered.count, start + Self.paymentBlock)])
+        let listed = facts.touchedPayments
+        try reader.forEachPaymentBlockInReceiptOrder(listing: { list in
+            for start in stride(from: 0, to: listed.count, by: Self.paymentBlock) {
+                for id in try listed.ids(in: start..<min(listed.count, start + Self.paymentBlock)) { try list(id) }
+            }
+        }, size: Self.paymentBlock) { block in
             let stored = try reader.paymentsReadDirectly(ids: block, includingRecords: false)
             let allocated = try reader.allocations(payments: block)
             for id in block {

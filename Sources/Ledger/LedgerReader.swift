@@ -587,24 +587,26 @@ public class LedgerReader {
     }
 }
 
-/// The payments a read of open bills leaves out, in a temporary table of the connection's own: filled
-/// just before the read, dropped right after it (a failed read's table is dropped by the next fill).
+/// Payment ids for one read, in a temporary table of the connection's own (`table`: the payments a read
+/// of open bills or of unallocated payments leaves out; `listed`: those the outputs list): filled just
+/// before the read, dropped right after it (a failed read's table is dropped by the next fill).
 enum ExcludedPayments {
     static let table = "temp.sverka_excluded_payments"
+    static let listed = "temp.sverka_listed_payments"
 
     static func fill(_ db: Database, with payments: Set<PaymentID>) throws {
         try fill(db) { exclude in for payment in payments { try exclude(payment) } }
     }
 
-    /// Fills the table with the ids `forEach` gives (each once or more).
-    static func fill(_ db: Database, from forEach: ((PaymentID) throws -> Void) throws -> Void) throws {
+    /// Fills `table` with the ids `forEach` gives (each once or more).
+    static func fill(_ db: Database, table: String = table, from forEach: ((PaymentID) throws -> Void) throws -> Void) throws {
         try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
         try db.execute(sql: "CREATE TABLE \(table) (id TEXT PRIMARY KEY) WITHOUT ROWID")
         let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO \(table) (id) VALUES (?)")
         try forEach { payment in try insert.execute(arguments: [payment.rawValue]) }
     }
 
-    static func drop(_ db: Database) throws {
+    static func drop(_ db: Database, table: String = table) throws {
         try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
     }
 }

@@ -91,33 +91,37 @@ extension LedgerReader {
         }
     }
 
-    /// The day each of `ids` was received (by position: `nil` where the ledger holds no such payment),
-    /// to put payments in order without reading them whole. The ids are looked up a block at a time, and
-    /// the ids read back are let go row by row: what is held is the caller's ids and a date each.
-    public func paymentDates(ids: [PaymentID]) throws -> [CivilDate?] {
-        try guarded("read payments", record: "\(ids.count) payments") {
-            var dates = [CivilDate?](repeating: nil, count: ids.count)
-            for start in stride(from: 0, to: ids.count, by: Self.paymentDateBlock) {
-                let range = start..<min(ids.count, start + Self.paymentDateBlock)
-                // Each id's first place in the block (the block's ids share the caller's storage).
-                var first: [PaymentID: Int] = [:]
-                first.reserveCapacity(range.count)
-                for index in range where first[ids[index]] == nil { first[ids[index]] = index }
-                try forEachRawRow("SELECT id, received_on FROM payments WHERE id IN ({keys})",
-                                  keys: ids[range].map(\.rawValue)) { row in
-                    if let index = first[PaymentID(try row.requiredText(0, "payments.id"))] {
-                        dates[index] = try row.date(1, "received_on")
-                    }
-                }
-                // An id given twice has its date at every place (a later block's repeat is looked up again).
-                for index in range { if let place = first[ids[index]], place != index { dates[index] = dates[place] } }
-            }
-            return dates
+    /// The payments `forEachListed` gives that the ledger holds, each once, in the order of receipt (their
+    /// day, then their ids in byte order, as SQLite orders text), handed to `body` `size` ids at a time.
+    ///
+    /// The ids go to a table of this connection's own as `forEachListed` gives them (each once or more, in
+    /// any order), and SQLite puts them in order (its sorter writes what exceeds its cache to a temporary
+    /// file): a caller that reads them a block at a time from elsewhere never holds them all, a set of them
+    /// or their days. `body` may read the ledger; what it throws is thrown as it is.
+    public func forEachPaymentBlockInReceiptOrder(listing forEachListed: ((PaymentID) throws -> Void) throws -> Void,
+                                                  size: Int, _ body: ([PaymentID]) throws -> Void) throws {
+        let operation = "list payments in the order of receipt"
+        try guarded(operation) { try ExcludedPayments.fill(db, table: ExcludedPayments.listed, from: forEachListed) }
+        defer { try? ExcludedPayments.drop(db, table: ExcludedPayments.listed) }
+        // (The listed ids drive the read: the ledger's payments of every day are never scanned.)
+        let rows = try guarded(operation) {
+            try String.fetchCursor(db, sql: """
+                SELECT p.id FROM \(ExcludedPayments.listed) l CROSS JOIN payments p ON p.id = l.id
+                ORDER BY p.received_on, p.id
+                """)
         }
+        var block: [PaymentID] = []
+        block.reserveCapacity(size)
+        while let id = try guarded(operation, { try rows.next() }) {
+            block.append(PaymentID(id))
+            if block.count >= size {
+                try body(block)
+                block.removeAll(keepingCapacity: true)
+            }
+        }
+        if !block.isEmpty { try body(block) }
     }
 
-    /// How many ids `paymentDates(ids:)` looks up at once.
-    static let paymentDateBlock = 4_096
 
     /// What each of `payments` paid for: the amount of each of its allocations with the ИНН of the
     /// allocation's order (``customerINN(ofOrder:)``, `nil` when the ledger holds no such order), in the

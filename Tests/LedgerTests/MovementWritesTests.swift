@@ -138,32 +138,58 @@ struct MovementWritesTests {
         }
     }
 
-    @Test("payments' dates by place over more than one block of ids, repeats in the same and in another block")
-    func paymentDatesByPlace() throws {
+    struct Stop: Error {}
+
+    @Test("payments listed in the order of receipt, a block at a time: each known one once, whatever the listing's order and repeats")
+    func paymentsInReceiptOrder() throws {
         try withLedger { ledger in
-            let count = LedgerReader.paymentDateBlock + 300
+            let count = 5_000
             try ledger.write { tx in
                 for index in 0..<count where index % 7 != 3 {
                     _ = try tx.upsertPayment(Fixture.payment(id: "P-\(index)", amount: Int64(100 + index),
                                                              receivedOn: "2026-03-\(10 + index % 9)"),
                                              businessDate: Fixture.date("2026-03-20"))
                 }
+                // Another day's payments, not listed: never given.
+                _ = try tx.upsertPayment(Fixture.payment(id: "P-other", amount: 1, receivedOn: "2026-03-01"),
+                                         businessDate: Fixture.date("2026-03-20"))
             }
-            // Every id, one unknown, and repeats: at once, and after the end of the first block.
-            var ids = (0..<count).map { PaymentID("P-\($0)") }
+            // Every id in a shuffled order, one unknown, and repeats.
+            var ids = (0..<count).map { PaymentID("P-\(($0 * 7_919) % count)") }
             ids.insert(PaymentID("P-5"), at: 7)
             ids.insert(PaymentID("P-none"), at: 11)
             ids.append(PaymentID("P-12"))
-            ids.append(PaymentID("P-3"))
-            let dates = try ledger.read { reader in try reader.paymentDates(ids: ids) }
-            let expected = ids.map { id -> CivilDate? in
-                guard let index = Int(id.rawValue.dropFirst(2)), index % 7 != 3 else { return nil }
-                return Fixture.date("2026-03-\(10 + index % 9)")
+            let expected = (0..<count).filter { $0 % 7 != 3 }
+                .map { (date: "2026-03-\(10 + $0 % 9)", id: "P-\($0)") }
+                .sorted { ($0.date, $0.id) < ($1.date, $1.id) } // (ASCII ids: their byte order)
+            var blocks: [[PaymentID]] = []
+            // Read on a snapshot (the outputs' connection is a reader's): the listing's table is its own.
+            try ledger.read { reader in
+                try reader.forEachPaymentBlockInReceiptOrder(listing: { list in for id in ids { try list(id) } }, size: 1_000) { block in
+                    // The ledger can be read meanwhile.
+                    let read = try reader.paymentsReadDirectly(ids: block)
+                    #expect(read.count == block.count)
+                    blocks.append(block)
+                }
             }
-            #expect(dates.count == ids.count)
-            let wrong = ids.indices.filter { dates.indices.contains($0) && dates[$0] != expected[$0] }
-            #expect(wrong.isEmpty, "wrong dates at \(wrong.prefix(5)) of \(ids.count) places")
-            #expect(dates[7] != nil && dates[11] == nil && dates[ids.count - 2] != nil && dates.last! == nil)
+            #expect(blocks.dropLast().allSatisfy { $0.count == 1_000 } && blocks.last?.isEmpty == false)
+            let listed = blocks.flatMap { $0 }.map(\.rawValue)
+            #expect(listed.count == expected.count)
+            #expect(listed == expected.map(\.id))
+            // What the block's reader throws is thrown as it is; the next listing starts afresh.
+            #expect(throws: Stop.self) {
+                try ledger.read { reader in
+                    try reader.forEachPaymentBlockInReceiptOrder(listing: { list in for id in ids { try list(id) } }, size: 10) { _ in
+                        throw Stop()
+                    }
+                }
+            }
+            let again = try ledger.read { reader in
+                var all: [PaymentID] = []
+                try reader.forEachPaymentBlockInReceiptOrder(listing: { list in try list(PaymentID("P-1")) }, size: 10) { all += $0 }
+                return all
+            }
+            #expect(again == [PaymentID("P-1")])
         }
     }
 
@@ -189,8 +215,6 @@ struct MovementWritesTests {
                     payment.raw = ""
                     return payment
                 })
-                // Their dates alone, by place (a repeated id at each of its places).
-                #expect(try reader.paymentDates(ids: payments) == payments.map { direct[$0]?.receivedOn })
 
                 let shares = try reader.allocatedShares(payments: payments)
                 let allocations = try reader.allocations(payments: payments)
