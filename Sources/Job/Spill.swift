@@ -255,12 +255,19 @@ func gathered<Element>(_ positions: [Int], _ read: (Range<Int>) throws -> [Eleme
 /// `positions` cut, in their order, into runs of neighbouring positions (`[4, 5, 6, 2, 9, 10]`: `4..<7`,
 /// `2..<3`, `9..<11`), so that each run is read back from a spill at once.
 func consecutiveRuns(of positions: [Int]) -> [Range<Int>] {
+    risingRuns(of: positions, within: 1).map { positions[$0.lowerBound]..<(positions[$0.upperBound - 1] + 1) }
+}
+
+/// `positions` cut, in their order, into runs of rising positions each at most `span` after the one
+/// before, as ranges of their indices in `positions` (`[4, 6, 7, 2, 20]` within 4: `0..<3` — 4, 6, 7 —,
+/// `3..<4`, `4..<5`): each run's records are read from a spill at once, from its first position to its last.
+func risingRuns(of positions: [Int], within span: Int) -> [Range<Int>] {
     var runs: [Range<Int>] = []
     var start = 0
     while start < positions.count {
         var end = start + 1
-        while end < positions.count, positions[end] == positions[end - 1] + 1 { end += 1 }
-        runs.append(positions[start]..<(positions[end - 1] + 1))
+        while end < positions.count, positions[end] > positions[end - 1], positions[end] - positions[end - 1] <= span { end += 1 }
+        runs.append(start..<end)
         start = end
     }
     return runs
@@ -366,13 +373,10 @@ final class PaymentsAsRead: PaymentKeeper {
     func payments(at places: [Int], span: Int = 64) throws -> [Payment] {
         var result: [Payment] = []
         result.reserveCapacity(places.count)
-        var start = 0
-        while start < places.count {
-            var end = start + 1
-            while end < places.count, places[end] > places[end - 1], places[end] - places[end - 1] <= span { end += 1 }
-            let range = places[start]..<(places[end - 1] + 1)
+        for run in risingRuns(of: places, within: span) {
+            let range = places[run.lowerBound]..<(places[run.upperBound - 1] + 1)
             let (bytes, ends) = try file.records(range)
-            for place in places[start..<end] {
+            for place in places[run] {
                 let index = place - range.lowerBound
                 let from = index == 0 ? 0 : ends[index - 1]
                 let decoded: [(payment: Payment, allocations: [Allocation])]
@@ -386,7 +390,6 @@ final class PaymentsAsRead: PaymentKeeper {
                 }
                 result.append(decoded[0].payment)
             }
-            start = end
         }
         return result
     }

@@ -106,6 +106,8 @@ struct OrderSpillTests {
         #expect(try spill.texts(at: []).isEmpty)
         #expect(consecutiveRuns(of: [4, 5, 6, 2, 9, 10, 10]) == [4..<7, 2..<3, 9..<11, 10..<11])
         #expect(consecutiveRuns(of: []).isEmpty)
+        #expect(risingRuns(of: [4, 6, 7, 2, 20, 20], within: 4) == [0..<3, 3..<4, 4..<5, 5..<6])
+        #expect(risingRuns(of: [1, 2, 3], within: 1) == [0..<3] && risingRuns(of: [], within: 64).isEmpty)
         #expect(throws: OrderSpillError.self) { try spill.texts(in: 0..<(texts.count + 1)) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
