@@ -127,21 +127,26 @@ public struct DayRunner: Sendable {
         // of them stays in memory.
         let spilledPayments: SpilledPayments
         var dayPayments: PaymentIDList
+        // (Every reader was given the keeper: a payment ingest gave back in memory would be one the day's
+        // files would not hold.)
+        guard ingested.payments.isEmpty else {
+            return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
+                          message: "ingest: \(ingested.payments.count) payments were read without being kept aside; nothing was written")
+        }
         do {
             paymentRecords = try SpilledTexts(directory: loaded.outputDirectory, name: "payment-records",
                                               contents: "payments' records")
             spilledPayments = try SpilledPayments(directory: loaded.outputDirectory, name: "payments",
                                                   contents: "day's payments")
             dayPayments = try PaymentIDList(in: loaded.outputDirectory, name: "payment-ids", contents: "day's payment ids")
-            for start in stride(from: 0, to: ingested.paymentCount, by: DayComputation.readBlock) {
-                let range = start..<min(ingested.paymentCount, start + DayComputation.readBlock)
-                var payments = try ingested.payments(in: range, keptIn: paymentsAsRead)
+            for start in stride(from: 0, to: ingested.kept.count, by: DayComputation.readBlock) {
+                let range = start..<min(ingested.kept.count, start + DayComputation.readBlock)
+                var payments = try paymentsAsRead.payments(at: ingested.kept[range].map(\.place))
                 try paymentRecords.append(payments.lazy.map(\.raw))
                 for index in payments.indices { payments[index].raw = "" }
                 try spilledPayments.append(payments.lazy.map { OpenPayment($0) })
                 try dayPayments.append(payments.lazy.map(\.id))
             }
-            ingested.payments = []
             ingested.kept = []
         } catch {
             return failed(day: day, folder: dayFolder, started: started, runID: runID, sources: [],
@@ -321,16 +326,4 @@ extension LoadedConfiguration {
 extension Duration {
     /// The duration in seconds, for the stage and step times of the log line.
     var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
-extension IngestResult {
-    /// How many payments the sources gave (in `payments`, or kept aside: `kept`).
-    var paymentCount: Int { payments.isEmpty ? kept.count : payments.count }
-
-    /// The payments at `range` (of `paymentCount`) with their records, in the sources' merged order: from
-    /// `payments`, or read back from `keeper` where the readers kept them (`kept`).
-    func payments(in range: Range<Int>, keptIn keeper: PaymentsAsRead) throws -> [Payment] {
-        guard payments.isEmpty else { return Array(payments[range]) }
-        return try keeper.payments(at: kept[range].map(\.place))
-    }
 }
