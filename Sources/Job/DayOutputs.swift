@@ -485,11 +485,8 @@ struct LedgerSnapshot: Sendable {
         var rows: [PaymentRow] = []
         var exceptionPayments: [PaymentID: (Payment, [Allocation])] = [:]
         let listed = facts.touchedPayments
-        try reader.forEachPaymentBlockInReceiptOrder(listing: { list in
-            for start in stride(from: 0, to: listed.count, by: Self.paymentBlock) {
-                for id in try listed.ids(in: start..<min(listed.count, start + Self.paymentBlock)) { try list(id) }
-            }
-        }, size: Self.paymentBlock) { block in
+        try reader.forEachPaymentBlockInReceiptOrder(listing: { list in try listed.forEach(block: Self.paymentBlock, list) },
+                                                     size: Self.paymentBlock) { block in
             let stored = try reader.paymentsReadDirectly(ids: block, includingRecords: false)
             let allocated = try reader.allocations(payments: block)
             for id in block {

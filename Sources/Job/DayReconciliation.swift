@@ -90,9 +90,7 @@ extension DayComputation {
         // Earlier payments: the ledger's unallocated ones that are not the day's (those are left out by a
         // table the day's ids fill a block at a time, never a set of them in memory).
         let earlierOpen = try tx.unallocatedPayments(excludingEach: { exclude in
-            for start in stride(from: 0, to: dayPaymentIDs.count, by: Self.readBlock) {
-                for id in try dayPaymentIDs.ids(in: start..<min(dayPaymentIDs.count, start + Self.readBlock)) { try exclude(id) }
-            }
+            try dayPaymentIDs.forEach(block: Self.readBlock, exclude)
         }, receivedThrough: day).map(\.payment)
             .filter { !isPayout($0) } // a payout is checked on its own day, never allocated
         let earlierAllocations = try tx.allocations(payments: earlierOpen.map(\.id))
@@ -177,9 +175,7 @@ extension DayComputation {
         var allocations = result.allocations
         result.allocations = []
         var affected = Set<PaymentID>(minimumCapacity: started.rematchCount)
-        for start in stride(from: 0, to: started.rematchCount, by: Self.readBlock) {
-            affected.formUnion(try started.matcherIDs.ids(in: start..<min(started.rematchCount, start + Self.readBlock)))
-        }
+        try started.matcherIDs.forEach(in: 0..<started.rematchCount, block: Self.readBlock) { affected.insert($0) }
         // (Only the kept payments are looked for: they are few, the matcher's allocations many.)
         let kept = Set(credit)
         var allocated = Set<PaymentID>()

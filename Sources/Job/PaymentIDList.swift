@@ -44,6 +44,14 @@ struct PaymentIDList: Sendable {
         }
     }
 
+    /// Calls `body` with each id of `range` (all of them by default), in order, read `block` at a time.
+    func forEach(in range: Range<Int>? = nil, block: Int, _ body: (PaymentID) throws -> Void) throws {
+        let range = range ?? 0..<count
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: max(1, block)) {
+            for id in try ids(in: start..<min(range.upperBound, start + max(1, block))) { try body(id) }
+        }
+    }
+
     /// The ids at `range`.
     func ids(in range: Range<Int>) throws -> [PaymentID] {
         switch storage {

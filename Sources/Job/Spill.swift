@@ -368,8 +368,8 @@ final class PaymentsAsRead: PaymentKeeper {
     }
 
     /// The payments at `places`, in that order, each with its record. The places of one source's payments
-    /// rise with gaps where other sources' payments were kept meanwhile: each rising run of places less
-    /// than `span` apart is read at once and only its wanted records are decoded.
+    /// rise with gaps where other sources' payments were kept meanwhile: each rising run of places at most
+    /// `span` apart is read at once and only its wanted records are decoded.
     func payments(at places: [Int], span: Int = 64) throws -> [Payment] {
         var result: [Payment] = []
         result.reserveCapacity(places.count)

@@ -211,11 +211,11 @@ public class LedgerReader {
             // excludes every one of its payments, more than SQLite takes as arguments of one statement
             // (250 000 here) and a parse tree of a node each beside the read.
             try guarded("read open bills", record: "\(payments.count) payment(s) to exclude") {
-                try ExcludedPayments.fill(db, with: payments)
+                try PaymentIDTable.fill(db, with: payments)
             }
-            exclusion = " AND NOT (a.pinned = 0 AND a.payment_id IN \(ExcludedPayments.table))"
+            exclusion = " AND NOT (a.pinned = 0 AND a.payment_id IN \(PaymentIDTable.excluded))"
         }
-        defer { if !payments.isEmpty { try? ExcludedPayments.drop(db) } }
+        defer { if !payments.isEmpty { try? PaymentIDTable.drop(db) } }
         var filter = ""
         if let customerINN {
             filter = " AND b.customer_inn = ?"
@@ -587,11 +587,11 @@ public class LedgerReader {
     }
 }
 
-/// Payment ids for one read, in a temporary table of the connection's own (`table`: the payments a read
-/// of open bills or of unallocated payments leaves out; `listed`: those the outputs list): filled just
-/// before the read, dropped right after it (a failed read's table is dropped by the next fill).
-enum ExcludedPayments {
-    static let table = "temp.sverka_excluded_payments"
+/// Payment ids for one read, in a temporary table of the connection's own (`excluded`: the payments a
+/// read of open bills or of unallocated payments leaves out; `listed`: those the outputs list): filled
+/// just before the read, dropped right after it (a failed read's table is dropped by the next fill).
+enum PaymentIDTable {
+    static let excluded = "temp.sverka_excluded_payments"
     static let listed = "temp.sverka_listed_payments"
 
     static func fill(_ db: Database, with payments: Set<PaymentID>) throws {
@@ -599,14 +599,14 @@ enum ExcludedPayments {
     }
 
     /// Fills `table` with the ids `forEach` gives (each once or more).
-    static func fill(_ db: Database, table: String = table, from forEach: ((PaymentID) throws -> Void) throws -> Void) throws {
+    static func fill(_ db: Database, table: String = excluded, from forEach: ((PaymentID) throws -> Void) throws -> Void) throws {
         try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
         try db.execute(sql: "CREATE TABLE \(table) (id TEXT PRIMARY KEY) WITHOUT ROWID")
         let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO \(table) (id) VALUES (?)")
         try forEach { payment in try insert.execute(arguments: [payment.rawValue]) }
     }
 
-    static func drop(_ db: Database, table: String = table) throws {
+    static func drop(_ db: Database, table: String = excluded) throws {
         try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
     }
 }

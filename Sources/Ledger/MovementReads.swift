@@ -101,12 +101,12 @@ extension LedgerReader {
     public func forEachPaymentBlockInReceiptOrder(listing forEachListed: ((PaymentID) throws -> Void) throws -> Void,
                                                   size: Int, _ body: ([PaymentID]) throws -> Void) throws {
         let operation = "list payments in the order of receipt"
-        try guarded(operation) { try ExcludedPayments.fill(db, table: ExcludedPayments.listed, from: forEachListed) }
-        defer { try? ExcludedPayments.drop(db, table: ExcludedPayments.listed) }
+        try guarded(operation) { try PaymentIDTable.fill(db, table: PaymentIDTable.listed, from: forEachListed) }
+        defer { try? PaymentIDTable.drop(db, table: PaymentIDTable.listed) }
         // (The listed ids drive the read: the ledger's payments of every day are never scanned.)
         let rows = try guarded(operation) {
             try String.fetchCursor(db, sql: """
-                SELECT p.id FROM \(ExcludedPayments.listed) l CROSS JOIN payments p ON p.id = l.id
+                SELECT p.id FROM \(PaymentIDTable.listed) l CROSS JOIN payments p ON p.id = l.id
                 ORDER BY p.received_on, p.id
                 """)
         }
@@ -121,7 +121,6 @@ extension LedgerReader {
         }
         if !block.isEmpty { try body(block) }
     }
-
 
     /// What each of `payments` paid for: the amount of each of its allocations with the ИНН of the
     /// allocation's order (``customerINN(ofOrder:)``, `nil` when the ledger holds no such order), in the

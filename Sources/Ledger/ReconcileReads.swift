@@ -75,8 +75,8 @@ extension LedgerReader {
     public func unallocatedPayments(excludingEach forEachExcluded: ((PaymentID) throws -> Void) throws -> Void,
                                     receivedThrough last: CivilDate) throws -> [PaymentBalance] {
         try guarded("read unallocated payments") {
-            try ExcludedPayments.fill(db, from: forEachExcluded)
-            defer { try? ExcludedPayments.drop(db) }
+            try PaymentIDTable.fill(db, from: forEachExcluded)
+            defer { try? PaymentIDTable.drop(db) }
             var kept: [(id: PaymentID, allocated: Int64)] = []
             var dates = DateCache()
             let rows = try Row.fetchCursor(db.cachedStatement(sql: ReconcileSQL.unallocatedPaymentsNotExcluded))
@@ -128,12 +128,12 @@ enum ReconcileSQL {
             document_date, provider_order_id, merchant_order_id, raw, id, first_seen, last_seen)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
-    /// The unallocated payments' ids, days and sums, without the payments of ``ExcludedPayments``'s table.
+    /// The unallocated payments' ids, days and sums, without the payments of ``PaymentIDTable``'s table.
     static let unallocatedPaymentsNotExcluded = """
         SELECT p.id, p.received_on, COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0) AS allocated
         FROM payments p
         WHERE p.amount > COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.payment_id = p.id), 0)
-          AND p.id NOT IN \(ExcludedPayments.table)
+          AND p.id NOT IN \(PaymentIDTable.excluded)
         ORDER BY p.received_on, p.id
         """
     static let paymentsWithAllocations = """

@@ -69,6 +69,32 @@ struct PaymentIDListTests {
         // The file is unlinked: nothing is left in the folder.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
+
+    @Test("gone through in order, a block at a time, whole or a range of it; what the body throws is thrown as it is")
+    func forEach() throws {
+        struct Stop: Error {}
+        let folder = try Paths.temporaryDirectory("sverka-payment-ids-each")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ids = Self.ids()
+        for list in [try PaymentIDList(keeping: ids, in: folder, name: "each", contents: "ids"), PaymentIDList(ids)] {
+            for block in [0, 1, 7, 1_000, 10_000] {
+                var seen: [PaymentID] = []
+                try list.forEach(block: block) { seen.append($0) }
+                #expect(seen == ids, "block \(block)")
+                var part: [PaymentID] = []
+                try list.forEach(in: 998..<1_003, block: block) { part.append($0) }
+                #expect(part == Array(ids[998..<1_003]), "block \(block)")
+            }
+            var calls = 0
+            #expect(throws: Stop.self) {
+                try list.forEach(block: 100) { _ in
+                    calls += 1
+                    if calls == 3 { throw Stop() }
+                }
+            }
+            #expect(calls == 3)
+        }
+    }
 }
 
 extension PaymentIDList {
