@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport", propertyBased], swiftSettings: swiftSettings),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Domain", "Generator", "TestSupport", grdb, propertyBased], swiftSettings: swiftSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Domain", "HTTP", "XML", "Generator", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Domain", "TestSupport", propertyBased], swiftSettings: swiftSettings),
+        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Domain", "Job", "Ledger", "TestSupport", propertyBased], swiftSettings: swiftSettings),
         .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Domain", "XML", "Generator", "TestSupport"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "EDOTests", dependencies: ["EDO", "Domain", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "XML", "TestSupport"], swiftSettings: swiftSettings),

@@ -152,10 +152,11 @@ extension DayComputation {
                                      credit: creditList, existingAutomatic: existingAutomatic, dayPayouts: dayPayouts,
                                      // (The input is handed to the matcher's thread: the matcher, which takes it
                                      // over, holds the day's bills alone.)
-                                     matching: Background { [handOver = Handover(consume input)] in
+                                     matching: Background { [handOver = Handover(consume input), directory = loaded.outputDirectory] in
                                          Result {
                                              guard let input = handOver.take() else { preconditionFailure("the matcher's input is taken once") }
-                                             return try Matcher.match(input, paymentsFrom: matcherPayments)
+                                             // (its bills go to a file of their own, and are read from there)
+                                             return try MatchingFromFile.match(input, payments: matcherPayments, directory: directory)
                                          }
                                      })
     }

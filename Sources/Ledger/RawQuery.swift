@@ -65,6 +65,13 @@ final class RawQuery {
         return String(cString: pointer)
     }
 
+    /// The column's whole text, NULs included (its bytes as UTF-8); a NULL is a corrupt value of `name`.
+    func wholeText(_ column: CInt, _ name: String) throws -> String {
+        guard let pointer = sqlite3_column_text(handle, column) else { throw CorruptValue(column: name) }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
     /// The column as text; a NULL is a corrupt value of `name`.
     func requiredText(_ column: CInt, _ name: String) throws -> String {
         guard let text = text(column) else { throw CorruptValue(column: name) }

@@ -49,6 +49,38 @@ public enum Matcher {
         try engine.run(reading: read)
         return try engine.takeResult(reading: read)
     }
+
+    /// Runs the rules over `bills` (``MatcherBills``, already in their canonical order: `input.bills` and
+    /// `input.compactBills` must be empty) and the payments of `source`, read as
+    /// ``match(_:paymentsFrom:window:)`` reads them: the decisions are those of ``match(_:)`` given the
+    /// same bills and payments in arrays.
+    /// - Throws: what `source` throws, or why `bills` could not be read (``MatcherBills/failure``);
+    ///   nothing is decided then.
+    public static func match<Bills: MatcherBills>(_ input: consuming MatchingInput, bills: consuming Bills,
+                                                  paymentsFrom source: some PaymentSource,
+                                                  window: Int = 4_096) throws -> MatchingResult {
+        precondition(input.payments.isEmpty, "the payments come from the source")
+        precondition(input.bills.isEmpty && input.compactBills.isEmpty, "the bills come from the store")
+        precondition(window > 0, "a window holds at least one payment")
+        let plan = try PaymentPlan(count: source.count, block: window) { range in
+            try source.payments(at: Array(range))
+        }
+        let read: (Range<Int>) throws -> [OpenPayment]
+        if let arranged = try source.arranged(in: plan.order) {
+            precondition(arranged.count == plan.count, "an arranged source holds every payment once")
+            read = { range in try arranged.payments(at: Array(range)) }
+        } else {
+            let order = plan.order
+            read = { range in try source.payments(at: order[range].map { Int($0) }) }
+        }
+        var engine = MatchingEngine(consume input, bills: bills, plan: plan, window: window)
+        if let failure = engine.bills.failure { throw failure }
+        try engine.run(reading: read)
+        if let failure = engine.bills.failure { throw failure }
+        let result = try engine.takeResult(reading: read)
+        if let failure = engine.bills.failure { throw failure }
+        return result
+    }
 }
 
 /// The matcher's payments when the caller does not hold them all (the job keeps a day's in a file).
@@ -126,14 +158,14 @@ struct PaymentPlan {
     }
 }
 
-struct MatchingEngine {
+struct MatchingEngine<Bills: MatcherBills> {
     let configuration: MatchingConfiguration
     let knownCustomers: Set<String>
     /// Whether `takeResult(reading:)` lists the payments' and bills' outcomes.
     let reportsOutcomes: Bool
 
-    // Bills, canonical order; index = age rank.
-    private(set) var bills: CompactBills
+    // Bills, canonical order; index = age rank. Their texts and fixed keys are read from `bills`.
+    private(set) var bills: Bills
     var outstanding: [Int64]
     private(set) var allocatedBefore: [Int64]
     var allocatedNow: [Int64]
@@ -147,15 +179,9 @@ struct MatchingEngine {
     var customerBills: [Int32] = []
     var firstOpen: [Int] = []
 
-    // Indexes. The first two change as bills are paid; the others are fixed for the run.
+    // Indexes that change as bills are paid (those by fixed keys are `bills`' own).
     var byCustomerAmount: BillIndex<CustomerAmountKeys>
     var byAmount: BillIndex<AmountKeys>
-    private(set) var byNormalizedNumber: KeyedBills<String>
-    private(set) var byProviderOrder: KeyedBills<ProviderOrderID>
-    /// Built on first use (pins, `merchantOrderId`): most runs never need them.
-    var byBillNumber: KeyedBills<BillNumber>?
-    var byOrderID: KeyedBills<String>?
-    var byOrderNumber: KeyedBills<String>?
 
     // Payments, canonical order: all of them (``Matcher/match(_:)``), or the window read from a source
     // (``Matcher/match(_:paymentsFrom:window:)``) that starts at place `windowStart`. Only the rules'
@@ -190,7 +216,7 @@ struct MatchingEngine {
     var payouts: [Payment] = []
 
     /// The engine of `input`, holding its payments (put in their canonical order where they are).
-    init(_ input: consuming MatchingInput) {
+    init(_ input: consuming MatchingInput) where Bills == HeldBills {
         var held: [OpenPayment] = []
         swap(&held, &input.payments)
         let plan = PaymentPlan(count: held.count, block: 65_536) { range throws(Never) in Array(held[range]) }
@@ -199,47 +225,38 @@ struct MatchingEngine {
         payments = held
     }
 
-    /// The engine of `input`'s bills and the payments `plan` was made of, read `window` at a time.
-    init(_ input: consuming MatchingInput, plan: consuming PaymentPlan, window: Int) {
-        configuration = input.configuration
-        knownCustomers = input.knownCustomerINNs
-        reportsOutcomes = input.reportsOutcomes
-
-        // Byte order of the UTF-8 text: deterministic, and without the Unicode-normalising
-        // comparison `String <` does for Cyrillic numbers (a million bills sort in a fraction).
-        // Positions are sorted by keys read once, not the bills (ties keep the input's order, as the
-        // stable sort of the bills did); input already in order (the ledger's) is taken as it is.
-        // The bills are held compactly (`CompactBills`): the input's compact ones, then those given as
-        // values (let go once copied), put in order once: a copy in that order, its texts in that order too
-        // (the rules read them in about that order: an arrangement in place, texts left where they were, cost
-        // the million-bill benchmark ~7 % and saved nothing measurable in a day's peak).
+    /// The engine of `input`'s bills (held in memory, put in their canonical order) and the payments
+    /// `plan` was made of, read `window` at a time.
+    init(_ input: consuming MatchingInput, plan: consuming PaymentPlan, window: Int) where Bills == HeldBills {
+        // The input's compact bills, then those given as values (let go once copied), put in order once.
         var table = CompactBills()
         swap(&table, &input.compactBills)
         var given: [OpenBill] = []
         swap(&given, &input.bills)
         for bill in given { table.append(bill) }
         given = []
-        let billOrder = Self.canonicalOrder(of: table)
-        if billOrder.elementsEqual(table.indices) {
-            table.trimCapacity() // (the matcher holds them to the end: no room kept for more)
-        } else {
-            table = table.arranged(in: billOrder)
-        }
-        let sortedBills = table
-        bills = table
-        table = CompactBills()
-        let count = sortedBills.count
-        outstanding = sortedBills.indices.map { max(0, sortedBills.outstanding(at: $0).kopecks) }
-        allocatedBefore = sortedBills.indices.map { sortedBills.allocated(at: $0).kopecks }
-        allocatedNow = Array(repeating: 0, count: count)
-        writtenOff = Array(repeating: 0, count: count)
-        touched = Array(repeating: false, count: count)
+        self.init(consume input, bills: HeldBills(arranging: table), plan: plan, window: window)
+    }
 
+    /// The engine of `bills` (in their canonical order) and the payments `plan` was made of, read
+    /// `window` at a time; `input`'s own bills are not read.
+    init(_ input: consuming MatchingInput, bills: consuming Bills, plan: consuming PaymentPlan, window: Int) {
+        configuration = input.configuration
+        knownCustomers = input.knownCustomerINNs
+        reportsOutcomes = input.reportsOutcomes
+
+        self.bills = bills
+        let count = self.bills.count
+        var open: [Int64] = []
+        var before: [Int64] = []
         var slots: [String: Int32] = [:] // (not reserved for every bill: a customer has many)
         var customerOf: [Int32] = []
+        open.reserveCapacity(count)
+        before.reserveCapacity(count)
         customerOf.reserveCapacity(count)
-        for position in sortedBills.indices {
-            let inn = sortedBills.customerINN(at: position)
+        self.bills.forEachSummary { _, amount, allocated, inn in
+            open.append(max(0, amount - allocated))
+            before.append(allocated)
             if let slot = slots[inn] {
                 customerOf.append(slot)
             } else {
@@ -248,6 +265,12 @@ struct MatchingEngine {
                 customerOf.append(slot)
             }
         }
+        precondition(open.count == count, "a summary for each bill")
+        outstanding = open
+        allocatedBefore = before
+        allocatedNow = Array(repeating: 0, count: count)
+        writtenOff = Array(repeating: 0, count: count)
+        touched = Array(repeating: false, count: count)
         billCustomer = customerOf
         customerSlots = slots
 
@@ -277,8 +300,6 @@ struct MatchingEngine {
         }
         byCustomerAmount = customerAmount
         byAmount = amount
-        byNormalizedNumber = KeyedBills(billCount: count, keyOf: Self.normalizedNumber(in: sortedBills))
-        byProviderOrder = KeyedBills(billCount: count) { sortedBills.providerOrderID(at: Int($0)) }
 
         // Payments: what each starts with, in the plan's canonical order.
         paymentCount = plan.count
@@ -292,24 +313,6 @@ struct MatchingEngine {
         pinned = plan.pinned
         repeated = plan.repeated
         for pin in input.pins { pinsByPayment[pin.paymentID, default: []].append(pin) }
-    }
-
-    /// The positions of `bills` in their canonical order: by date, number (its UTF-8 bytes), order id,
-    /// then position (see `init`).
-    private static func canonicalOrder(of bills: CompactBills) -> [Int] {
-        let billDates = bills.indices.map(bills.date(at:))
-        let billNumbers = bills.indices.map(bills.number(at:))
-        let billOrders = bills.indices.map { bills.orderID(at: $0).rawValue }
-        return ByteOrder.sortedPositions(count: bills.count) { i, j in
-            if billDates[i] != billDates[j] { return billDates[i] < billDates[j] }
-            // (Numbers that differ only in their Unicode form, `Й` and `И` + breve, are the same number:
-            // those bills go by order id.)
-            let byNumber = ByteOrder.compare(billNumbers[i].rawValue, billNumbers[j].rawValue)
-            if byNumber != 0 && billNumbers[i] != billNumbers[j] { return byNumber < 0 }
-            let byOrder = ByteOrder.compare(billOrders[i], billOrders[j])
-            if byOrder != 0 { return byOrder < 0 }
-            return i < j
-        }
     }
 
     // MARK: - Run
@@ -395,35 +398,19 @@ struct MatchingEngine {
         knownCustomers.contains(inn) || customerSlots[inn] != nil
     }
 
-    /// The key `byNormalizedNumber` files a bill under.
-    private static func normalizedNumber(in bills: CompactBills) -> (Int32) -> String? {
-        { BillReference.normalizedKey(bills.number(at: Int($0)).rawValue) }
-    }
-
     /// The bills whose number's normalised form is `key`, oldest first.
-    private func bills(normalizedNumber key: String) -> [Int32] {
-        byNormalizedNumber.all(key, keyOf: Self.normalizedNumber(in: bills))
+    private mutating func bills(normalizedNumber key: String) -> [Int32] {
+        bills.positions(normalizedNumber: key)
     }
 
     /// The bills with this exact number, oldest first.
     private mutating func bills(numbered number: BillNumber) -> [Int32] {
-        let bills = self.bills
-        if byBillNumber == nil { byBillNumber = KeyedBills(billCount: bills.count) { bills.number(at: Int($0)) } }
-        return byBillNumber?.all(number) { bills.number(at: Int($0)) } ?? []
+        bills.positions(numbered: number)
     }
 
     /// The bills whose order id or order number is `merchantOrderID`, oldest first.
     private mutating func bills(merchantOrderID: String) -> [Int32] {
-        let bills = self.bills
-        let orderID: (Int32) -> String? = { bills.orderID(at: Int($0)).rawValue }
-        let orderNumber: (Int32) -> String? = { bills.orderNumber(at: Int($0)) }
-        if byOrderID == nil || byOrderNumber == nil {
-            byOrderID = KeyedBills(billCount: bills.count, keyOf: orderID)
-            byOrderNumber = KeyedBills(billCount: bills.count, keyOf: orderNumber)
-        }
-        var found = Set(byOrderID?.all(merchantOrderID, keyOf: orderID) ?? [])
-        found.formUnion(byOrderNumber?.all(merchantOrderID, keyOf: orderNumber) ?? [])
-        return found.sorted()
+        bills.positions(orderIDOrNumber: merchantOrderID)
     }
 
     // MARK: - Allocation primitives
@@ -474,7 +461,7 @@ struct MatchingEngine {
         setOutstanding(bill, to: 0)
         writtenOff[position] += kopecks
         touched[position] = true
-        let target = bills[position]
+        let target = bills.bill(at: position)
         let paymentID = openPayment(payment).payment.id
         let movement = BalanceMovement(
             id: "write-off:\(target.number):\(paymentID)", customerINN: target.customerINN,
@@ -586,7 +573,7 @@ struct MatchingEngine {
         var candidates: [Int32] = []
         var how = ""
         if let provider = payment.providerOrderID {
-            candidates = byProviderOrder.all(provider) { self.bills.providerOrderID(at: Int($0)) }
+            candidates = bills.positions(providerOrderID: provider)
             how = "provider order id \(provider)"
         }
         if candidates.isEmpty, let merchant = payment.merchantOrderID, !merchant.isEmpty {
@@ -727,7 +714,7 @@ struct MatchingEngine {
             }
         } else {
             for entry in paid where entry.given < entry.needed {
-                let target = bills[Int(entry.bill)]
+                let target = bills.bill(at: Int(entry.bill))
                 let beyond = limit > 0 && entry.needed - entry.given > limit
                 exceptions.append(ReconcileException(
                     kind: .partialPayment, severity: .info, paymentID: paymentID, billNumbers: [target.number],
@@ -862,7 +849,7 @@ struct MatchingEngine {
     }
 
     private func candidate(_ bill: Int32, reason: String) -> ReconcileException.Candidate {
-        let target = bills[Int(bill)]
+        let target = bills.bill(at: Int(bill))
         return ReconcileException.Candidate(billNumber: target.number, orderID: target.orderID,
                                             customerINN: target.customerINN,
                                             outstanding: Money(kopecks: outstanding[Int(bill)]), reason: reason)
@@ -892,8 +879,8 @@ struct MatchingEngine {
     /// they are not held.
     mutating func takeResult<Failure: Error>(reading read: (Range<Int>) throws(Failure) -> [OpenPayment]) throws(Failure) -> MatchingResult {
         var billOutcomes: [BillOutcome] = []
-        for position in bills.indices where reportsOutcomes && touched[position] {
-            let bill = bills[position]
+        for position in 0..<bills.count where reportsOutcomes && touched[position] {
+            let bill = bills.bill(at: position)
             billOutcomes.append(BillOutcome(
                 billNumber: bill.number, orderID: bill.orderID, customerINN: bill.customerINN, amount: bill.amount,
                 allocatedBefore: Money(kopecks: allocatedBefore[position]),
@@ -905,9 +892,7 @@ struct MatchingEngine {
         (billCustomer, customerBills, customerBillStart, firstOpen, customerSlots) = ([], [], [], [], [:])
         byCustomerAmount = BillIndex(billCount: 0)
         byAmount = BillIndex(billCount: 0)
-        byNormalizedNumber = KeyedBills(billCount: 0) { _ in nil }
-        byProviderOrder = KeyedBills(billCount: 0) { _ in nil }
-        (byBillNumber, byOrderID, byOrderNumber) = (nil, nil, nil)
+        bills.releaseLookups()
         // The ids of the payments that have allocations, read back in one pass over the payments in order
         // (the allocations were made in several): the matcher held no id for each allocation while matching.
         var paid = Array(repeating: false, count: paymentCount)
@@ -923,13 +908,13 @@ struct MatchingEngine {
         for entry in made {
             let position = Int(entry.bill)
             guard let paymentID = ids[Int(entry.payment)] else { preconditionFailure("an id read for each payment allocated") }
-            allocations.append(Allocation(paymentID: paymentID, orderID: bills.orderID(at: position),
-                                          billNumber: bills.number(at: position), amount: Money(kopecks: entry.kopecks),
-                                          method: entry.method))
+            let (number, orderID) = bills.numberAndOrderID(at: position)
+            allocations.append(Allocation(paymentID: paymentID, orderID: orderID, billNumber: number,
+                                          amount: Money(kopecks: entry.kopecks), method: entry.method))
         }
         made = []
         ids = []
-        bills = CompactBills()
+        bills.release()
 
         var paymentOutcomes: [PaymentOutcome] = []
         paymentOutcomes.reserveCapacity(reportsOutcomes ? paymentCount : 0)
