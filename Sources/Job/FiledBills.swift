@@ -46,6 +46,9 @@ enum MatchingFromFile {
 final class FiledBills: MatcherBills {
     private let reader: BillsFile.Reader
     private var dates: [CivilDate] = []
+    /// The texts of the bills the latest lookups found (at most ``keptTexts``).
+    private var found: [Int32: BillsFileTexts] = [:]
+    private static let keptTexts = 256
     private(set) var failure: (any Error)?
 
     init(_ reader: BillsFile.Reader) {
@@ -84,13 +87,13 @@ final class FiledBills: MatcherBills {
     }
 
     func date(at position: Int) -> CivilDate { dates[position] }
-    func number(at position: Int) -> BillNumber { BillNumber(text(.number, at: position)[0]) }
-    func orderID(at position: Int) -> OrderID { OrderID(text(.orderID, at: position)[0]) }
-    func customerINN(at position: Int) -> String { text(.customerINN, at: position)[0] }
+    func number(at position: Int) -> BillNumber { BillNumber(texts(at: position).number) }
+    func orderID(at position: Int) -> OrderID { OrderID(texts(at: position).orderID) }
+    func customerINN(at position: Int) -> String { texts(at: position).customerINN }
 
     func numberAndOrderID(at position: Int) -> (BillNumber, OrderID) {
-        let texts = text(.numberAndOrderID, at: position)
-        return (BillNumber(texts[0]), OrderID(texts[1]))
+        let texts = texts(at: position)
+        return (BillNumber(texts.number), OrderID(texts.orderID))
     }
 
     func positions(normalizedNumber key: String) -> [Int32] { positions(.normalizedNumber, key) }
@@ -103,14 +106,20 @@ final class FiledBills: MatcherBills {
 
     func releaseLookups() {}
 
-    func release() { dates = [] }
+    func release() { (dates, found) = ([], [:]) }
 
-    private func text(_ columns: BillsFileColumns, at position: Int) -> [String] {
-        attempt { try reader.texts(columns, at: position) } ?? Array(repeating: "", count: 2)
+    /// The texts of the bill at `position`: those of the bills the latest lookups found are kept (the rules
+    /// read the ИНН and number of each bill a lookup gives), others read.
+    private func texts(at position: Int) -> BillsFileTexts {
+        if let found = found[Int32(position)] { return found }
+        return attempt { try reader.texts(at: position) } ?? BillsFileTexts(number: "", orderID: "", customerINN: "")
     }
 
     private func positions(_ key: BillsFileKey, _ text: String) -> [Int32] {
-        attempt { try reader.positions(where: key, is: text) } ?? []
+        let bills = attempt { try reader.bills(where: key, is: text) } ?? []
+        if found.count + bills.count > Self.keptTexts { found = [:] }
+        for bill in bills { found[bill.position] = bill.texts }
+        return bills.map(\.position)
     }
 
     private func attempt<T>(_ read: () throws -> T) -> T? {

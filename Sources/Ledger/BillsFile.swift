@@ -69,6 +69,9 @@ public final class BillsFile {
             try db.execute(sql: "PRAGMA cache_size = -\(Self.pageCacheKiB)")
             try db.execute(sql: "PRAGMA journal_mode = OFF")
             try db.execute(sql: "PRAGMA synchronous = OFF")
+            // (no other connection ever opens it: the file is locked once, not for each read, which
+            // took a lock, an unlock and a look at the file by path every statement)
+            try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
             db.add(function: Self.hashFunction)
         }
         do {
@@ -77,7 +80,8 @@ public final class BillsFile {
                 try db.execute(sql: """
                     CREATE TABLE given (number TEXT NOT NULL, order_id TEXT NOT NULL, order_number TEXT NOT NULL,
                         customer_inn TEXT NOT NULL, date INTEGER NOT NULL, amount INTEGER NOT NULL,
-                        allocated INTEGER NOT NULL, provider_order_id TEXT, normalized TEXT NOT NULL)
+                        allocated INTEGER NOT NULL, provider_order_id TEXT, normalized TEXT NOT NULL,
+                        normalized_hash INTEGER NOT NULL, provider_hash INTEGER)
                     """)
             }
         } catch {
@@ -96,7 +100,7 @@ public final class BillsFile {
         do {
             try queue.inDatabase { db in
                 try db.inTransaction {
-                    let insert = try db.cachedStatement(sql: "INSERT INTO given VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    let insert = try db.cachedStatement(sql: "INSERT INTO given VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                     let handle = insert.sqliteStatement
                     for row in rows {
                         sqlite3_reset(handle)
@@ -108,6 +112,9 @@ public final class BillsFile {
                         ]
                         codes.append(row.providerOrderID.map { bindText(handle, 8, $0) } ?? sqlite3_bind_null(handle, 8))
                         codes.append(bindText(handle, 9, row.normalizedNumber))
+                        codes.append(sqlite3_bind_int64(handle, 10, Self.hash(row.normalizedNumber)))
+                        codes.append(row.providerOrderID.map { sqlite3_bind_int64(handle, 11, Self.hash($0)) }
+                                     ?? sqlite3_bind_null(handle, 11))
                         if let failed = codes.first(where: { $0 != SQLITE_OK }) {
                             throw DatabaseError(resultCode: ResultCode(rawValue: failed), message: "a bill could not be bound")
                         }
@@ -139,22 +146,23 @@ public final class BillsFile {
         precondition(!arranged, "bills are arranged once")
         do {
             try queue.inDatabase { db in
-                var position = "row_number() OVER (ORDER BY date, number, order_id, rowid) - 1"
+                // (Rows inserted in order get places 1, 2, … in that order: a bill's place is its position + 1.)
+                var order = "date, number, order_id, given.rowid"
                 var placed = ""
                 if !numbersArePlain {
                     try place(db, ordering: ordering)
-                    (position, placed) = ("placed.position", "JOIN placed ON placed.given = given.rowid")
+                    (order, placed) = ("placed.position", "JOIN placed ON placed.given = given.rowid")
                 }
                 try db.execute(sql: """
-                    CREATE TABLE bills (position INTEGER PRIMARY KEY, number TEXT NOT NULL, order_id TEXT NOT NULL,
+                    CREATE TABLE bills (place INTEGER PRIMARY KEY, number TEXT NOT NULL, order_id TEXT NOT NULL,
                         order_number TEXT NOT NULL, customer_inn TEXT NOT NULL, date INTEGER NOT NULL,
                         amount INTEGER NOT NULL, allocated INTEGER NOT NULL, provider_order_id TEXT,
                         normalized TEXT NOT NULL, normalized_hash INTEGER NOT NULL, provider_hash INTEGER);
-                    INSERT INTO bills (position, number, order_id, order_number, customer_inn, date, amount, allocated,
+                    INSERT INTO bills (number, order_id, order_number, customer_inn, date, amount, allocated,
                                        provider_order_id, normalized, normalized_hash, provider_hash)
-                        SELECT \(position), number, order_id, order_number, customer_inn, date, amount, allocated,
-                               provider_order_id, normalized, sverka_hash(normalized), sverka_hash(provider_order_id)
-                        FROM given \(placed) ORDER BY 1;
+                        SELECT number, order_id, order_number, customer_inn, date, amount, allocated,
+                               provider_order_id, normalized, normalized_hash, provider_hash
+                        FROM given \(placed) ORDER BY \(order);
                     DROP TABLE given;
                     DROP TABLE IF EXISTS placed;
                     CREATE INDEX bills_by_normalized ON bills(normalized_hash);
@@ -213,9 +221,11 @@ public final class BillsFile {
 
     /// `String.hashValue` of a text (this process's: `==` texts hash alike), NULL for NULL.
     static let hashFunction = DatabaseFunction("sverka_hash", argumentCount: 1, pure: true) { values in
-        guard let text = String.fromDatabaseValue(values[0]) else { return nil }
-        return Int64(truncatingIfNeeded: text.hashValue)
+        String.fromDatabaseValue(values[0]).map(hash)
     }
+
+    /// The hash a text is looked up by.
+    static func hash(_ text: String) -> Int64 { Int64(truncatingIfNeeded: text.hashValue) }
 
     /// Reads the bills by position (``BillsFile/read(_:)``).
     public final class Reader {
@@ -231,7 +241,7 @@ public final class BillsFile {
 
         /// Calls `body` with each bill's date, amount, allocated kopecks and customer ИНН, by position.
         public func forEachSummary(_ body: (CivilDate, Int64, Int64, String) throws -> Void) throws {
-            let query = try RawQuery(db, sql: "SELECT date, amount, allocated, customer_inn FROM bills ORDER BY position")
+            let query = try RawQuery(db, sql: "SELECT date, amount, allocated, customer_inn FROM bills ORDER BY place")
             try query.bind([String]())
             while try query.step() {
                 try body(CivilDate(daysSinceEpoch: Int(query.int64(0, "date"))), query.int64(1, "amount"),
@@ -243,10 +253,10 @@ public final class BillsFile {
         public func row(at position: Int) throws -> BillsFileRow {
             let query = try RawQuery(cached: db, sql: """
                 SELECT number, order_id, order_number, customer_inn, date, amount, allocated, provider_order_id, normalized
-                FROM bills WHERE position = ?
+                FROM bills WHERE place = ?
                 """)
             defer { query.reset() }
-            try query.bind([.integer(Int64(position))])
+            try query.bind([.integer(Int64(position) + 1)])
             guard try query.step() else { throw CorruptValue(column: "bill at position \(position)") }
             return try BillsFileRow(
                 number: query.wholeText(0, "number"), orderID: query.wholeText(1, "order_id"),
@@ -257,54 +267,72 @@ public final class BillsFile {
                 normalizedNumber: query.wholeText(8, "normalized"))
         }
 
-        /// The texts of `columns` (each NOT NULL) of the bill at `position`.
-        public func texts(_ columns: BillsFileColumns, at position: Int) throws -> [String] {
-            let query = try RawQuery(cached: db, sql: "SELECT \(columns.sql) FROM bills WHERE position = ?")
+        /// The number, order id and customer ИНН of the bill at `position`.
+        public func texts(at position: Int) throws -> BillsFileTexts {
+            let query = try prepared(.texts, "SELECT number, order_id, customer_inn FROM bills WHERE place = ?")
             defer { query.reset() }
-            try query.bind([.integer(Int64(position))])
+            try query.bind([.integer(Int64(position) + 1)])
             guard try query.step() else { throw CorruptValue(column: "bill at position \(position)") }
-            return try columns.names.indices.map { try query.wholeText(CInt($0), columns.names[$0]) }
+            return try Self.texts(query, from: 0)
         }
 
-        /// The positions, ascending, of the bills whose `column` is `text` (`==`).
-        public func positions(where column: BillsFileKey, is text: String) throws -> [Int32] {
-            if let index = column.lazyIndex, !indexed.contains(index.name) {
+        /// The bills, by position ascending, whose `key` is `text` (`==`), each with its texts.
+        public func bills(where key: BillsFileKey, is text: String) throws -> [(position: Int32, texts: BillsFileTexts)] {
+            if let index = key.lazyIndex, !indexed.contains(index.name) {
                 try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) ON bills(\(index.expression))")
                 indexed.insert(index.name)
             }
-            let query = try RawQuery(cached: db, sql: """
-                SELECT position, \(column.text) FROM bills WHERE \(column.hash) = ? ORDER BY position
+            let query = try prepared(.lookup(key), """
+                SELECT place - 1, \(key.text), number, order_id, customer_inn FROM bills WHERE \(key.hash) = ? ORDER BY place
                 """)
             defer { query.reset() }
-            try query.bind([.integer(Int64(truncatingIfNeeded: text.hashValue))])
-            var found: [Int32] = []
+            try query.bind([.integer(BillsFile.hash(text))])
+            var found: [(position: Int32, texts: BillsFileTexts)] = []
             while try query.step() {
-                if try query.wholeText(1, column.text) == text { found.append(Int32(try query.int64(0, "position"))) }
+                if try query.wholeText(1, key.text) == text {
+                    found.append((Int32(try query.int64(0, "position")), try Self.texts(query, from: 2)))
+                }
             }
             return found
         }
-    }
-}
 
-/// Columns of texts ``BillsFile/Reader/texts(_:at:)`` reads together.
-public enum BillsFileColumns: Sendable {
-    case number, orderID, customerINN
-    case numberAndOrderID
+        private static func texts(_ query: RawQuery, from column: CInt) throws -> BillsFileTexts {
+            try BillsFileTexts(number: query.wholeText(column, "number"), orderID: query.wholeText(column + 1, "order_id"),
+                               customerINN: query.wholeText(column + 2, "customer_inn"))
+        }
 
-    var names: [String] {
-        switch self {
-        case .number: ["number"]
-        case .orderID: ["order_id"]
-        case .customerINN: ["customer_inn"]
-        case .numberAndOrderID: ["number", "order_id"]
+        /// The reads made again and again, each prepared once.
+        private enum Read: Hashable {
+            case texts
+            case lookup(BillsFileKey)
+        }
+
+        private var statements: [Read: RawQuery] = [:]
+
+        private func prepared(_ read: Read, _ sql: @autoclosure () -> String) throws -> RawQuery {
+            if let query = statements[read] { return query }
+            let query = try RawQuery(db, sql: sql())
+            statements[read] = query
+            return query
         }
     }
-
-    var sql: String { names.joined(separator: ", ") }
 }
 
-/// The texts ``BillsFile/Reader/positions(where:is:)`` looks bills up by.
-public enum BillsFileKey: Sendable {
+/// What the matcher reads of a bill most: its number, order id and customer ИНН.
+public struct BillsFileTexts: Sendable, Equatable {
+    public var number: String
+    public var orderID: String
+    public var customerINN: String
+
+    public init(number: String, orderID: String, customerINN: String) {
+        self.number = number
+        self.orderID = orderID
+        self.customerINN = customerINN
+    }
+}
+
+/// The texts ``BillsFile/Reader/bills(where:is:)`` looks bills up by.
+public enum BillsFileKey: Sendable, Hashable {
     case normalizedNumber, providerOrderID, number, orderID, orderNumber
 
     var text: String {

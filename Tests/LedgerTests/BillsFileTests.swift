@@ -53,7 +53,7 @@ struct BillsFileTests {
             var summaries: [String] = []
             try reader.forEachSummary { date, amount, allocated, inn in summaries.append("\(date) \(amount) \(allocated) \(inn)") }
             #expect(summaries == expected.map { "\($0.date) \($0.amount) \($0.allocated) \($0.customerINN)" })
-            #expect(try reader.texts(.numberAndOrderID, at: 2) == ["Б\u{0}1", "ORD-4"])
+            #expect(try reader.texts(at: 2) == BillsFileTexts(number: "Б\u{0}1", orderID: "ORD-4", customerINN: "7701234560"))
             #expect(throws: (any Error).self) { try reader.row(at: rows.count) }
         }
     }
@@ -98,9 +98,14 @@ struct BillsFileTests {
                 arranged.indices.filter { keep(arranged[$0]) }.map { Int32($0) }
             }
             func check(_ key: BillsFileKey, _ probe: String, _ text: (BillsFileRow) -> String?) throws {
-                let found = try reader.positions(where: key, is: probe)
+                let found = try reader.bills(where: key, is: probe)
                 let wanted = expected { text($0) == probe }
-                #expect(found == wanted, "\(key) \(probe)")
+                #expect(found.map(\.position) == wanted, "\(key) \(probe)")
+                // (each with its texts)
+                #expect(found.map(\.texts) == wanted.map {
+                    BillsFileTexts(number: arranged[Int($0)].number, orderID: arranged[Int($0)].orderID,
+                                   customerINN: arranged[Int($0)].customerINN)
+                })
             }
             for probe in ["5", "96", "0", "97", "СЧ-5", ""] {
                 try check(.normalizedNumber, probe, \.normalizedNumber)
@@ -127,5 +132,12 @@ struct BillsFileTests {
         try file.read { reader in #expect(reader.count == 1) }
         file.remove()
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+}
+
+extension BillsFile.Reader {
+    /// The positions `bills(where:is:)` gives.
+    func positions(where key: BillsFileKey, is text: String) throws -> [Int32] {
+        try bills(where: key, is: text).map(\.position)
     }
 }
