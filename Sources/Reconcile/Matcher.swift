@@ -167,6 +167,8 @@ struct MatchingEngine<Bills: MatcherBills> {
     // Bills, canonical order; index = age rank. Their texts and fixed keys are read from `bills`.
     private(set) var bills: Bills
     var outstanding: [Int64]
+    // What each bill had, got and had written off, and whether it was touched: for the outcomes only
+    // (empty when they are not asked for).
     private(set) var allocatedBefore: [Int64]
     var allocatedNow: [Int64]
     var writtenOff: [Int64]
@@ -247,16 +249,17 @@ struct MatchingEngine<Bills: MatcherBills> {
 
         self.bills = bills
         let count = self.bills.count
+        let keepsOutcomes = input.reportsOutcomes
         var open: [Int64] = []
         var before: [Int64] = []
         var slots: [String: Int32] = [:] // (not reserved for every bill: a customer has many)
         var customerOf: [Int32] = []
         open.reserveCapacity(count)
-        before.reserveCapacity(count)
+        before.reserveCapacity(keepsOutcomes ? count : 0)
         customerOf.reserveCapacity(count)
         self.bills.forEachSummary { _, amount, allocated, inn in
             open.append(max(0, amount - allocated))
-            before.append(allocated)
+            if keepsOutcomes { before.append(allocated) }
             if let slot = slots[inn] {
                 customerOf.append(slot)
             } else {
@@ -267,10 +270,12 @@ struct MatchingEngine<Bills: MatcherBills> {
         }
         precondition(open.count == count, "a summary for each bill")
         outstanding = open
+        // (What each bill had and got, for the outcomes only: a caller that asks for none holds none.)
+        let outcomes = keepsOutcomes ? count : 0
         allocatedBefore = before
-        allocatedNow = Array(repeating: 0, count: count)
-        writtenOff = Array(repeating: 0, count: count)
-        touched = Array(repeating: false, count: count)
+        allocatedNow = Array(repeating: 0, count: outcomes)
+        writtenOff = Array(repeating: 0, count: outcomes)
+        touched = Array(repeating: false, count: outcomes)
         billCustomer = customerOf
         customerSlots = slots
 
@@ -309,7 +314,7 @@ struct MatchingEngine<Bills: MatcherBills> {
         creditINN = Array(repeating: nil, count: paymentCount)
         status = Array(repeating: .unmatched, count: paymentCount)
         methods = Array(repeating: [], count: reportsOutcomes ? paymentCount : 0) // (for the outcomes only)
-        allocatedNowByPayment = Array(repeating: 0, count: paymentCount)
+        allocatedNowByPayment = Array(repeating: 0, count: reportsOutcomes ? paymentCount : 0) // (for the outcomes only)
         pinned = plan.pinned
         repeated = plan.repeated
         for pin in input.pins { pinsByPayment[pin.paymentID, default: []].append(pin) }
@@ -445,11 +450,13 @@ struct MatchingEngine<Bills: MatcherBills> {
         precondition(kopecks > 0 && kopecks <= outstanding[position] && kopecks <= remaining[payment],
                      "allocation beyond a payment or a bill")
         setOutstanding(bill, to: outstanding[position] - kopecks)
-        allocatedNow[position] += kopecks
-        touched[position] = true
         remaining[payment] -= kopecks
-        allocatedNowByPayment[payment] += kopecks
-        if reportsOutcomes, !methods[payment].contains(method) { methods[payment].append(method) }
+        if reportsOutcomes {
+            allocatedNow[position] += kopecks
+            touched[position] = true
+            allocatedNowByPayment[payment] += kopecks
+            if !methods[payment].contains(method) { methods[payment].append(method) }
+        }
         made.append(MadeAllocation(payment: Int32(payment), bill: bill, kopecks: kopecks, method: method))
     }
 
@@ -459,8 +466,10 @@ struct MatchingEngine<Bills: MatcherBills> {
         precondition(kopecks > 0 && kopecks <= configuration.writeOffLimit.kopecks && kopecks == outstanding[position],
                      "write-off beyond the limit")
         setOutstanding(bill, to: 0)
-        writtenOff[position] += kopecks
-        touched[position] = true
+        if reportsOutcomes {
+            writtenOff[position] += kopecks
+            touched[position] = true
+        }
         let target = bills.bill(at: position)
         let paymentID = openPayment(payment).payment.id
         let movement = BalanceMovement(
