@@ -175,17 +175,18 @@ extension DayComputation {
         // already held: the payment's automatic allocations are replaced by both.
         var allocations = result.allocations
         result.allocations = []
-        var affected = Set<PaymentID>(minimumCapacity: started.rematchCount)
-        try started.matcherIDs.forEach(in: 0..<started.rematchCount, block: Self.readBlock) { affected.insert($0) }
         // (Only the kept payments are looked for: they are few, the matcher's allocations many.)
         let kept = Set(credit)
         var allocated = Set<PaymentID>()
         for allocation in allocations where kept.contains(allocation.paymentID) { allocated.insert(allocation.paymentID) }
-        for id in credit where allocated.contains(id) {
-            affected.insert(id)
-            allocations += started.existingAutomatic[id] ?? []
-        }
-        try tx.replaceAutomaticAllocations(forPayments: affected, with: consume allocations, businessDate: day, runID: runID)
+        let keptAffected = credit.filter { allocated.contains($0) }
+        for id in keptAffected { allocations += started.existingAutomatic[id] ?? [] }
+        // The payments whose allocations are replaced go to the ledger from their file as they are read:
+        // those matched again from scratch, then the kept ones the matcher allocated now.
+        try tx.replaceAutomaticAllocations(forPaymentsFrom: { add in
+            try started.matcherIDs.forEach(in: 0..<started.rematchCount, block: Self.readBlock) { try add($0) }
+            for id in keptAffected { try add(id) }
+        }, with: consume allocations, businessDate: day, runID: runID, listsChanged: false)
         if !result.writeOffs.isEmpty { _ = try tx.recordMovements(result.writeOffs.map(\.movement), businessDate: day) }
         facts.touchedPayments = started.matcherIDs // (the payments matched again, then those kept)
 

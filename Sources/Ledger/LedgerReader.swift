@@ -593,6 +593,7 @@ public class LedgerReader {
 enum PaymentIDTable {
     static let excluded = "temp.sverka_excluded_payments"
     static let listed = "temp.sverka_listed_payments"
+    static let replaced = "temp.sverka_replaced_payments"
 
     static func fill(_ db: Database, with payments: Set<PaymentID>) throws {
         try fill(db) { exclude in for payment in payments { try exclude(payment) } }

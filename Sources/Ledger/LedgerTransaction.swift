@@ -311,21 +311,32 @@ public final class LedgerTransaction: LedgerReader {
     ///   the run and business day that first made them.
     /// - Allocations with method `.pin` are stored as pinned, once: if that payment already
     ///   has a pinned allocation to that bill, the existing one is kept as it is. The automatic ones
-    ///   are written first, then the pins, each payment's in the order given, payments in id order.
+    ///   are written first, then the pins, each payment's in the order given, payments in the order
+    ///   of their ids' UTF-8 bytes.
     /// - Every allocation must belong to one of `payments`, and a payment's allocations in
     ///   total may not exceed its amount.
     @discardableResult
     public func replaceAutomaticAllocations(forPayments payments: Set<PaymentID>, with allocations: [Allocation],
                                             businessDate: CivilDate, runID: Int64? = nil) throws -> AllocationReplacement {
+        try replaceAutomaticAllocations(forPaymentsFrom: { add in for payment in payments { try add(payment) } },
+                                        with: allocations, businessDate: businessDate, runID: runID)
+    }
+
+    /// ``replaceAutomaticAllocations(forPayments:with:businessDate:runID:)`` of the payments `forEachPayment`
+    /// gives (each once or more): they go to a temporary table of the transaction's connection as they
+    /// are given and are read back from it in id order a block at a time, so no set, sorted copy or
+    /// per-payment sums of a day's payments are held (only a 4-byte position for each allocation).
+    /// `listsChanged: false` counts the payments changed (``AllocationReplacement/changedCount``) without
+    /// listing them.
+    @discardableResult
+    public func replaceAutomaticAllocations(forPaymentsFrom forEachPayment: ((PaymentID) throws -> Void) throws -> Void,
+                                            with allocations: [Allocation], businessDate: CivilDate,
+                                            runID: Int64? = nil, listsChanged: Bool = true) throws -> AllocationReplacement {
         try guarded("replace allocations") {
-            if let outside = allocations.first(where: { !payments.contains($0.paymentID) }) {
-                throw LedgerError(operation: "replace allocations", record: "payment \(outside.paymentID)",
-                                  reason: "an allocation of a payment outside the set being replaced")
-            }
-            // The payments in id order, each payment's automatic allocations found by their positions
-            // sorted by payment (each payment's in the order given): no table of a day's allocations
-            // by payment is made, and the ledger's rows are read a block of payments at a time.
-            let ordered = payments.sorted()
+            try PaymentIDTable.fill(db, table: PaymentIDTable.replaced, from: forEachPayment)
+            defer { try? PaymentIDTable.drop(db, table: PaymentIDTable.replaced) }
+            // Each payment's allocations found by their positions sorted by payment (each payment's in the
+            // order given): no table of a day's allocations by payment is made.
             var automatic: [Int32] = []
             var pinned: [Int32] = []
             for (position, allocation) in allocations.enumerated() {
@@ -336,54 +347,90 @@ public final class LedgerTransaction: LedgerReader {
                 }
             }
             func byPayment(_ left: Int32, _ right: Int32) -> Bool {
-                let (a, b) = (allocations[Int(left)].paymentID, allocations[Int(right)].paymentID)
-                return a != b ? a < b : left < right
+                let order = IDOrder.compare(allocations[Int(left)].paymentID.rawValue, allocations[Int(right)].paymentID.rawValue)
+                return order != 0 ? order < 0 : left < right
             }
             automatic.sort(by: byPayment)
             pinned.sort(by: byPayment)
+            try checkAllocationsBelong(allocations, automatic, pinned)
+            // The pins first decided (not written): which are new, and what they add to their payments.
+            var pinsAdded: [String: Int64] = [:]
+            var newPins: [Int32] = []
+            var pinnedPairs = Set<[String]>()
             var result = AllocationReplacement(changedPayments: [], pinnedAdded: 0, pinnedKept: 0)
-            // Each payment's amount (nil: not in the ledger) and what its allocations come to at the end
-            // (nil: more than 64 bits).
-            var amounts = [Int64?](repeating: nil, count: ordered.count)
-            var sums = [Int64?](repeating: 0, count: ordered.count)
-            func add(_ value: Int64, at index: Int) {
-                guard let sum = sums[index] else { return }
-                let (next, overflow) = sum.addingReportingOverflow(value)
-                sums[index] = overflow ? nil : next
+            for position in pinned {
+                let allocation = allocations[Int(position)]
+                let pair = [allocation.paymentID.rawValue, allocation.billNumber.rawValue]
+                let exists = try pinnedPairs.contains(pair) || Bool.fetchOne(db.cachedStatement(sql: """
+                    SELECT EXISTS (SELECT 1 FROM allocations WHERE payment_id = ? AND bill_number = ? AND pinned = 1)
+                    """), arguments: [allocation.paymentID.rawValue, allocation.billNumber.rawValue]) ?? false
+                if exists {
+                    result.pinnedKept += 1
+                } else {
+                    pinnedPairs.insert(pair)
+                    newPins.append(position)
+                    // (a sum past 64 bits is past any amount: the payment is refused, as the ledger's sums would)
+                    let (sum, overflow) = (pinsAdded[pair[0]] ?? 0).addingReportingOverflow(allocation.amount.kopecks)
+                    pinsAdded[pair[0]] = overflow ? .max : sum
+                    result.pinnedAdded += 1
+                }
             }
             let insert = try DirectInsert(db, sql: ReconcileSQL.insertAllocation)
             let day = businessDate.iso
             var next = 0 // in `automatic`
-            for blockStart in stride(from: 0, to: ordered.count, by: Self.allocationBlock) {
-                let block = blockStart..<min(ordered.count, blockStart + Self.allocationBlock)
+            var firstOverflow: String? // (the first payment whose sum passes 64 bits: the ledger's own sums decide)
+            var after: String? // (the last id of the block before)
+            while true {
+                let block = try replacedIDs(after: after, limit: Self.allocationBlock)
+                guard let last = block.last else { break }
+                after = last
                 // The block's amounts and stored allocations: a payment's rows change only in its own turn
-                // below (and by its pins after), so what it holds at the end is known without reading it again.
+                // below (and by its new pins, counted already), so what it holds at the end is known here.
+                var place: [[UInt8]: Int] = [:] // (by the ids' bytes, as the table tells them apart)
+                for (index, id) in block.enumerated() { place[Array(id.utf8)] = index }
+                var amounts = [Int64?](repeating: nil, count: block.count)
                 var stored = Array(repeating: StoredAllocations(), count: block.count)
-                try forEachRow(ReconcileSQL.paymentsWithAllocations, keys: ordered[block].map(\.rawValue)) { row in
-                    let id = PaymentID(row[0] as String)
-                    let index = firstPosition(notBelow: id, in: ordered, block)
-                    guard index < block.upperBound, ordered[index] == id else { return }
+                try forEachRow(ReconcileSQL.paymentsWithAllocations, keys: block) { row in
+                    guard let index = place[Array((row[0] as String).utf8)] else { return }
                     amounts[index] = row[1]
                     if let amount = row[4] as Int64? {
                         if (row[6] as Int64) == 0 {
-                            stored[index - blockStart].automatic.append(AllocationKey(order: row[2], bill: row[3], amount: amount, method: row[5]))
+                            stored[index].automatic.append(AllocationKey(order: row[2], bill: row[3], amount: amount, method: row[5]))
                         } else {
-                            stored[index - blockStart].pinned.append(amount)
+                            stored[index].pinned.append(amount)
                         }
                     }
                 }
-                for index in block {
-                    let payment = ordered[index]
+                for (index, payment) in block.enumerated() {
                     var end = next
-                    while end < automatic.count, allocations[Int(automatic[end])].paymentID == payment { end += 1 }
+                    while end < automatic.count, allocations[Int(automatic[end])].paymentID.rawValue.utf8.elementsEqual(payment.utf8) {
+                        end += 1
+                    }
                     let given = automatic[next..<end].lazy.map { allocations[Int($0)] }
                     next = end
-                    let current = stored[index - blockStart].automatic
-                    for value in stored[index - blockStart].pinned { add(value, at: index) }
-                    for allocation in given { add(allocation.amount.kopecks, at: index) }
+                    // No payment's allocations may exceed it: the first that does (in id order) is refused.
+                    if firstOverflow == nil {
+                        guard let amount = amounts[index] else {
+                            throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                              reason: "the payment is not in the ledger")
+                        }
+                        var sum: Int64? = pinsAdded[payment] ?? 0
+                        for value in stored[index].pinned.lazy + given.map(\.amount.kopecks) {
+                            sum = sum.flatMap { total in
+                                let (added, overflow) = total.addingReportingOverflow(value)
+                                return overflow ? nil : added
+                            }
+                        }
+                        if let sum, sum > amount {
+                            throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                              reason: "its allocations exceed its amount")
+                        }
+                        if sum == nil { firstOverflow = payment }
+                    }
+                    let current = stored[index].automatic
                     if current.sorted() == given.map(AllocationKey.init).sorted() { continue }
                     if !current.isEmpty {  // (deleting no rows changes nothing)
-                        try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment.rawValue])
+                        try db.cachedStatement(sql: "DELETE FROM allocations WHERE payment_id = ? AND pinned = 0").execute(arguments: [payment])
                     }
                     for allocation in given {
                         insert.bind(allocation.paymentID.rawValue)
@@ -396,65 +443,72 @@ public final class LedgerTransaction: LedgerReader {
                         insert.bind(Int64(0))
                         try insert.step()
                     }
-                    result.changedPayments.append(payment)
+                    result.changedCount += 1
+                    if listsChanged { result.changedPayments.append(PaymentID(payment)) }
                 }
             }
-            for position in pinned {
-                let allocation = allocations[Int(position)]
-                let exists = try Bool.fetchOne(db.cachedStatement(sql: """
-                    SELECT EXISTS (SELECT 1 FROM allocations WHERE payment_id = ? AND bill_number = ? AND pinned = 1)
-                    """), arguments: [allocation.paymentID.rawValue, allocation.billNumber.rawValue]) ?? false
-                if exists {
-                    result.pinnedKept += 1
-                } else {
-                    try insertAllocation(allocation, pinned: true, businessDate: businessDate, runID: runID)
-                    add(allocation.amount.kopecks, at: firstPosition(notBelow: allocation.paymentID, in: ordered, ordered.indices))
-                    result.pinnedAdded += 1
-                }
+            for position in newPins {
+                try insertAllocation(allocations[Int(position)], pinned: true, businessDate: businessDate, runID: runID)
             }
-            // No payment's allocations may exceed it: the first that does (in id order) is refused.
-            for (index, payment) in ordered.enumerated() {
-                guard let amount = amounts[index] else {
-                    throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
-                                      reason: "the payment is not in the ledger")
-                }
-                // (Beyond 64 bits the ledger's own sum refuses it, as it always did.)
-                guard let sum = sums[index] else { return try checkedByLedger(ordered, result) }
-                if sum > amount {
-                    throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
-                                      reason: "its allocations exceed its amount")
-                }
-            }
+            // (Beyond 64 bits the ledger's own sums decide, from the first such payment on, as they always did.)
+            if let firstOverflow { try checkNotOverallocated(from: firstOverflow) }
             return result
         }
+    }
+
+    /// Throws for the first allocation (in the order given) whose payment is not in the table of
+    /// payments being replaced; `automatic` and `pinned` are the allocations' positions sorted by payment.
+    private func checkAllocationsBelong(_ allocations: [Allocation], _ automatic: [Int32], _ pinned: [Int32]) throws {
+        var outside: Int32?
+        for sorted in [automatic, pinned] where !sorted.isEmpty {
+            // The table's ids a block at a time beside the allocations' (both in id order).
+            var next = 0
+            var block = try replacedIDs(after: nil, limit: Self.allocationBlock)
+            while next < sorted.count {
+                let id = allocations[Int(sorted[next])].paymentID.rawValue
+                if let last = block.last, IDOrder.compare(id, last) > 0 {
+                    block = try replacedIDs(after: last, limit: Self.allocationBlock)
+                    continue
+                }
+                if !Self.isListed(id, inSorted: block) { outside = min(outside ?? .max, sorted[next]) }
+                next += 1
+            }
+        }
+        if let outside {
+            throw LedgerError(operation: "replace allocations", record: "payment \(allocations[Int(outside)].paymentID)",
+                              reason: "an allocation of a payment outside the set being replaced")
+        }
+    }
+
+    /// Whether `id` is one of `block`'s (in id order).
+    private static func isListed(_ id: String, inSorted block: [String]) -> Bool {
+        var (low, high) = (0, block.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if IDOrder.compare(block[middle], id) < 0 { low = middle + 1 } else { high = middle }
+        }
+        return low < block.count && block[low].utf8.elementsEqual(id.utf8)
+    }
+
+    /// Up to `limit` ids of the payments being replaced after `after` (from the first when `nil`), in id order.
+    private func replacedIDs(after: String?, limit: Int) throws -> [String] {
+        let table = PaymentIDTable.replaced
+        let sql = after == nil
+            ? "SELECT id FROM \(table) ORDER BY id LIMIT ?"
+            : "SELECT id FROM \(table) WHERE id > ? ORDER BY id LIMIT ?"
+        let arguments: StatementArguments = after.map { [$0, limit] } ?? [limit]
+        return try String.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
     }
 
     /// How many payments ``replaceAutomaticAllocations(forPayments:with:businessDate:runID:)`` reads and
     /// writes at a time.
     static let allocationBlock = 2_048
 
-    /// The first position in `range` of `sorted` (ascending) whose id is not below `id` (the range's
-    /// end when there is none).
-    private func firstPosition(notBelow id: PaymentID, in sorted: [PaymentID], _ range: Range<Int>) -> Int {
-        var (low, high) = (range.lowerBound, range.upperBound)
-        while low < high {
-            let middle = (low + high) / 2
-            if sorted[middle] < id { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
-
     /// A payment's stored allocations, as ``replaceAutomaticAllocations(forPayments:with:businessDate:runID:)`` reads them.
     private struct StoredAllocations {
         var automatic: [AllocationKey] = []
         /// The amounts of its pinned allocations.
         var pinned: [Int64] = []
-    }
-
-    /// `result`, once the ledger's sums of `payments`' allocations pass ``checkNotOverallocated(_:)``.
-    private func checkedByLedger(_ payments: [PaymentID], _ result: AllocationReplacement) throws -> AllocationReplacement {
-        try checkNotOverallocated(payments)
-        return result
     }
 
     private func insertAllocation(_ allocation: Allocation, pinned: Bool, businessDate: CivilDate, runID: Int64?) throws {
@@ -466,22 +520,27 @@ public final class LedgerTransaction: LedgerReader {
                              pinned ? 1 : 0])
     }
 
-    /// Throws for the first of `payments` (in their order) that the ledger does not hold or whose
-    /// allocations exceed its amount; the sums are read a chunk of payments at a time.
-    private func checkNotOverallocated(_ payments: [PaymentID]) throws {
-        var sums: [String: (amount: Int64, allocated: Int64)] = [:]
-        try forEachRow(ReconcileSQL.allocatedOfPayments, keys: payments.map(\.rawValue)) { row in
-            sums[row[0] as String] = (row[1], row[2])
-        }
-        for payment in payments {
-            guard let sum = sums[payment.rawValue] else {
-                throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
-                                  reason: "the payment is not in the ledger")
+    /// Throws for the first of the payments being replaced, in id order from `first` on, that the ledger
+    /// does not hold or whose allocations exceed its amount (the ledger's sums), a block at a time.
+    private func checkNotOverallocated(from first: String) throws {
+        var block = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM \(PaymentIDTable.replaced) WHERE id >= ? ORDER BY id LIMIT ?"),
+                                        arguments: [first, Self.allocationBlock])
+        while let last = block.last {
+            var sums: [String: (amount: Int64, allocated: Int64)] = [:]
+            try forEachRow(ReconcileSQL.allocatedOfPayments, keys: block) { row in
+                sums[row[0] as String] = (row[1], row[2])
             }
-            if sum.allocated > sum.amount {
-                throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
-                                  reason: "its allocations exceed its amount")
+            for payment in block {
+                guard let sum = sums[payment] else {
+                    throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                      reason: "the payment is not in the ledger")
+                }
+                if sum.allocated > sum.amount {
+                    throw LedgerError(operation: "replace allocations", record: "payment \(payment)",
+                                      reason: "its allocations exceed its amount")
+                }
             }
+            block = try replacedIDs(after: last, limit: Self.allocationBlock)
         }
     }
 
@@ -691,5 +750,15 @@ private struct AllocationKey: Comparable {
 
     static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.order, lhs.bill, lhs.amount, lhs.method) < (rhs.order, rhs.bill, rhs.amount, rhs.method)
+    }
+}
+
+/// The order of ids by their UTF-8 bytes: SQLite's order of text (`BINARY`), in which the payments being
+/// replaced are read back from their table.
+enum IDOrder {
+    /// Negative when `a` comes first, zero when the bytes are equal, positive when `b` comes first.
+    static func compare(_ a: String, _ b: String) -> Int {
+        if a.utf8.elementsEqual(b.utf8) { return 0 }
+        return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
     }
 }

@@ -159,8 +159,11 @@ public struct AllocationRecord: Hashable, Sendable {
 
 /// What ``LedgerTransaction/replaceAutomaticAllocations(forPayments:with:businessDate:runID:)`` did.
 public struct AllocationReplacement: Hashable, Sendable {
-    /// Payments whose automatic allocations were replaced by a different set.
+    /// Payments whose automatic allocations were replaced by a different set, in id order (empty when
+    /// they were only counted).
     public var changedPayments: [PaymentID]
+    /// How many payments' automatic allocations were replaced by a different set.
+    public var changedCount: Int
     /// Pinned allocations added (a pin's first allocation).
     public var pinnedAdded: Int
     /// `.pin` allocations ignored because that payment/bill already had a pinned allocation.
@@ -168,6 +171,7 @@ public struct AllocationReplacement: Hashable, Sendable {
 
     public init(changedPayments: [PaymentID], pinnedAdded: Int, pinnedKept: Int) {
         self.changedPayments = changedPayments
+        changedCount = changedPayments.count
         self.pinnedAdded = pinnedAdded
         self.pinnedKept = pinnedKept
     }

@@ -102,6 +102,57 @@ struct ReconcileReadsTests {
         }
     }
 
+    @Test("the payments being replaced given one at a time (repeats, any order): the same rows as a set; counted only; outsiders named")
+    func replaceGivenOneAtATime() throws {
+        // Latin, Cyrillic and digits: the payments are written in the order of their ids' bytes.
+        let payments = Self.payments(prefix: "Б-", count: 2_500).prefix(2_500) + Self.payments(prefix: "P-", count: 2_500).prefix(2_500)
+        func allocations(_ order: Order, _ amount: (Int) -> Int64) -> [Allocation] {
+            payments.enumerated().compactMap { index, payment in
+                amount(index) > 0 ? Allocation(paymentID: payment.id, orderID: order.id, billNumber: order.bill.number,
+                                               amount: Money(kopecks: amount(index)), method: index % 97 == 3 ? .pin : .reference) : nil
+            }
+        }
+        func fill(_ tx: LedgerTransaction) throws -> Order {
+            _ = try tx.upsertOrder(Fixture.order(id: "ORD-1", amount: 1_000_000_00), businessDate: Self.day)
+            try tx.upsertPayments(Array(payments), businessDate: Self.day)
+            return try #require(try tx.order(OrderID("ORD-1"))).order
+        }
+        var bySet: [[String]] = []
+        try withLedger { ledger in
+            try ledger.write { tx in
+                let order = try fill(tx)
+                let replaced = try tx.replaceAutomaticAllocations(forPayments: Set(payments.map(\.id)),
+                                                                  with: allocations(order) { $0 % 4 == 0 ? 0 : 10 }, businessDate: Self.day)
+                #expect(replaced.changedPayments.map(\.rawValue) == replaced.changedPayments.map(\.rawValue).sorted {
+                    $0.utf8.lexicographicallyPrecedes($1.utf8)
+                })
+                #expect(replaced.changedCount == replaced.changedPayments.count && replaced.changedCount > 3_000)
+            }
+            bySet = try Self.rows(ledger)
+        }
+        try withLedger { ledger in
+            try ledger.write { tx in
+                let order = try fill(tx)
+                let given = payments.map(\.id).reversed() + payments.map(\.id).prefix(300)
+                let replaced = try tx.replaceAutomaticAllocations(forPaymentsFrom: { add in for id in given { try add(id) } },
+                                                                  with: allocations(order) { $0 % 4 == 0 ? 0 : 10 },
+                                                                  businessDate: Self.day, listsChanged: false)
+                #expect(replaced.changedPayments.isEmpty && replaced.changedCount > 3_000)
+                // An allocation of a payment not given: the first in the allocations' order is named, nothing else checked.
+                let some = Array(payments.map(\.id).prefix(4_000))
+                let outside = allocations(order) { $0 % 4 == 0 ? 0 : 10 }
+                let firstOutside = try #require(outside.first { !some.contains($0.paymentID) })
+                #expect {
+                    try tx.replaceAutomaticAllocations(forPaymentsFrom: { add in for id in some.shuffled() { try add(id) } },
+                                                       with: outside, businessDate: Self.later)
+                } throws: { error in
+                    "\(error)".contains("payment \(firstOutside.paymentID)") && "\(error)".contains("outside the set")
+                }
+            }
+            #expect(try Self.rows(ledger) == bySet)
+        }
+    }
+
     @Test("replacing many payments' allocations: the rows of one payment at a time; the same refusals")
     func replaceBlock() throws {
         // More payments than one block of the replacement reads and writes at once.
