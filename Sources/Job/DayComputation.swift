@@ -78,7 +78,7 @@ struct DayBatching: Sendable {
     /// Work the payments' movements out while waiting for documents being rendered (else all in step 4).
     var paymentMovementsAhead = true
 
-    static let standard = DayBatching(upsertBlock: 1_024, renderWindow: 1_024)
+    static let standard = DayBatching(upsertBlock: 1_024, renderWindow: 512)
 }
 
 /// One business day's changes to the ledger, computed and written in ONE transaction:
