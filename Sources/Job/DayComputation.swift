@@ -232,17 +232,24 @@ struct DayComputation {
         // out beforehand, see `NumberForecast`), then recorded one by one in date order exactly as a
         // sequential run would: a document whose number turned out other than forecast is rendered
         // again, so the forecast only saves time and never changes a result.
-        var sortedKeys: [BlockPlanning.Key]
+        var plannedKeys: [BlockPlanning.Key]
         let holds: [DocumentHold]
-        (sortedKeys, holds) = try planning.keysAndHolds()
-        sortedKeys.sort { ($0.date, $0.identityKey, $0.correctionNumber) < ($1.date, $1.identityKey, $1.correctionNumber) }
-        sortedKeys.removeAll { !dayOrders.contains($0.orderID) }
-        // The keys wait in a file, in this order, and are read back a window at a time.
-        let keys = try SpilledDocumentKeys(directory: loaded.outputDirectory)
-        for start in stride(from: 0, to: sortedKeys.count, by: Self.readBlock) {
-            try keys.append(sortedKeys[start..<min(sortedKeys.count, start + Self.readBlock)])
+        (plannedKeys, holds) = try planning.keysAndHolds()
+        // The keys in date, identity and correction order (their positions sorted: no sorted copy of the
+        // keys), those of the day's orders, wait in a file in this order and are read back a window at a time.
+        let order = plannedKeys.indices.sorted { i, j in
+            let (a, b) = (plannedKeys[i], plannedKeys[j])
+            if (a.date, a.identityKey, a.correctionNumber) != (b.date, b.identityKey, b.correctionNumber) {
+                return (a.date, a.identityKey, a.correctionNumber) < (b.date, b.identityKey, b.correctionNumber)
+            }
+            return i < j
         }
-        sortedKeys = []
+        let keys = try SpilledDocumentKeys(directory: loaded.outputDirectory)
+        for start in stride(from: 0, to: order.count, by: Self.readBlock) {
+            try keys.append(order[start..<min(order.count, start + Self.readBlock)].lazy.map { plannedKeys[$0] }
+                .filter { dayOrders.contains($0.orderID) })
+        }
+        plannedKeys = []
         // Pipelined: while window k is recorded on this thread, window k + 1 is rendered on the other
         // cores with the numbers the forecast expects (the forecast carries the numbers it gave from
         // one window to the next, so it does not need window k in the ledger to forecast k + 1).
@@ -640,11 +647,17 @@ struct BlockPlanning {
             }
             results.withLock { $0[index] = planned }
         }
-        let planned = try results.withLock { $0 }.mapValues { try $0.get() }
+        // (Each block's keys and holds are let go as they are taken: the day's are never held twice.)
+        var planned = results.withLock { results in
+            var taken: [Int: Result<(keys: [Key], holds: [DocumentHold]), any Error>] = [:]
+            swap(&taken, &results)
+            return taken
+        }
         var keys: [Key] = []
         var holds: [DocumentHold] = []
+        keys.reserveCapacity(sortedPositions.count)
         for index in starts.indices {
-            guard let block = planned[index] else { continue }
+            guard let block = try planned.removeValue(forKey: index)?.get() else { continue }
             keys += block.keys
             holds += block.holds
         }
