@@ -33,18 +33,7 @@ public enum Matcher {
     public static func match(_ input: consuming MatchingInput, paymentsFrom source: some PaymentSource,
                              window: Int = 4_096) throws -> MatchingResult {
         precondition(input.payments.isEmpty, "the payments come from the source")
-        precondition(window > 0, "a window holds at least one payment")
-        let plan = try PaymentPlan(count: source.count, block: window) { range in
-            try source.payments(at: Array(range))
-        }
-        let read: (Range<Int>) throws -> [OpenPayment]
-        if let arranged = try source.arranged(in: plan.order) {
-            precondition(arranged.count == plan.count, "an arranged source holds every payment once")
-            read = { range in try arranged.payments(at: Array(range)) }
-        } else {
-            let order = plan.order
-            read = { range in try source.payments(at: order[range].map { Int($0) }) }
-        }
+        let (plan, read) = try planned(source, window: window)
         var engine = MatchingEngine(consume input, plan: plan, window: window)
         try engine.run(reading: read)
         return try engine.takeResult(reading: read)
@@ -61,18 +50,7 @@ public enum Matcher {
                                                   window: Int = 4_096) throws -> MatchingResult {
         precondition(input.payments.isEmpty, "the payments come from the source")
         precondition(input.bills.isEmpty && input.compactBills.isEmpty, "the bills come from the store")
-        precondition(window > 0, "a window holds at least one payment")
-        let plan = try PaymentPlan(count: source.count, block: window) { range in
-            try source.payments(at: Array(range))
-        }
-        let read: (Range<Int>) throws -> [OpenPayment]
-        if let arranged = try source.arranged(in: plan.order) {
-            precondition(arranged.count == plan.count, "an arranged source holds every payment once")
-            read = { range in try arranged.payments(at: Array(range)) }
-        } else {
-            let order = plan.order
-            read = { range in try source.payments(at: order[range].map { Int($0) }) }
-        }
+        let (plan, read) = try planned(source, window: window)
         var engine = MatchingEngine(consume input, bills: bills, plan: plan, window: window)
         if let failure = engine.bills.failure { throw failure }
         try engine.run(reading: read)
@@ -80,6 +58,22 @@ public enum Matcher {
         let result = try engine.takeResult(reading: read)
         if let failure = engine.bills.failure { throw failure }
         return result
+    }
+
+    /// The plan of `source`'s payments, and how the rules read them a window at a time in its order
+    /// (from the source arranged in that order, when it can be).
+    private static func planned(_ source: some PaymentSource, window: Int) throws
+        -> (PaymentPlan, (Range<Int>) throws -> [OpenPayment]) {
+        precondition(window > 0, "a window holds at least one payment")
+        let plan = try PaymentPlan(count: source.count, block: window) { range in
+            try source.payments(at: Array(range))
+        }
+        if let arranged = try source.arranged(in: plan.order) {
+            precondition(arranged.count == plan.count, "an arranged source holds every payment once")
+            return (plan, { range in try arranged.payments(at: Array(range)) })
+        }
+        let order = plan.order
+        return (plan, { range in try source.payments(at: order[range].map { Int($0) }) })
     }
 }
 
