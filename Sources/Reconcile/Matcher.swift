@@ -8,7 +8,8 @@ import Domain
 /// 6. payer ИНН, oldest bills first; 7. otherwise unmatched, with candidates.
 /// Then, when configured, a customer's credit pays their later bills.
 ///
-/// Pure: no I/O. The result does not depend on the order of the input (payments are
+/// No I/O of its own (the payments' source and the bills' store it may be given read files). The
+/// result does not depend on the order of the input (payments are
 /// taken by received date then id, bills by date then number). Every lookup is indexed
 /// (by ИНН, by normalised bill number, by amount), so a run is O(n log n).
 /// See docs/reconciliation.md.

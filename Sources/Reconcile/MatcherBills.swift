@@ -15,7 +15,8 @@ public protocol MatcherBills {
     /// How many bills (positions `0..<count`).
     var count: Int { get }
     /// Calls `body` with each bill's date, amount, what earlier runs allocated to it (kopecks) and its
-    /// customer's ИНН, in position order.
+    /// customer's ИНН, in position order, once for every position (a store whose read fails gives the
+    /// rest as bills of nothing and keeps ``failure``).
     func forEachSummary(_ body: (_ date: CivilDate, _ amount: Int64, _ allocated: Int64, _ customerINN: String) -> Void)
     /// The bill at `position`, whole.
     func bill(at position: Int) -> OpenBill

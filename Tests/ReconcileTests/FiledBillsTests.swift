@@ -89,7 +89,8 @@ struct FiledBillsTests {
         let input = RichScenario(seed: 5, bills: 40, payments: 40).input
         let file = try BillsFile(path: folder.appendingPathComponent("bills").path)
         defer { file.remove() }
-        try file.append(CompactBills(input.bills).indices.map { MatchingFromFile.row(of: CompactBills(input.bills), at: $0) })
+        let compact = CompactBills(input.bills)
+        try file.append(compact.indices.map { MatchingFromFile.row(of: compact, at: $0) })
         try file.arrange(ordering: CanonicalBillOrder.positions)
         let (rest, source) = Self.filed(input)
         var empty = rest
