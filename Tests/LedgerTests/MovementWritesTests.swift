@@ -169,8 +169,11 @@ struct MovementWritesTests {
                     // The ledger can be read meanwhile.
                     let read = try reader.paymentsReadDirectly(ids: block)
                     #expect(read.count == block.count)
+                    // (sorted with a small page cache; the connection's own is back for the reads)
+                    #expect(try Int.fetchOne(reader.db, sql: "PRAGMA cache_size") == -Ledger.pageCacheKiB)
                     blocks.append(block)
                 }
+                #expect(try Int.fetchOne(reader.db, sql: "PRAGMA cache_size") == -Ledger.pageCacheKiB)
             }
             #expect(blocks.dropLast().allSatisfy { $0.count == 1_000 } && blocks.last?.isEmpty == false)
             let listed = blocks.flatMap { $0 }.map(\.rawValue)
@@ -179,6 +182,7 @@ struct MovementWritesTests {
             // What the block's reader throws is thrown as it is; the next listing starts afresh.
             #expect(throws: Stop.self) {
                 try ledger.read { reader in
+                    defer { #expect((try? Int.fetchOne(reader.db, sql: "PRAGMA cache_size")) == -Ledger.pageCacheKiB) }
                     try reader.forEachPaymentBlockInReceiptOrder(listing: { list in for id in ids { try list(id) } }, size: 10) { _ in
                         throw Stop()
                     }
