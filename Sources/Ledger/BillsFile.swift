@@ -1,7 +1,6 @@
 import Domain
 import Foundation
 import GRDB
-import GRDBSQLite
 
 /// A bill as ``BillsFile`` keeps it: the texts the matcher reads, and what it starts from.
 public struct BillsFileRow: Sendable, Equatable {
@@ -90,39 +89,27 @@ public final class BillsFile {
         }
     }
 
-    /// How many bills were given.
-    public var count: Int { given }
-
-    /// Adds `rows` after those given before (not once ``arrange()`` has run).
+    /// Adds `rows` after those given before (not once ``arrange(ordering:)`` has run).
     public func append(_ rows: [BillsFileRow]) throws {
         precondition(!arranged, "bills are given before they are arranged")
         guard !rows.isEmpty else { return }
         do {
             try queue.inDatabase { db in
                 try db.inTransaction {
-                    let insert = try db.cachedStatement(sql: "INSERT INTO given VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                    let handle = insert.sqliteStatement
+                    let insert = try DirectInsert(db, sql: "INSERT INTO given VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                     for row in rows {
-                        sqlite3_reset(handle)
-                        var codes: [CInt] = [
-                            bindText(handle, 1, row.number), bindText(handle, 2, row.orderID),
-                            bindText(handle, 3, row.orderNumber), bindText(handle, 4, row.customerINN),
-                            sqlite3_bind_int64(handle, 5, Int64(row.date.daysSinceEpoch)),
-                            sqlite3_bind_int64(handle, 6, row.amount), sqlite3_bind_int64(handle, 7, row.allocated),
-                        ]
-                        codes.append(row.providerOrderID.map { bindText(handle, 8, $0) } ?? sqlite3_bind_null(handle, 8))
-                        codes.append(bindText(handle, 9, row.normalizedNumber))
-                        codes.append(sqlite3_bind_int64(handle, 10, Self.hash(row.normalizedNumber)))
-                        codes.append(row.providerOrderID.map { sqlite3_bind_int64(handle, 11, Self.hash($0)) }
-                                     ?? sqlite3_bind_null(handle, 11))
-                        if let failed = codes.first(where: { $0 != SQLITE_OK }) {
-                            throw DatabaseError(resultCode: ResultCode(rawValue: failed), message: "a bill could not be bound")
-                        }
-                        let code = sqlite3_step(handle)
-                        guard code == SQLITE_DONE else {
-                            throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                                message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                        }
+                        insert.bind(row.number)
+                        insert.bind(row.orderID)
+                        insert.bind(row.orderNumber)
+                        insert.bind(row.customerINN)
+                        insert.bind(row.date.daysSinceEpoch)
+                        insert.bind(row.amount)
+                        insert.bind(row.allocated)
+                        insert.bind(row.providerOrderID)
+                        insert.bind(row.normalizedNumber)
+                        insert.bind(Self.hash(row.normalizedNumber))
+                        if let provider = row.providerOrderID { insert.bind(Self.hash(provider)) } else { insert.bind(nil as String?) }
+                        try insert.step()
                         if numbersArePlain && !Self.isPlain(row.number) { numbersArePlain = false }
                     }
                     return .commit
@@ -251,7 +238,7 @@ public final class BillsFile {
 
         /// The bill at `position`.
         public func row(at position: Int) throws -> BillsFileRow {
-            let query = try RawQuery(cached: db, sql: """
+            let query = try prepared(.row, """
                 SELECT number, order_id, order_number, customer_inn, date, amount, allocated, provider_order_id, normalized
                 FROM bills WHERE place = ?
                 """)
@@ -303,7 +290,7 @@ public final class BillsFile {
 
         /// The reads made again and again, each prepared once.
         private enum Read: Hashable {
-            case texts
+            case row, texts
             case lookup(BillsFileKey)
         }
 

@@ -492,11 +492,17 @@ public final class LedgerTransaction: LedgerReader {
 
     /// Up to `limit` ids of the payments being replaced after `after` (from the first when `nil`), in id order.
     private func replacedIDs(after: String?, limit: Int) throws -> [String] {
-        let table = PaymentIDTable.replaced
-        let sql = after == nil
-            ? "SELECT id FROM \(table) ORDER BY id LIMIT ?"
-            : "SELECT id FROM \(table) WHERE id > ? ORDER BY id LIMIT ?"
-        let arguments: StatementArguments = after.map { [$0, limit] } ?? [limit]
+        try replacedIDs(where: after.map { ("id > ?", $0) }, limit: limit)
+    }
+
+    /// Up to `limit` ids of the payments being replaced from `first` on (it included), in id order.
+    private func replacedIDs(from first: String, limit: Int) throws -> [String] {
+        try replacedIDs(where: ("id >= ?", first), limit: limit)
+    }
+
+    private func replacedIDs(where bound: (condition: String, id: String)?, limit: Int) throws -> [String] {
+        let sql = "SELECT id FROM \(PaymentIDTable.replaced)" + (bound.map { " WHERE \($0.condition)" } ?? "") + " ORDER BY id LIMIT ?"
+        let arguments: StatementArguments = bound.map { [$0.id, limit] } ?? [limit]
         return try String.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
     }
 
@@ -523,8 +529,7 @@ public final class LedgerTransaction: LedgerReader {
     /// Throws for the first of the payments being replaced, in id order from `first` on, that the ledger
     /// does not hold or whose allocations exceed its amount (the ledger's sums), a block at a time.
     private func checkNotOverallocated(from first: String) throws {
-        var block = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM \(PaymentIDTable.replaced) WHERE id >= ? ORDER BY id LIMIT ?"),
-                                        arguments: [first, Self.allocationBlock])
+        var block = try replacedIDs(from: first, limit: Self.allocationBlock)
         while let last = block.last {
             var sums: [String: (amount: Int64, allocated: Int64)] = [:]
             try forEachRow(ReconcileSQL.allocatedOfPayments, keys: block) { row in
