@@ -503,9 +503,12 @@ struct LedgerSnapshot: Sendable {
         self.exceptionPayments = exceptionPayments
         var names = facts.customerNames
         var balances: [String: Money] = [:]
-        for inn in facts.customersTouched {
-            balances[inn] = try reader.balance(customerINN: inn, at: day, knownOn: day)
-            if names[inn] == nil, let customer = try reader.customer(inn: inn) { names[inn] = customer.party.name }
+        // Each customer's movements are read once (its balance): a small page cache.
+        try reader.withPageCache(kibibytes: LedgerReader.onePassCacheKiB) {
+            for inn in facts.customersTouched {
+                balances[inn] = try reader.balance(customerINN: inn, at: day, knownOn: day)
+                if names[inn] == nil, let customer = try reader.customer(inn: inn) { names[inn] = customer.party.name }
+            }
         }
         self.balances = balances
         self.names = names

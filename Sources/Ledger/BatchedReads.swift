@@ -178,6 +178,22 @@ extension LedgerReader {
         }
     }
 
+    /// The deferral of each of `orders` as credit control ages its shipments — its terms' days when it
+    /// is postpaid, else 0 — with the customer the order lists now. Orders not in the ledger are absent.
+    public func deferrals(orders: [OrderID]) throws -> [OrderID: (customerINN: String, days: Int)] {
+        try guarded("read orders", record: "\(orders.count) orders") {
+            var found: [OrderID: (customerINN: String, days: Int)] = [:]
+            try forEachRawRow(BatchedSQL.deferrals, keys: orders.map(\.rawValue)) { row in
+                guard let payment = Terms.Payment(rawValue: try row.requiredText(2, "orders.terms_payment")) else {
+                    throw CorruptValue(column: "orders.terms_payment")
+                }
+                let days = payment == .postpaid ? Int(try row.int64(3, "orders.deferral_days")) : 0
+                found[OrderID(try row.requiredText(0, "orders.id"))] = (try row.requiredText(1, "orders.customer_inn"), days)
+            }
+            return found
+        }
+    }
+
     /// The customer's name in the stored content of each of `orders` (`order(_:)?.order.customer.name`,
     /// picked out by SQLite without decoding the order). Orders not in the ledger are absent.
     public func customerNames(ofOrders orders: [OrderID]) throws -> [OrderID: String] {
@@ -286,6 +302,7 @@ enum BatchedSQL {
         WHERE order_id IN ({keys})
         """
     /// Answered from `orders_by_customer` alone (v5): an order's row holds its content.
+    static let deferrals = "SELECT id, customer_inn, terms_payment, deferral_days FROM orders WHERE id IN ({keys})"
     static let orderTerms = """
         SELECT id, customer_inn, created_at, terms_payment, deferral_days, credit_limit FROM orders
         WHERE customer_inn IN ({keys})

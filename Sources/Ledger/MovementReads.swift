@@ -111,30 +111,22 @@ extension LedgerReader {
                 """)
         }
         // SQLite's sorter keeps in memory up to the connection's page cache (32 MiB) before it writes to its
-        // temporary file: a large day's list grew to it (~10 MB at 100 000 orders). The whole list is sorted
-        // when the first row is read, with a small cache; the connection's own comes back for `body`'s reads.
-        try guarded(operation) { try db.execute(sql: "PRAGMA cache_size = -\(Self.sortingCacheKiB)") }
-        var restored = false
-        defer { if !restored { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") } }
-        var block: [PaymentID] = []
-        block.reserveCapacity(size)
-        while let id = try guarded(operation, { try rows.next() }) {
-            if !restored {
-                try guarded(operation) { try db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
-                restored = true
+        // temporary file: a large day's list grew to it (~10 MB at 100 000 orders). And `body`'s reads of
+        // the listed payments (their rows and allocations, in the order of receipt) touch each page about
+        // once. The whole listing runs with a small cache.
+        try withPageCache(kibibytes: Self.onePassCacheKiB) {
+            var block: [PaymentID] = []
+            block.reserveCapacity(size)
+            while let id = try guarded(operation, { try rows.next() }) {
+                block.append(PaymentID(id))
+                if block.count >= size {
+                    try body(block)
+                    block.removeAll(keepingCapacity: true)
+                }
             }
-            block.append(PaymentID(id))
-            if block.count >= size {
-                try body(block)
-                block.removeAll(keepingCapacity: true)
-            }
+            if !block.isEmpty { try body(block) }
         }
-        if !block.isEmpty { try body(block) }
     }
-
-    /// The page cache (KiB) while a list of payments is put in order: SQLite's sorter holds this much in
-    /// memory before it writes to its temporary file.
-    static let sortingCacheKiB = 4_096
 
     /// What each of `payments` paid for: the amount of each of its allocations with the ИНН of the
     /// allocation's order (``customerINN(ofOrder:)``, `nil` when the ledger holds no such order), in the

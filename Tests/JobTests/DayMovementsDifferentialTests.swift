@@ -1,8 +1,9 @@
 import Domain
 import Foundation
 import Generator
+import GRDB
 @testable import Job
-import Ledger
+@testable import Ledger
 import Reconcile
 import Testing
 import TestSupport
@@ -152,6 +153,80 @@ struct DayMovementsDifferentialTests {
             let other = try Self.outcome(ledger, day: days[2].adding(days: 1), reference: false, treatment: .refund, prefix: prefix,
                                          providerINN: providerINN, alter: true, creditBlock: block)
             #expect(other == final, "customers read \(block) at a time")
+        }
+    }
+}
+
+extension DayMovementsDifferentialTests {
+    /// Credit control's ageing of `touched` as of `day`, customers read one at a time, in a transaction
+    /// rolled back after `prepare`.
+    static func ageing(_ ledger: Ledger, day: CivilDate, touched: Set<String>, reference: Bool,
+                       prepare: (LedgerTransaction) throws -> Void) throws -> [CustomerAgeing] {
+        do {
+            _ = try ledger.write { tx -> Int in
+                try prepare(tx)
+                var facts = DayFacts()
+                facts.customersTouched = touched
+                if reference {
+                    try ReferenceMovements(day: day, prefix: "", providerINN: nil, weighedTreatment: .refund)
+                        .creditControl(tx, facts: &facts)
+                } else {
+                    try DayMovements(day: day, prefix: "", providerINN: nil, weighedTreatment: .refund)
+                        .creditControl(tx, facts: &facts, block: 1)
+                }
+                throw RolledBack(outcome: Outcome(movements: [], customersTouched: [], customerNames: [:], creditLimits: [:],
+                                                  settlements: nil, ageing: facts.ageing, stopList: facts.stopList))
+            }
+        } catch let rolledBack as RolledBack {
+            return rolledBack.outcome.ageing
+        }
+        Issue.record("the step's transaction was not rolled back")
+        return []
+    }
+
+    @Test("a shipment's deferral is its order's terms', whichever customer the order lists now, when that customer is the day's")
+    func deferralOfAnOrderNowAnotherCustomers() async throws {
+        let folder = try Paths.temporaryDirectory("sverka-movements-deferral")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try Generator.write(GeneratorSettings(firstDay: Self.first, ordersPerDay: 120, seed: 7, days: 1), to: folder)
+        let loaded = try ConfigurationLoader.load(path: folder.appendingPathComponent("sverka.yaml").path, environment: [:])
+        try FileManager.default.createDirectory(at: loaded.outputDirectory, withIntermediateDirectories: true)
+        let ledger = try Ledger(path: loaded.ledgerPath.path)
+        let runner = DayRunner(loaded: loaded, environment: testEnvironment(logger: LogCapture().logger()), ledger: ledger)
+        let outcome = await runner.run(day: Self.first, command: "deferral test")
+        #expect(outcome.exitStatus != .failure)
+        // A shipment of a postpaid order with a deferral, and another customer.
+        let found = try ledger.read { reader -> (BalanceMovement, Int, String)? in
+            for order in try reader.orders().map(\.order) where order.terms.payment == .postpaid && order.terms.deferralDays > 0 {
+                let inn = order.customer.inn.value
+                let movements = try reader.statement(customerINN: inn, from: Self.first.adding(days: -30), through: Self.first).entries
+                guard let shipment = movements.first(where: { $0.kind == .shipment && $0.orderID == order.id }),
+                      let other = try reader.orders().map(\.order.customer.inn.value).first(where: { $0 != inn }) else { continue }
+                return (shipment, order.terms.deferralDays, other)
+            }
+            return nil
+        }
+        guard let (shipment, deferral, other) = found, let orderID = shipment.orderID else {
+            Issue.record("the generated day has no shipment of a postpaid order with a deferral")
+            return
+        }
+        let customer = shipment.customerINN
+        // The order now lists `other`; every other movement of the customer is gone (the shipment stays
+        // open), and the day is its due date: not overdue with the order's deferral, `deferral` days without.
+        func prepare(_ tx: LedgerTransaction) throws {
+            try tx.db.execute(sql: "UPDATE orders SET customer_inn = ? WHERE id = ?", arguments: [other, orderID.rawValue])
+            try tx.db.execute(sql: "DELETE FROM balance_movements WHERE customer_inn = ? AND id <> ?",
+                              arguments: [customer, shipment.id])
+        }
+        let due = shipment.date.adding(days: deferral)
+        func overdue(_ ageing: [CustomerAgeing]) -> Int? { ageing.first { $0.customerINN == customer }?.maxDaysOverdue }
+        for reference in [true, false] {
+            // `other` is the day's (aged in another block): the order's deferral counts.
+            let both = try Self.ageing(ledger, day: due, touched: [customer, other], reference: reference, prepare: prepare)
+            #expect(overdue(both) == 0, "reference: \(reference)")
+            // `other` is not: no deferral is known for the order.
+            let alone = try Self.ageing(ledger, day: due, touched: [customer], reference: reference, prepare: prepare)
+            #expect(overdue(alone) == deferral, "reference: \(reference)")
         }
     }
 }

@@ -140,6 +140,27 @@ struct MovementWritesTests {
 
     struct Stop: Error {}
 
+    @Test("a read with a page cache of its own: set while it runs, the connection's own back after it, also when it throws")
+    func pageCacheForOneRead() throws {
+        try withLedger { ledger in
+            func cacheSize(_ reader: LedgerReader) throws -> Int? { try Int.fetchOne(reader.db, sql: "PRAGMA cache_size") }
+            try ledger.read { reader in
+                #expect(try cacheSize(reader) == -Ledger.pageCacheKiB)
+                let inside = try reader.withPageCache(kibibytes: 1_234) { try cacheSize(reader) }
+                #expect(inside == -1_234)
+                #expect(try cacheSize(reader) == -Ledger.pageCacheKiB)
+                #expect(throws: Stop.self) {
+                    try reader.withPageCache(kibibytes: LedgerReader.onePassCacheKiB) {
+                        #expect(try cacheSize(reader) == -LedgerReader.onePassCacheKiB)
+                        throw Stop()
+                    }
+                }
+                #expect(try cacheSize(reader) == -Ledger.pageCacheKiB)
+            }
+            #expect(LedgerReader.onePassCacheKiB < Ledger.pageCacheKiB)
+        }
+    }
+
     @Test("payments listed in the order of receipt, a block at a time: each known one once, whatever the listing's order and repeats")
     func paymentsInReceiptOrder() throws {
         try withLedger { ledger in
@@ -169,8 +190,8 @@ struct MovementWritesTests {
                     // The ledger can be read meanwhile.
                     let read = try reader.paymentsReadDirectly(ids: block)
                     #expect(read.count == block.count)
-                    // (sorted with a small page cache; the connection's own is back for the reads)
-                    #expect(try Int.fetchOne(reader.db, sql: "PRAGMA cache_size") == -Ledger.pageCacheKiB)
+                    // (sorted and read with a small page cache; the connection's own is back afterwards)
+                    #expect(try Int.fetchOne(reader.db, sql: "PRAGMA cache_size") == -LedgerReader.onePassCacheKiB)
                     blocks.append(block)
                 }
                 #expect(try Int.fetchOne(reader.db, sql: "PRAGMA cache_size") == -Ledger.pageCacheKiB)
