@@ -283,26 +283,36 @@ struct DayMovements {
     /// receivables aged and the stop list.
     ///
     /// The customers' movements (every one since 2000: the ledger's history of each) are read a block
-    /// of customers at a time and each block is aged on another core while the next is read, so only
-    /// two blocks' movements are in memory at once. A shipment's deferral is its order's terms', read
-    /// with the block's movements for the orders they name; it counts when the customer the order lists
-    /// now is one of the day's (whichever block's), as when every touched customer's orders were read
-    /// first — their terms are never all held (a dictionary of every order: ~20 MB at 300 000 orders).
+    /// of customers at a time with their orders' terms, and each block is aged on another core while the
+    /// next is read, so only two blocks' movements are in memory at once. A shipment's deferral is its
+    /// order's terms' when the customer the order lists now is one of the day's, whichever block's: the
+    /// block's own orders give most; the few a block's movements name that another customer lists now are
+    /// read by id. Every touched customer's orders' terms are never held at once (a dictionary of every
+    /// order: ~20 MB at 300 000 orders).
     /// `block`: how many customers are read with one batch of queries (tests use tiny blocks).
     func creditControl(_ tx: LedgerTransaction, facts: inout DayFacts, block size: Int = Self.readBlock) throws {
         var accounts: [CreditAccount] = []
         let start2000 = CivilDate(year: 2000, month: 1, day: 1)!
         let customers = facts.customersTouched.sorted()
+        let touched = facts.customersTouched
         let size = max(1, size)
-        let blocks = stride(from: 0, to: customers.count, by: size).map {
-            Array(customers[$0..<min(customers.count, $0 + size)])
-        }
-        for block in blocks {
+        let day = self.day
+        // `Receivables.age` ages each customer alone and lists them by ИНН: the blocks' ageing one
+        // after the other (sorted blocks of sorted customers, each customer's movements in one block)
+        // is the ageing of all of them.
+        var ageing: [CustomerAgeing] = []
+        var aged: Background<[CustomerAgeing]>?
+        for start in stride(from: 0, to: customers.count, by: size) {
+            let block = Array(customers[start..<min(customers.count, start + size)])
             // A block of customers at a time: their orders' terms and latest names read at once.
             let termsByCustomer = try tx.orderTerms(customerINNs: block)
             var latestByCustomer: [String: OrderTermsRecord] = [:]
+            var deferralDays: [OrderID: Int] = [:]
             for (inn, records) in termsByCustomer {
                 latestByCustomer[inn] = records.max(by: { ($0.createdAt, $0.orderID) < ($1.createdAt, $1.orderID) })
+                for record in records {
+                    deferralDays[record.orderID] = record.terms.payment == .postpaid ? record.terms.deferralDays : 0
+                }
             }
             let names = try tx.customerNames(ofOrders: latestByCustomer.values.map(\.orderID))
             for inn in block {
@@ -317,21 +327,13 @@ struct DayMovements {
                     facts.customerNames[inn] = customer.party.name
                 }
             }
-        }
-        // `Receivables.age` ages each customer alone and lists them by ИНН: the blocks' ageing one
-        // after the other (sorted blocks of sorted customers, each customer's movements in one block)
-        // is the ageing of all of them.
-        let touched = facts.customersTouched
-        let day = self.day
-        var ageing: [CustomerAgeing] = []
-        var aged: Background<[CustomerAgeing]>?
-        for block in blocks {
             let entries = try tx.movements(customerINNs: block, from: start2000, through: day, knownOn: day)
             var movements: [BalanceMovement] = []
             for inn in block { movements += entries[inn] ?? [] }
-            let shipped = Set(movements.lazy.filter { $0.kind == .shipment }.compactMap(\.orderID))
-            var deferralDays: [OrderID: Int] = [:]
-            for (order, deferral) in try tx.deferrals(orders: Array(shipped)) where touched.contains(deferral.customerINN) {
+            // Orders of shipments the block's customers no longer list: another customer's now.
+            let elsewhere = Set(movements.lazy.filter { $0.kind == .shipment }.compactMap(\.orderID)
+                .filter { deferralDays[$0] == nil })
+            for (order, deferral) in try tx.deferrals(orders: Array(elsewhere)) where touched.contains(deferral.customerINN) {
                 deferralDays[order] = deferral.days
             }
             if let aged { ageing += aged.wait() }
